@@ -1,0 +1,128 @@
+//! The collective model, Eq. 7, in the Dicke basis `j = N/2`:
+//!
+//! ```text
+//! d rho/dt = -i Delta_N [S^z, rho]
+//!          + (A/2) [ Nsq D(S+,S-) + (Nsq+1) D(S-,S+) - M D(S+,S+) - M* D(S-,S-) ] rho
+//! ```
+//!
+//! with `D(A,B) rho = 2 A rho B - rho B A - B A rho`. The Liouvillian acts on the `(N+1)^2`
+//! elements of `rho` (vectorisation: [`crate::sparse`]). Its steady state is unique in the
+//! symmetric subspace; [`steady_state`] finds it by a sparse LU solve (faer) of `L rho = 0` with
+//! the equation of `rho[0,0]` replaced by `Tr rho = 1` (trace preservation makes that row
+//! redundant).
+
+use crate::sparse::{SparseOp, SuperopBuilder};
+use crate::{spin, ModelError, Params, C64};
+use faer::sparse::{SparseColMat, Triplet};
+use faer::Mat;
+
+/// The Eq. 7 Liouvillian as `(row, col, value)` triplets, sorted by column, without duplicates.
+pub fn liouvillian_triplets(p: &Params) -> Vec<(usize, usize, C64)> {
+    let n = p.n();
+    let (sp, sm, sz) = (spin::s_plus(n), spin::s_minus(n), spin::s_z(n));
+    let mut b = SuperopBuilder::new(n + 1);
+    let h = SparseOp::new(n + 1, sz.entries.iter().map(|&(r, c, v)| (r, c, v * p.delta_n())));
+    b.hamiltonian(&h);
+    let nsq = p.nsq();
+    let m = p.m();
+    b.d_paper(&sp, &sm, C64::new(0.5 * nsq, 0.0));
+    b.d_paper(&sm, &sp, C64::new(0.5 * (nsq + 1.0), 0.0));
+    b.d_paper(&sp, &sp, -0.5 * m);
+    b.d_paper(&sm, &sm, -0.5 * m.conj());
+    b.finish()
+}
+
+/// The Eq. 7 Liouvillian as a faer sparse column matrix of size `(N+1)^2`.
+pub fn liouvillian(p: &Params) -> Result<SparseColMat<usize, C64>, ModelError> {
+    let d2 = (p.n() + 1).pow(2);
+    to_csc(d2, &liouvillian_triplets(p))
+}
+
+fn to_csc(dim: usize, t: &[(usize, usize, C64)]) -> Result<SparseColMat<usize, C64>, ModelError> {
+    let trip: Vec<_> = t.iter().map(|&(r, c, v)| Triplet::new(r, c, v)).collect();
+    SparseColMat::try_new_from_triplets(dim, dim, &trip).map_err(|e| ModelError::Numerical(format!("sparse assembly: {e:?}")))
+}
+
+/// A steady state of Eq. 7 with what it took to find it.
+#[derive(Debug, Clone)]
+pub struct CollectiveSteady {
+    /// density matrix in the Dicke basis, Hermitian, trace 1
+    pub rho: Mat<C64>,
+    /// `max |(L rho)_k|` of the returned state
+    pub residual: f64,
+}
+
+/// Steady state of Eq. 7 by a sparse LU solve with the trace condition.
+///
+/// The state returned is Hermitised and normalised to trace 1; `residual` is measured on it.
+pub fn steady_state(p: &Params) -> Result<CollectiveSteady, ModelError> {
+    let d = p.n() + 1;
+    let d2 = d * d;
+    let l = liouvillian_triplets(p);
+    // replace row 0 (the equation of rho[0,0]) by the trace row
+    let mut a: Vec<(usize, usize, C64)> = l.iter().copied().filter(|&(r, _, _)| r != 0).collect();
+    a.extend((0..d).map(|k| (0, k * (d + 1), C64::new(1.0, 0.0))));
+    let mat = to_csc(d2, &a)?;
+    let lu = mat.sp_lu().map_err(|e| ModelError::Numerical(format!("sparse LU of the Eq. 7 Liouvillian: {e:?}")))?;
+    let mut x = Mat::<C64>::zeros(d2, 1);
+    x[(0, 0)] = C64::new(1.0, 0.0);
+    {
+        use faer::linalg::solvers::SolveCore;
+        lu.solve_in_place_with_conj(faer::Conj::No, x.as_mut());
+    }
+    let mut rho = Mat::<C64>::from_fn(d, d, |i, j| x[(i + d * j, 0)]);
+    crate::observables::hermitize_normalize(&mut rho)?;
+    let residual = residual_max(&l, &rho);
+    Ok(CollectiveSteady { rho, residual })
+}
+
+/// `max_k |(L vec(rho))_k|` for a triplet Liouvillian.
+pub fn residual_max(l: &[(usize, usize, C64)], rho: &Mat<C64>) -> f64 {
+    let d = rho.nrows();
+    let mut y = vec![C64::default(); d * d];
+    for &(r, c, v) in l {
+        y[r] += v * rho[(c % d, c / d)];
+    }
+    y.iter().map(|v| v.norm()).fold(0.0, f64::max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_preserving_and_hermiticity_preserving() {
+        let p = Params::new(4, 0.7, 0.3, 1.2).unwrap();
+        let l = liouvillian_triplets(&p);
+        let d = 5;
+        // column sums over diagonal rows vanish: Tr L(rho) = 0 for all rho
+        let mut colsum = vec![C64::default(); d * d];
+        for &(r, c, v) in &l {
+            if r % (d + 1) == 0 {
+                colsum[c] += v;
+            }
+        }
+        assert!(colsum.iter().all(|v| v.norm() < 1e-12));
+        let rho = Mat::<C64>::from_fn(d, d, |i, j| C64::new((i + 2 * j) as f64, i as f64 - j as f64));
+        let rho_h = Mat::<C64>::from_fn(d, d, |i, j| rho[(j, i)].conj());
+        let mut y = vec![C64::default(); d * d];
+        let mut yh = vec![C64::default(); d * d];
+        for &(r, c, v) in &l {
+            y[r] += v * rho[(c % d, c / d)];
+            yh[r] += v * rho_h[(c % d, c / d)];
+        }
+        for i in 0..d {
+            for j in 0..d {
+                assert!((yh[i + d * j] - y[j + d * i].conj()).norm() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn vacuum_reservoir_decays_to_ground() {
+        let p = Params::new(3, 0.0, 0.5, 1.0).unwrap();
+        let s = steady_state(&p).unwrap();
+        assert!((s.rho[(0, 0)].re - 1.0).abs() < 1e-12);
+        assert!(s.residual < 1e-12);
+    }
+}

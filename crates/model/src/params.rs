@@ -1,0 +1,130 @@
+//! Validated model parameters and the derived reservoir constants of Eq. 3.
+//!
+//! `Nsq = sinh^2 r`, `M = sinh r cosh r e^{i alpha}`, `Delta_N = (2 Nsq + 1) Delta`, all in units
+//! of `A`. (The paper writes `N` for `sinh^2 r`; we write `Nsq` to keep `N` for the number of TLS.)
+
+use crate::{ModelError, C64};
+
+/// Largest N accepted anywhere (the collective model is `(N+1)^2` dense at worst).
+pub const N_MAX: usize = 100_000;
+/// Largest squeezing strength accepted: `sinh^2 r` must stay far from overflow.
+pub const R_MAX: f64 = 20.0;
+
+/// Physical parameters of Eq. 3 / Eq. 7. Construct with [`Params::new`], which validates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    n: usize,
+    r: f64,
+    alpha: f64,
+    delta: f64,
+}
+
+impl Params {
+    /// Paper default squeezing angle.
+    pub const DEFAULT_ALPHA: f64 = 0.5;
+    /// Paper default frequency shift `Delta = 1.0 A`.
+    pub const DEFAULT_DELTA: f64 = 1.0;
+
+    /// Validates `N >= 1`, `0 <= r <= 20`, finite `alpha` and `delta`.
+    pub fn new(n: usize, r: f64, alpha: f64, delta: f64) -> Result<Self, ModelError> {
+        if n == 0 || n > N_MAX {
+            return Err(ModelError::InvalidParameter {
+                name: "n",
+                value: n.to_string(),
+                allowed: "an integer 1 <= N <= 100000",
+            });
+        }
+        if !(r.is_finite() && (0.0..=R_MAX).contains(&r)) {
+            return Err(ModelError::InvalidParameter {
+                name: "r",
+                value: r.to_string(),
+                allowed: "a finite number 0 <= r <= 20",
+            });
+        }
+        if !alpha.is_finite() {
+            return Err(ModelError::InvalidParameter {
+                name: "alpha",
+                value: alpha.to_string(),
+                allowed: "a finite number (radians)",
+            });
+        }
+        if !delta.is_finite() || delta.abs() > 1e12 {
+            return Err(ModelError::InvalidParameter {
+                name: "delta",
+                value: delta.to_string(),
+                allowed: "a finite number |Delta| <= 1e12 (units of A)",
+            });
+        }
+        Ok(Self { n, r, alpha, delta })
+    }
+
+    /// Number of TLS.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+    /// Squeezing strength r.
+    pub fn r(&self) -> f64 {
+        self.r
+    }
+    /// Squeezing angle alpha.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+    /// Frequency shift Delta (units of A).
+    pub fn delta(&self) -> f64 {
+        self.delta
+    }
+    /// Total spin `j = N/2` of the symmetric (Dicke) subspace.
+    pub fn j(&self) -> f64 {
+        self.n as f64 / 2.0
+    }
+    /// `Nsq = sinh^2 r` (the paper's calligraphic N).
+    pub fn nsq(&self) -> f64 {
+        self.r.sinh().powi(2)
+    }
+    /// `M = sinh r cosh r e^{i alpha}`.
+    pub fn m(&self) -> C64 {
+        C64::from_polar(self.r.sinh() * self.r.cosh(), self.alpha)
+    }
+    /// `Delta_N = (2 Nsq + 1) Delta`.
+    pub fn delta_n(&self) -> f64 {
+        (2.0 * self.nsq() + 1.0) * self.delta
+    }
+    /// Same parameters with another N.
+    pub fn with_n(&self, n: usize) -> Result<Self, ModelError> {
+        Self::new(n, self.r, self.alpha, self.delta)
+    }
+    /// Same parameters with another r.
+    pub fn with_r(&self, r: f64) -> Result<Self, ModelError> {
+        Self::new(self.n, r, self.alpha, self.delta)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_constants() {
+        let p = Params::new(3, 0.5, 0.5, 1.0).unwrap();
+        let nsq = 0.5f64.sinh().powi(2);
+        assert!((p.nsq() - nsq).abs() < 1e-15);
+        // |M|^2 = Nsq (Nsq + 1)
+        assert!((p.m().norm_sqr() - nsq * (nsq + 1.0)).abs() < 1e-14);
+        assert!((p.delta_n() - (2.0 * nsq + 1.0)).abs() < 1e-15);
+        assert!((p.m().arg() - 0.5).abs() < 1e-15);
+    }
+
+    #[test]
+    fn bad_inputs_name_value_and_range() {
+        let e = Params::new(0, 0.5, 0.5, 1.0).unwrap_err().to_string();
+        assert!(e.contains("n") && e.contains('0') && e.contains("1 <= N"), "{e}");
+        let e = Params::new(2, -0.1, 0.5, 1.0).unwrap_err().to_string();
+        assert!(e.contains("-0.1") && e.contains("0 <= r"), "{e}");
+        assert!(Params::new(2, f64::NAN, 0.5, 1.0).is_err());
+        assert!(Params::new(2, 21.0, 0.5, 1.0).is_err());
+        assert!(Params::new(2, 0.5, f64::INFINITY, 1.0).is_err());
+        assert!(Params::new(2, 0.5, 0.5, f64::NAN).is_err());
+        assert!(Params::new(2, 0.0, 0.0, 0.0).is_ok());
+    }
+}
