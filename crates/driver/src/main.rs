@@ -1,1 +1,38 @@
-fn main(){}
+//! `sqz`: command line of the sqz solver for Bai & An, PRL 127, 083602 (2021).
+//!
+//! Two stages, as in ripgrep: [`cli`] parses raw arguments with clap; each command validates them
+//! into model types (`sqz_model::Params`, positions) before any work starts, and reports errors
+//! that name the value and its allowed range. Only this crate knows clap, HDF5 and (later) MPI.
+
+mod cli;
+mod cmd_analytic;
+mod cmd_scaling;
+mod cmd_steady;
+mod h5;
+mod report;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("sqz: internal error: {info}");
+        eprintln!("sqz: this is a bug; please report it with the command line that caused it");
+    }));
+    let args = cli::Cli::parse();
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sqz: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: cli::Cli) -> anyhow::Result<()> {
+    match args.command {
+        cli::Command::Analytic(a) => cmd_analytic::run(&a),
+        cli::Command::Steady(a) => cmd_steady::run(&a),
+        cli::Command::Scaling(a) => cmd_scaling::run(&a),
+    }
+}

@@ -30,7 +30,7 @@
 
 use crate::observables::{hermitize_normalize, moments_factored, SpinMoments};
 use crate::{spin, ModelError, Params, C64};
-use faer::{Mat, Side};
+use faer::Mat;
 
 /// The analytic steady state in factored form `rho = F F^dag / Tr(F F^dag)`.
 #[derive(Debug, Clone)]
@@ -58,7 +58,9 @@ pub fn p_coefficients(p: &Params) -> Vec<C64> {
     let n = p.n();
     let dn = p.delta_n();
     let m = |k: usize| spin::m_of(n, k);
-    let k0 = (0..=n).min_by(|&a, &b| m(a).abs().total_cmp(&m(b).abs())).unwrap_or(0);
+    let k0 = (0..=n)
+        .min_by(|&a, &b| m(a).abs().total_cmp(&m(b).abs()))
+        .unwrap_or(0);
     let mut c = vec![C64::default(); n + 1];
     c[k0] = C64::new(1.0, 0.0);
     for k in k0..n {
@@ -78,40 +80,17 @@ pub fn steady_state(p: &Params) -> Result<AnalyticSteady, ModelError> {
     let d = n + 1;
     if p.r() == 0.0 {
         // vacuum reservoir: the ground state |j,-j>
-        let f = Mat::<C64>::from_fn(d, 1, |i, _| if i == 0 { C64::new(1.0, 0.0) } else { C64::default() });
+        let f = Mat::<C64>::from_fn(d, 1, |i, _| {
+            if i == 0 {
+                C64::new(1.0, 0.0)
+            } else {
+                C64::default()
+            }
+        });
         return Ok(AnalyticSteady { f });
     }
-    // eigenvectors of the real symmetric tridiagonal S^x
-    let sx = Mat::<f64>::from_fn(d, d, |i, k| {
-        if i == k + 1 {
-            0.5 * spin::s_plus_element(n, k)
-        } else if k == i + 1 {
-            0.5 * spin::s_plus_element(n, i)
-        } else {
-            0.0
-        }
-    });
-    let evd = sx
-        .self_adjoint_eigen(Side::Lower)
-        .map_err(|e| ModelError::Numerical(format!("eigendecomposition of S^x failed: {e:?}")))?;
-    let q = evd.U();
-    let lam = evd.S();
     let pm = p_coefficients(p);
-    // g(k) = p_{-k}: eigenvalue k of S^y  ->  index of m = -k
-    let g: Vec<C64> = (0..d)
-        .map(|i| {
-            let k = lam.column_vector()[i];
-            let idx = (-k + n as f64 / 2.0).round();
-            if !(0.0..=n as f64).contains(&idx) || (idx - (-k + n as f64 / 2.0)).abs() > 1e-6 {
-                return Err(ModelError::Numerical(format!("eigenvalue {k} of S^x is not in -j..j")));
-            }
-            Ok(pm[idx as usize])
-        })
-        .collect::<Result<_, _>>()?;
-    let qr = Mat::<f64>::from_fn(d, d, |i, k| q[(i, k)] * g[k].re);
-    let qi = Mat::<f64>::from_fn(d, d, |i, k| q[(i, k)] * g[k].im);
-    let h_re = &qr * q.transpose();
-    let h_im = &qi * q.transpose();
+    let (h_re, h_im) = g_of_sx(n, |m| pm[(-m + n as f64 / 2.0).round() as usize]);
     // F[l,k] = exp(c (l-k)) i^{k-l} H[l,k], with a global shift in the exponent
     let ln_t = p.r().tanh().ln(); // < 0
     let re_c = 0.5 * ln_t;
@@ -139,6 +118,116 @@ pub fn steady_state(p: &Params) -> Result<AnalyticSteady, ModelError> {
         h / a * C64::from_polar(mag, phase_rate * dk)
     });
     Ok(AnalyticSteady { f })
+}
+
+/// Eigenvectors of the real symmetric tridiagonal `S^x` (eigenvalues exactly `m = -j..j`), by
+/// inverse iteration with the known eigenvalues: O(N^2) in all, orthogonal to ~1e-13 because the
+/// eigenvalues are spaced by 1. Returns `(m, Q)` with `Q[:, i]` the unit eigenvector of `m[i]`.
+pub fn sx_eigenvectors(n: usize) -> (Vec<f64>, Mat<f64>) {
+    let d = n + 1;
+    let b: Vec<f64> = (0..n).map(|k| 0.5 * spin::s_plus_element(n, k)).collect();
+    let ms: Vec<f64> = (0..d).map(|k| spin::m_of(n, k)).collect();
+    let mut q = Mat::<f64>::zeros(d, d);
+    let mut x = vec![0.0; d];
+    for (i, &m) in ms.iter().enumerate() {
+        // a start vector with no parity symmetry and a good overlap with smooth eigenvectors
+        for (k, v) in x.iter_mut().enumerate() {
+            *v = 1.0 + 2.0 * k as f64 / d as f64 + 0.3 * ((k * 7 + 3) % 11) as f64 / 11.0;
+        }
+        let shift = m + 1e-10 * (1.0 + n as f64);
+        for _ in 0..3 {
+            tridiag_solve(&b, -shift, &mut x);
+            let nrm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+            x.iter_mut().for_each(|v| *v /= nrm);
+        }
+        for k in 0..d {
+            q[(k, i)] = x[k];
+        }
+    }
+    (ms, q)
+}
+
+/// Solves `(T + diag * I) x = rhs` in place for the symmetric tridiagonal `T` with zero diagonal
+/// and off-diagonal `b`, by Gaussian elimination with partial pivoting (LAPACK `gtsv`); an exactly
+/// zero pivot is replaced by a tiny one (inverse iteration wants the near-singular solve).
+fn tridiag_solve(b: &[f64], diag: f64, x: &mut [f64]) {
+    let d = x.len();
+    if d == 1 {
+        x[0] /= if diag == 0.0 { f64::EPSILON } else { diag };
+        return;
+    }
+    let mut dl: Vec<f64> = b.to_vec(); // sub-diagonal
+    let mut dd = vec![diag; d]; // diagonal
+    let mut du: Vec<f64> = b.to_vec(); // super-diagonal
+    let mut du2 = vec![0.0; d.saturating_sub(2)]; // second super-diagonal (fill)
+    for i in 0..d - 1 {
+        if dd[i].abs() >= dl[i].abs() {
+            if dd[i] == 0.0 {
+                dd[i] = f64::EPSILON;
+            }
+            let f = dl[i] / dd[i];
+            dd[i + 1] -= f * du[i];
+            x[i + 1] -= f * x[i];
+            dl[i] = 0.0;
+        } else {
+            let f = dd[i] / dl[i];
+            dd[i] = dl[i];
+            let t = dd[i + 1];
+            dd[i + 1] = du[i] - f * t;
+            du[i] = t;
+            if i + 1 < d - 1 {
+                du2[i] = du[i + 1];
+                du[i + 1] *= -f;
+            }
+            x.swap(i, i + 1);
+            x[i + 1] -= f * x[i];
+        }
+    }
+    if dd[d - 1] == 0.0 {
+        dd[d - 1] = f64::EPSILON;
+    }
+    x[d - 1] /= dd[d - 1];
+    x[d - 2] = (x[d - 2] - du[d - 2] * x[d - 1]) / dd[d - 2];
+    for i in (0..d.saturating_sub(2)).rev() {
+        x[i] = (x[i] - du[i] * x[i + 1] - du2[i] * x[i + 2]) / dd[i];
+    }
+}
+
+/// `H = g(S^x) = Q diag(g(m)) Q^T` as (real part, imaginary part), using the flip parity
+/// `k -> N-k` of the eigenvectors: each parity contributes a matrix symmetric under both flips,
+/// so only its top-left quarter is multiplied out (4x fewer flops than the full product).
+fn g_of_sx(n: usize, g: impl Fn(f64) -> C64) -> (Mat<f64>, Mat<f64>) {
+    let d = n + 1;
+    let (ms, q) = sx_eigenvectors(n);
+    let h = d.div_ceil(2); // rows 0..h cover the top half (incl. the middle row when N is even)
+    let mut h_re = Mat::<f64>::zeros(d, d);
+    let mut h_im = Mat::<f64>::zeros(d, d);
+    for sign in [1.0, -1.0] {
+        let cols: Vec<usize> = (0..d)
+            .filter(|&i| {
+                ((0..d).map(|k| q[(k, i)] * q[(n - k, i)]).sum::<f64>() > 0.0) == (sign > 0.0)
+            })
+            .collect();
+        if cols.is_empty() {
+            continue;
+        }
+        let c = cols.len();
+        let top = Mat::<f64>::from_fn(h, c, |k, i| q[(k, cols[i])]);
+        let gre = Mat::<f64>::from_fn(h, c, |k, i| top[(k, i)] * g(ms[cols[i]]).re);
+        let gim = Mat::<f64>::from_fn(h, c, |k, i| top[(k, i)] * g(ms[cols[i]]).im);
+        let pre = &gre * top.transpose();
+        let pim = &gim * top.transpose();
+        // block (k, l) with k, l < h; the others by the flips k -> N-k (factor sign each)
+        for l in 0..d {
+            let (ll, sl) = if l < h { (l, 1.0) } else { (n - l, sign) };
+            for k in 0..d {
+                let (kk, sk) = if k < h { (k, 1.0) } else { (n - k, sign) };
+                h_re[(k, l)] += sk * sl * pre[(kk, ll)];
+                h_im[(k, l)] += sk * sl * pim[(kk, ll)];
+            }
+        }
+    }
+    (h_re, h_im)
 }
 
 #[cfg(test)]
@@ -172,18 +261,56 @@ mod tests {
         let p0 = Params::new(4, 0.5, 0.5, 0.0).unwrap();
         let c0 = p_coefficients(&p0);
         assert_eq!(c0[2], C64::new(1.0, 0.0));
-        assert!(c0.iter().enumerate().all(|(k, v)| k == 2 || v.norm() == 0.0));
+        assert!(c0
+            .iter()
+            .enumerate()
+            .all(|(k, v)| k == 2 || v.norm() == 0.0));
     }
 
     #[test]
     fn matches_collective_null_vector_small_n() {
         for n in [1, 2, 3, 6, 11] {
-            for &(r, a, dl) in &[(0.5, 0.5, 1.0), (1.3, -2.0, 0.2), (0.05, 1.0, 3.0), (0.8, 0.5, 0.0)] {
+            for &(r, a, dl) in &[
+                (0.5, 0.5, 1.0),
+                (1.3, -2.0, 0.2),
+                (0.05, 1.0, 3.0),
+                (0.8, 0.5, 0.0),
+            ] {
                 let p = Params::new(n, r, a, dl).unwrap();
                 let an = steady_state(&p).unwrap().rho();
                 let nv = crate::collective::steady_state(&p).unwrap();
                 let diff = max_diff(&an, &nv.rho);
                 assert!(diff < 1e-10, "n={n} r={r} alpha={a} delta={dl}: {diff:e}");
+            }
+        }
+    }
+
+    #[test]
+    fn sx_eigenvectors_are_orthonormal_eigenvectors() {
+        for n in [1, 2, 7, 60, 301] {
+            let (ms, q) = sx_eigenvectors(n);
+            let d = n + 1;
+            let qtq = q.transpose() * &q;
+            let sx = Mat::<f64>::from_fn(d, d, |i, k| {
+                if i == k + 1 {
+                    0.5 * spin::s_plus_element(n, k)
+                } else if k == i + 1 {
+                    0.5 * spin::s_plus_element(n, i)
+                } else {
+                    0.0
+                }
+            });
+            let aq = &sx * &q;
+            for i in 0..d {
+                for k in 0..d {
+                    let want = if i == k { 1.0 } else { 0.0 };
+                    assert!(
+                        (qtq[(i, k)] - want).abs() < 1e-11,
+                        "n={n} Q^T Q[{i},{k}] = {}",
+                        qtq[(i, k)]
+                    );
+                    assert!((aq[(i, k)] - ms[k] * q[(i, k)]).abs() < 1e-10 * (1.0 + n as f64));
+                }
             }
         }
     }
@@ -197,6 +324,9 @@ mod tests {
         let s = steady_state(&p).unwrap();
         let m = s.moments();
         assert!((m.mean[2] + 150.0).abs() < 1e-6, "{:?}", m.mean);
-        assert!(s.f.col_iter().all(|c| c.iter().all(|v| v.re.is_finite() && v.im.is_finite())));
+        assert!(s
+            .f
+            .col_iter()
+            .all(|c| c.iter().all(|v| v.re.is_finite() && v.im.is_finite())));
     }
 }

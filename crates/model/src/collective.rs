@@ -21,7 +21,10 @@ pub fn liouvillian_triplets(p: &Params) -> Vec<(usize, usize, C64)> {
     let n = p.n();
     let (sp, sm, sz) = (spin::s_plus(n), spin::s_minus(n), spin::s_z(n));
     let mut b = SuperopBuilder::new(n + 1);
-    let h = SparseOp::new(n + 1, sz.entries.iter().map(|&(r, c, v)| (r, c, v * p.delta_n())));
+    let h = SparseOp::new(
+        n + 1,
+        sz.entries.iter().map(|&(r, c, v)| (r, c, v * p.delta_n())),
+    );
     b.hamiltonian(&h);
     let nsq = p.nsq();
     let m = p.m();
@@ -40,7 +43,8 @@ pub fn liouvillian(p: &Params) -> Result<SparseColMat<usize, C64>, ModelError> {
 
 fn to_csc(dim: usize, t: &[(usize, usize, C64)]) -> Result<SparseColMat<usize, C64>, ModelError> {
     let trip: Vec<_> = t.iter().map(|&(r, c, v)| Triplet::new(r, c, v)).collect();
-    SparseColMat::try_new_from_triplets(dim, dim, &trip).map_err(|e| ModelError::Numerical(format!("sparse assembly: {e:?}")))
+    SparseColMat::try_new_from_triplets(dim, dim, &trip)
+        .map_err(|e| ModelError::Numerical(format!("sparse assembly: {e:?}")))
 }
 
 /// A steady state of Eq. 7 with what it took to find it.
@@ -63,7 +67,9 @@ pub fn steady_state(p: &Params) -> Result<CollectiveSteady, ModelError> {
     let mut a: Vec<(usize, usize, C64)> = l.iter().copied().filter(|&(r, _, _)| r != 0).collect();
     a.extend((0..d).map(|k| (0, k * (d + 1), C64::new(1.0, 0.0))));
     let mat = to_csc(d2, &a)?;
-    let lu = mat.sp_lu().map_err(|e| ModelError::Numerical(format!("sparse LU of the Eq. 7 Liouvillian: {e:?}")))?;
+    let lu = mat
+        .sp_lu()
+        .map_err(|e| ModelError::Numerical(format!("sparse LU of the Eq. 7 Liouvillian: {e:?}")))?;
     let mut x = Mat::<C64>::zeros(d2, 1);
     x[(0, 0)] = C64::new(1.0, 0.0);
     {
@@ -103,7 +109,9 @@ mod tests {
             }
         }
         assert!(colsum.iter().all(|v| v.norm() < 1e-12));
-        let rho = Mat::<C64>::from_fn(d, d, |i, j| C64::new((i + 2 * j) as f64, i as f64 - j as f64));
+        let rho = Mat::<C64>::from_fn(d, d, |i, j| {
+            C64::new((i + 2 * j) as f64, i as f64 - j as f64)
+        });
         let rho_h = Mat::<C64>::from_fn(d, d, |i, j| rho[(j, i)].conj());
         let mut y = vec![C64::default(); d * d];
         let mut yh = vec![C64::default(); d * d];

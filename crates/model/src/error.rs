@@ -14,7 +14,9 @@ pub enum ModelError {
         allowed: &'static str,
     },
     /// A length could not be parsed.
-    #[error("cannot read length {0:?}: expected a number, optionally with a `pi` suffix (e.g. 0.3pi)")]
+    #[error(
+        "cannot read length {0:?}: expected a number, optionally with a `pi` suffix (e.g. 0.3pi)"
+    )]
     BadLength(String),
     /// The mean spin vanishes, so `xi_R^2` is undefined.
     #[error("the mean spin |<S>| = {0:e} vanishes: xi_R^2 is undefined")]

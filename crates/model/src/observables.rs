@@ -23,6 +23,9 @@ pub struct SpinMoments {
     pub second: [[f64; 3]; 3],
 }
 
+/// Unit vectors `(n, n1, n2)`: the mean-spin direction and the two perpendicular axes.
+pub type Axes = ([f64; 3], [f64; 3], [f64; 3]);
+
 /// The squeezing summary every command reports.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Squeezing {
@@ -38,10 +41,10 @@ pub struct Squeezing {
 
 impl SpinMoments {
     /// The perpendicular unit vectors `n1`, `n2` of the paper for the mean-spin direction.
-    pub fn perpendicular_axes(&self) -> Result<([f64; 3], [f64; 3], [f64; 3]), ModelError> {
+    pub fn perpendicular_axes(&self) -> Result<Axes, ModelError> {
         let s = self.mean;
         let len = (s[0] * s[0] + s[1] * s[1] + s[2] * s[2]).sqrt();
-        if !(len > 1e-12 * self.n.max(1) as f64) {
+        if len.is_nan() || len <= 1e-12 * self.n.max(1) as f64 {
             return Err(ModelError::ZeroMeanSpin(len));
         }
         let th = (s[2] / len).clamp(-1.0, 1.0).acos();
@@ -160,7 +163,9 @@ pub fn hermitize_normalize(rho: &mut Mat<C64>) -> Result<(), ModelError> {
     }
     let tr: f64 = (0..d).map(|i| rho[(i, i)].re).sum();
     if !(tr.is_finite() && tr > 0.0) {
-        return Err(ModelError::Numerical(format!("trace of the state is {tr}, not positive")));
+        return Err(ModelError::Numerical(format!(
+            "trace of the state is {tr}, not positive"
+        )));
     }
     for j in 0..d {
         for i in 0..d {
@@ -228,7 +233,11 @@ mod tests {
                 assert!((norm - 1.0).abs() < 1e-12);
                 let rho = pure(&v);
                 let sq = moments(&rho).squeezing().unwrap();
-                assert!((sq.xi2 - 1.0).abs() < 1e-10, "n={n} th={th}: xi2={}", sq.xi2);
+                assert!(
+                    (sq.xi2 - 1.0).abs() < 1e-10,
+                    "n={n} th={th}: xi2={}",
+                    sq.xi2
+                );
                 // mean spin points along (th, ph) with length j
                 let j = n as f64 / 2.0;
                 assert!((sq.mean_spin[2] - j * th.cos()).abs() < 1e-10);
@@ -249,18 +258,33 @@ mod tests {
         assert!(q[1] < q[0]);
         // normalisation: integral of Q over the sphere is 1
         let (nt, np) = (200, 200);
-        let th: Vec<f64> = (0..nt).map(|i| (i as f64 + 0.5) * std::f64::consts::PI / nt as f64).collect();
-        let ph: Vec<f64> = (0..np).map(|i| i as f64 * 2.0 * std::f64::consts::PI / np as f64).collect();
+        let th: Vec<f64> = (0..nt)
+            .map(|i| (i as f64 + 0.5) * std::f64::consts::PI / nt as f64)
+            .collect();
+        let ph: Vec<f64> = (0..np)
+            .map(|i| i as f64 * 2.0 * std::f64::consts::PI / np as f64)
+            .collect();
         let q = husimi_q(&rho, &th, &ph);
         let dth = std::f64::consts::PI / nt as f64;
         let dph = 2.0 * std::f64::consts::PI / np as f64;
-        let total: f64 = (0..nt).map(|i| (0..np).map(|k| q[i * np + k]).sum::<f64>() * th[i].sin() * dth * dph).sum();
+        let total: f64 = (0..nt)
+            .map(|i| (0..np).map(|k| q[i * np + k]).sum::<f64>() * th[i].sin() * dth * dph)
+            .sum();
         assert!((total - 1.0).abs() < 1e-3, "{total}");
     }
 
     #[test]
     fn zero_mean_spin_is_an_error() {
-        let rho = Mat::<C64>::from_fn(3, 3, |i, j| if i == j { C64::new(1.0 / 3.0, 0.0) } else { C64::default() });
-        assert!(matches!(moments(&rho).squeezing(), Err(ModelError::ZeroMeanSpin(_))));
+        let rho = Mat::<C64>::from_fn(3, 3, |i, j| {
+            if i == j {
+                C64::new(1.0 / 3.0, 0.0)
+            } else {
+                C64::default()
+            }
+        });
+        assert!(matches!(
+            moments(&rho).squeezing(),
+            Err(ModelError::ZeroMeanSpin(_))
+        ));
     }
 }

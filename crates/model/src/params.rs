@@ -118,7 +118,10 @@ mod tests {
     #[test]
     fn bad_inputs_name_value_and_range() {
         let e = Params::new(0, 0.5, 0.5, 1.0).unwrap_err().to_string();
-        assert!(e.contains("n") && e.contains('0') && e.contains("1 <= N"), "{e}");
+        assert!(
+            e.contains("n") && e.contains('0') && e.contains("1 <= N"),
+            "{e}"
+        );
         let e = Params::new(2, -0.1, 0.5, 1.0).unwrap_err().to_string();
         assert!(e.contains("-0.1") && e.contains("0 <= r"), "{e}");
         assert!(Params::new(2, f64::NAN, 0.5, 1.0).is_err());

@@ -22,7 +22,10 @@ impl SparseOp {
     pub fn new(dim: usize, entries: impl IntoIterator<Item = (usize, usize, C64)>) -> Self {
         let mut map: BTreeMap<(usize, usize), C64> = BTreeMap::new();
         for (r, c, v) in entries {
-            assert!(r < dim && c < dim, "entry ({r}, {c}) outside dimension {dim}");
+            assert!(
+                r < dim && c < dim,
+                "entry ({r}, {c}) outside dimension {dim}"
+            );
             *map.entry((r, c)).or_default() += v;
         }
         let entries = map
@@ -40,7 +43,10 @@ impl SparseOp {
 
     /// Hermitian adjoint.
     pub fn adjoint(&self) -> Self {
-        Self::new(self.dim, self.entries.iter().map(|&(r, c, v)| (c, r, v.conj())))
+        Self::new(
+            self.dim,
+            self.entries.iter().map(|&(r, c, v)| (c, r, v.conj())),
+        )
     }
 
     /// `self * other`.
@@ -53,7 +59,10 @@ impl SparseOp {
         for &(r, c, v) in &other.entries {
             rows[r].push((c, v));
         }
-        let prod = self.entries.iter().flat_map(|&(r, k, a)| rows[k].iter().map(move |&(c, b)| (r, c, a * b)));
+        let prod = self
+            .entries
+            .iter()
+            .flat_map(|&(r, k, a)| rows[k].iter().map(move |&(c, b)| (r, c, a * b)));
         Self::new(self.dim, prod.collect::<Vec<_>>())
     }
 
@@ -87,7 +96,10 @@ pub struct SuperopBuilder {
 impl SuperopBuilder {
     /// An empty superoperator on a `d`-dimensional system.
     pub fn new(d: usize) -> Self {
-        Self { d, triplets: Vec::new() }
+        Self {
+            d,
+            triplets: Vec::new(),
+        }
     }
 
     /// Adds `coef * X rho`.
@@ -167,7 +179,9 @@ mod tests {
         let d = 3;
         let a = SparseOp::new(d, [(0, 1, C64::new(1.0, 2.0)), (2, 0, C64::new(-0.5, 0.0))]);
         let b = SparseOp::new(d, [(1, 2, C64::new(0.3, -1.0)), (0, 0, C64::new(2.0, 0.0))]);
-        let rho: Vec<C64> = (0..d * d).map(|k| C64::new(k as f64, (k * k) as f64 * 0.1)).collect();
+        let rho: Vec<C64> = (0..d * d)
+            .map(|k| C64::new(k as f64, (k * k) as f64 * 0.1))
+            .collect();
         // rho as matrix: rho[a, b] = vec[a + d b]
         let mut sb = SuperopBuilder::new(d);
         sb.d_paper(&a, &b, C64::new(0.7, 0.2));
@@ -179,9 +193,10 @@ mod tests {
         // reference with dense products
         let (ad, bd) = (dense(&a), dense(&b));
         let rm = |i: usize, j: usize| rho[i + d * j];
-        let mm = |x: &dyn Fn(usize, usize) -> C64, y: &dyn Fn(usize, usize) -> C64, i: usize, j: usize| {
-            (0..d).map(|k| x(i, k) * y(k, j)).sum::<C64>()
-        };
+        let mm = |x: &dyn Fn(usize, usize) -> C64,
+                  y: &dyn Fn(usize, usize) -> C64,
+                  i: usize,
+                  j: usize| { (0..d).map(|k| x(i, k) * y(k, j)).sum::<C64>() };
         let am = |i: usize, j: usize| ad[i * d + j];
         let bm = |i: usize, j: usize| bd[i * d + j];
         let ba = |i: usize, j: usize| mm(&bm, &am, i, j);

@@ -20,7 +20,10 @@ pub fn m_of(n: usize, k: usize) -> f64 {
 
 /// `S+` on the `N+1`-dimensional Dicke space.
 pub fn s_plus(n: usize) -> SparseOp {
-    SparseOp::new(n + 1, (0..n).map(|k| (k + 1, k, C64::new(s_plus_element(n, k), 0.0))))
+    SparseOp::new(
+        n + 1,
+        (0..n).map(|k| (k + 1, k, C64::new(s_plus_element(n, k), 0.0))),
+    )
 }
 
 /// `S-` on the Dicke space.
@@ -51,7 +54,9 @@ mod tests {
     fn commutation_relations() {
         for n in [1, 2, 5] {
             let (sp, sm, sz) = (s_plus(n), s_minus(n), s_z(n));
-            let comm = sp.mul(&sm).axpby(C64::new(1.0, 0.0), &sm.mul(&sp), C64::new(-1.0, 0.0));
+            let comm = sp
+                .mul(&sm)
+                .axpby(C64::new(1.0, 0.0), &sm.mul(&sp), C64::new(-1.0, 0.0));
             let want = sz.axpby(C64::new(2.0, 0.0), &sz, C64::new(0.0, 0.0));
             assert_eq!(comm.entries.len(), want.entries.len());
             for (a, b) in comm.entries.iter().zip(&want.entries) {

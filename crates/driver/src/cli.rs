@@ -1,0 +1,109 @@
+//! Raw command-line arguments (clap). Validation happens in the commands, through the model's
+//! constructors, so that every error names the value and its allowed range.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// sqz: steady states and dynamics of N two-level systems in a waveguide fed with squeezed
+/// vacuum (Bai & An, PRL 127, 083602 (2021)). Units: rates in A, times in 1/A, lengths in zeta.
+#[derive(Debug, Parser)]
+#[command(name = "sqz", version = concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("SQZ_GIT_HASH"), ")"))]
+pub struct Cli {
+    /// what to compute
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analytic steady state of the collective model (Eq. 8): xi_R^2 and the mean spin.
+    Analytic(AnalyticArgs),
+    /// Numerical steady state: `--model collective` is the null vector of Eq. 7.
+    Steady(SteadyArgs),
+    /// Fig. 3(b-d) scaling study: r_opt, max 1/xi^2 and the squeezed range of r against N, with fits.
+    Scaling(ScalingArgs),
+}
+
+/// The physical parameters shared by the commands.
+#[derive(Debug, Clone, Args)]
+pub struct PhysArgs {
+    /// number of two-level systems N (>= 1)
+    #[arg(long)]
+    pub n: usize,
+    /// squeezing strength r (0 <= r <= 20)
+    #[arg(long, allow_hyphen_values = true)]
+    pub r: f64,
+    /// squeezing angle alpha (radians)
+    #[arg(long, default_value_t = 0.5, allow_hyphen_values = true)]
+    pub alpha: f64,
+    /// frequency shift Delta in units of A
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+    pub delta: f64,
+}
+
+/// `sqz analytic`
+#[derive(Debug, Args)]
+pub struct AnalyticArgs {
+    #[command(flatten)]
+    pub phys: PhysArgs,
+    /// print one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which master equation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Model {
+    /// Eq. 7 in the (N+1)-dimensional Dicke basis (ideal positions)
+    Collective,
+    /// Eq. 3 in the full 4^N Liouville space (any positions)
+    Full,
+}
+
+/// `sqz steady`
+#[derive(Debug, Args)]
+pub struct SteadyArgs {
+    /// which master equation
+    #[arg(long, value_enum, default_value_t = Model::Collective)]
+    pub model: Model,
+    #[command(flatten)]
+    pub phys: PhysArgs,
+    /// print one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sqz scaling`
+#[derive(Debug, Args)]
+pub struct ScalingArgs {
+    /// smallest N
+    #[arg(long, default_value_t = 2)]
+    pub n_min: usize,
+    /// largest N
+    #[arg(long, default_value_t = 1000)]
+    pub n_max: usize,
+    /// number of N values, log-spaced between n-min and n-max (duplicates removed); 0 = every N
+    #[arg(long, default_value_t = 48)]
+    pub n_points: usize,
+    /// tolerance on r_opt and on the ends of the squeezed range of r
+    #[arg(long, default_value_t = 1e-4)]
+    pub r_tol: f64,
+    /// largest r searched
+    #[arg(long, default_value_t = 4.0)]
+    pub r_max: f64,
+    /// squeezing angle alpha (radians)
+    #[arg(long, default_value_t = 0.5, allow_hyphen_values = true)]
+    pub alpha: f64,
+    /// frequency shift Delta in units of A
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+    pub delta: f64,
+    /// fits use N >= fit-n-min
+    #[arg(long, default_value_t = 10)]
+    pub fit_n_min: usize,
+    /// write the results to this HDF5 file
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+    /// print one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+}
