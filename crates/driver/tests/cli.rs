@@ -1,0 +1,145 @@
+//! End-to-end tests of the `sqz` binary.
+
+use serde_json::Value;
+use std::process::Command;
+
+fn sqz(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sqz"))
+        .args(args)
+        .output()
+        .expect("run sqz");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(args: &[&str]) -> Value {
+    let (code, out, err) = sqz(args);
+    assert_eq!(code, 0, "sqz {args:?} failed: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
+#[test]
+fn analytic_json_has_the_promised_fields() {
+    let v = json(&["analytic", "--n", "10", "--r", "0.5", "--json"]);
+    for k in ["n", "r", "alpha", "delta", "xi2", "inv_xi2", "mean_spin"] {
+        assert!(v.get(k).is_some(), "missing {k}: {v}");
+    }
+    assert_eq!(v["mean_spin"].as_array().unwrap().len(), 3);
+    let xi2 = v["xi2"].as_f64().unwrap();
+    assert!((v["inv_xi2"].as_f64().unwrap() * xi2 - 1.0).abs() < 1e-12);
+    assert_eq!(v["alpha"].as_f64().unwrap(), 0.5);
+    assert_eq!(v["delta"].as_f64().unwrap(), 1.0);
+}
+
+/// `sqz analytic` (Eq. 8) agrees with `sqz steady --model collective` (Eq. 7) at N = 400, and
+/// N = 2000 finishes with a finite, squeezed result.
+#[test]
+fn analytic_agrees_with_collective_null_vector_at_n400_and_runs_at_n2000() {
+    let a = json(&["analytic", "--n", "400", "--r", "1.9", "--json"]);
+    let s = json(&[
+        "steady",
+        "--model",
+        "collective",
+        "--n",
+        "400",
+        "--r",
+        "1.9",
+        "--json",
+    ]);
+    let (xa, xs) = (a["xi2"].as_f64().unwrap(), s["xi2"].as_f64().unwrap());
+    assert!((xa - xs).abs() < 1e-9 * xs, "xi2: Eq. 8 {xa} vs Eq. 7 {xs}");
+    for i in 0..3 {
+        let (ma, ms) = (
+            a["mean_spin"][i].as_f64().unwrap(),
+            s["mean_spin"][i].as_f64().unwrap(),
+        );
+        assert!((ma - ms).abs() < 1e-8, "mean spin {i}: {ma} vs {ms}");
+    }
+    assert!(s["residual"].as_f64().unwrap() < 1e-10);
+    let big = json(&["analytic", "--n", "2000", "--r", "1.9", "--json"]);
+    let x = big["xi2"].as_f64().unwrap();
+    assert!(x.is_finite() && x > 0.0 && x < 0.05, "N = 2000: xi2 = {x}");
+    // |<S_z>| <= j
+    assert!(big["mean_spin"][2].as_f64().unwrap().abs() <= 1000.0);
+}
+
+#[test]
+fn bad_input_is_a_clear_error_not_a_panic() {
+    for (args, needle) in [
+        (vec!["analytic", "--n", "0", "--r", "0.5"], "1 <= N"),
+        (vec!["analytic", "--n", "4", "--r", "-0.5"], "0 <= r"),
+        (vec!["analytic", "--n", "4", "--r", "nan"], "0 <= r"),
+        (
+            vec!["steady", "--n", "4", "--r", "0.5", "--delta", "inf"],
+            "delta",
+        ),
+        (
+            vec!["scaling", "--n-min", "5", "--n-max", "3"],
+            "n-min <= n-max",
+        ),
+    ] {
+        let (code, out, err) = sqz(&args);
+        assert_eq!(code, 2, "{args:?}: {out} {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!out.contains("NaN"));
+    }
+}
+
+#[test]
+fn scaling_writes_hdf5_with_parameters() {
+    let dir = std::env::temp_dir().join(format!("sqz-test-{}", std::process::id()));
+    let path = dir.join("scaling.h5");
+    let v = json(&[
+        "scaling",
+        "--n-min",
+        "4",
+        "--n-max",
+        "40",
+        "--n-points",
+        "5",
+        "--out",
+        path.to_str().unwrap(),
+        "--json",
+    ]);
+    let n: Vec<u64> = v["n"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect();
+    assert_eq!(n.first(), Some(&4));
+    assert_eq!(n.last(), Some(&40));
+    // squeezing grows with N and r_opt grows with N (Fig. 3c, d)
+    let inv: Vec<f64> = v["inv_xi2_max"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert!(inv.windows(2).all(|w| w[1] > w[0]), "{inv:?}");
+    let f = hdf5::File::open(&path).unwrap();
+    assert_eq!(f.attr("alpha").unwrap().read_scalar::<f64>().unwrap(), 0.5);
+    assert!(f.attr("code_version").is_ok());
+    let ds: Vec<f64> = f
+        .dataset("scaling/inv_xi2_max")
+        .unwrap()
+        .read_raw()
+        .unwrap();
+    assert_eq!(ds.len(), n.len());
+    for (a, b) in ds.iter().zip(&inv) {
+        assert_eq!(a, b);
+    }
+    let b: f64 = f
+        .group("fits/xi2_min_power_law")
+        .unwrap()
+        .attr("b")
+        .unwrap()
+        .read_scalar()
+        .unwrap();
+    assert!(b < -0.3 && b > -0.8, "power-law exponent {b}");
+    std::fs::remove_dir_all(&dir).ok();
+}
