@@ -11,7 +11,14 @@ fn eq8(c: &mut Criterion) {
     for n in [100usize, 1000] {
         let p = Params::new(n, 1.5, 0.5, 1.0).unwrap();
         g.bench_with_input(BenchmarkId::from_parameter(n), &p, |b, p| {
-            b.iter(|| analytic::steady_state(p).unwrap().moments().squeezing().unwrap().xi2)
+            b.iter(|| {
+                analytic::steady_state(p)
+                    .unwrap()
+                    .moments()
+                    .squeezing()
+                    .unwrap()
+                    .xi2
+            })
         });
     }
     g.finish();

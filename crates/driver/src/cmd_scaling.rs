@@ -77,9 +77,9 @@ pub fn fit_line(x: &[f64], y: &[f64]) -> Option<LineFit> {
 }
 
 /// `1/xi^2` of Eq. 8; a state without a mean spin counts as unsqueezed (0).
-fn inv_xi2(base: &Params, r: f64) -> anyhow::Result<f64> {
+fn inv_xi2(base: &Params, basis: &analytic::Eq8Basis, r: f64) -> anyhow::Result<f64> {
     let p = base.with_r(r)?;
-    let s = analytic::steady_state(&p)?;
+    let s = analytic::steady_state_with(&p, basis)?;
     Ok(s.moments().squeezing().map(|q| q.inv_xi2).unwrap_or(0.0))
 }
 
@@ -103,9 +103,10 @@ pub fn n_grid(n_min: usize, n_max: usize, points: usize) -> Vec<usize> {
 /// The study for one N.
 pub fn scan(base: &Params, r_max: f64, r_tol: f64) -> anyhow::Result<ScalingPoint> {
     let mut evals = 0usize;
+    let basis = analytic::Eq8Basis::new(base.n());
     let mut f = |r: f64| -> anyhow::Result<f64> {
         evals += 1;
-        inv_xi2(base, r)
+        inv_xi2(base, &basis, r)
     };
     // coarse scan, starting just above 0
     let m = 24;

@@ -31,6 +31,7 @@
 use crate::observables::{hermitize_normalize, moments_factored, SpinMoments};
 use crate::{spin, ModelError, Params, C64};
 use faer::Mat;
+use rayon::prelude::*;
 
 /// The analytic steady state in factored form `rho = F F^dag / Tr(F F^dag)`.
 #[derive(Debug, Clone)]
@@ -76,6 +77,15 @@ pub fn p_coefficients(p: &Params) -> Vec<C64> {
 
 /// Eq. 8 for the parameters `p` (units `A = 1`).
 pub fn steady_state(p: &Params) -> Result<AnalyticSteady, ModelError> {
+    steady_state_with(p, &Eq8Basis::new(p.n()))
+}
+
+/// Eq. 8 with a precomputed [`Eq8Basis`] for the same N.
+///
+/// # Panics
+/// If `basis.n() != p.n()`.
+pub fn steady_state_with(p: &Params, basis: &Eq8Basis) -> Result<AnalyticSteady, ModelError> {
+    assert_eq!(basis.n(), p.n(), "Eq8Basis built for another N");
     let n = p.n();
     let d = n + 1;
     if p.r() == 0.0 {
@@ -90,32 +100,48 @@ pub fn steady_state(p: &Params) -> Result<AnalyticSteady, ModelError> {
         return Ok(AnalyticSteady { f });
     }
     let pm = p_coefficients(p);
-    let (h_re, h_im) = g_of_sx(n, |m| pm[(-m + n as f64 / 2.0).round() as usize]);
+    let (h_re, h_im) = basis.g_of_sx(|m| pm[(-m + n as f64 / 2.0).round() as usize]);
     // F[l,k] = exp(c (l-k)) i^{k-l} H[l,k], with a global shift in the exponent
     let ln_t = p.r().tanh().ln(); // < 0
     let re_c = 0.5 * ln_t;
     let phase_rate = 0.5 * p.alpha() - std::f64::consts::FRAC_PI_2;
-    let mut shift = f64::NEG_INFINITY;
+    // per diagonal dk = l - k: the largest |H| on it, and the factor e^{c dk} relative to the
+    // global shift (logs only, O(N) of them)
+    let nd = 2 * n + 1;
+    let mut diag_max = vec![0.0f64; nd];
     for k in 0..d {
         for l in 0..d {
-            let a = (h_re[(l, k)].powi(2) + h_im[(l, k)].powi(2)).sqrt();
-            if a > 0.0 {
-                shift = shift.max(re_c * (l as f64 - k as f64) + a.ln());
-            }
+            let a2 = h_re[(l, k)].powi(2) + h_im[(l, k)].powi(2);
+            let slot = &mut diag_max[l + n - k];
+            *slot = slot.max(a2);
         }
     }
+    let shift = (0..nd)
+        .filter(|&i| diag_max[i] > 0.0)
+        .map(|i| re_c * (i as f64 - n as f64) + 0.5 * diag_max[i].ln())
+        .fold(f64::NEG_INFINITY, f64::max);
     if !shift.is_finite() {
         return Err(ModelError::Numerical("Eq. 8: the factor F vanished".into()));
     }
+    // entries below 1e-300 of the largest are dropped (they cannot change rho in double precision)
+    let factor: Vec<C64> = (0..nd)
+        .map(|i| {
+            let dk = i as f64 - n as f64;
+            let lnf = re_c * dk - shift;
+            if diag_max[i] == 0.0 || 0.5 * diag_max[i].ln() + lnf < -690.0 {
+                C64::default()
+            } else {
+                C64::from_polar(lnf.exp(), phase_rate * dk)
+            }
+        })
+        .collect();
     let f = Mat::<C64>::from_fn(d, d, |l, k| {
-        let dk = l as f64 - k as f64;
-        let h = C64::new(h_re[(l, k)], h_im[(l, k)]);
-        let a = h.norm();
-        if a == 0.0 {
-            return C64::default();
+        let fac = factor[l + n - k];
+        if fac == C64::default() {
+            C64::default()
+        } else {
+            C64::new(h_re[(l, k)], h_im[(l, k)]) * fac
         }
-        let mag = (re_c * dk + a.ln() - shift).exp();
-        h / a * C64::from_polar(mag, phase_rate * dk)
     });
     Ok(AnalyticSteady { f })
 }
@@ -128,18 +154,28 @@ pub fn sx_eigenvectors(n: usize) -> (Vec<f64>, Mat<f64>) {
     let b: Vec<f64> = (0..n).map(|k| 0.5 * spin::s_plus_element(n, k)).collect();
     let ms: Vec<f64> = (0..d).map(|k| spin::m_of(n, k)).collect();
     let mut q = Mat::<f64>::zeros(d, d);
-    let mut x = vec![0.0; d];
-    for (i, &m) in ms.iter().enumerate() {
-        // a start vector with no parity symmetry and a good overlap with smooth eigenvectors
-        for (k, v) in x.iter_mut().enumerate() {
-            *v = 1.0 + 2.0 * k as f64 / d as f64 + 0.3 * ((k * 7 + 3) % 11) as f64 / 11.0;
-        }
-        let shift = m + 1e-10 * (1.0 + n as f64);
-        for _ in 0..3 {
-            tridiag_solve(&b, -shift, &mut x);
-            let nrm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
-            x.iter_mut().for_each(|v| *v /= nrm);
-        }
+    // a start vector with no parity symmetry and a good overlap with smooth eigenvectors
+    let start: Vec<f64> = (0..d)
+        .map(|k| 1.0 + 2.0 * k as f64 / d as f64 + 0.3 * ((k * 7 + 3) % 11) as f64 / 11.0)
+        .collect();
+    let cols: Vec<Vec<f64>> = ms
+        .par_iter()
+        .map(|&m| {
+            let mut x = start.clone();
+            let shift = m + 1e-10 * (1.0 + n as f64);
+            if d == 1 {
+                return vec![1.0];
+            }
+            let lu = TridiagLu::new(&b, -shift);
+            for _ in 0..3 {
+                lu.solve(&mut x);
+                let nrm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+                x.iter_mut().for_each(|v| *v /= nrm);
+            }
+            x
+        })
+        .collect();
+    for (i, x) in cols.iter().enumerate() {
         for k in 0..d {
             q[(k, i)] = x[k];
         }
@@ -147,87 +183,144 @@ pub fn sx_eigenvectors(n: usize) -> (Vec<f64>, Mat<f64>) {
     (ms, q)
 }
 
-/// Solves `(T + diag * I) x = rhs` in place for the symmetric tridiagonal `T` with zero diagonal
-/// and off-diagonal `b`, by Gaussian elimination with partial pivoting (LAPACK `gtsv`); an exactly
-/// zero pivot is replaced by a tiny one (inverse iteration wants the near-singular solve).
-fn tridiag_solve(b: &[f64], diag: f64, x: &mut [f64]) {
-    let d = x.len();
-    if d == 1 {
-        x[0] /= if diag == 0.0 { f64::EPSILON } else { diag };
-        return;
-    }
-    let mut dl: Vec<f64> = b.to_vec(); // sub-diagonal
-    let mut dd = vec![diag; d]; // diagonal
-    let mut du: Vec<f64> = b.to_vec(); // super-diagonal
-    let mut du2 = vec![0.0; d.saturating_sub(2)]; // second super-diagonal (fill)
-    for i in 0..d - 1 {
-        if dd[i].abs() >= dl[i].abs() {
-            if dd[i] == 0.0 {
-                dd[i] = f64::EPSILON;
+/// LU factors with partial pivoting (LAPACK `gttrf`) of `T + diag * I`, for the symmetric
+/// tridiagonal `T` with zero diagonal and off-diagonal `b`. An exactly zero pivot is replaced by
+/// a tiny one: inverse iteration wants the near-singular solve.
+struct TridiagLu {
+    mult: Vec<f64>,
+    swap: Vec<bool>,
+    dinv: Vec<f64>,
+    du: Vec<f64>,
+    du2: Vec<f64>,
+}
+
+impl TridiagLu {
+    fn new(b: &[f64], diag: f64) -> Self {
+        let d = b.len() + 1;
+        let mut mult = vec![0.0; d - 1];
+        let mut swap = vec![false; d - 1];
+        let mut dd = vec![diag; d];
+        let mut du: Vec<f64> = b.to_vec();
+        let mut du2 = vec![0.0; d.saturating_sub(2)];
+        for i in 0..d - 1 {
+            let dl = b[i];
+            if dd[i].abs() >= dl.abs() {
+                if dd[i] == 0.0 {
+                    dd[i] = f64::EPSILON;
+                }
+                let f = dl / dd[i];
+                mult[i] = f;
+                dd[i + 1] -= f * du[i];
+            } else {
+                let f = dd[i] / dl;
+                mult[i] = f;
+                swap[i] = true;
+                dd[i] = dl;
+                let t = dd[i + 1];
+                dd[i + 1] = du[i] - f * t;
+                du[i] = t;
+                if i + 1 < d - 1 {
+                    du2[i] = du[i + 1];
+                    du[i + 1] *= -f;
+                }
             }
-            let f = dl[i] / dd[i];
-            dd[i + 1] -= f * du[i];
-            x[i + 1] -= f * x[i];
-            dl[i] = 0.0;
-        } else {
-            let f = dd[i] / dl[i];
-            dd[i] = dl[i];
-            let t = dd[i + 1];
-            dd[i + 1] = du[i] - f * t;
-            du[i] = t;
-            if i + 1 < d - 1 {
-                du2[i] = du[i + 1];
-                du[i + 1] *= -f;
-            }
-            x.swap(i, i + 1);
-            x[i + 1] -= f * x[i];
+        }
+        if dd[d - 1] == 0.0 {
+            dd[d - 1] = f64::EPSILON;
+        }
+        let dinv = dd.iter().map(|v| 1.0 / v).collect();
+        Self {
+            mult,
+            swap,
+            dinv,
+            du,
+            du2,
         }
     }
-    if dd[d - 1] == 0.0 {
-        dd[d - 1] = f64::EPSILON;
-    }
-    x[d - 1] /= dd[d - 1];
-    x[d - 2] = (x[d - 2] - du[d - 2] * x[d - 1]) / dd[d - 2];
-    for i in (0..d.saturating_sub(2)).rev() {
-        x[i] = (x[i] - du[i] * x[i + 1] - du2[i] * x[i + 2]) / dd[i];
+
+    fn solve(&self, x: &mut [f64]) {
+        let d = x.len();
+        for i in 0..d - 1 {
+            if self.swap[i] {
+                x.swap(i, i + 1);
+            }
+            x[i + 1] -= self.mult[i] * x[i];
+        }
+        x[d - 1] *= self.dinv[d - 1];
+        if d >= 2 {
+            x[d - 2] = (x[d - 2] - self.du[d - 2] * x[d - 1]) * self.dinv[d - 2];
+        }
+        for i in (0..d.saturating_sub(2)).rev() {
+            x[i] = (x[i] - self.du[i] * x[i + 1] - self.du2[i] * x[i + 2]) * self.dinv[i];
+        }
     }
 }
 
-/// `H = g(S^x) = Q diag(g(m)) Q^T` as (real part, imaginary part), using the flip parity
-/// `k -> N-k` of the eigenvectors: each parity contributes a matrix symmetric under both flips,
-/// so only its top-left quarter is multiplied out (4x fewer flops than the full product).
-fn g_of_sx(n: usize, g: impl Fn(f64) -> C64) -> (Mat<f64>, Mat<f64>) {
-    let d = n + 1;
-    let (ms, q) = sx_eigenvectors(n);
-    let h = d.div_ceil(2); // rows 0..h cover the top half (incl. the middle row when N is even)
-    let mut h_re = Mat::<f64>::zeros(d, d);
-    let mut h_im = Mat::<f64>::zeros(d, d);
-    for sign in [1.0, -1.0] {
-        let cols: Vec<usize> = (0..d)
-            .filter(|&i| {
-                ((0..d).map(|k| q[(k, i)] * q[(n - k, i)]).sum::<f64>() > 0.0) == (sign > 0.0)
-            })
-            .collect();
-        if cols.is_empty() {
-            continue;
+/// What Eq. 8 needs that depends on N alone: the eigenvectors of `S^x`, split by their flip
+/// parity `k -> N-k` and cut to their top halves. Build it once per N and reuse it for every
+/// `(r, alpha, Delta)` (the scaling study evaluates ~60 values of r per N).
+#[derive(Debug, Clone)]
+pub struct Eq8Basis {
+    n: usize,
+    /// per parity (+1, -1): the eigenvalues `m` and the top `ceil((N+1)/2)` rows of their vectors
+    parts: Vec<(f64, Vec<f64>, Mat<f64>)>,
+}
+
+impl Eq8Basis {
+    /// The basis for N two-level systems (O(N^2)).
+    pub fn new(n: usize) -> Self {
+        let d = n + 1;
+        let (ms, q) = sx_eigenvectors(n);
+        let h = d.div_ceil(2); // rows 0..h cover the top half (incl. the middle row when N is even)
+        let mut parts = Vec::new();
+        for sign in [1.0, -1.0] {
+            let cols: Vec<usize> = (0..d)
+                .filter(|&i| {
+                    ((0..d).map(|k| q[(k, i)] * q[(n - k, i)]).sum::<f64>() > 0.0) == (sign > 0.0)
+                })
+                .collect();
+            if cols.is_empty() {
+                continue;
+            }
+            let m = cols.iter().map(|&i| ms[i]).collect();
+            let top = Mat::<f64>::from_fn(h, cols.len(), |k, i| q[(k, cols[i])]);
+            parts.push((sign, m, top));
         }
-        let c = cols.len();
-        let top = Mat::<f64>::from_fn(h, c, |k, i| q[(k, cols[i])]);
-        let gre = Mat::<f64>::from_fn(h, c, |k, i| top[(k, i)] * g(ms[cols[i]]).re);
-        let gim = Mat::<f64>::from_fn(h, c, |k, i| top[(k, i)] * g(ms[cols[i]]).im);
-        let pre = &gre * top.transpose();
-        let pim = &gim * top.transpose();
-        // block (k, l) with k, l < h; the others by the flips k -> N-k (factor sign each)
-        for l in 0..d {
-            let (ll, sl) = if l < h { (l, 1.0) } else { (n - l, sign) };
-            for k in 0..d {
-                let (kk, sk) = if k < h { (k, 1.0) } else { (n - k, sign) };
-                h_re[(k, l)] += sk * sl * pre[(kk, ll)];
-                h_im[(k, l)] += sk * sl * pim[(kk, ll)];
+        Self { n, parts }
+    }
+
+    /// Number of TLS this basis is for.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// `H = g(S^x) = Q diag(g(m)) Q^T` as (real part, imaginary part). Each parity contributes a
+    /// matrix symmetric under both flips, so only its top-left quarter is multiplied out (4x
+    /// fewer flops than the full product).
+    fn g_of_sx(&self, g: impl Fn(f64) -> C64) -> (Mat<f64>, Mat<f64>) {
+        let n = self.n;
+        let d = n + 1;
+        let h = d.div_ceil(2);
+        let mut h_re = Mat::<f64>::zeros(d, d);
+        let mut h_im = Mat::<f64>::zeros(d, d);
+        for (sign, m, top) in &self.parts {
+            let gv: Vec<C64> = m.iter().map(|&x| g(x)).collect();
+            let gre = Mat::<f64>::from_fn(h, m.len(), |k, i| top[(k, i)] * gv[i].re);
+            let gim = Mat::<f64>::from_fn(h, m.len(), |k, i| top[(k, i)] * gv[i].im);
+            let pre = &gre * top.transpose();
+            let pim = &gim * top.transpose();
+            // block (k, l) with k, l < h; the others by the flips k -> N-k (factor sign each)
+            for l in 0..d {
+                let (ll, sl) = if l < h { (l, 1.0) } else { (n - l, *sign) };
+                for k in 0..d {
+                    let (kk, sk) = if k < h { (k, 1.0) } else { (n - k, *sign) };
+                    h_re[(k, l)] += sk * sl * pre[(kk, ll)];
+                    h_im[(k, l)] += sk * sl * pim[(kk, ll)];
+                }
             }
         }
+        (h_re, h_im)
     }
-    (h_re, h_im)
 }
 
 #[cfg(test)]

@@ -113,39 +113,68 @@ pub fn moments(rho: &Mat<C64>) -> SpinMoments {
     SpinMoments { n, mean, second }
 }
 
-/// Moments of `rho = F F^dag / Tr(F F^dag)` without forming `rho` (O(N^2)).
+/// Moments of `rho = F F^dag / Tr(F F^dag)` without forming `rho` (O(N^2), parallel over the
+/// columns of `F`): `<S_a S_b> = sum_k (S_a f_k)^dag (S_b f_k) / sum_k |f_k|^2`.
 pub fn moments_factored(f: &Mat<C64>) -> SpinMoments {
+    use rayon::prelude::*;
     let n = f.nrows() - 1;
-    let ops = spin_ops(n);
-    let cols = f.ncols();
-    let u: Vec<Mat<C64>> = ops
-        .iter()
-        .map(|op| {
-            let mut out = Mat::<C64>::zeros(n + 1, cols);
-            for &(r, c, v) in &op.entries {
-                for k in 0..cols {
-                    out[(r, k)] += v * f[(c, k)];
+    let sp: Vec<f64> = (0..n).map(|k| spin::s_plus_element(n, k)).collect();
+    // [norm, mean x3, second 3x3]
+    let acc = (0..f.ncols())
+        .into_par_iter()
+        .fold(
+            || [0.0f64; 13],
+            |mut acc, k| {
+                let col = f.col(k);
+                let x = |i: usize| col[i];
+                let mut u = [
+                    vec![C64::default(); n + 1],
+                    vec![C64::default(); n + 1],
+                    vec![C64::default(); n + 1],
+                ];
+                for i in 0..=n {
+                    // (S+ f)_i = s_{i-1} f_{i-1},  (S- f)_i = s_i f_{i+1}
+                    let up = if i > 0 {
+                        x(i - 1) * sp[i - 1]
+                    } else {
+                        C64::default()
+                    };
+                    let dn = if i < n {
+                        x(i + 1) * sp[i]
+                    } else {
+                        C64::default()
+                    };
+                    u[0][i] = 0.5 * (up + dn);
+                    u[1][i] = (up - dn) * C64::new(0.0, -0.5);
+                    u[2][i] = x(i) * spin::m_of(n, i);
                 }
-            }
-            out
-        })
-        .collect();
-    let dot = |x: &Mat<C64>, y: &Mat<C64>| -> C64 {
-        let mut s = C64::default();
-        for k in 0..cols {
-            for i in 0..=n {
-                s += x[(i, k)].conj() * y[(i, k)];
-            }
-        }
-        s
-    };
-    let norm = dot(f, f).re;
+                for i in 0..=n {
+                    let xi = x(i).conj();
+                    acc[0] += x(i).norm_sqr();
+                    for a in 0..3 {
+                        acc[1 + a] += (xi * u[a][i]).re;
+                        for b in 0..3 {
+                            acc[4 + 3 * a + b] += (u[a][i].conj() * u[b][i]).re;
+                        }
+                    }
+                }
+                acc
+            },
+        )
+        .reduce(
+            || [0.0f64; 13],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    let norm = acc[0];
     let mut mean = [0.0; 3];
     let mut second = [[0.0; 3]; 3];
     for a in 0..3 {
-        mean[a] = dot(f, &u[a]).re / norm;
+        mean[a] = acc[1 + a] / norm;
         for b in 0..3 {
-            second[a][b] = dot(&u[a], &u[b]).re / norm;
+            second[a][b] = acc[4 + 3 * a + b] / norm;
         }
     }
     SpinMoments { n, mean, second }
