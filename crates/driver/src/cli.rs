@@ -97,8 +97,8 @@ pub struct ScalingArgs {
     /// frequency shift Delta in units of A
     #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
     pub delta: f64,
-    /// fits use N >= fit-n-min
-    #[arg(long, default_value_t = 10)]
+    /// fits use N >= fit-n-min (2: the whole range, as the paper's fits appear to)
+    #[arg(long, default_value_t = 2)]
     pub fit_n_min: usize,
     /// write the results to this HDF5 file
     #[arg(long)]
