@@ -4,7 +4,51 @@
 //! a square complex operator through [`LinearOperator`]: a dimension and `y = A x`.
 #![deny(missing_docs)]
 
+pub mod arnoldi;
+pub mod dense;
+pub mod gmres;
+
+pub use arnoldi::{eigs_largest, EigParams, EigResult};
+pub use gmres::{gmres, GmresInfo, GmresParams};
 pub use num_complex::Complex64 as C64;
+
+/// Errors of the Krylov solvers.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum KrylovError {
+    /// The iteration budget ran out; what was reached is reported.
+    #[error("no convergence after {iterations} operator applications: residual {abs_residual:e} (relative {rel_residual:e})")]
+    NoConvergence {
+        /// operator applications done
+        iterations: usize,
+        /// absolute residual reached
+        abs_residual: f64,
+        /// relative residual reached
+        rel_residual: f64,
+    },
+    /// A breakdown that cannot be continued.
+    #[error("Krylov breakdown: {0}")]
+    Breakdown(String),
+}
+
+/// A dense matrix as an operator (tests, small problems).
+#[derive(Debug, Clone)]
+pub struct DenseOp(pub faer::Mat<C64>);
+
+impl LinearOperator for DenseOp {
+    fn dim(&self) -> usize {
+        self.0.nrows()
+    }
+    fn apply(&self, x: &[C64], y: &mut [C64]) {
+        let m = &self.0;
+        y.iter_mut().for_each(|v| *v = C64::default());
+        for j in 0..m.ncols() {
+            let xj = x[j];
+            for i in 0..m.nrows() {
+                y[i] += m[(i, j)] * xj;
+            }
+        }
+    }
+}
 
 /// A square complex linear operator `A` of dimension `dim()`.
 ///
