@@ -68,7 +68,7 @@ pub fn eigs_largest(
     let mut matvecs = 0;
     for restart in 0..=p.max_restarts {
         let nrm = norm(&v0);
-        if !(nrm > 0.0) {
+        if nrm.is_nan() || nrm <= 0.0 {
             return Err(KrylovError::Breakdown("zero start vector".into()));
         }
         scale(C64::new(1.0 / nrm, 0.0), &mut v0);

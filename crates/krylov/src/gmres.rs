@@ -123,12 +123,9 @@ pub fn gmres(
                 h[i][k] = hcol[i];
             }
             k_used = k + 1;
-            if hn > 0.0 && k + 1 <= mr {
-                let inv = C64::new(1.0 / hn, 0.0);
-                let (head, tail) = basis.split_at_mut(k + 1);
-                let _ = head;
-                tail[0].copy_from_slice(&w);
-                scale(inv, &mut tail[0]);
+            if hn > 0.0 {
+                basis[k + 1].copy_from_slice(&w);
+                scale(C64::new(1.0 / hn, 0.0), &mut basis[k + 1]);
             }
             if g[k + 1].norm() <= p.rel_tol * bnorm * 0.5
                 || hn == 0.0
