@@ -1,0 +1,214 @@
+//! Dense direct solve on the Hermitian part of the parity block.
+//!
+//! 1. Assemble Eq. 3 as CSR (`sqz_superop::csr`), and from its columns the real matrix `R` of
+//!    `L` on the real coordinates of Hermitian block matrices ([`crate::HermCoords`]).
+//! 2. Deflate the trace: `R~ = R - u t^T` with `t` the trace functional and `u = I/D`. If
+//!    `rho` is the steady state, `R~ rho = -u`; on traceless right eigenvectors `R~` acts as `R`,
+//!    and the deflated eigenvalue is `-t^T u = -1`. So `R~` is nonsingular exactly when the
+//!    steady state is unique, and its spectrum is that of `L` with 0 replaced by -1.
+//! 3. One real LU (faer, partial pivoting) gives `rho`; Arnoldi on `R~^{-1}` (shift-invert at 0,
+//!    reusing the LU) gives the eigenvalues of `L` nearest 0, hence the gap
+//!    `g = min |Re lambda|`, and the error bound `|L rho| / g`.
+
+use crate::hermitian::HermCoords;
+use crate::{Method, SteadyError, SteadyParams, SteadyReport, C64};
+use faer::linalg::solvers::Solve;
+use faer::Mat;
+use sqz_krylov::{eigs_largest, EigParams, LinearOperator};
+use sqz_model::Params;
+use std::time::Instant;
+
+/// `R~^{-1}` as a complex operator (real LU applied to real and imaginary parts).
+struct ShiftInvert<'a> {
+    lu: &'a faer::linalg::solvers::PartialPivLu<f64>,
+    dim: usize,
+}
+
+impl LinearOperator for ShiftInvert<'_> {
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn apply(&self, x: &[C64], y: &mut [C64]) {
+        let mut rhs =
+            Mat::<f64>::from_fn(self.dim, 2, |i, j| if j == 0 { x[i].re } else { x[i].im });
+        self.lu.solve_in_place(rhs.as_mut());
+        for i in 0..self.dim {
+            y[i] = C64::new(rhs[(i, 0)], rhs[(i, 1)]);
+        }
+    }
+}
+
+/// Bytes the dense method needs at N: the real matrix and its LU in place, plus the CSR.
+pub fn dense_bytes(n: usize) -> u64 {
+    let m = (1u64 << (2 * n)) / 2;
+    m.saturating_mul(m)
+        .saturating_mul(8)
+        .saturating_add(sqz_superop::memory::estimate(n).csr_bytes)
+}
+
+/// The dense direct steady state (see the module docs).
+pub fn solve_dense(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyReport, SteadyError> {
+    let t0 = Instant::now();
+    let n = p.n();
+    let need = dense_bytes(n);
+    let avail = sqz_superop::memory::available_bytes();
+    if need > avail {
+        let largest = (1..=n).rev().find(|&k| dense_bytes(k) <= avail);
+        return Err(sqz_superop::SuperopError::TooLarge {
+            what: format!("the dense steady-state solve at N = {n}"),
+            needed_bytes: need,
+            available_bytes: avail,
+            largest_n: largest,
+        }
+        .into());
+    }
+    let hc = HermCoords::new(n);
+    let m = hc.len();
+    let d = 1usize << n;
+    let csr = sqz_superop::csr::assemble(p, z)?;
+    let csc = csr.to_csc();
+    drop(csr);
+    // R: column j = real coordinates of L(B_j)
+    let mut r = Mat::<f64>::zeros(m, m);
+    let mut col = vec![0.0f64; m];
+    let i_unit = C64::new(0.0, 1.0);
+    for (j, c) in hc.coords.iter().enumerate() {
+        col.iter_mut().for_each(|v| *v = 0.0);
+        let mut add = |full: usize, w: C64| {
+            if let Some(cv) = csc.outer_view(full) {
+                for (row, v) in cv.iter() {
+                    hc.accumulate(row % d, row / d, w * v, &mut col);
+                }
+            }
+        };
+        match *c {
+            crate::hermitian::Coord::Diag(a) => add(a + d * a, C64::new(1.0, 0.0)),
+            crate::hermitian::Coord::Re(a, b) => {
+                add(a + d * b, C64::new(1.0, 0.0));
+                add(b + d * a, C64::new(1.0, 0.0));
+            }
+            crate::hermitian::Coord::Im(a, b) => {
+                add(a + d * b, i_unit);
+                add(b + d * a, -i_unit);
+            }
+        }
+        for i in 0..m {
+            r[(i, j)] = col[i];
+        }
+    }
+    drop(csc);
+    // trace functional t and u = I / D in real coordinates
+    let diag: Vec<usize> = (0..m)
+        .filter(|&i| matches!(hc.coords[i], crate::hermitian::Coord::Diag(_)))
+        .collect();
+    let inv_d = 1.0 / d as f64;
+    let r_plain = r.clone();
+    for &i in &diag {
+        for &j in &diag {
+            r[(i, j)] -= inv_d;
+        }
+    }
+    let lu = r.partial_piv_lu();
+    drop(r);
+    let mut x = Mat::<f64>::zeros(m, 1);
+    for &i in &diag {
+        x[(i, 0)] = -inv_d;
+    }
+    lu.solve_in_place(x.as_mut());
+    let xr: Vec<f64> = (0..m).map(|i| x[(i, 0)]).collect();
+    if xr.iter().any(|v| !v.is_finite()) {
+        return Err(SteadyError::Degenerate("the deflated Liouvillian is singular: the null space is degenerate (are the positions ideal?)".into()));
+    }
+    let tr: f64 = diag.iter().map(|&i| xr[i]).sum();
+    let xr: Vec<f64> = xr.iter().map(|v| v / tr).collect();
+    // residual |L rho|_F from the real coordinates (off-diagonal coordinates count twice)
+    let lx = &r_plain * Mat::<f64>::from_fn(m, 1, |i, _| xr[i]);
+    drop(r_plain);
+    let residual = (0..m)
+        .map(|i| {
+            let w = if matches!(hc.coords[i], crate::hermitian::Coord::Diag(_)) {
+                1.0
+            } else {
+                2.0
+            };
+            w * lx[(i, 0)] * lx[(i, 0)]
+        })
+        .sum::<f64>()
+        .sqrt();
+    let rho_block = hc.to_block(&xr);
+    let mut notes = Vec::new();
+    let (mut gap, mut iterations) = (None, 0);
+    if sp.estimate_gap && m >= 3 {
+        let op = ShiftInvert { lu: &lu, dim: m };
+        let start: Vec<C64> = (0..m)
+            .map(|i| C64::new(1.0 + (i % 7) as f64 * 0.1, 0.05 * (i % 3) as f64))
+            .collect();
+        let nev = 6.min(m - 1);
+        match eigs_largest(
+            &op,
+            &start,
+            &EigParams {
+                nev,
+                krylov_dim: 40.min(m),
+                tol: 1e-8,
+                max_restarts: 40,
+            },
+        ) {
+            Ok(res) => {
+                iterations = res.matvecs;
+                let mut g = f64::INFINITY;
+                for (mu, v) in res.values.iter().zip(&res.vectors) {
+                    let lam = 1.0 / mu;
+                    // the deflated eigenvalue -1 has a right eigenvector with nonzero trace
+                    let tv: C64 = diag.iter().map(|&i| v[i]).sum();
+                    let vn = v.iter().map(|c| c.norm_sqr()).sum::<f64>().sqrt();
+                    if tv.norm() > 1e-6 * vn * (diag.len() as f64).sqrt() {
+                        continue;
+                    }
+                    g = g.min(lam.re.abs());
+                }
+                if g.is_finite() {
+                    gap = Some(g);
+                } else {
+                    notes.push("gap estimate: no relaxation eigenvalue found near 0".into());
+                }
+            }
+            Err(e) => notes.push(format!("gap estimate failed: {e}")),
+        }
+    }
+    if let Some(g) = gap {
+        if g < 1e-14 {
+            return Err(SteadyError::Degenerate(format!(
+                "the slowest relaxation rate is {g:e}: the null space is numerically degenerate"
+            )));
+        }
+    }
+    let error_bound = gap.map(|g| residual / g);
+    let bound_met = error_bound.is_some_and(|b| b <= sp.tol);
+    if let Some(b) = error_bound {
+        if !bound_met {
+            notes.push(format!(
+                "error bound {b:.2e} above the tolerance {:.0e}: the gap {:.2e} is too small for double precision (residual {residual:.2e} is at rounding level)",
+                sp.tol,
+                gap.unwrap_or(0.0)
+            ));
+        }
+    }
+    let min_ev = crate::min_eigenvalue(n, &rho_block);
+    if min_ev < -1e-9 {
+        notes.push(format!("rho has a negative eigenvalue {min_ev:e}"));
+    }
+    Ok(SteadyReport {
+        rho_block,
+        method: Method::DenseHermitian,
+        iterations,
+        residual,
+        gap,
+        error_bound,
+        bound_met,
+        null_dim: 1,
+        min_eigenvalue: min_ev,
+        seconds: t0.elapsed().as_secs_f64(),
+        notes,
+    })
+}

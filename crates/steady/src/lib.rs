@@ -1,0 +1,158 @@
+//! # sqz-steady: steady states of the full master equation, Eq. 3
+//!
+//! `L rho = 0` with `Tr rho = 1` for N disordered TLS, in the physical weak-parity block of the
+//! 4^N Liouville space (`sqz_superop::parity`). What makes this hard is the gap: at small
+//! disorder w the slowest relaxation rate `g` closes like `w^2` (1e-5 .. 1e-9 A) while the fastest
+//! rates are ~30 A, so a residual says little by itself: the error in rho is about
+//! `residual / g`. Every solve therefore also estimates `g` and reports the bound.
+//!
+//! | method | where | how |
+//! |---|---|---|
+//! | [`Method::DenseHermitian`] | N <= 7 (memory permitting) | real LU of `L` on Hermitian matrices of the block, with a rank-one deflation of the trace |
+//! | [`Method::CollectiveReduction`] | ideal positions (w = 0) | the null space is degenerate (Catalan `C_N`); the state reached from a symmetric initial state is the collective one (Eq. 7/8) embedded |
+//!
+//! See `docs/numerics.md` for the reasoning and what is left for larger N.
+#![deny(missing_docs)]
+
+mod dense;
+mod hermitian;
+pub mod ideal;
+
+pub use dense::solve_dense;
+pub use hermitian::HermCoords;
+pub use num_complex::Complex64 as C64;
+
+use sqz_model::Params;
+
+/// Errors of the steady-state layer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SteadyError {
+    /// Bad input or a model-level failure.
+    #[error(transparent)]
+    Model(#[from] sqz_model::ModelError),
+    /// Superoperator-level failure (memory guard, N too large).
+    #[error(transparent)]
+    Superop(#[from] sqz_superop::SuperopError),
+    /// A solver did not converge; what it reached is reported.
+    #[error("{method}: {detail}")]
+    NoConvergence {
+        /// method that failed
+        method: &'static str,
+        /// what was reached
+        detail: String,
+    },
+    /// The null space is (numerically) degenerate and no initial state fixes the answer.
+    #[error("the steady state is not unique: {0}")]
+    Degenerate(String),
+    /// Nothing here solves this problem size.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// How the steady state was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// dense real LU on the Hermitian part of the parity block
+    DenseHermitian,
+    /// ideal positions: collective steady state embedded in the full space
+    CollectiveReduction,
+}
+
+impl Method {
+    /// Name used in reports and result files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::DenseHermitian => "dense-hermitian-lu",
+            Method::CollectiveReduction => "collective-reduction",
+        }
+    }
+}
+
+/// Initial state, which matters only when the null space is degenerate (ideal positions).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Initial {
+    /// all TLS in `|g>` (`|j,-j>`)
+    Ground,
+    /// Dicke state `|j, m>` given by its index `k = m + j`
+    Dicke(usize),
+}
+
+/// Parameters of a steady-state solve.
+#[derive(Debug, Clone, Copy)]
+pub struct SteadyParams {
+    /// target bound on the error in rho (`residual / gap`)
+    pub tol: f64,
+    /// initial state (degenerate case only)
+    pub initial: Initial,
+    /// largest N for the dense method
+    pub dense_n_max: usize,
+    /// estimate the gap (costs a few dozen extra solves with the LU)
+    pub estimate_gap: bool,
+}
+
+impl Default for SteadyParams {
+    fn default() -> Self {
+        Self {
+            tol: 1e-8,
+            initial: Initial::Ground,
+            dense_n_max: 7,
+            estimate_gap: true,
+        }
+    }
+}
+
+/// A steady state with everything the solver knows about its quality.
+#[derive(Debug, Clone)]
+pub struct SteadyReport {
+    /// parity-block vector of rho (`sqz_superop::parity` index order), Hermitian, trace 1
+    pub rho_block: Vec<C64>,
+    /// method used
+    pub method: Method,
+    /// iterations (Arnoldi matvecs for the gap; 0 for the direct solve itself)
+    pub iterations: usize,
+    /// `|L rho|_F` (Frobenius norm of the matrix `L(rho)`)
+    pub residual: f64,
+    /// slowest nonzero relaxation rate `min |Re lambda|` in the physical block, if estimated
+    pub gap: Option<f64>,
+    /// `residual / gap`: estimate of the error `|rho - rho_exact|_F`
+    pub error_bound: Option<f64>,
+    /// whether `error_bound <= tol`
+    pub bound_met: bool,
+    /// dimension of the null space when degenerate (ideal positions), else 1
+    pub null_dim: u64,
+    /// smallest eigenvalue of rho
+    pub min_eigenvalue: f64,
+    /// wall time in seconds
+    pub seconds: f64,
+    /// notes for the user (e.g. why the bound was not met)
+    pub notes: Vec<String>,
+}
+
+/// The steady state of Eq. 3 for `params` at positions `z`: the collective reduction at ideal
+/// positions, the dense method otherwise.
+pub fn solve(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyReport, SteadyError> {
+    sqz_model::positions::check_positions(z, p.n())?;
+    if ideal::is_ideal(z) {
+        return ideal::solve_ideal(p, sp);
+    }
+    if p.n() <= sp.dense_n_max {
+        return solve_dense(p, z, sp);
+    }
+    Err(SteadyError::Unsupported(format!(
+        "N = {} with disorder: the dense solver is limited to N <= {} here (memory and time grow like 16^N); \
+         the iterative solver for larger N is not available yet",
+        p.n(),
+        sp.dense_n_max
+    )))
+}
+
+/// Smallest eigenvalue of a Hermitian parity-block rho (formed as a `2^N x 2^N` matrix).
+pub fn min_eigenvalue(n: usize, xb: &[C64]) -> f64 {
+    let d = 1usize << n;
+    let m = faer::Mat::<C64>::from_fn(d, d, |a, b| {
+        sqz_superop::parity::block_index(n, a, b).map_or(C64::new(0.0, 0.0), |k| xb[k])
+    });
+    m.self_adjoint_eigenvalues(faer::Side::Lower)
+        .map(|v| v.into_iter().fold(f64::INFINITY, f64::min))
+        .unwrap_or(f64::NAN)
+}
