@@ -203,7 +203,7 @@ fn ideal_positions_reduce_to_eq8_and_report_degeneracy() {
         let p = Params::new(n, 0.8, 0.5, 1.0).unwrap();
         let rep = solve(&p, &positions::ideal(n), &SteadyParams::default()).unwrap();
         assert_eq!(rep.method, Method::CollectiveReduction);
-        assert_eq!(rep.null_dim, sqz_steady::ideal::catalan(n as usize));
+        assert_eq!(rep.null_dim, sqz_steady::ideal::catalan(n));
         assert!(rep.residual < 1e-12, "residual {}", rep.residual);
         let an = sqz_model::analytic::steady_state(&p)
             .unwrap()
