@@ -22,6 +22,63 @@ pub enum Command {
     Steady(SteadyArgs),
     /// Fig. 3(b-d) scaling study: r_opt, max 1/xi^2 and the squeezed range of r against N, with fits.
     Scaling(ScalingArgs),
+    /// Memory each representation of Eq. 3 needs at N (CSR, matrix-free, parity block, solvers).
+    Info(InfoArgs),
+    /// Benchmark against analytic steady states: full-space solve, Eq. 7 null vector and Eq. 8
+    /// for the same ideal problem, with one table of agreement and time per method.
+    Validate(ValidateArgs),
+}
+
+/// Where the TLS sit (full model): disorder `--w --seed [--config]`, explicit `--positions`, or
+/// ideal positions `z_i = 2 pi i` when neither is given.
+#[derive(Debug, Clone, Args)]
+pub struct PositionArgs {
+    /// disorder strength w in units of zeta (a `pi` suffix is accepted: `--w 0.3pi`)
+    #[arg(long, conflicts_with = "positions")]
+    pub w: Option<String>,
+    /// seed of the disorder
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// configuration index (the random stream) of the disorder
+    #[arg(long, default_value_t = 0)]
+    pub config: u64,
+    /// explicit positions z1,z2,... in units of zeta (`pi` suffix accepted: `0,2pi,4.1pi`)
+    #[arg(long, allow_hyphen_values = true)]
+    pub positions: Option<String>,
+}
+
+/// `sqz info`
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// number of two-level systems N
+    #[arg(long)]
+    pub n: usize,
+    /// Krylov vectors assumed for the solver workspace
+    #[arg(long, default_value_t = 40)]
+    pub krylov_vectors: usize,
+    /// print one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sqz validate`
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// number of two-level systems N (the full-space solve runs for N <= 10)
+    #[arg(long, default_value_t = 5)]
+    pub n: usize,
+    /// squeezing strength r
+    #[arg(long, default_value_t = 0.5, allow_hyphen_values = true)]
+    pub r: f64,
+    /// squeezing angle alpha (radians)
+    #[arg(long, default_value_t = 0.5, allow_hyphen_values = true)]
+    pub alpha: f64,
+    /// frequency shift Delta in units of A
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+    pub delta: f64,
+    /// print one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The physical parameters shared by the commands.
@@ -68,6 +125,19 @@ pub struct SteadyArgs {
     pub model: Model,
     #[command(flatten)]
     pub phys: PhysArgs,
+    /// positions (full model only)
+    #[command(flatten)]
+    pub pos: PositionArgs,
+    /// initial state, which selects the steady state when it is not unique (ideal positions):
+    /// `ground` or `dicke:M` (|j,M>)
+    #[arg(long, default_value = "ground")]
+    pub init: String,
+    /// target bound on the error in rho (full model)
+    #[arg(long, default_value_t = 1e-8)]
+    pub tol: f64,
+    /// skip the gap estimate (and so the error bound) of the full model
+    #[arg(long)]
+    pub no_gap: bool,
     /// print one JSON object instead of text
     #[arg(long)]
     pub json: bool,

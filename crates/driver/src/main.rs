@@ -6,10 +6,13 @@
 
 mod cli;
 mod cmd_analytic;
+mod cmd_info;
 mod cmd_scaling;
 mod cmd_steady;
+mod cmd_validate;
 mod h5;
 mod report;
+mod resolve;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -34,5 +37,7 @@ fn run(args: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Analytic(a) => cmd_analytic::run(&a),
         cli::Command::Steady(a) => cmd_steady::run(&a),
         cli::Command::Scaling(a) => cmd_scaling::run(&a),
+        cli::Command::Info(a) => cmd_info::run(&a),
+        cli::Command::Validate(a) => cmd_validate::run(&a),
     }
 }

@@ -17,8 +17,9 @@
 mod dense;
 mod hermitian;
 pub mod ideal;
+pub mod nullspace;
 
-pub use dense::solve_dense;
+pub use dense::{dense_bytes, solve_dense};
 pub use hermitian::HermCoords;
 pub use num_complex::Complex64 as C64;
 

@@ -232,3 +232,30 @@ fn nearly_ideal_positions_are_reported_as_degenerate_not_solved_wrongly() {
         Err(e) => panic!("{e}"),
     }
 }
+
+#[test]
+fn degenerate_null_space_detected_and_projection_equals_collective_state() {
+    for n in [2usize, 3, 4] {
+        let p = Params::new(n, 0.6, 0.5, 1.0).unwrap();
+        let z = positions::ideal(n);
+        // all ground as a parity-block vector
+        let mut rho0 = vec![C64::new(0.0, 0.0); block_dim(n)];
+        rho0[block_index(n, 0, 0).unwrap()] = C64::new(1.0, 0.0);
+        let (proj, dim) = sqz_steady::nullspace::project_null_space(&p, &z, &rho0).unwrap();
+        assert_eq!(
+            dim as u64,
+            sqz_steady::ideal::catalan(n),
+            "N={n}: null-space dimension"
+        );
+        let rep = solve(&p, &z, &SteadyParams::default()).unwrap();
+        let diff = proj
+            .iter()
+            .zip(&rep.rho_block)
+            .map(|(a, b)| (a - b).norm())
+            .fold(0.0, f64::max);
+        assert!(
+            diff < 1e-9,
+            "N={n}: projection vs collective reduction {diff:e}"
+        );
+    }
+}
