@@ -8,6 +8,9 @@ fn main() {
         .nth(2)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0.3);
+    if std::env::var("SEQ").is_ok() {
+        faer::set_global_parallelism(faer::Par::Seq);
+    }
     let p = sqz_model::Params::new(n, 0.5, 0.5, 1.0).unwrap();
     let z = sqz_model::positions::disordered(n, w * std::f64::consts::PI, 1, 0).unwrap();
     let t = std::time::Instant::now();
