@@ -9,6 +9,7 @@
 //! | method | where | how |
 //! |---|---|---|
 //! | [`Method::DenseHermitian`] | N <= 7 (memory permitting) | real LU of `L` on Hermitian matrices of the block, with a rank-one deflation of the trace |
+//! | [`Method::GmresJacobi`] | N > 7 | GMRES on the deflated parity block, matrix-free, Jacobi preconditioner; no gap estimate |
 //! | [`Method::CollectiveReduction`] | ideal positions (w = 0) | the null space is degenerate (Catalan `C_N`); the state reached from a symmetric initial state is the collective one (Eq. 7/8) embedded |
 //!
 //! See `docs/numerics.md` for the reasoning and what is left for larger N.
@@ -17,6 +18,7 @@
 mod dense;
 mod hermitian;
 pub mod ideal;
+pub mod iterative;
 pub mod nullspace;
 
 pub use dense::{dense_bytes, solve_dense};
@@ -57,6 +59,8 @@ pub enum Method {
     DenseHermitian,
     /// ideal positions: collective steady state embedded in the full space
     CollectiveReduction,
+    /// GMRES with a Jacobi preconditioner on the deflated parity block (N beyond the dense method)
+    GmresJacobi,
 }
 
 impl Method {
@@ -65,6 +69,7 @@ impl Method {
         match self {
             Method::DenseHermitian => "dense-hermitian-lu",
             Method::CollectiveReduction => "collective-reduction",
+            Method::GmresJacobi => "gmres-jacobi",
         }
     }
 }
@@ -89,6 +94,8 @@ pub struct SteadyParams {
     pub dense_n_max: usize,
     /// estimate the gap (costs a few dozen extra solves with the LU)
     pub estimate_gap: bool,
+    /// iteration budget of the iterative method
+    pub max_iters: usize,
 }
 
 impl Default for SteadyParams {
@@ -98,6 +105,7 @@ impl Default for SteadyParams {
             initial: Initial::Ground,
             dense_n_max: 7,
             estimate_gap: true,
+            max_iters: 20_000,
         }
     }
 }
@@ -139,12 +147,7 @@ pub fn solve(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyReport, S
     if p.n() <= sp.dense_n_max {
         return solve_dense(p, z, sp);
     }
-    Err(SteadyError::Unsupported(format!(
-        "N = {} with disorder: the dense solver is limited to N <= {} here (memory and time grow like 16^N); \
-         the iterative solver for larger N is not available yet",
-        p.n(),
-        sp.dense_n_max
-    )))
+    iterative::solve_iterative(p, z, sp, sp.max_iters)
 }
 
 /// Smallest eigenvalue of a Hermitian parity-block rho (formed as a `2^N x 2^N` matrix).
