@@ -50,16 +50,23 @@ pub fn scale(a: C64, x: &mut [C64]) {
     }
 }
 
-/// Orthogonalises `w` against the orthonormal `basis[0..k]` (modified Gram-Schmidt with one
-/// re-orthogonalisation pass); writes the coefficients into `h[0..k]` and returns `|w|` after.
+/// Orthogonalises `w` against the orthonormal `basis[0..k]` (modified Gram-Schmidt, with a second
+/// pass only when the first removed most of `w`: the DGKS criterion `|w_after| < 0.7 |w_before|`);
+/// writes the coefficients into `h[0..k]` and returns `|w|` after.
 pub fn orthogonalize(basis: &[Vec<C64>], k: usize, w: &mut [C64], h: &mut [C64]) -> f64 {
     h[..k].iter_mut().for_each(|v| *v = C64::default());
+    let mut before = norm(w);
     for _pass in 0..2 {
         for j in 0..k {
             let c = dot(&basis[j], w);
             h[j] += c;
             axpy(-c, &basis[j], w);
         }
+        let after = norm(w);
+        if after >= 0.7 * before {
+            return after;
+        }
+        before = after;
     }
-    norm(w)
+    before
 }
