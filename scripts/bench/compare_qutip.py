@@ -1,0 +1,239 @@
+"""sqz against QuTiP 5 on the same problems (issue 8), in one run.
+
+For each problem the Liouvillian is built by both tools from the same N, positions, r, alpha,
+Delta and compared entry by entry first (sqz writes its CSR with `sqz liouvillian --out`); only
+then are they timed. Times are medians of several repetitions, in separate processes for sqz
+(so they include process start, a few ms) and in-process for QuTiP. Memory high-water marks are
+the peak RSS of each measured child process (`resource.getrusage(RUSAGE_CHILDREN)` deltas are not
+per child, so every measurement runs in its own child).
+
+Usage (through scripts/bench/compare.sh, which makes the virtual environment):
+    python3 scripts/bench/compare_qutip.py --sqz target/release/sqz [--quick] [--reps 3]
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+R, ALPHA, DELTA = 0.5, 0.5, 1.0
+
+
+def positions(n, w_over_pi, seed=1, config=0, sqz=None):
+    """The disordered positions sqz uses (asked from sqz itself, so both tools agree)."""
+    out = run_sqz(sqz, ["liouvillian", "--n", str(n), "--r", str(R), "--w", f"{w_over_pi}pi",
+                        "--seed", str(seed), "--config", str(config), "--json"])[0]
+    return out["positions"]
+
+
+def run_sqz(sqz, args):
+    """Runs sqz, returns (parsed JSON, wall seconds, peak RSS in MB)."""
+    code = (
+        "import resource,subprocess,sys,time,json;"
+        "t=time.perf_counter();p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
+        "dt=time.perf_counter()-t;ru=resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "print(json.dumps({'rc':p.returncode,'out':p.stdout,'err':p.stderr,'dt':dt,'rss':ru.ru_maxrss/1024}))"
+    )
+    res = subprocess.run([sys.executable, "-c", code, sqz] + args, capture_output=True, text=True, check=True)
+    r = json.loads(res.stdout)
+    if r["rc"] != 0:
+        raise RuntimeError(f"sqz {' '.join(args)} failed: {r['err']}")
+    lines = [ln for ln in r["out"].splitlines() if ln.startswith("{")]
+    out = json.loads(lines[-1]) if lines else {}
+    # sqz's own timing of the computation (excludes process start), when it reports one
+    dt = out.get("time_s", out.get("assembly_s", r["dt"]))
+    return out, dt, r["rss"]
+
+
+def qutip_in_child(fn_name, kwargs):
+    """Runs one QuTiP measurement in a child process: returns (result dict, seconds, peak MB)."""
+    code = (
+        "import json,resource,sys,time;sys.path.insert(0,sys.argv[1]);import compare_qutip as c;"
+        "kw=json.loads(sys.argv[3]);c.qutip_liouvillian(2,[0.0,7.0]);t=time.perf_counter();out=getattr(c,sys.argv[2])(**kw);dt=time.perf_counter()-t;"
+        "print(json.dumps({'out':out,'dt':dt,'rss':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))"
+    )
+    here = os.path.dirname(os.path.abspath(__file__))
+    res = subprocess.run([sys.executable, "-c", code, here, fn_name, json.dumps(kwargs)],
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        return None, math.nan, math.nan
+    r = json.loads(res.stdout.strip().splitlines()[-1])
+    # the function's own timing excludes the interpreter start and `import qutip`
+    return r["out"], r["out"].get("t", r["dt"]), r["rss"]
+
+
+# ---------------------------------------------------------------- QuTiP side (Eq. 3, N^2-pair form)
+def qutip_liouvillian(n, z):
+    import qutip as qt
+
+    nsq = math.sinh(R) ** 2
+    m = math.sinh(R) * math.cosh(R) * complex(math.cos(ALPHA), math.sin(ALPHA))
+    dn = (2 * nsq + 1) * DELTA
+    ident = qt.qeye(2)
+    sm1 = qt.destroy(2)
+
+    def op(i, o):  # TLS 0 is the least significant bit: tensor in reversed order
+        ops = [ident] * n
+        ops[n - 1 - i] = o
+        return qt.tensor(ops).to("csr")
+
+    sm = [op(i, sm1) for i in range(n)]
+    sp = [s.dag() for s in sm]
+    h = dn * sum(sp[i] * sm[i] for i in range(n))
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                dij = -0.5 * math.sin(abs(z[i] - z[j]))
+                h = h - dij * (sp[i] * sm[j] + sm[i] * sp[j]) / 2
+    lv = -1j * (qt.spre(h) - qt.spost(h))
+
+    def d(a, b):
+        return 2 * qt.sprepost(a, b) - qt.spost(b * a) - qt.spre(b * a)
+
+    for i in range(n):
+        for j in range(n):
+            gm = math.cos(abs(z[i] - z[j]))
+            gp = math.cos(abs(z[i] + z[j]))
+            lv = lv + gm / 2 * (nsq * d(sp[i], sm[j]) + (nsq + 1) * d(sm[i], sp[j]))
+            lv = lv - gp / 2 * (m * d(sp[i], sp[j]) + m.conjugate() * d(sm[i], sm[j]))
+    return lv, sm, sp
+
+
+def xi2_full(rho, n, sm, sp):
+    import qutip as qt
+
+    smt = sum(sm)
+    spt = sum(sp)
+    sx, sy = (spt + smt) / 2, (spt - smt) / 2j
+    sz = sum(sp[i] * sm[i] for i in range(n)) - n / 2 * qt.qeye(rho.dims[0])
+    ops = (sx, sy, sz)
+    s = [qt.expect(o, rho).real for o in ops]
+    ln = np.linalg.norm(s)
+    th, ph = math.acos(max(-1, min(1, s[2] / ln))), math.atan2(s[1], s[0])
+    n1 = [math.cos(th) * math.cos(ph), math.cos(th) * math.sin(ph), -math.sin(th)]
+    n2 = [-math.sin(ph), math.cos(ph), 0.0]
+    a = sum(c * o for c, o in zip(n1, ops))
+    b = sum(c * o for c, o in zip(n2, ops))
+    caa, cbb = qt.expect(a * a, rho).real, qt.expect(b * b, rho).real
+    cab = qt.expect((a * b + b * a) / 2, rho).real
+    lam = 0.5 * (caa + cbb) - math.sqrt(0.25 * (caa - cbb) ** 2 + cab**2)
+    return n * lam / ln**2
+
+
+def q_build(n, z):
+    t = time.perf_counter()
+    lv, _, _ = qutip_liouvillian(n, z)
+    return {"nnz": int(lv.data.as_scipy().nnz), "t": time.perf_counter() - t}
+
+
+def q_steady(n, z, method="direct"):
+    import qutip as qt
+
+    t = time.perf_counter()
+    lv, sm, sp = qutip_liouvillian(n, z)
+    rho = qt.steadystate(lv, method=method)
+    return {"xi2": xi2_full(rho, n, sm, sp), "t": time.perf_counter() - t}
+
+
+def q_evolve(n, z, t_max):
+    import qutip as qt
+
+    t = time.perf_counter()
+    lv, sm, sp = qutip_liouvillian(n, z)
+    psi0 = qt.basis([2] * n, [0] * n)
+    rho0 = psi0 * psi0.dag()
+    res = qt.mesolve(lv, rho0, [0.0, t_max], options={"atol": 1e-10, "rtol": 1e-8, "nsteps": 10**8})
+    return {"xi2": xi2_full(res.states[-1], n, sm, sp), "t": time.perf_counter() - t}
+
+
+def q_disorder_point(n, w_over_pi, configs, sqz):
+    """200 steady states (QuTiP direct) at one w: the mean 1/xi^2."""
+    import qutip as qt
+
+    vals = []
+    for c in range(configs):
+        z = json.loads(subprocess.run([sqz, "liouvillian", "--n", str(n), "--r", str(R), "--w", f"{w_over_pi}pi",
+                                       "--seed", "1", "--config", str(c), "--json"],
+                                      capture_output=True, text=True, check=True).stdout)["positions"]
+        lv, sm, sp = qutip_liouvillian(n, z)
+        vals.append(1 / xi2_full(qt.steadystate(lv), n, sm, sp))
+    return {"mean_inv_xi2": float(np.mean(vals))}
+
+
+# ---------------------------------------------------------------- comparison
+def check_liouvillian(sqz, n, z_over_pi):
+    """sqz's CSR equals QuTiP's to 1e-12 (max abs), else abort."""
+    import h5py
+    import qutip  # noqa: F401
+
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "L.h5")
+        run_sqz(sqz, ["liouvillian", "--n", str(n), "--r", str(R), "--w", f"{z_over_pi}pi", "--out", path, "--json"])
+        with h5py.File(path) as f:
+            g = f["liouvillian"]
+            z = list(g["positions"][:])
+            import scipy.sparse as sps
+
+            data = g["data_re"][:] + 1j * g["data_im"][:]
+            dim = 4**n
+            ls = sps.csr_matrix((data, g["indices"][:], g["indptr"][:]), shape=(dim, dim))
+    lq, _, _ = qutip_liouvillian(n, z)
+    diff = abs(ls - lq.data.as_scipy()).max()
+    if not diff < 1e-12:
+        raise SystemExit(f"Liouvillians differ at N={n}: max |L_sqz - L_qutip| = {diff:e}")
+    return diff, z
+
+
+def median_time(fn, reps):
+    res, times, rss = None, [], []
+    for _ in range(reps):
+        res, dt, mb = fn()
+        times.append(dt)
+        rss.append(mb)
+    return res, statistics.median(times), max(rss)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sqz", required=True)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--reps", type=int, default=3)
+    a = ap.parse_args()
+    sqz = a.sqz
+    reps = 1 if a.quick else a.reps
+    rows = []
+    ns_build = [3, 4, 5] if a.quick else [3, 4, 5, 6, 7]
+    ns_steady = [3, 4, 5] if a.quick else [3, 4, 5, 6, 7]
+    w = 0.3
+    for n in ns_build:
+        diff, z = check_liouvillian(sqz, n, w)
+        print(f"N={n}: Liouvillians agree to {diff:.1e}", flush=True)
+        _, ts, ms = median_time(lambda: run_sqz(sqz, ["liouvillian", "--n", str(n), "--r", str(R), "--w", f"{w}pi", "--json"]), reps)
+        _, tq, mq = median_time(lambda: qutip_in_child("q_build", {"n": n, "z": z}), reps)
+        rows.append(("Liouvillian construction", n, f"w={w}pi", ts, tq, ms, mq))
+    for n in ns_steady:
+        z = positions(n, w, sqz=sqz)
+        rs, ts, ms = median_time(lambda: run_sqz(sqz, ["steady", "--model", "full", "--n", str(n), "--r", str(R), "--w", f"{w}pi", "--json"]), reps)
+        rq, tq, mq = median_time(lambda: qutip_in_child("q_steady", {"n": n, "z": z}), 1 if n >= 7 else reps)
+        if rq is not None and not abs(rq["xi2"] - rs["xi2"]) < 1e-6 * rs["xi2"]:
+            raise SystemExit(f"steady states disagree at N={n}: xi2 sqz {rs['xi2']} vs qutip {rq['xi2']}")
+        rows.append(("steady state (QuTiP direct)", n, f"w={w}pi", ts, tq, ms, mq))
+    emit(rows)
+
+
+def emit(rows):
+    print(f"{'problem':<32} {'N':>3} {'case':<10} {'sqz [s]':>10} {'QuTiP [s]':>10} {'ratio':>8} {'sqz MB':>8} {'QuTiP MB':>9}")
+    for p, n, case, ts, tq, ms, mq in rows:
+        ratio = tq / ts if ts > 0 and not math.isnan(tq) else math.nan
+        print(f"{p:<32} {n:>3} {case:<10} {ts:>10.4f} {tq:>10.4f} {ratio:>8.1f} {ms:>8.0f} {mq:>9.0f}")
+
+
+if __name__ == "__main__":
+    main()
