@@ -106,16 +106,24 @@ impl SiteMap for BraHalf {
 }
 
 #[inline(always)]
-fn cmadd(re: &mut [f64; LANES], im: &mut [f64; LANES], c: C64, v: &Lanes) {
-    for k in 0..LANES {
-        re[k] += c.re * v.re[k] - c.im * v.im[k];
-        im[k] += c.re * v.im[k] + c.im * v.re[k];
+fn cmadd<const FMA: bool>(re: &mut [f64; LANES], im: &mut [f64; LANES], c: C64, v: &Lanes) {
+    if FMA {
+        // only instantiated under a SIMD level with FMA: `mul_add` is one instruction there
+        for k in 0..LANES {
+            re[k] = c.re.mul_add(v.re[k], (-c.im).mul_add(v.im[k], re[k]));
+            im[k] = c.re.mul_add(v.im[k], c.im.mul_add(v.re[k], im[k]));
+        }
+    } else {
+        for k in 0..LANES {
+            re[k] += c.re * v.re[k] - c.im * v.im[k];
+            im[k] += c.re * v.im[k] + c.im * v.re[k];
+        }
     }
 }
 
 /// `out[s] (+)= diag[full(s)] in[s] + sum_terms coef in[s ^ src]` for every site `s`.
 #[inline(always)]
-fn kernel<M: SiteMap>(
+fn kernel<M: SiteMap, const FMA: bool>(
     map: M,
     inp: &[Lanes],
     out: &mut [Lanes],
@@ -131,11 +139,11 @@ fn kernel<M: SiteMap>(
             ([0.0; LANES], [0.0; LANES])
         };
         if let Some(d) = diag {
-            cmadd(&mut re, &mut im, d[f], &inp[s]);
+            cmadd::<FMA>(&mut re, &mut im, d[f], &inp[s]);
         }
         for t in terms {
             let idx = ((f >> t.bi) & 1) | (((f >> t.bj) & 1) << 1);
-            cmadd(&mut re, &mut im, t.coef[idx], &inp[s ^ t.src]);
+            cmadd::<FMA>(&mut re, &mut im, t.coef[idx], &inp[s ^ t.src]);
         }
         o.re = re;
         o.im = im;
@@ -157,9 +165,18 @@ pub struct Scratch {
     local: Vec<Local>,
     /// (nrows, ncols) it was made for
     shape: (usize, usize),
+    /// cumulative wall time of passes A, B, C, D
+    pass_seconds: [f64; 4],
 }
 
 impl Scratch {
+    /// Cumulative wall time (seconds) of the four passes of every apply made with this scratch:
+    /// A (bra: `x G^dag`, `x J_+^dag`), B (ket: `G x`, `J_+ .`), C (bra: `x J_-^dag`),
+    /// D (ket: `J_- .`).
+    pub fn pass_seconds(&self) -> [f64; 4] {
+        self.pass_seconds
+    }
+
     /// Bytes held.
     pub fn bytes(&self) -> u64 {
         let lanes = self.s1.len()
@@ -190,6 +207,8 @@ pub(crate) struct Engine {
     ket_diag: Vec<C64>,
     bra_diag: Vec<C64>,
     arch: pulp::Arch,
+    /// the dispatch level has FMA (any level above scalar on x86-64)
+    fma: bool,
 }
 
 impl Engine {
@@ -210,6 +229,7 @@ impl Engine {
             Geometry::Parity => (m >> 1) | (parity(m) << (n - 1)),
         };
         let zero = C64::new(0.0, 0.0);
+        let arch = pulp::Arch::new();
         let pair_terms = |mask: &dyn Fn(usize) -> usize, conj: bool| -> Vec<Term> {
             tj.g_pairs
                 .iter()
@@ -263,7 +283,8 @@ impl Engine {
             ],
             ket_diag: tj.g_diag.clone(),
             bra_diag: tj.g_diag.iter().map(|c| c.conj()).collect(),
-            arch: pulp::Arch::new(),
+            arch,
+            fma: !matches!(arch, pulp::Arch::Scalar),
         }
     }
 
@@ -291,6 +312,7 @@ impl Engine {
                 tasks
             ],
             shape: (self.nrows, self.ncols),
+            pass_seconds: [0.0; 4],
         }
     }
 
@@ -318,7 +340,20 @@ impl Engine {
             (self.nrows, self.ncols),
             "scratch made for another operator"
         );
-        let Scratch { s1, s2, local, .. } = scratch;
+        let Scratch {
+            s1,
+            s2,
+            local,
+            pass_seconds,
+            ..
+        } = scratch;
+        let clock = std::time::Instant::now();
+        let mut last = 0.0;
+        let mut lap = |k: usize| {
+            let now = clock.elapsed().as_secs_f64();
+            pass_seconds[k] += now - last;
+            last = now;
+        };
         // A: s1 = x G^dag, s2 = x J_+^dag
         self.bra_pass(
             x,
@@ -328,18 +363,41 @@ impl Engine {
             Some((s2, &self.bra_j[0])),
             local,
         );
+        lap(0);
         // B: y = G x + s1 + J_+ s2
         self.ket_pass(Some(x), s2, &self.ket_j[0], Some(s1), y, local);
+        lap(1);
         // C: s1 = x J_-^dag
         self.bra_pass(x, s1, &self.bra_j[1], None, None, local);
+        lap(2);
         // D: y += J_- s1
         self.ket_pass(None, s1, &self.ket_j[1], None, y, local);
+        lap(3);
     }
 
+    #[inline(always)]
     fn bra_map(&self) -> BraHalf {
         BraHalf {
             shift: (self.n.max(1) - 1) as u32,
             hmask: (self.ncols / 2).max(1) - 1,
+        }
+    }
+
+    /// [`kernel`] with FMA when the dispatch level has it.
+    #[inline(always)]
+    fn kernel<M: SiteMap>(
+        &self,
+        map: M,
+        inp: &[Lanes],
+        out: &mut [Lanes],
+        terms: &[Term],
+        diag: Option<&[C64]>,
+        accumulate: bool,
+    ) {
+        if self.fma {
+            kernel::<M, true>(map, inp, out, terms, diag, accumulate)
+        } else {
+            kernel::<M, false>(map, inp, out, terms, diag, accumulate)
         }
     }
 
@@ -354,50 +412,74 @@ impl Engine {
         second: Option<(&mut [Lanes], &[Term])>,
         local: &mut [Local],
     ) {
-        let ncols = self.ncols;
         let tpt = self.ntiles.div_ceil(local.len());
-        let chunk = tpt * ncols;
-        let run =
-            |task: usize, c1: &mut [Lanes], c2: Option<(&mut [Lanes], &[Term])>, lb: &mut Local| {
-                self.arch.dispatch(|| {
-                    let mut c2 = c2;
-                    for (k, o1) in c1.chunks_mut(ncols).enumerate() {
-                        let t = task * tpt + k;
-                        let buf = &mut lb.a[..ncols];
-                        self.gather_tile(x, t, buf);
-                        let o2 = c2
-                            .as_mut()
-                            .map(|(c, t2)| (&mut c[k * ncols..(k + 1) * ncols], *t2));
-                        match self.geometry {
-                            Geometry::Full => {
-                                kernel(Ident, buf, o1, t1, diag, false);
-                                if let Some((o2, t2)) = o2 {
-                                    kernel(Ident, buf, o2, t2, None, false);
-                                }
-                            }
-                            Geometry::Parity => {
-                                let m = self.bra_map();
-                                kernel(m, buf, o1, t1, diag, false);
-                                if let Some((o2, t2)) = o2 {
-                                    kernel(m, buf, o2, t2, None, false);
-                                }
-                            }
-                        }
-                    }
-                })
-            };
+        let chunk = tpt * self.ncols;
+        let job = |task, c1, c2, lb| BraTask {
+            eng: self,
+            x,
+            task,
+            tpt,
+            c1,
+            t1,
+            diag,
+            c2,
+            lb,
+        };
         match second {
             Some((s2, t2)) => s1
                 .par_chunks_mut(chunk)
                 .zip(s2.par_chunks_mut(chunk))
                 .zip(local.par_iter_mut())
                 .enumerate()
-                .for_each(|(task, ((c1, c2), lb))| run(task, c1, Some((c2, t2)), lb)),
+                .for_each(|(task, ((c1, c2), lb))| {
+                    self.arch.dispatch(job(task, c1, Some((c2, t2)), lb))
+                }),
             None => s1
                 .par_chunks_mut(chunk)
                 .zip(local.par_iter_mut())
                 .enumerate()
-                .for_each(|(task, (c1, lb))| run(task, c1, None, lb)),
+                .for_each(|(task, (c1, lb))| self.arch.dispatch(job(task, c1, None, lb))),
+        }
+    }
+
+    /// One task of a bra pass. Runs inside the SIMD dispatch, so everything it calls is
+    /// `#[inline(always)]` (only inlined code gets the run-time target features).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn bra_task(
+        &self,
+        x: &[C64],
+        task: usize,
+        tpt: usize,
+        c1: &mut [Lanes],
+        t1: &[Term],
+        diag: Option<&[C64]>,
+        mut c2: Option<(&mut [Lanes], &[Term])>,
+        lb: &mut Local,
+    ) {
+        let ncols = self.ncols;
+        for (k, o1) in c1.chunks_mut(ncols).enumerate() {
+            let t = task * tpt + k;
+            let buf = &mut lb.a[..ncols];
+            self.gather_tile(x, t, buf);
+            let o2 = c2
+                .as_mut()
+                .map(|(c, t2)| (&mut c[k * ncols..(k + 1) * ncols], *t2));
+            match self.geometry {
+                Geometry::Full => {
+                    self.kernel(Ident, buf, o1, t1, diag, false);
+                    if let Some((o2, t2)) = o2 {
+                        self.kernel(Ident, buf, o2, t2, None, false);
+                    }
+                }
+                Geometry::Parity => {
+                    let m = self.bra_map();
+                    self.kernel(m, buf, o1, t1, diag, false);
+                    if let Some((o2, t2)) = o2 {
+                        self.kernel(m, buf, o2, t2, None, false);
+                    }
+                }
+            }
         }
     }
 
@@ -406,11 +488,23 @@ impl Engine {
     fn gather_tile(&self, x: &[C64], t: usize, buf: &mut [Lanes]) {
         let (nrows, w) = (self.nrows, self.tile_w);
         let r0 = t * LANES;
-        for (c, l) in buf.iter_mut().enumerate() {
-            let src = &x[r0 + nrows * c..r0 + nrows * c + w];
-            for (r, v) in src.iter().enumerate() {
-                l.re[r] = v.re;
-                l.im[r] = v.im;
+        if w == LANES {
+            for (c, l) in buf.iter_mut().enumerate() {
+                let src: &[C64; LANES] = x[r0 + nrows * c..r0 + nrows * c + LANES]
+                    .try_into()
+                    .unwrap();
+                for r in 0..LANES {
+                    l.re[r] = src[r].re;
+                    l.im[r] = src[r].im;
+                }
+            }
+        } else {
+            for (c, l) in buf.iter_mut().enumerate() {
+                let src = &x[r0 + nrows * c..r0 + nrows * c + w];
+                for (r, v) in src.iter().enumerate() {
+                    l.re[r] = v.re;
+                    l.im[r] = v.im;
+                }
             }
         }
     }
@@ -429,27 +523,53 @@ impl Engine {
         let (nrows, gw) = (self.nrows, self.group_w);
         let groups = self.ncols / gw;
         let gpt = groups.div_ceil(local.len());
-        let half_shift = (self.n.max(1) - 1) as u32;
         y.par_chunks_mut(gpt * gw * nrows)
             .zip(local.par_iter_mut())
             .enumerate()
             .for_each(|(task, (yc, lb))| {
-                self.arch.dispatch(|| {
-                    for (g, yg) in yc.chunks_mut(gw * nrows).enumerate() {
-                        let c0 = (task * gpt + g) * gw;
-                        let (a, b) = (&mut lb.a[..nrows], &mut lb.b[..nrows]);
-                        match self.geometry {
-                            Geometry::Full => self.ket_group(Ident, x, s, ts, add, yg, c0, a, b),
-                            Geometry::Parity => {
-                                let m = KetHalf {
-                                    fix: (c0 >> half_shift) & 1,
-                                };
-                                self.ket_group(m, x, s, ts, add, yg, c0, a, b)
-                            }
-                        }
-                    }
+                self.arch.dispatch(KetTask {
+                    eng: self,
+                    x,
+                    s,
+                    ts,
+                    add,
+                    task,
+                    gpt,
+                    yc,
+                    lb,
                 })
             });
+    }
+
+    /// One task of a ket pass (inside the SIMD dispatch, see [`Engine::bra_task`]).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn ket_task(
+        &self,
+        x: Option<&[C64]>,
+        s: &[Lanes],
+        ts: &[Term],
+        add: Option<&[Lanes]>,
+        task: usize,
+        gpt: usize,
+        yc: &mut [C64],
+        lb: &mut Local,
+    ) {
+        let (nrows, gw) = (self.nrows, self.group_w);
+        let half_shift = (self.n.max(1) - 1) as u32;
+        for (g, yg) in yc.chunks_mut(gw * nrows).enumerate() {
+            let c0 = (task * gpt + g) * gw;
+            let (a, b) = (&mut lb.a[..nrows], &mut lb.b[..nrows]);
+            match self.geometry {
+                Geometry::Full => self.ket_group(Ident, x, s, ts, add, yg, c0, a, b),
+                Geometry::Parity => {
+                    let m = KetHalf {
+                        fix: (c0 >> half_shift) & 1,
+                    };
+                    self.ket_group(m, x, s, ts, add, yg, c0, a, b)
+                }
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -471,12 +591,12 @@ impl Engine {
         match x {
             Some(x) => {
                 gather_cols(&x[nrows * c0..nrows * (c0 + gw)], nrows, a);
-                kernel(map, a, b, &self.ket_g, Some(&self.ket_diag), false);
+                self.kernel(map, a, b, &self.ket_g, Some(&self.ket_diag), false);
             }
             None => gather_cols(yg, nrows, b),
         }
         self.gather_scratch(s, c0, a);
-        kernel(map, a, b, ts, None, true);
+        self.kernel(map, a, b, ts, None, true);
         if let Some(add) = add {
             self.add_scratch(add, c0, b);
         }
@@ -529,5 +649,69 @@ fn gather_cols(cols: &[C64], nrows: usize, buf: &mut [Lanes]) {
             buf[h].re[k] = v.re;
             buf[h].im[k] = v.im;
         }
+    }
+}
+
+/// A bra-pass task as a `pulp` SIMD job.
+struct BraTask<'a> {
+    eng: &'a Engine,
+    x: &'a [C64],
+    task: usize,
+    tpt: usize,
+    c1: &'a mut [Lanes],
+    t1: &'a [Term],
+    diag: Option<&'a [C64]>,
+    c2: Option<(&'a mut [Lanes], &'a [Term])>,
+    lb: &'a mut Local,
+}
+
+impl pulp::WithSimd for BraTask<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let Self {
+            eng,
+            x,
+            task,
+            tpt,
+            c1,
+            t1,
+            diag,
+            c2,
+            lb,
+        } = self;
+        eng.bra_task(x, task, tpt, c1, t1, diag, c2, lb)
+    }
+}
+
+/// A ket-pass task as a `pulp` SIMD job.
+struct KetTask<'a> {
+    eng: &'a Engine,
+    x: Option<&'a [C64]>,
+    s: &'a [Lanes],
+    ts: &'a [Term],
+    add: Option<&'a [Lanes]>,
+    task: usize,
+    gpt: usize,
+    yc: &'a mut [C64],
+    lb: &'a mut Local,
+}
+
+impl pulp::WithSimd for KetTask<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let Self {
+            eng,
+            x,
+            s,
+            ts,
+            add,
+            task,
+            gpt,
+            yc,
+            lb,
+        } = self;
+        eng.ket_task(x, s, ts, add, task, gpt, yc, lb)
     }
 }

@@ -68,6 +68,15 @@ impl MatFree {
         self.engine.apply(x, y, scratch);
     }
 
+    /// Cumulative wall time of the four passes of the applies made with the owned scratch
+    /// (see [`Scratch::pass_seconds`]).
+    pub fn pass_seconds(&self) -> [f64; 4] {
+        self.scratch
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pass_seconds()
+    }
+
     /// Bytes of the owned scratch.
     pub fn scratch_bytes(&self) -> u64 {
         self.scratch

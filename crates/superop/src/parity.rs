@@ -167,6 +167,14 @@ impl ParityBlock {
         self.engine.new_scratch()
     }
 
+    /// Cumulative wall time of the four passes of the applies made with the owned scratch.
+    pub fn pass_seconds(&self) -> [f64; 4] {
+        self.scratch
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pass_seconds()
+    }
+
     /// `y = L x` with caller-provided scratch.
     ///
     /// # Panics
