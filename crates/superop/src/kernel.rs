@@ -30,6 +30,10 @@ use rayon::prelude::*;
 /// Lanes processed together by the inner loop.
 pub(crate) const LANES: usize = 8;
 
+/// Vector sweeps per apply: A reads `x`, writes `s1`, `s2` (3); B reads `x`, `s1`, `s2`, writes
+/// `y` (4); C reads `x`, writes `s1` (2); D reads `s1`, `y`, writes `y` (3).
+pub const VECTOR_SWEEPS: usize = 12;
+
 /// Liouville dimensions below this run on one task (no thread hand-off).
 const SERIAL_BELOW: usize = 1 << 12;
 
@@ -286,6 +290,19 @@ impl Engine {
             arch,
             fma: !matches!(arch, pulp::Arch::Scalar),
         }
+    }
+
+    /// Complex multiply-adds per apply: per element, `N(N-1)/2 + 1` on each side for `G`
+    /// (pairs and diagonal) and `N` for each of the four single-flip passes of `J_+`, `J_-`.
+    pub fn madds_per_apply(&self) -> u64 {
+        let per = (self.ket_g.len() + self.bra_g.len() + 2 + 2 * self.n + 2 * self.n) as u64;
+        per * self.dim() as u64
+    }
+
+    /// Bytes read or written per apply, counting each vector access once (as STREAM does):
+    /// [`VECTOR_SWEEPS`] sweeps over vectors of `16 * dim` bytes.
+    pub fn bytes_moved_per_apply(&self) -> u64 {
+        (VECTOR_SWEEPS * 16 * self.dim()) as u64
     }
 
     /// Length of the vectors the engine acts on.

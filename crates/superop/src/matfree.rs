@@ -24,7 +24,7 @@ use sqz_krylov::LinearOperator;
 use sqz_model::Params;
 use std::sync::Mutex;
 
-pub use crate::kernel::Scratch;
+pub use crate::kernel::{Scratch, VECTOR_SWEEPS};
 
 /// The Eq. 3 Liouvillian on the full Liouville space, matrix-free.
 #[derive(Debug)]
@@ -53,6 +53,17 @@ impl MatFree {
     /// Number of TLS.
     pub fn n(&self) -> usize {
         self.n
+    }
+
+    /// Complex multiply-adds per apply (see the module docs of [`crate::matfree`]).
+    pub fn madds_per_apply(&self) -> u64 {
+        self.engine.madds_per_apply()
+    }
+
+    /// Bytes read or written per apply, each vector access counted once:
+    /// [`crate::matfree::VECTOR_SWEEPS`] sweeps over vectors of this operator's length.
+    pub fn bytes_moved_per_apply(&self) -> u64 {
+        self.engine.bytes_moved_per_apply()
     }
 
     /// A scratch for [`MatFree::apply_with`] (two vectors of length `4^N` plus small buffers).

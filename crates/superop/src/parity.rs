@@ -162,6 +162,17 @@ impl ParityBlock {
         self.n
     }
 
+    /// Complex multiply-adds per apply (see the module docs of [`crate::matfree`]).
+    pub fn madds_per_apply(&self) -> u64 {
+        self.engine.madds_per_apply()
+    }
+
+    /// Bytes read or written per apply, each vector access counted once:
+    /// [`crate::matfree::VECTOR_SWEEPS`] sweeps over vectors of this operator's length.
+    pub fn bytes_moved_per_apply(&self) -> u64 {
+        self.engine.bytes_moved_per_apply()
+    }
+
     /// A scratch for [`ParityBlock::apply_with`].
     pub fn new_scratch(&self) -> Scratch {
         self.engine.new_scratch()
