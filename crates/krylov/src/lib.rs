@@ -6,9 +6,13 @@
 
 pub mod arnoldi;
 pub mod dense;
+pub mod expv;
 pub mod gmres;
 
 pub use arnoldi::{eigs_largest, EigParams, EigResult};
+pub use expv::{
+    expv, expv_times, ExpvError, ExpvInfo, ExpvParams, ExpvWorkspace, Orthogonalization,
+};
 pub use gmres::{gmres, GmresInfo, GmresParams};
 pub use num_complex::Complex64 as C64;
 

@@ -1,0 +1,1213 @@
+//! Krylov (Arnoldi) exponential propagation `w(t) = exp(t A) v` with adaptive steps and an
+//! a-posteriori error estimate, after Sidje's Expokit (`zgexpv`; R. B. Sidje, ACM TOMS 24, 130
+//! (1998)).
+//!
+//! ## Algorithm
+//! One step from `t_now` to `t_now + tau` with `w = w(t_now)`, `beta = ||w||`:
+//!
+//! 1. Arnoldi: an orthonormal basis `V_m = [v_1 .. v_m]` of the Krylov space
+//!    `K_m(A, w)`, `v_1 = w / beta`, and the Hessenberg matrix `H_m = V_m^* A V_m`, with
+//!    `A V_m = V_m H_m + h_{m+1,m} v_{m+1} e_m^T`. Orthogonalisation is classical Gram-Schmidt
+//!    (two BLAS-2 products per pass through faer) with the DGKS criterion: a second pass when the
+//!    norm dropped below `1/sqrt(2)` of its value before the pass.
+//! 2. Expokit's corrected approximation: with the `(m+2) x (m+2)` matrix
+//!    `Hbar = [[H_m, 0, 0], [h_{m+1,m} e_m^T, 0, 0], [0, 1, 0]]` and `F = exp(tau Hbar)`,
+//!
+//!    ```text
+//!    w(t_now + tau) ~ beta sum_{k=1}^{m+1} F[k,1] v_k
+//!    ```
+//!
+//!    (the `v_{m+1}` term is the first correction). The local error estimate is Expokit's:
+//!    `p1 = beta |F[m+1,1]|`, `p2 = beta |F[m+2,1]| ||A v_{m+1}||`,
+//!    `err = p2` if `p1 > 10 p2`, `p1 p2 / (p1 - p2)` if `p1 > p2`, else `p1`.
+//! 3. The step is accepted when `err <= 1.2 tau tol ||v||` (an error per unit time, relative to
+//!    the norm of the initial vector). Otherwise `tau` shrinks to
+//!    `0.9 tau (tau tol ||v|| / err)^(1/m)` and only `exp(tau Hbar)` is recomputed (the Krylov
+//!    basis does not depend on `tau`, so a rejection costs no operator applications).
+//!    The next step starts from the same formula with the accepted `tau`. Step sizes are rounded
+//!    up to two significant digits, as in Expokit.
+//! 4. Happy breakdown only when `h_{j+1,j} <= 1e-154 max_i ||A v_i||` (the Krylov space is
+//!    invariant to working precision): the exponential of the `j x j` Hessenberg is exact and the
+//!    step goes to the last requested time. A small but not negligible `h_{j+1,j}` (e.g. a
+//!    Krylov space that fills a small operator's whole range up to rounding) is kept with its
+//!    normalised residual vector in the corrected scheme: its error estimate is then tiny, so the
+//!    step is long anyway, and linear invariants stay exact (see below), which dropping the
+//!    residual would break by `h_{j+1,j} tau`.
+//!
+//! Requested output times are met exactly without shortening steps: every output time inside an
+//! accepted step is evaluated from the same Krylov basis, `w(t_now + s) ~ beta V exp(s Hbar) e_1`
+//! (dense output); the accepted step itself is only cut at the last requested time.
+//!
+//! ## Linear invariants
+//! The corrected scheme keeps every linear functional `tau(.)` with `tau(A x) = 0` for all `x`
+//! (e.g. the trace for a Liouvillian) to rounding: from `A V_m = V_m H_m + h v_{m+1} e_m^T`,
+//! `tau(V_m) H_m = -h tau(v_{m+1}) e_m^T`, and the `v_{m+1}` term of the corrected formula
+//! exactly cancels the drift of `tau(V_m exp(tau H_m) e_1)`.
+//!
+//! ## Small dense exponential
+//! `exp(tau Hbar)` of the small (`m + 2 <= ~60`) Hessenberg matrix is computed by scaling and
+//! squaring with Higham's Pade approximants of degree 3, 5, 7, 9 or 13 chosen from the 1-norm
+//! (N. J. Higham, SIAM J. Matrix Anal. Appl. 26, 1179 (2005)): [`expm`]. Not an eigendecomposition:
+//! `Hbar` of a non-normal operator is non-normal and its eigenvectors can be ill-conditioned.
+//! Cost `O(m^3)` per evaluation, negligible next to `m` applications of a large operator.
+//!
+//! ## Memory
+//! [`ExpvWorkspace`] holds `m + 2` vectors of the operator's dimension (the `m + 1` basis vectors
+//! and one for `A v` / dense output) and the small matrices; nothing is allocated per step.
+
+use crate::{LinearOperator, C64};
+use faer::linalg::matmul::matmul;
+use faer::reborrow::{Reborrow, ReborrowMut};
+use faer::{Accum, Mat, MatMut, MatRef, Par};
+use rayon::prelude::*;
+use std::ops::ControlFlow;
+
+/// Parameters of [`expv_times`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExpvParams {
+    /// Krylov dimension `m` (capped at the operator dimension). Default 30.
+    pub krylov_dim: usize,
+    /// Local error tolerance per unit time, relative to `||v||` (see the module docs).
+    /// Default `1e-10`.
+    pub tol: f64,
+    /// Largest number of accepted steps before [`ExpvError::TooManySteps`]. Default `10^7`.
+    pub max_steps: usize,
+    /// Largest number of consecutive rejections of one step before
+    /// [`ExpvError::StepRejected`]. Default 60.
+    pub max_rejections: usize,
+    /// Gram-Schmidt against all earlier basis vectors (default) or only the last few.
+    pub orthogonalization: Orthogonalization,
+}
+
+/// How each new Arnoldi vector is orthogonalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Orthogonalization {
+    /// against every earlier basis vector: classical Gram-Schmidt, a second pass when the
+    /// first one lost more than `1 - 1/sqrt(2)` of the norm (DGKS). `O(m^2)` vector sweeps per
+    /// step.
+    #[default]
+    Full,
+    /// against the last `q` basis vectors only (incomplete orthogonalisation, as in KIOPS:
+    /// Gaudreault, Rainwater & Tokman, J. Comput. Phys. 372, 236 (2018)): `H` is banded, the
+    /// basis is not orthogonal, `O(q m)` sweeps per step. The Arnoldi relation
+    /// `A V_m = V_m H_m + h v_{m+1} e_m^T` still holds, so the approximation and its error
+    /// estimate keep their meaning; convergence per step can be slower.
+    Incomplete(usize),
+}
+
+impl Default for ExpvParams {
+    fn default() -> Self {
+        Self {
+            krylov_dim: 30,
+            tol: 1e-10,
+            max_steps: 10_000_000,
+            max_rejections: 60,
+            orthogonalization: Orthogonalization::Full,
+        }
+    }
+}
+
+/// What a propagation did.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ExpvInfo {
+    /// accepted steps
+    pub steps: usize,
+    /// rejected step sizes (each costs one small exponential, no operator applications)
+    pub rejections: usize,
+    /// operator applications
+    pub matvecs: usize,
+    /// steps that ended in a happy breakdown (invariant Krylov space)
+    pub happy_breakdowns: usize,
+    /// Arnoldi vectors that needed a second Gram-Schmidt pass (DGKS criterion)
+    pub reorthogonalizations: usize,
+    /// sum of the local error estimates of the accepted steps (absolute, 2-norm); a bound on the
+    /// global error up to the amplification of earlier errors by `exp(t A)`
+    pub error_estimate: f64,
+    /// largest `||w(t)|| / ||v||` seen at step boundaries (the "hump")
+    pub hump: f64,
+    /// time reached
+    pub t: f64,
+    /// largest accepted step
+    pub max_step: f64,
+    /// output times delivered
+    pub outputs: usize,
+    /// the observer asked to stop before the last requested time
+    pub stopped: bool,
+}
+
+/// Failures of a propagation.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ExpvError {
+    /// A parameter is out of range.
+    #[error("invalid expv parameter {name} = {value}: expected {allowed}")]
+    InvalidParameter {
+        /// parameter name
+        name: &'static str,
+        /// the value given
+        value: String,
+        /// the allowed range
+        allowed: &'static str,
+    },
+    /// Requested times must be finite, `>= 0` and non-decreasing.
+    #[error("requested time t[{index}] = {value} is not finite, >= 0 and >= the time before it")]
+    BadTimes {
+        /// position in the list
+        index: usize,
+        /// the offending value
+        value: f64,
+    },
+    /// A NaN or infinity appeared (in the start vector or in the Krylov process).
+    #[error("non-finite numbers at t = {t} (in the {what})")]
+    NonFinite {
+        /// time reached
+        t: f64,
+        /// where
+        what: &'static str,
+    },
+    /// One step was rejected `max_rejections` times in a row.
+    #[error(
+        "step at t = {t} rejected {rejections} times (last step {step:e}, error estimate \
+         {error_estimate:e}); the tolerance may be below rounding"
+    )]
+    StepRejected {
+        /// time reached
+        t: f64,
+        /// rejections
+        rejections: usize,
+        /// last step size tried
+        step: f64,
+        /// its error estimate
+        error_estimate: f64,
+    },
+    /// More than `max_steps` accepted steps.
+    #[error("more than {max_steps} steps before t = {t}")]
+    TooManySteps {
+        /// time reached
+        t: f64,
+        /// the limit
+        max_steps: usize,
+    },
+}
+
+/// What the observer of [`expv_times`] sees.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// `w(t)` at the requested time `times[index]`.
+    Output {
+        /// position in the requested times
+        index: usize,
+        /// the requested time
+        t: f64,
+        /// `w(t) = exp(t A) v`
+        w: &'a [C64],
+    },
+    /// An accepted step ended at `t` (for progress reports).
+    Step {
+        /// time reached
+        t: f64,
+        /// counters so far
+        info: &'a ExpvInfo,
+    },
+}
+
+/// Below this dimension vector kernels run sequentially.
+const PAR_MIN_DIM: usize = 1 << 14;
+/// DGKS re-orthogonalisation threshold.
+const DGKS_ETA: f64 = std::f64::consts::FRAC_1_SQRT_2;
+/// Happy breakdown when `h_{j+1,j} <= BREAKDOWN * max ||A v_i||`: exact invariance to working
+/// precision (a rounding-level `h_{j+1,j}` is kept, with its noise vector, in the corrected
+/// scheme, which keeps linear invariants; see the module docs).
+const BREAKDOWN: f64 = 1e-154;
+/// Expokit's safety factors.
+const DELTA: f64 = 1.2;
+const GAMMA: f64 = 0.9;
+
+/// Scratch memory of [`expv_times`]: `m + 2` vectors of length `dim` and the small matrices.
+#[derive(Debug)]
+pub struct ExpvWorkspace {
+    dim: usize,
+    m: usize,
+    /// basis vectors `v_1 .. v_{m+1}`, column-major `dim x (m+1)`
+    basis: Vec<C64>,
+    /// `A v_j` during Arnoldi; dense output afterwards
+    p: Vec<C64>,
+    /// Hessenberg `Hbar`, `(m+2) x (m+2)`
+    h: Mat<C64>,
+    /// `exp(tau Hbar)` of the step
+    f: Mat<C64>,
+    /// `exp(s Hbar)` of a dense output
+    f2: Mat<C64>,
+    /// coefficients `beta F[:, 0]`
+    coef: Mat<C64>,
+    /// Gram-Schmidt coefficients
+    coef_buf: Vec<C64>,
+    /// per-task partial sums of the fused Gram-Schmidt kernels
+    partial: Vec<C64>,
+    expm: ExpmScratch,
+}
+
+impl ExpvWorkspace {
+    /// Workspace for an operator of dimension `dim` and Krylov dimension up to `krylov_dim`
+    /// (capped at `dim`).
+    ///
+    /// # Panics
+    /// If `dim == 0` or `krylov_dim == 0`.
+    pub fn new(dim: usize, krylov_dim: usize) -> Self {
+        assert!(dim > 0 && krylov_dim > 0, "expv workspace needs dim, m > 0");
+        let m = krylov_dim.min(dim);
+        let mx = m + 2;
+        Self {
+            dim,
+            m,
+            basis: vec![C64::new(0.0, 0.0); dim * (m + 1)],
+            p: vec![C64::new(0.0, 0.0); dim],
+            h: Mat::zeros(mx, mx),
+            f: Mat::zeros(mx, mx),
+            f2: Mat::zeros(mx, mx),
+            coef: Mat::zeros(mx, 1),
+            coef_buf: vec![C64::new(0.0, 0.0); mx],
+            partial: vec![C64::new(0.0, 0.0); GS_TASKS * mx],
+            expm: ExpmScratch::new(mx),
+        }
+    }
+
+    /// Bytes a workspace of this shape holds (the large vectors; the small matrices are
+    /// `O(m^2)`), for memory guards before allocation.
+    pub fn bytes(dim: usize, krylov_dim: usize) -> u64 {
+        let m = krylov_dim.min(dim) as u64;
+        let mx = m + 2;
+        16 * (dim as u64) * (m + 2) + 16 * 12 * mx * mx
+    }
+
+    /// Operator dimension.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Largest Krylov dimension this workspace holds.
+    pub fn krylov_dim(&self) -> usize {
+        self.m
+    }
+}
+
+fn par_for(n: usize) -> Par {
+    if n >= PAR_MIN_DIM {
+        Par::rayon(0)
+    } else {
+        Par::Seq
+    }
+}
+
+fn norm2(x: &[C64]) -> f64 {
+    let s: f64 = if x.len() >= PAR_MIN_DIM {
+        x.par_chunks(4096)
+            .map(|c| c.iter().map(|z| z.norm_sqr()).sum::<f64>())
+            .sum()
+    } else {
+        x.iter().map(|z| z.norm_sqr()).sum()
+    };
+    s.sqrt()
+}
+
+fn scale_into(dst: &mut [C64], src: &[C64], s: f64) {
+    if dst.len() >= PAR_MIN_DIM {
+        dst.par_chunks_mut(4096)
+            .zip(src.par_chunks(4096))
+            .for_each(|(d, x)| d.iter_mut().zip(x).for_each(|(d, x)| *d = *x * s));
+    } else {
+        dst.iter_mut().zip(src).for_each(|(d, x)| *d = *x * s);
+    }
+}
+
+fn col_mut(x: &mut [C64]) -> MatMut<'_, C64> {
+    let n = x.len();
+    MatMut::from_column_major_slice_mut(x, n, 1)
+}
+
+/// Rows per block of the fused Gram-Schmidt kernels: a block of `p` (8 KiB) stays in L1 while
+/// the matching blocks of every basis vector stream past it.
+const GS_BLOCK: usize = 512;
+/// Largest number of parallel tasks of the fused kernels (rows are split into this many ranges
+/// at most; each task owns one slice of the partial-sum scratch).
+const GS_TASKS: usize = 64;
+
+/// `sum conj(a) b` with four independent accumulator pairs.
+#[inline]
+fn cdot(a: &[C64], b: &[C64]) -> C64 {
+    let mut re = [0.0f64; 4];
+    let mut im = [0.0f64; 4];
+    let (ac, ar) = a.split_at(a.len() / 4 * 4);
+    let (bc, br) = b.split_at(ac.len());
+    for (x, y) in ac.chunks_exact(4).zip(bc.chunks_exact(4)) {
+        for l in 0..4 {
+            re[l] += x[l].re * y[l].re + x[l].im * y[l].im;
+            im[l] += x[l].re * y[l].im - x[l].im * y[l].re;
+        }
+    }
+    for (x, y) in ar.iter().zip(br) {
+        re[0] += x.re * y.re + x.im * y.im;
+        im[0] += x.re * y.im - x.im * y.re;
+    }
+    C64::new(re[0] + re[1] + re[2] + re[3], im[0] + im[1] + im[2] + im[3])
+}
+
+/// Rows handled per task.
+fn rows_per_task(n: usize) -> usize {
+    if n < PAR_MIN_DIM {
+        n.max(1)
+    } else {
+        let tasks = (4 * rayon::current_num_threads()).clamp(1, GS_TASKS);
+        n.div_ceil(tasks).div_ceil(GS_BLOCK) * GS_BLOCK
+    }
+}
+
+/// Dots `c_i = <v_i, p>` (i < k) of the basis vectors in `basis` (column-major, `n` rows) with
+/// `p`, written to `c[..k]`; returns `||p||^2`. One sweep over `v_0..v_{k-1}` and `p`.
+fn gs_dots(
+    basis: &[C64],
+    n: usize,
+    k: usize,
+    p: &[C64],
+    c: &mut [C64],
+    partial: &mut [C64],
+) -> f64 {
+    let rpt = rows_per_task(n);
+    let tasks = n.div_ceil(rpt);
+    let w = k + 1;
+    let task = |t: usize, part: &mut [C64]| {
+        part.iter_mut().for_each(|x| *x = C64::new(0.0, 0.0));
+        let (lo, hi) = (t * rpt, ((t + 1) * rpt).min(n));
+        let mut r0 = lo;
+        while r0 < hi {
+            let r1 = (r0 + GS_BLOCK).min(hi);
+            let pb = &p[r0..r1];
+            for i in 0..k {
+                part[i] += cdot(&basis[i * n + r0..i * n + r1], pb);
+            }
+            part[k] += C64::new(pb.iter().map(|x| x.norm_sqr()).sum::<f64>(), 0.0);
+            r0 = r1;
+        }
+    };
+    let part = &mut partial[..tasks * w];
+    if tasks == 1 {
+        task(0, part);
+    } else {
+        part.par_chunks_mut(w)
+            .enumerate()
+            .for_each(|(t, pt)| task(t, pt));
+    }
+    for i in 0..k {
+        c[i] = (0..tasks).map(|t| part[t * w + i]).sum();
+    }
+    (0..tasks).map(|t| part[t * w + k].re).sum()
+}
+
+/// `p -= sum_i c_i v_i` (i < k); returns the new `||p||^2`. One sweep over `v_0..v_{k-1}`, `p`.
+fn gs_update(basis: &[C64], n: usize, k: usize, c: &[C64], p: &mut [C64]) -> f64 {
+    let rpt = rows_per_task(n);
+    let task = |t: usize, pt: &mut [C64]| -> f64 {
+        let lo = t * rpt;
+        let mut nrm = 0.0;
+        for (b, pb) in pt.chunks_mut(GS_BLOCK).enumerate() {
+            let r0 = lo + b * GS_BLOCK;
+            for i in 0..k {
+                let ci = c[i];
+                let vb = &basis[i * n + r0..i * n + r0 + pb.len()];
+                for (x, v) in pb.iter_mut().zip(vb) {
+                    *x -= ci * v;
+                }
+            }
+            nrm += pb.iter().map(|x| x.norm_sqr()).sum::<f64>();
+        }
+        nrm
+    };
+    if rpt >= n {
+        task(0, p)
+    } else {
+        p.par_chunks_mut(rpt)
+            .enumerate()
+            .map(|(t, pt)| task(t, pt))
+            .sum()
+    }
+}
+
+/// Rounds a step size up to two significant digits (Expokit).
+fn round_step(t: f64) -> f64 {
+    if !(t.is_finite() && t > 0.0) {
+        return t;
+    }
+    let s = 10f64.powf(t.log10().floor() - 1.0);
+    (t / s).ceil() * s
+}
+
+/// `v <- exp(t A) v` for one time `t >= 0`, with a fresh workspace.
+///
+/// # Panics
+/// If `v.len() != a.dim()`.
+pub fn expv<A: LinearOperator + ?Sized>(
+    a: &A,
+    t: f64,
+    v: &mut [C64],
+    params: &ExpvParams,
+) -> Result<ExpvInfo, ExpvError> {
+    let mut ws = ExpvWorkspace::new(a.dim(), params.krylov_dim.max(1));
+    expv_times(a, &[t], v, params, &mut ws, |_| ControlFlow::Continue(()))
+}
+
+/// Propagates `v` through the requested `times` (finite, `>= 0`, non-decreasing; repeated times
+/// are allowed), calling `observer` with `w(t_k) = exp(t_k A) v` at each of them
+/// ([`Event::Output`], in order) and after every accepted step ([`Event::Step`]). On return `v`
+/// holds `w(info.t)`: the last requested time, or the time at which the observer returned
+/// `ControlFlow::Break` (then `info.stopped` is set).
+///
+/// # Panics
+/// If `v.len() != a.dim()` or `ws` was made for another dimension or a smaller Krylov dimension
+/// than `params.krylov_dim.min(a.dim())`.
+pub fn expv_times<A, F>(
+    a: &A,
+    times: &[f64],
+    v: &mut [C64],
+    params: &ExpvParams,
+    ws: &mut ExpvWorkspace,
+    mut observer: F,
+) -> Result<ExpvInfo, ExpvError>
+where
+    A: LinearOperator + ?Sized,
+    F: FnMut(Event<'_>) -> ControlFlow<()>,
+{
+    let n = a.dim();
+    assert_eq!(v.len(), n, "expv: vector length vs operator dimension");
+    assert_eq!(ws.dim, n, "expv: workspace dimension vs operator dimension");
+    check_params(params)?;
+    for (i, &t) in times.iter().enumerate() {
+        if !(t.is_finite() && t >= 0.0 && (i == 0 || t >= times[i - 1])) {
+            return Err(ExpvError::BadTimes { index: i, value: t });
+        }
+    }
+    let m = params.krylov_dim.min(n);
+    assert!(
+        m <= ws.m,
+        "expv: workspace holds Krylov dimension {}, {m} requested",
+        ws.m
+    );
+    let par = par_for(n);
+    let tol = params.tol;
+    let mut info = ExpvInfo {
+        hump: 1.0,
+        ..ExpvInfo::default()
+    };
+    let beta0 = norm2(v);
+    if !beta0.is_finite() {
+        return Err(ExpvError::NonFinite {
+            t: 0.0,
+            what: "start vector",
+        });
+    }
+    let mut next = 0usize;
+    // outputs at t = 0
+    while next < times.len() && times[next] == 0.0 {
+        info.outputs += 1;
+        let ev = Event::Output {
+            index: next,
+            t: 0.0,
+            w: v,
+        };
+        next += 1;
+        if observer(ev).is_break() {
+            info.stopped = next < times.len();
+            return Ok(info);
+        }
+    }
+    let Some(&t_end) = times.last() else {
+        return Ok(info);
+    };
+    if beta0 == 0.0 {
+        // exp(tA) 0 = 0
+        while next < times.len() {
+            info.outputs += 1;
+            let ev = Event::Output {
+                index: next,
+                t: times[next],
+                w: v,
+            };
+            info.t = times[next];
+            next += 1;
+            if observer(ev).is_break() {
+                info.stopped = next < times.len();
+                return Ok(info);
+            }
+        }
+        return Ok(info);
+    }
+
+    let mut t_now = 0.0f64;
+    let mut t_new: Option<f64> = None;
+    let mut anorm = 0.0f64;
+    let fact = {
+        let mp1 = (m + 1) as f64;
+        (mp1 / std::f64::consts::E).powf(mp1) * (2.0 * std::f64::consts::PI * mp1).sqrt()
+    };
+
+    while next < times.len() {
+        if info.steps >= params.max_steps {
+            return Err(ExpvError::TooManySteps {
+                t: t_now,
+                max_steps: params.max_steps,
+            });
+        }
+        let beta = norm2(v);
+        if !beta.is_finite() {
+            return Err(ExpvError::NonFinite {
+                t: t_now,
+                what: "propagated vector",
+            });
+        }
+        if beta == 0.0 {
+            // the state decayed to exactly zero: it stays there
+            while next < times.len() {
+                info.outputs += 1;
+                info.t = times[next];
+                let ev = Event::Output {
+                    index: next,
+                    t: times[next],
+                    w: v,
+                };
+                next += 1;
+                if observer(ev).is_break() {
+                    info.stopped = next < times.len();
+                    return Ok(info);
+                }
+            }
+            break;
+        }
+
+        // ---- Arnoldi
+        let h = &mut ws.h;
+        h.fill(C64::new(0.0, 0.0));
+        scale_into(&mut ws.basis[..n], v, 1.0 / beta);
+        let mut breakdown: Option<(usize, f64)> = None;
+        let mut avnorm = 0.0;
+        for j in 0..m {
+            let (done, rest) = ws.basis.split_at_mut((j + 1) * n);
+            a.apply(&done[j * n..], &mut ws.p);
+            info.matvecs += 1;
+            let lo = match params.orthogonalization {
+                Orthogonalization::Full => 0,
+                Orthogonalization::Incomplete(q) => (j + 1).saturating_sub(q.max(1)),
+            };
+            let k = j + 1 - lo;
+            let vs = &done[lo * n..];
+            let (c, partial) = (&mut ws.coef_buf[..k], &mut ws.partial);
+            let pnorm0 = gs_dots(vs, n, k, &ws.p, c, partial).sqrt();
+            anorm = anorm.max(pnorm0);
+            let mut s = gs_update(vs, n, k, c, &mut ws.p).sqrt();
+            for i in 0..k {
+                h[(lo + i, j)] = c[i];
+            }
+            if s < DGKS_ETA * pnorm0 {
+                // second pass (DGKS): the first lost more than 1/sqrt(2) of the norm
+                info.reorthogonalizations += 1;
+                gs_dots(vs, n, k, &ws.p, c, partial);
+                s = gs_update(vs, n, k, c, &mut ws.p).sqrt();
+                for i in 0..k {
+                    h[(lo + i, j)] += c[i];
+                }
+            }
+            if !s.is_finite() {
+                return Err(ExpvError::NonFinite {
+                    t: t_now,
+                    what: "Krylov basis",
+                });
+            }
+            if s <= BREAKDOWN * anorm {
+                breakdown = Some((j + 1, s));
+                break;
+            }
+            h[(j + 1, j)] = C64::new(s, 0.0);
+            scale_into(&mut rest[..n], &ws.p, 1.0 / s);
+        }
+        if breakdown.is_none() {
+            h[(m + 1, m)] = C64::new(1.0, 0.0);
+            a.apply(&ws.basis[m * n..(m + 1) * n], &mut ws.p);
+            info.matvecs += 1;
+            avnorm = norm2(&ws.p);
+        }
+        // size of the small exponential and number of basis vectors combined
+        let (mx, nv) = match breakdown {
+            Some((mb, _)) => (mb, mb),
+            None => (m + 2, m + 1),
+        };
+        let rndoff = anorm * f64::EPSILON;
+        let remaining = t_end - t_now;
+
+        // ---- step size and error control
+        let mut t_step = match (breakdown, t_new) {
+            (Some(_), _) => remaining,
+            (None, Some(tn)) => tn.min(remaining),
+            (None, None) => {
+                let an = anorm.max(f64::MIN_POSITIVE);
+                let t0 = (1.0 / an) * ((fact * tol) / (4.0 * an)).powf(1.0 / m as f64);
+                round_step(t0).min(remaining)
+            }
+        };
+        let mut rejections = 0usize;
+        let (err_loc, xm) = loop {
+            ws.expm
+                .exp_into(ws.h.as_ref().submatrix(0, 0, mx, mx), t_step, ws.f.as_mut());
+            if let Some((_, s)) = breakdown {
+                break (beta * s * t_step, 1.0 / m as f64);
+            }
+            let p1 = ws.f[(m, 0)].norm() * beta;
+            let p2 = ws.f[(m + 1, 0)].norm() * beta * avnorm;
+            let (err, xm) = if !(p1.is_finite() && p2.is_finite()) {
+                (f64::INFINITY, 1.0 / m as f64)
+            } else if p1 > 10.0 * p2 {
+                (p2, 1.0 / m as f64)
+            } else if p1 > p2 {
+                (p1 * p2 / (p1 - p2), 1.0 / m as f64)
+            } else {
+                (p1, 1.0 / (m as f64 - 1.0).max(1.0))
+            };
+            if err <= DELTA * t_step * tol * beta0 {
+                break (err, xm);
+            }
+            rejections += 1;
+            info.rejections += 1;
+            if rejections > params.max_rejections {
+                return Err(ExpvError::StepRejected {
+                    t: t_now,
+                    rejections,
+                    step: t_step,
+                    error_estimate: err,
+                });
+            }
+            t_step = if err.is_finite() {
+                round_step(GAMMA * t_step * (t_step * tol * beta0 / err).powf(xm))
+            } else {
+                0.2 * t_step
+            };
+            if t_step.is_nan() || t_step <= 0.0 || t_now + t_step == t_now {
+                return Err(ExpvError::StepRejected {
+                    t: t_now,
+                    rejections,
+                    step: t_step,
+                    error_estimate: err,
+                });
+            }
+        };
+        let reaches_end = t_step >= remaining;
+        let t_after = if reaches_end { t_end } else { t_now + t_step };
+        let eps_t = 8.0 * f64::EPSILON * t_after.abs().max(1.0);
+
+        // ---- dense output strictly inside the step
+        while next < times.len() && times[next] < t_after - eps_t {
+            let tau = times[next] - t_now;
+            if tau > 0.0 {
+                ws.expm
+                    .exp_into(ws.h.as_ref().submatrix(0, 0, mx, mx), tau, ws.f2.as_mut());
+                for k in 0..nv {
+                    ws.coef[(k, 0)] = ws.f2[(k, 0)] * beta;
+                }
+                combine(
+                    &ws.basis,
+                    n,
+                    ws.coef.as_ref().submatrix(0, 0, nv, 1),
+                    &mut ws.p,
+                    par,
+                );
+                info.outputs += 1;
+                let ev = Event::Output {
+                    index: next,
+                    t: times[next],
+                    w: &ws.p,
+                };
+                next += 1;
+                if observer(ev).is_break() {
+                    // v is still w(t_now); report the output time in p as the state reached
+                    v.copy_from_slice(&ws.p);
+                    info.t = times[next - 1];
+                    info.stopped = next < times.len();
+                    return Ok(info);
+                }
+            } else {
+                info.outputs += 1;
+                let ev = Event::Output {
+                    index: next,
+                    t: times[next],
+                    w: v,
+                };
+                next += 1;
+                if observer(ev).is_break() {
+                    info.t = t_now;
+                    info.stopped = next < times.len();
+                    return Ok(info);
+                }
+            }
+        }
+
+        // ---- advance
+        for k in 0..nv {
+            ws.coef[(k, 0)] = ws.f[(k, 0)] * beta;
+        }
+        combine(
+            &ws.basis,
+            n,
+            ws.coef.as_ref().submatrix(0, 0, nv, 1),
+            v,
+            par,
+        );
+        t_now = t_after;
+        info.steps += 1;
+        info.t = t_now;
+        info.max_step = info.max_step.max(t_step);
+        info.error_estimate += err_loc.max(rndoff);
+        if breakdown.is_some() {
+            info.happy_breakdowns += 1;
+        }
+        let bnew = norm2(v);
+        if !bnew.is_finite() {
+            return Err(ExpvError::NonFinite {
+                t: t_now,
+                what: "propagated vector",
+            });
+        }
+        info.hump = info.hump.max(bnew / beta0);
+        if breakdown.is_none() {
+            let grow = if err_loc > 0.0 {
+                GAMMA * t_step * (t_step * tol * beta0 / err_loc).powf(xm)
+            } else {
+                // exact to rounding: grow boldly, later rejections are cheap
+                10.0 * t_step
+            };
+            // a step cut at the last time must not shrink the proposal
+            let grow = round_step(grow.min(1e3 * t_step.max(f64::MIN_POSITIVE)));
+            t_new = Some(match t_new {
+                Some(prev) if reaches_end => grow.max(prev),
+                _ => grow,
+            });
+        }
+        if observer(Event::Step {
+            t: t_now,
+            info: &info,
+        })
+        .is_break()
+        {
+            info.stopped = next < times.len();
+            return Ok(info);
+        }
+        while next < times.len() && times[next] <= t_now + eps_t {
+            info.outputs += 1;
+            let ev = Event::Output {
+                index: next,
+                t: times[next],
+                w: v,
+            };
+            next += 1;
+            if observer(ev).is_break() {
+                info.stopped = next < times.len();
+                return Ok(info);
+            }
+        }
+    }
+    Ok(info)
+}
+
+/// `out = V[:, 0..k] c` with `V` column-major `n x (m+1)` in `basis`.
+fn combine(basis: &[C64], n: usize, c: MatRef<'_, C64>, out: &mut [C64], par: Par) {
+    let k = c.nrows();
+    let vk = MatRef::from_column_major_slice(&basis[..n * k], n, k);
+    matmul(col_mut(out), Accum::Replace, vk, c, C64::new(1.0, 0.0), par);
+}
+
+fn check_params(p: &ExpvParams) -> Result<(), ExpvError> {
+    if p.krylov_dim == 0 || p.krylov_dim > 1000 {
+        return Err(ExpvError::InvalidParameter {
+            name: "krylov_dim",
+            value: p.krylov_dim.to_string(),
+            allowed: "an integer 1 <= m <= 1000",
+        });
+    }
+    if !(p.tol.is_finite() && p.tol > 0.0 && p.tol < 1.0) {
+        return Err(ExpvError::InvalidParameter {
+            name: "tol",
+            value: p.tol.to_string(),
+            allowed: "a number 0 < tol < 1",
+        });
+    }
+    if p.orthogonalization == Orthogonalization::Incomplete(0) {
+        return Err(ExpvError::InvalidParameter {
+            name: "orthogonalization",
+            value: "Incomplete(0)".into(),
+            allowed: "Full or Incomplete(q) with q >= 1",
+        });
+    }
+    if p.max_steps == 0 {
+        return Err(ExpvError::InvalidParameter {
+            name: "max_steps",
+            value: "0".into(),
+            allowed: "at least 1",
+        });
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ dense matrix exponential
+
+/// Pade coefficients `b_0..b_m` (Higham 2005, Table 2.3 / Eq. 2.3) for m = 3, 5, 7, 9, 13.
+const PADE3: [f64; 4] = [120.0, 60.0, 12.0, 1.0];
+const PADE5: [f64; 6] = [30240.0, 15120.0, 3360.0, 420.0, 30.0, 1.0];
+const PADE7: [f64; 8] = [
+    17297280.0, 8648640.0, 1995840.0, 277200.0, 25200.0, 1512.0, 56.0, 1.0,
+];
+const PADE9: [f64; 10] = [
+    17643225600.0,
+    8821612800.0,
+    2075673600.0,
+    302702400.0,
+    30270240.0,
+    2162160.0,
+    110880.0,
+    3960.0,
+    90.0,
+    1.0,
+];
+const PADE13: [f64; 14] = [
+    64764752532480000.0,
+    32382376266240000.0,
+    7771770303897600.0,
+    1187353796428800.0,
+    129060195264000.0,
+    10559470521600.0,
+    670442572800.0,
+    33522128640.0,
+    1323241920.0,
+    40840800.0,
+    960960.0,
+    16380.0,
+    182.0,
+    1.0,
+];
+/// `theta_m`: largest 1-norm for which the degree-m approximant has backward error <= 2^-53.
+const THETA: [(usize, f64); 4] = [
+    (3, 1.495585217958292e-2),
+    (5, 2.53939833006323e-1),
+    (7, 9.504178996162932e-1),
+    (9, 2.097847961257068e0),
+];
+const THETA13: f64 = 5.371920351148152;
+
+/// Scratch matrices of the dense exponential, for sizes up to `cap`.
+#[derive(Debug)]
+struct ExpmScratch {
+    a: Mat<C64>,
+    a2: Mat<C64>,
+    a4: Mat<C64>,
+    a6: Mat<C64>,
+    u: Mat<C64>,
+    v: Mat<C64>,
+    t: Mat<C64>,
+    piv: Vec<usize>,
+}
+
+impl ExpmScratch {
+    fn new(cap: usize) -> Self {
+        let z = || Mat::zeros(cap, cap);
+        Self {
+            a: z(),
+            a2: z(),
+            a4: z(),
+            a6: z(),
+            u: z(),
+            v: z(),
+            t: z(),
+            piv: vec![0; cap],
+        }
+    }
+
+    /// `out[0..k, 0..k] = exp(s X)` for the `k x k` matrix `x`.
+    fn exp_into(&mut self, x: MatRef<'_, C64>, s: f64, out: MatMut<'_, C64>) {
+        let k = x.nrows();
+        let mut out = out.submatrix_mut(0, 0, k, k);
+        let mut a = self.a.as_mut().submatrix_mut(0, 0, k, k);
+        for j in 0..k {
+            for i in 0..k {
+                a[(i, j)] = x[(i, j)] * s;
+            }
+        }
+        let norm1 = norm1(a.rb());
+        if !norm1.is_finite() {
+            out.fill(C64::new(f64::NAN, f64::NAN));
+            return;
+        }
+        let par = Par::Seq;
+        let one = C64::new(1.0, 0.0);
+        let mm = |dst: MatMut<'_, C64>, l: MatRef<'_, C64>, r: MatRef<'_, C64>| {
+            matmul(dst, Accum::Replace, l, r, one, par)
+        };
+        let (a2, a4, a6) = (&mut self.a2, &mut self.a4, &mut self.a6);
+        let (u, v, t) = (&mut self.u, &mut self.v, &mut self.t);
+
+        let degree = THETA.iter().find(|(_, th)| norm1 <= *th).map(|(d, _)| *d);
+        let mut squarings = 0u32;
+        if let Some(d) = degree {
+            let b: &[f64] = match d {
+                3 => &PADE3,
+                5 => &PADE5,
+                7 => &PADE7,
+                _ => &PADE9,
+            };
+            let ar = a.rb();
+            mm(sub(a2, k), ar, ar);
+            // powers A^2, A^4, A^6, A^8 as needed: use a4, a6 and t (for A^8)
+            if d >= 5 {
+                mm(
+                    sub(a4, k),
+                    a2.as_ref().submatrix(0, 0, k, k),
+                    a2.as_ref().submatrix(0, 0, k, k),
+                );
+            }
+            if d >= 7 {
+                mm(
+                    sub(a6, k),
+                    a4.as_ref().submatrix(0, 0, k, k),
+                    a2.as_ref().submatrix(0, 0, k, k),
+                );
+            }
+            if d >= 9 {
+                mm(
+                    sub(t, k),
+                    a6.as_ref().submatrix(0, 0, k, k),
+                    a2.as_ref().submatrix(0, 0, k, k),
+                );
+            }
+            // v = sum even b_{2i} A^{2i}; u_tmp (in out) = sum odd b_{2i+1} A^{2i}
+            let pow = |i: usize, r: usize, c: usize| -> C64 {
+                let id = if r == c { one } else { C64::new(0.0, 0.0) };
+                match i {
+                    0 => id,
+                    1 => a2[(r, c)],
+                    2 => a4[(r, c)],
+                    3 => a6[(r, c)],
+                    _ => t[(r, c)],
+                }
+            };
+            for c in 0..k {
+                for r in 0..k {
+                    let mut ev = C64::new(0.0, 0.0);
+                    let mut od = C64::new(0.0, 0.0);
+                    for i in 0..=d / 2 {
+                        let pw = pow(i, r, c);
+                        ev += pw * b[2 * i];
+                        od += pw * b[2 * i + 1];
+                    }
+                    v[(r, c)] = ev;
+                    out[(r, c)] = od;
+                }
+            }
+            mm(sub(u, k), a.rb(), out.rb());
+        } else {
+            squarings = (norm1 / THETA13).log2().ceil().max(0.0) as u32;
+            let sc = 0.5f64.powi(squarings as i32);
+            for j in 0..k {
+                for i in 0..k {
+                    a[(i, j)] *= sc;
+                }
+            }
+            let b = &PADE13;
+            let ar = a.rb();
+            mm(sub(a2, k), ar, ar);
+            mm(
+                sub(a4, k),
+                a2.as_ref().submatrix(0, 0, k, k),
+                a2.as_ref().submatrix(0, 0, k, k),
+            );
+            mm(
+                sub(a6, k),
+                a4.as_ref().submatrix(0, 0, k, k),
+                a2.as_ref().submatrix(0, 0, k, k),
+            );
+            // t = b13 A6 + b11 A4 + b9 A2 ; out = b7 A6 + b5 A4 + b3 A2 + b1 I
+            // u = A (A6 t + out)
+            // t2 = b12 A6 + b10 A4 + b8 A2 ; v = A6 t2 + b6 A6 + b4 A4 + b2 A2 + b0 I
+            for c in 0..k {
+                for r in 0..k {
+                    let id = if r == c { one } else { C64::new(0.0, 0.0) };
+                    let (x2, x4, x6) = (a2[(r, c)], a4[(r, c)], a6[(r, c)]);
+                    t[(r, c)] = x6 * b[13] + x4 * b[11] + x2 * b[9];
+                    out[(r, c)] = x6 * b[7] + x4 * b[5] + x2 * b[3] + id * b[1];
+                }
+            }
+            // out += A6 t
+            matmul(
+                out.rb_mut(),
+                Accum::Add,
+                a6.as_ref().submatrix(0, 0, k, k),
+                t.as_ref().submatrix(0, 0, k, k),
+                one,
+                par,
+            );
+            mm(sub(u, k), a.rb(), out.rb());
+            for c in 0..k {
+                for r in 0..k {
+                    let id = if r == c { one } else { C64::new(0.0, 0.0) };
+                    let (x2, x4, x6) = (a2[(r, c)], a4[(r, c)], a6[(r, c)]);
+                    t[(r, c)] = x6 * b[12] + x4 * b[10] + x2 * b[8];
+                    v[(r, c)] = x6 * b[6] + x4 * b[4] + x2 * b[2] + id * b[0];
+                }
+            }
+            matmul(
+                sub(v, k),
+                Accum::Add,
+                a6.as_ref().submatrix(0, 0, k, k),
+                t.as_ref().submatrix(0, 0, k, k),
+                one,
+                par,
+            );
+        }
+        // solve (V - U) X = (V + U): Q = V - U in `a`, RHS V + U in `out`
+        for c in 0..k {
+            for r in 0..k {
+                let (uu, vv) = (u[(r, c)], v[(r, c)]);
+                a[(r, c)] = vv - uu;
+                out[(r, c)] = vv + uu;
+            }
+        }
+        lu_solve_in_place(a.rb_mut(), out.rb_mut(), &mut self.piv[..k]);
+        for _ in 0..squarings {
+            t.as_mut().submatrix_mut(0, 0, k, k).copy_from(out.rb());
+            let tr = t.as_ref().submatrix(0, 0, k, k);
+            matmul(out.rb_mut(), Accum::Replace, tr, tr, one, par);
+        }
+    }
+}
+
+fn sub(m: &mut Mat<C64>, k: usize) -> MatMut<'_, C64> {
+    m.as_mut().submatrix_mut(0, 0, k, k)
+}
+
+fn norm1(a: MatRef<'_, C64>) -> f64 {
+    (0..a.ncols())
+        .map(|j| (0..a.nrows()).map(|i| a[(i, j)].norm()).sum::<f64>())
+        .fold(0.0, f64::max)
+}
+
+/// Solves `Q X = B` in place (`B <- X`) by Gaussian elimination with partial pivoting; `Q` is
+/// overwritten by its LU factors. A singular pivot leaves NaNs, which the callers treat as a
+/// failed step.
+fn lu_solve_in_place(mut q: MatMut<'_, C64>, mut b: MatMut<'_, C64>, piv: &mut [usize]) {
+    let k = q.nrows();
+    let nrhs = b.ncols();
+    for c in 0..k {
+        // pivot
+        let mut best = c;
+        let mut bv = q[(c, c)].norm();
+        for r in c + 1..k {
+            let x = q[(r, c)].norm();
+            if x > bv {
+                best = r;
+                bv = x;
+            }
+        }
+        piv[c] = best;
+        if best != c {
+            for j in 0..k {
+                let tmp = q[(c, j)];
+                q[(c, j)] = q[(best, j)];
+                q[(best, j)] = tmp;
+            }
+            for j in 0..nrhs {
+                let tmp = b[(c, j)];
+                b[(c, j)] = b[(best, j)];
+                b[(best, j)] = tmp;
+            }
+        }
+        let d = q[(c, c)];
+        let inv = if d.norm() > 0.0 {
+            d.inv()
+        } else {
+            C64::new(f64::NAN, f64::NAN)
+        };
+        for r in c + 1..k {
+            let l = q[(r, c)] * inv;
+            q[(r, c)] = l;
+            if l == C64::new(0.0, 0.0) {
+                continue;
+            }
+            for j in c + 1..k {
+                let x = q[(c, j)];
+                q[(r, j)] -= l * x;
+            }
+            for j in 0..nrhs {
+                let x = b[(c, j)];
+                b[(r, j)] -= l * x;
+            }
+        }
+    }
+    // back substitution
+    for j in 0..nrhs {
+        for r in (0..k).rev() {
+            let mut s = b[(r, j)];
+            for c in r + 1..k {
+                s -= q[(r, c)] * b[(c, j)];
+            }
+            b[(r, j)] = s / q[(r, r)];
+        }
+    }
+}
+
+/// The dense matrix exponential `exp(A)` of a small square matrix: scaling and squaring with
+/// Higham's (2005) Pade approximants (degree 3, 5, 7, 9 or 13 by the 1-norm).
+///
+/// # Panics
+/// If `a` is not square.
+pub fn expm(a: MatRef<'_, C64>) -> Mat<C64> {
+    assert_eq!(a.nrows(), a.ncols(), "expm: square matrix expected");
+    let k = a.nrows();
+    let mut s = ExpmScratch::new(k.max(1));
+    let mut out = Mat::zeros(k, k);
+    if k > 0 {
+        s.exp_into(a, 1.0, out.as_mut());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expm_of_diagonal_and_nilpotent() {
+        for &s in &[1e-3, 0.1, 1.0, 3.0, 30.0, 300.0] {
+            let a = Mat::from_fn(3, 3, |i, j| {
+                if i == j {
+                    C64::new(-(i as f64), 0.5 * i as f64) * s
+                } else {
+                    C64::new(0.0, 0.0)
+                }
+            });
+            let e = expm(a.as_ref());
+            for i in 0..3 {
+                let want = (C64::new(-(i as f64), 0.5 * i as f64) * s).exp();
+                assert!((e[(i, i)] - want).norm() < 1e-13 * want.norm().max(1.0));
+            }
+        }
+        // Jordan block: exp(t J) = e^{lt} [[1, t], [0, 1]]
+        let t = 7.0;
+        let a = Mat::from_fn(2, 2, |i, j| match (i, j) {
+            (0, 1) => C64::new(t, 0.0),
+            (0, 0) | (1, 1) => C64::new(-t, 0.0),
+            _ => C64::new(0.0, 0.0),
+        });
+        let e = expm(a.as_ref());
+        let el = (-t).exp();
+        assert!((e[(0, 0)].re - el).abs() < 1e-15);
+        assert!((e[(0, 1)].re - t * el).abs() < 1e-14 * t * el * 10.0);
+        assert!(e[(1, 0)].norm() < 1e-300);
+    }
+
+    #[test]
+    fn round_step_two_digits() {
+        assert_eq!(round_step(0.1234), 0.13);
+        assert!((round_step(1234.0) - 1300.0).abs() < 1e-9);
+    }
+}
