@@ -19,6 +19,8 @@
 //! | [`matfree`] | matrix-free operator | the two-jump Lindblad form (spec, not in the paper) |
 //! | [`parity`] | matrix-free operator on the physical weak-parity half | the two-jump form |
 //!
+//! [`lindblad`] holds the coefficients of the two-jump form (and the Liouvillian diagonal).
+//!
 //! All three implement [`sqz_krylov::LinearOperator`]. [`memory`] estimates the bytes each needs
 //! and refuses work that does not fit; [`observables`] computes spin moments and `xi_R^2` of a
 //! full-space (or parity-block) density matrix.
@@ -39,7 +41,7 @@ pub mod basis;
 pub mod csr;
 mod error;
 mod kernel;
-mod lindblad;
+pub mod lindblad;
 pub mod matfree;
 pub mod memory;
 pub mod observables;

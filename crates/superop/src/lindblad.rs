@@ -28,17 +28,25 @@ use crate::C64;
 use sqz_model::couplings::Couplings;
 use sqz_model::Params;
 
-/// One pair term of a one-sided operator: `out[a] += coef[a_i | a_j << 1] * in[a ^ (2^i | 2^j)]`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct PairCoef {
+/// One pair element of `G`: `(G x)[a] += coef[a_i | a_j << 1] * x[a ^ (2^i | 2^j)]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairCoef {
+    /// first TLS (`i < j`)
     pub i: usize,
+    /// second TLS
     pub j: usize,
+    /// the element for each configuration `(a_i, a_j)` of the output row, index `a_i | a_j << 1`
     pub coef: [C64; 4],
 }
 
 /// The operator data of the two-jump form.
-#[derive(Debug, Clone)]
-pub(crate) struct TwoJump {
+///
+/// The diagonal of the Liouvillian is `L[(a,b),(a,b)] = G[a,a] + conj(G[b,b])` (the sandwich
+/// `J rho J^dag` has no diagonal: it flips one ket and one bra bit), e.g. for a Jacobi
+/// preconditioner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TwoJump {
+    /// number of TLS
     pub n: usize,
     /// `u[c][i]`, c = 0 for `+`, 1 for `-`
     pub u: [Vec<C64>; 2],
@@ -51,6 +59,10 @@ pub(crate) struct TwoJump {
 }
 
 impl TwoJump {
+    /// Coefficients for parameters `p` and positions `z`.
+    ///
+    /// # Panics
+    /// If `z.len() != p.n()`, or `2^N` overflows.
     pub fn new(p: &Params, z: &[f64]) -> Self {
         let n = p.n();
         assert_eq!(z.len(), n, "positions: expected N = {n} values");
@@ -84,7 +96,7 @@ impl TwoJump {
                 });
             }
         }
-        let d = 1usize << n;
+        let d = crate::basis::hilbert_dim(n);
         let delta_n = p.delta_n();
         let g_diag = (0..d)
             .map(|a| {

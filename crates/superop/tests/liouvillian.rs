@@ -318,3 +318,24 @@ fn constructors_reject_bad_positions() {
         .to_string();
     assert!(e.contains("N = 40"), "{e}");
 }
+
+#[test]
+fn two_jump_diagonal_equals_the_csr_diagonal() {
+    for n in [1, 3, 5] {
+        let p = Params::new(n, 0.8, 0.2, 1.4).unwrap();
+        let z = disordered(n, 0.3 * PI, 31);
+        let m = csr::assemble(&p, &z).unwrap();
+        let tj = sqz_superop::lindblad::TwoJump::new(&p, &z);
+        let d = 1 << n;
+        for b in 0..d {
+            for a in 0..d {
+                let r = a + d * b;
+                let got = m.get(r, r).copied().unwrap_or_default();
+                assert!(
+                    (got - tj.liouvillian_diagonal(a, b)).norm() < 1e-13,
+                    "N = {n} ({a},{b})"
+                );
+            }
+        }
+    }
+}
