@@ -27,6 +27,9 @@ pub enum Command {
     /// Benchmark against analytic steady states: full-space solve, Eq. 7 null vector and Eq. 8
     /// for the same ideal problem, with one table of agreement and time per method.
     Validate(ValidateArgs),
+    /// Disorder study (Fig. 4): steady 1/xi^2 over many disorder configurations per w, from a
+    /// study TOML, over threads or MPI ranks, into an HDF5 file that a re-run resumes.
+    Disorder(crate::cmd_disorder::DisorderArgs),
 }
 
 /// Where the TLS sit (full model): disorder `--w --seed [--config]`, explicit `--positions`, or

@@ -6,6 +6,7 @@
 
 mod cli;
 mod cmd_analytic;
+mod cmd_disorder;
 mod cmd_info;
 mod cmd_scaling;
 mod cmd_steady;
@@ -13,6 +14,7 @@ mod cmd_validate;
 mod h5;
 mod report;
 mod resolve;
+mod study;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -26,6 +28,9 @@ fn main() -> ExitCode {
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            if let Some(x) = e.downcast_ref::<cmd_disorder::Exit>() {
+                return x.report();
+            }
             eprintln!("sqz: error: {e:#}");
             ExitCode::from(2)
         }
@@ -39,5 +44,6 @@ fn run(args: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Scaling(a) => cmd_scaling::run(&a),
         cli::Command::Info(a) => cmd_info::run(&a),
         cli::Command::Validate(a) => cmd_validate::run(&a),
+        cli::Command::Disorder(a) => cmd_disorder::run(&a),
     }
 }

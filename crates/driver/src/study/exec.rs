@@ -1,0 +1,333 @@
+//! Running tasks: the shared scheduler, compute threads, the collector that stores results and
+//! writes checkpoints, signals, and the single-process executor (no MPI, or an MPI world of 1).
+
+use super::progress::Progress;
+use super::spec::Study;
+use super::store::{RunInfo, Store};
+use super::task::{compute, TaskResult};
+use anyhow::Context;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Hands out pending tasks in order; `stop` ends the handing out (signal, `--stop-after`).
+#[derive(Debug)]
+pub struct Scheduler {
+    pending: Vec<u64>,
+    next: usize,
+    stop: bool,
+}
+
+impl Scheduler {
+    /// A scheduler over `pending` (in the order given).
+    pub fn new(pending: Vec<u64>) -> Self {
+        Self {
+            pending,
+            next: 0,
+            stop: false,
+        }
+    }
+    /// Up to `k` tasks.
+    pub fn take(&mut self, k: usize) -> Vec<u64> {
+        if self.stop {
+            return Vec::new();
+        }
+        let end = (self.next + k).min(self.pending.len());
+        let v = self.pending[self.next..end].to_vec();
+        self.next = end;
+        v
+    }
+    /// One task, if any is left.
+    pub fn take_one(&mut self) -> Option<u64> {
+        self.take(1).pop()
+    }
+    /// No more tasks will be handed out.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub fn exhausted(&self) -> bool {
+        self.stop || self.next == self.pending.len()
+    }
+    /// Stops handing out tasks.
+    pub fn stop(&mut self) {
+        self.stop = true;
+    }
+}
+
+/// Signal flags: SIGTERM and SIGUSR1 (Slurm's `--signal`), SIGINT (Ctrl-C; a second Ctrl-C exits
+/// at once with code 130).
+#[derive(Clone)]
+pub struct Signals {
+    flags: Vec<(&'static str, Arc<AtomicBool>)>,
+}
+
+impl Signals {
+    /// Registers the handlers (they only set flags).
+    pub fn install() -> anyhow::Result<Self> {
+        use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
+        let mut flags = Vec::new();
+        for (name, sig) in [
+            ("SIGTERM", SIGTERM),
+            ("SIGUSR1", SIGUSR1),
+            ("SIGINT", SIGINT),
+        ] {
+            let f = Arc::new(AtomicBool::new(false));
+            if sig == SIGINT {
+                signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&f))
+                    .context("installing the SIGINT handler")?;
+            }
+            signal_hook::flag::register(sig, Arc::clone(&f))
+                .with_context(|| format!("installing the {name} handler"))?;
+            flags.push((name, f));
+        }
+        Ok(Self { flags })
+    }
+
+    /// The first signal caught, if any.
+    pub fn caught(&self) -> Option<&'static str> {
+        self.flags
+            .iter()
+            .find(|(_, f)| f.load(Ordering::Relaxed))
+            .map(|(n, _)| *n)
+    }
+}
+
+/// Checkpoint and progress settings.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// result file
+    pub out: PathBuf,
+    /// checkpoint every this many seconds
+    pub checkpoint_secs: f64,
+    /// and every this many finished tasks (0: off)
+    pub checkpoint_tasks: u64,
+    /// progress log period (seconds) when stderr is not a terminal
+    pub progress_secs: f64,
+    /// progress output at all
+    pub progress: bool,
+    /// stop cleanly after this many tasks of this run, as if signalled (tests)
+    pub stop_after: Option<u64>,
+}
+
+/// Why a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// every task is done
+    Complete,
+    /// stopped early (signal or `--stop-after`); the file holds what finished
+    Interrupted(String),
+}
+
+/// Rank 0's side: stores results, writes checkpoints, reports progress, decides to stop.
+pub struct Collector<'a> {
+    /// the study
+    pub study: &'a Study,
+    /// results so far
+    pub store: Store,
+    /// provenance of this run
+    pub info: RunInfo,
+    settings: RunSettings,
+    progress: Progress,
+    last_checkpoint: Instant,
+    since_checkpoint: u64,
+    new_done: u64,
+    written_done: u64,
+    stop_reason: Option<String>,
+    signals: Signals,
+}
+
+impl<'a> Collector<'a> {
+    /// A collector over `store` (possibly resumed).
+    pub fn new(
+        study: &'a Study,
+        store: Store,
+        info: RunInfo,
+        settings: RunSettings,
+        signals: Signals,
+    ) -> Self {
+        let done = store.done();
+        let progress = Progress::new(
+            store.tasks() as u64,
+            done,
+            settings.progress_secs,
+            settings.progress,
+        );
+        Self {
+            study,
+            store,
+            info,
+            settings,
+            progress,
+            last_checkpoint: Instant::now(),
+            since_checkpoint: 0,
+            new_done: 0,
+            written_done: u64::MAX,
+            stop_reason: None,
+            signals,
+        }
+    }
+
+    /// Stores a result.
+    pub fn accept(&mut self, r: &TaskResult) -> anyhow::Result<()> {
+        if r.status == super::task::status::FAILED {
+            let (wi, c) = self.study.split(r.task);
+            self.progress.clear_line();
+            eprintln!(
+                "sqz disorder: w_index {wi} (w = {}) configuration {c} failed: {}",
+                self.study.w_text[wi], r.error
+            );
+        }
+        self.store.insert(r);
+        self.new_done += 1;
+        self.since_checkpoint += 1;
+        if let Some(k) = self.settings.stop_after {
+            if self.new_done >= k && self.stop_reason.is_none() {
+                self.stop_reason = Some(format!("--stop-after {k}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Periodic work: signals, checkpoint timer, progress. Returns true when a stop was requested
+    /// (now or earlier).
+    pub fn tick(&mut self) -> anyhow::Result<bool> {
+        if self.stop_reason.is_none() {
+            if let Some(sig) = self.signals.caught() {
+                self.stop_reason = Some(sig.to_string());
+            }
+        }
+        let due_time =
+            self.last_checkpoint.elapsed().as_secs_f64() >= self.settings.checkpoint_secs;
+        let due_tasks = self.settings.checkpoint_tasks > 0
+            && self.since_checkpoint >= self.settings.checkpoint_tasks;
+        if (due_time || due_tasks || self.stop_reason.is_some()) && self.since_checkpoint > 0 {
+            self.checkpoint()?;
+        } else if due_time {
+            self.last_checkpoint = Instant::now();
+        }
+        self.progress.update(self.store.done(), self.store.failed());
+        Ok(self.stop_reason.is_some())
+    }
+
+    /// Requests a stop (a worker rank caught a signal).
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub fn request_stop(&mut self, why: String) {
+        if self.stop_reason.is_none() {
+            self.stop_reason = Some(why);
+        }
+    }
+
+    /// Writes the result file now (atomically).
+    pub fn checkpoint(&mut self) -> anyhow::Result<()> {
+        self.store
+            .write(&self.settings.out, self.study, &self.info)?;
+        self.last_checkpoint = Instant::now();
+        self.since_checkpoint = 0;
+        self.written_done = self.store.done();
+        Ok(())
+    }
+
+    /// Final write and the reason the run ended.
+    pub fn finish(mut self) -> anyhow::Result<(Store, Ending)> {
+        if self.written_done != self.store.done() || self.since_checkpoint > 0 {
+            self.checkpoint()?;
+        }
+        self.progress.update(self.store.done(), self.store.failed());
+        self.progress.print(true);
+        let complete = self.store.done() == self.store.tasks() as u64;
+        let ending = if complete {
+            Ending::Complete
+        } else {
+            Ending::Interrupted(
+                self.stop_reason
+                    .clone()
+                    .unwrap_or_else(|| "stopped".to_string()),
+            )
+        };
+        Ok((self.store, ending))
+    }
+
+    /// Tasks this run has finished.
+    pub fn new_done(&self) -> u64 {
+        self.new_done
+    }
+}
+
+/// Makes every solve in this process sequential and deterministic: faer without threads (its
+/// parallel kernels round differently with different thread counts).
+pub fn deterministic_numerics() {
+    faer::set_global_parallelism(faer::Par::Seq);
+}
+
+/// A compute thread: takes tasks from `sched` until none is left, inside a one-thread rayon
+/// pool so that nothing inside a solve spreads to other threads.
+pub fn compute_loop(study: &Study, sched: &Mutex<Scheduler>, tx: mpsc::Sender<TaskResult>) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread rayon pool");
+    pool.install(|| loop {
+        let next = sched.lock().expect("scheduler lock").take_one();
+        let Some(t) = next else { break };
+        if tx.send(compute(study, t)).is_err() {
+            break;
+        }
+    });
+}
+
+/// Runs the pending tasks in this process on `threads` compute threads.
+pub fn run_local(coll: &mut Collector, pending: Vec<u64>, threads: usize) -> anyhow::Result<()> {
+    let sched = Mutex::new(Scheduler::new(pending));
+    let (tx, rx) = mpsc::channel::<TaskResult>();
+    let study = coll.study;
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1) {
+            let tx = tx.clone();
+            let sched = &sched;
+            s.spawn(move || compute_loop(study, sched, tx));
+        }
+        drop(tx);
+        let mut result = Ok(());
+        loop {
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(r) => {
+                    if let Err(e) = coll.accept(&r) {
+                        result = Err(e);
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            if result.is_ok() {
+                match coll.tick() {
+                    Ok(true) => sched.lock().expect("scheduler lock").stop(),
+                    Ok(false) => {}
+                    Err(e) => result = Err(e),
+                }
+            }
+            if result.is_err() {
+                sched.lock().expect("scheduler lock").stop();
+            }
+        }
+        result
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheduler_hands_out_in_order_and_stops() {
+        let mut s = Scheduler::new(vec![3, 5, 7, 9]);
+        assert_eq!(s.take(3), vec![3, 5, 7]);
+        assert!(!s.exhausted());
+        assert_eq!(s.take_one(), Some(9));
+        assert!(s.exhausted());
+        assert_eq!(s.take(2), Vec::<u64>::new());
+        let mut s = Scheduler::new(vec![1, 2]);
+        s.stop();
+        assert!(s.exhausted());
+        assert_eq!(s.take_one(), None);
+    }
+}

@@ -1,0 +1,418 @@
+//! Disorder studies (Fig. 4): many disorder configurations per disorder strength, spread over
+//! threads and MPI ranks, written to one HDF5 file that a killed run resumes.
+//!
+//! * [`spec`]: the study TOML, its validation and its hash.
+//! * [`task`]: one (w index, configuration) solve; [`wire`]: its MPI message format.
+//! * [`store`]: the results, their HDF5 layout (`docs/hdf5-layout.md`), resume and compare.
+//! * [`exec`]: scheduler, compute threads, checkpoints, signals, the single-process executor.
+//! * `mpi_exec` (feature `mpi`): rank 0 hands out tasks on request and computes too.
+//! * [`progress`]: a bar on a terminal, log lines otherwise.
+//!
+//! Invariants: a task's numbers depend only on (study, task), never on the rank, the thread or
+//! the order (bit-identical files on 1, 2 or 3 ranks); only rank 0 touches the result file, and
+//! only by write-then-rename; every rank that starts also ends, with rank 0's exit code, or the
+//! job is aborted (`MPI_Abort`), never left hanging.
+
+pub mod exec;
+#[cfg(feature = "mpi")]
+pub mod mpi_exec;
+pub mod progress;
+pub mod spec;
+pub mod store;
+pub mod task;
+pub mod wire;
+
+use anyhow::Context;
+use exec::{Collector, Ending, RunSettings, Signals};
+use spec::Study;
+use std::path::{Path, PathBuf};
+use store::{RunInfo, Store};
+
+/// Exit code of a run that stopped early (signal, `--stop-after`) after saving what finished
+/// (sysexits' EX_TEMPFAIL): run the same command again to continue.
+pub const EXIT_INTERRUPTED: u8 = 75;
+
+/// Options of `sqz disorder` (resolved from the command line).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// the study file
+    pub study: PathBuf,
+    /// result file (default: the study path with extension `.h5`)
+    pub out: Option<PathBuf>,
+    /// discard an existing result file
+    pub fresh: bool,
+    /// compute threads of a single-process run (default: all cores)
+    pub threads: Option<usize>,
+    /// checkpoint period in seconds
+    pub checkpoint_secs: f64,
+    /// checkpoint every K finished tasks (0: off)
+    pub checkpoint_tasks: u64,
+    /// progress log period (seconds) when stderr is not a terminal
+    pub progress_secs: f64,
+    /// no progress output
+    pub quiet: bool,
+    /// stop cleanly after this many tasks, as if signalled (tests)
+    pub stop_after: Option<u64>,
+}
+
+/// What a run did, for the report of rank 0.
+#[derive(Debug)]
+pub struct Report {
+    /// MPI rank of this process (only rank 0 prints)
+    pub rank: usize,
+    /// why the run ended
+    pub ending: Ending,
+    /// result file
+    pub out: PathBuf,
+    /// the study (rank 0)
+    pub study: Option<Study>,
+    /// the results (rank 0)
+    pub store: Option<Store>,
+    /// tasks computed by this run
+    pub computed: u64,
+    /// wall time of this run
+    pub seconds: f64,
+    /// MPI ranks
+    pub ranks: usize,
+    /// compute threads per rank
+    pub threads: usize,
+}
+
+/// The result file of a study: `--out`, else the study path with extension `.h5`.
+pub fn out_path(o: &Options) -> PathBuf {
+    o.out
+        .clone()
+        .unwrap_or_else(|| o.study.with_extension("h5"))
+}
+
+fn read_study(path: &Path) -> anyhow::Result<Study> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the study file {}", path.display()))?;
+    Study::from_toml(&text).with_context(|| format!("study file {}", path.display()))
+}
+
+/// How many processes the launcher started, from its environment: `(variable, value)`.
+fn launcher_size() -> Option<(&'static str, u64)> {
+    let get = |k: &'static str| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|v| (k, v))
+    };
+    get("OMPI_COMM_WORLD_SIZE")
+        .or_else(|| get("PMI_SIZE"))
+        .or_else(|| get("SLURM_STEP_NUM_TASKS"))
+        .or_else(|| get("SLURM_NTASKS"))
+}
+
+/// Refuses the classic launcher mistake: several processes that each see an MPI world of 1
+/// would all compute the whole study and overwrite each other's file.
+fn check_launcher(world: usize) -> anyhow::Result<()> {
+    if world > 1 {
+        return Ok(());
+    }
+    if let Some((var, n)) = launcher_size() {
+        if n > 1 {
+            let built = if cfg!(feature = "mpi") {
+                "This sqz is built with MPI, but no MPI launcher started it (plain `srun` without \
+                 `--mpi=pmix`, or sqz run directly in a batch script?)"
+            } else {
+                "This sqz is built without MPI (cargo feature `mpi`; scripts/setup.sh enables it \
+                 when MPI is installed)"
+            };
+            anyhow::bail!(
+                "{var}={n} asks for {n} processes, but this process sees an MPI world of 1: the launcher \
+                 is wrong and {n} copies would each run the whole study into the same file. {built}. \
+                 Launch with `srun --mpi=pmix sqz disorder ...` or `mpirun -n {n} sqz disorder ...`, or \
+                 run one process with `--ntasks=1`"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether an MPI launcher started this process (only then is MPI initialised: a singleton
+/// `MPI_Init` is slow, and in some containers fails).
+#[cfg(feature = "mpi")]
+fn mpi_launched() -> bool {
+    ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"]
+        .iter()
+        .any(|k| std::env::var_os(k).is_some())
+        || std::env::var_os("SQZ_MPI_INIT").is_some_and(|v| v == "1")
+}
+
+/// Loads the results to resume, or starts afresh; removes a stale temporary file.
+fn prepare_store(study: &Study, out: &Path, fresh: bool) -> anyhow::Result<(Store, bool)> {
+    let tmp = out.with_extension("h5.tmp");
+    if tmp.exists() {
+        std::fs::remove_file(&tmp)
+            .with_context(|| format!("removing the stale temporary file {}", tmp.display()))?;
+    }
+    if out.exists() && !fresh {
+        let s = Store::load(out, study).with_context(|| {
+            format!(
+                "cannot resume from {} (run with --fresh to discard it, or choose another --out)",
+                out.display()
+            )
+        })?;
+        return Ok((s, true));
+    }
+    Ok((Store::new(study), false))
+}
+
+/// `(xi2, 1/xi2)` at ideal positions, for the plots (`summary` attributes).
+fn ideal_value(study: &Study) -> Option<(f64, f64)> {
+    let z = sqz_model::positions::ideal(study.params.n());
+    let rep = sqz_steady::solve(&study.params, &z, &Default::default()).ok()?;
+    let sq = sqz_superop::observables::moments_parity(&rep.rho_block)
+        .squeezing()
+        .ok()?;
+    Some((sq.xi2, sq.inv_xi2))
+}
+
+fn settings(o: &Options, out: &Path) -> RunSettings {
+    RunSettings {
+        out: out.to_path_buf(),
+        checkpoint_secs: o.checkpoint_secs,
+        checkpoint_tasks: o.checkpoint_tasks,
+        progress_secs: o.progress_secs,
+        progress: !o.quiet,
+        stop_after: o.stop_after,
+    }
+}
+
+fn announce(
+    o: &Options,
+    study: &Study,
+    store: &Store,
+    resumed: bool,
+    ranks: usize,
+    threads: usize,
+    out: &Path,
+) {
+    if o.quiet {
+        return;
+    }
+    let done = store.done();
+    let what = if resumed {
+        format!(
+            "resuming {} ({} of {} tasks done)",
+            out.display(),
+            done,
+            store.tasks()
+        )
+    } else {
+        format!("new result file {}", out.display())
+    };
+    eprintln!(
+        "sqz disorder: {} ({}): N = {}, {} w values x {} configurations = {} tasks; {what}; \
+         {ranks} rank(s) x {threads} compute thread(s)",
+        o.study.display(),
+        study.hash(),
+        study.params.n(),
+        study.n_w(),
+        study.configurations,
+        study.tasks(),
+    );
+}
+
+/// Processes of this job on this node, from the launcher's environment (1 if unknown).
+fn local_processes() -> u64 {
+    let first = |k: &str| {
+        std::env::var(k).ok().and_then(|v| {
+            // "2", or Slurm's "32(x4)" / "2,1"
+            let head: String = v.chars().take_while(|c| c.is_ascii_digit()).collect();
+            head.parse::<u64>().ok()
+        })
+    };
+    first("OMPI_COMM_WORLD_LOCAL_SIZE")
+        .or_else(|| first("MPI_LOCALNRANKS"))
+        .or_else(|| first("SLURM_STEP_TASKS_PER_NODE"))
+        .or_else(|| first("SLURM_TASKS_PER_NODE"))
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// Gives each concurrent solve on this node its share of the memory: the iterative solver
+/// (N > 7) sizes its Krylov space from `SQZ_MEMORY_LIMIT`, which would otherwise let every
+/// rank and thread claim the whole node. Left alone when the user set it. Runs before any
+/// thread exists (`set_var`).
+fn share_memory(solves_per_process: u64) {
+    let var = sqz_superop::memory::MEMORY_LIMIT_ENV;
+    if std::env::var_os(var).is_some() {
+        return;
+    }
+    let share = local_processes() * solves_per_process.max(1);
+    if share > 1 {
+        let bytes = sqz_superop::memory::available_bytes() / share;
+        std::env::set_var(var, bytes.to_string());
+    }
+}
+
+/// Runs a study (see the module docs).
+pub fn run(o: &Options) -> anyhow::Result<Report> {
+    #[cfg(feature = "mpi")]
+    if mpi_launched() {
+        share_memory(1);
+        return run_mpi(o);
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    share_memory(o.threads.unwrap_or(cores) as u64);
+    check_launcher(1)?;
+    run_single(o, 1)
+}
+
+/// One process, `threads` compute threads (also an MPI world of 1).
+fn run_single(o: &Options, ranks: usize) -> anyhow::Result<Report> {
+    let t0 = std::time::Instant::now();
+    let study = read_study(&o.study)?;
+    let out = out_path(o);
+    let signals = Signals::install()?;
+    exec::deterministic_numerics();
+    let (store, resumed) = prepare_store(&study, &out, o.fresh)?;
+    let pending = store.pending();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = o.threads.unwrap_or(cores).clamp(1, pending.len().max(1));
+    announce(o, &study, &store, resumed, ranks, threads, &out);
+    let info = RunInfo {
+        study_file: o.study.display().to_string(),
+        ranks,
+        threads,
+        ideal: ideal_value(&study),
+    };
+    let mut coll = Collector::new(&study, store, info, settings(o, &out), signals);
+    coll.checkpoint()?;
+    exec::run_local(&mut coll, pending, threads)?;
+    let computed = coll.new_done();
+    let (store, ending) = coll.finish()?;
+    Ok(Report {
+        rank: 0,
+        ending,
+        out,
+        study: Some(study.clone()),
+        store: Some(store),
+        computed,
+        seconds: t0.elapsed().as_secs_f64(),
+        ranks,
+        threads,
+    })
+}
+
+#[cfg(feature = "mpi")]
+fn run_mpi(o: &Options) -> anyhow::Result<Report> {
+    use mpi::traits::Communicator;
+    let t0 = std::time::Instant::now();
+    let (universe, _level) = mpi::initialize_with_threading(mpi::Threading::Funneled)
+        .ok_or_else(|| anyhow::anyhow!("MPI was already initialised"))?;
+    let world = universe.world();
+    let (rank, size) = (world.rank() as usize, world.size() as usize);
+    if size == 1 {
+        check_launcher(1)?;
+        let r = run_single(o, 1);
+        drop(universe);
+        return r;
+    }
+    mpi_exec::abort_on_panic();
+    let signals = Signals::install()?;
+    exec::deterministic_numerics();
+    let out = out_path(o);
+    if o.threads.is_some_and(|t| t > 1) && rank == 0 && !o.quiet {
+        eprintln!(
+            "sqz disorder: --threads applies to single-process runs; under MPI every rank computes \
+             one task at a time (start one rank per core)"
+        );
+    }
+
+    // Start-up: rank 0 validates, loads or creates the file, then tells everyone go / no-go and
+    // sends the study text, so that all ranks run the very same study.
+    let mut go: u64 = 0;
+    let mut text = Vec::new();
+    let mut prepared = None;
+    let mut failure = None;
+    if rank == 0 {
+        match read_study(&o.study).and_then(|s| {
+            let (st, resumed) = prepare_store(&s, &out, o.fresh)?;
+            Ok((s, st, resumed))
+        }) {
+            Ok(p) => {
+                go = 1;
+                text = p.0.text.clone().into_bytes();
+                prepared = Some(p);
+            }
+            Err(e) => failure = Some(e),
+        }
+    }
+    mpi_exec::broadcast_u64(&world, &mut go);
+    if go == 0 {
+        drop(universe);
+        return Err(failure.unwrap_or_else(|| {
+            anyhow::Error::new(crate::cmd_disorder::Exit {
+                code: 2,
+                message: None,
+            })
+        }));
+    }
+    mpi_exec::broadcast_bytes(&world, &mut text);
+    let study = Study::from_toml(&String::from_utf8_lossy(&text))
+        .unwrap_or_else(|e| mpi_exec::abort_with(&e.context("the study broadcast by rank 0")));
+
+    let mut code: u64 = 0;
+    let report = if rank == 0 {
+        let (_, store, resumed) = prepared.expect("rank 0 prepared the store");
+        let pending = store.pending();
+        announce(o, &study, &store, resumed, size, 1, &out);
+        let info = RunInfo {
+            study_file: o.study.display().to_string(),
+            ranks: size,
+            threads: 1,
+            ideal: ideal_value(&study),
+        };
+        let mut coll = Collector::new(&study, store, info, settings(o, &out), signals);
+        let res = coll
+            .checkpoint()
+            .and_then(|_| mpi_exec::master(&world, &mut coll, pending, 1));
+        if let Err(e) = res {
+            mpi_exec::abort_with(&e);
+        }
+        let computed = coll.new_done();
+        let (store, ending) = coll.finish().unwrap_or_else(|e| mpi_exec::abort_with(&e));
+        if ending != Ending::Complete {
+            code = EXIT_INTERRUPTED as u64;
+        }
+        mpi_exec::broadcast_u64(&world, &mut code);
+        Report {
+            rank,
+            ending,
+            out,
+            study: Some(study),
+            store: Some(store),
+            computed,
+            seconds: t0.elapsed().as_secs_f64(),
+            ranks: size,
+            threads: 1,
+        }
+    } else {
+        if let Err(e) = mpi_exec::worker(&world, &study, &signals) {
+            mpi_exec::abort_with(&e);
+        }
+        mpi_exec::broadcast_u64(&world, &mut code);
+        let ending = if code == 0 {
+            Ending::Complete
+        } else {
+            Ending::Interrupted("stopped by rank 0".into())
+        };
+        Report {
+            rank,
+            ending,
+            out,
+            study: None,
+            store: None,
+            computed: 0,
+            seconds: t0.elapsed().as_secs_f64(),
+            ranks: size,
+            threads: 1,
+        }
+    };
+    drop(universe);
+    Ok(report)
+}

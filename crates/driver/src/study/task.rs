@@ -1,0 +1,174 @@
+//! One task: the steady state of one disorder configuration, and its wire format.
+//!
+//! A task is the pair (w index, configuration), numbered `task = w_index * configurations +
+//! configuration`. Its positions depend only on (seed, w index, configuration)
+//! ([`Study::positions`]), and the solve runs single-threaded (faer `Par::Seq`, a one-thread rayon
+//! pool), so a task gives the same bits on any rank of any run.
+
+use super::spec::Study;
+use sqz_superop::observables::moments_parity;
+use std::time::Instant;
+
+/// Outcome codes stored in `steady/status`.
+pub mod status {
+    /// not computed yet
+    pub const PENDING: u8 = 0;
+    /// computed, values valid
+    pub const OK: u8 = 1;
+    /// the solver or the observable failed; values are fill values
+    pub const FAILED: u8 = 2;
+}
+
+/// Method codes stored in `steady/method` (`flag_values` / `flag_meanings`).
+pub mod method {
+    /// not computed or failed
+    pub const NONE: u8 = 0;
+    /// names of the codes 0, 1, 2, ... (`sqz_steady::Method::name`); 255 is any other method
+    pub const NAMES: [&str; 4] = [
+        "none",
+        "dense-hermitian-lu",
+        "collective-reduction",
+        "gmres-jacobi",
+    ];
+    /// code of a method not in [`NAMES`]
+    pub const OTHER: u8 = 255;
+
+    /// The code of a solver method.
+    pub fn code(m: sqz_steady::Method) -> u8 {
+        NAMES
+            .iter()
+            .position(|n| *n == m.name())
+            .map_or(OTHER, |i| i as u8)
+    }
+}
+
+/// Fill value of quantities that are never negative (xi2, residual, gap, ...).
+pub const FILL: f64 = -1.0;
+
+/// What one task produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskResult {
+    /// task number
+    pub task: u64,
+    /// [`status`] code
+    pub status: u8,
+    /// Wineland parameter
+    pub xi2: f64,
+    /// `1/xi^2`
+    pub inv_xi2: f64,
+    /// `<S>`
+    pub mean_spin: [f64; 3],
+    /// [`method`] code
+    pub method: u8,
+    /// Arnoldi matvecs of the gap estimate
+    pub iterations: u64,
+    /// `|L rho|_F`
+    pub residual: f64,
+    /// slowest relaxation rate, or [`FILL`]
+    pub gap: f64,
+    /// `residual / gap`, or [`FILL`]
+    pub error_bound: f64,
+    /// 1 when the error bound met the tolerance
+    pub bound_met: u8,
+    /// smallest eigenvalue of rho
+    pub min_eigenvalue: f64,
+    /// wall time of the solve
+    pub seconds: f64,
+    /// error message when failed (empty otherwise)
+    pub error: String,
+}
+
+impl TaskResult {
+    fn failed(task: u64, error: String, seconds: f64) -> Self {
+        Self {
+            task,
+            status: status::FAILED,
+            xi2: FILL,
+            inv_xi2: FILL,
+            mean_spin: [0.0; 3],
+            method: method::NONE,
+            iterations: 0,
+            residual: FILL,
+            gap: FILL,
+            error_bound: FILL,
+            bound_met: 0,
+            min_eigenvalue: 0.0,
+            seconds,
+            error,
+        }
+    }
+}
+
+/// Solves one task (steady state and squeezing). Never panics on solver failures: they come back
+/// as [`status::FAILED`] with the message.
+pub fn compute(study: &Study, task: u64) -> TaskResult {
+    let t0 = Instant::now();
+    let z = study.positions(task);
+    let Some(so) = study.steady else {
+        return TaskResult::failed(task, "no steady state requested".into(), 0.0);
+    };
+    let sp = sqz_steady::SteadyParams {
+        tol: so.tol,
+        estimate_gap: so.estimate_gap,
+        max_iters: so.max_iters,
+        ..Default::default()
+    };
+    let rep = match sqz_steady::solve(&study.params, &z, &sp) {
+        Ok(r) => r,
+        Err(e) => return TaskResult::failed(task, e.to_string(), t0.elapsed().as_secs_f64()),
+    };
+    let sq = match moments_parity(&rep.rho_block).squeezing() {
+        Ok(s) => s,
+        Err(e) => return TaskResult::failed(task, e.to_string(), t0.elapsed().as_secs_f64()),
+    };
+    let finite = [sq.xi2, sq.inv_xi2, rep.residual, rep.min_eigenvalue]
+        .iter()
+        .chain(&sq.mean_spin)
+        .all(|v| v.is_finite());
+    if !finite {
+        return TaskResult::failed(
+            task,
+            "non-finite steady state or squeezing".into(),
+            t0.elapsed().as_secs_f64(),
+        );
+    }
+    let fin = |v: Option<f64>| v.filter(|x| x.is_finite()).unwrap_or(FILL);
+    TaskResult {
+        task,
+        status: status::OK,
+        xi2: sq.xi2,
+        inv_xi2: sq.inv_xi2,
+        mean_spin: sq.mean_spin,
+        method: method::code(rep.method),
+        iterations: rep.iterations as u64,
+        residual: rep.residual,
+        gap: fin(rep.gap),
+        error_bound: fin(rep.error_bound),
+        bound_met: rep.bound_met as u8,
+        min_eigenvalue: rep.min_eigenvalue,
+        seconds: t0.elapsed().as_secs_f64(),
+        error: String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_is_reproducible() {
+        let study =
+            Study::from_toml("n = 4\nr = 0.5\nw = [\"0.1pi\", 0]\nconfigurations = 3\n").unwrap();
+        let a = compute(&study, 2);
+        let b = compute(&study, 2);
+        assert_eq!(a.xi2.to_bits(), b.xi2.to_bits());
+        assert_eq!(method::NAMES[a.method as usize], "dense-hermitian-lu");
+        let ideal = compute(&study, 4);
+        assert_eq!(
+            method::NAMES[ideal.method as usize],
+            "collective-reduction",
+            "{}",
+            ideal.error
+        );
+    }
+}

@@ -1,0 +1,304 @@
+//! End-to-end tests of `sqz disorder` in one process (the MPI and Slurm runs are in
+//! scripts/test-extra.sh): validation messages, identical results for any thread count,
+//! resume after `--stop-after`, SIGTERM and SIGKILL, refusal of another study's file, `--fresh`,
+//! and the launcher check.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SMALL: &str = r#"
+# N = 4, two w values, 20 configurations (the CI study of issue 6)
+n = 4
+r = 0.5
+w = ["0.03pi", 0.3]
+configurations = 20
+seed = 42
+"#;
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sqz-disorder-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(d: &Path, name: &str, text: &str) -> PathBuf {
+    let p = d.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn cmd() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sqz"));
+    // a clean launcher environment, whatever runs the tests
+    for k in [
+        "SLURM_NTASKS",
+        "SLURM_STEP_NUM_TASKS",
+        "OMPI_COMM_WORLD_SIZE",
+        "PMI_SIZE",
+        "PMI_RANK",
+        "PMIX_RANK",
+        "SQZ_MPI_INIT",
+    ] {
+        c.env_remove(k);
+    }
+    c
+}
+
+fn sqz(args: &[&str]) -> (i32, String, String) {
+    let out = cmd().args(args).output().expect("run sqz");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ok(args: &[&str]) -> String {
+    let (code, out, err) = sqz(args);
+    assert_eq!(code, 0, "sqz {args:?}: {err}");
+    out
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn bad_study_files_name_the_key_and_range() {
+    let d = dir("bad");
+    for (text, needle) in [
+        ("n = 4\nr = 0.5\nw = [0.1]\nconfigs = 3\n", "configs"),
+        (
+            "n = 4\nr = 0.5\nw = [0.1]\n[steady]\ntolerance = 1e-8\n",
+            "tolerance",
+        ),
+        ("n = 12\nr = 0.5\nw = [0.1]\n", "n <= 10"),
+        ("n = 4\nr = 0.5\nw = [\"0.1qi\"]\n", "w[0]"),
+        (
+            "n = 4\nr = 0.5\nw = [0.1]\nconfigurations = -5\n",
+            "configurations",
+        ),
+        (
+            "n = 4\nr = 0.5\nw = [0.1]\n[traces]\nt_max = 5.0\n",
+            "not yet available",
+        ),
+    ] {
+        let p = write(&d, "bad.toml", text);
+        let (code, _, err) = sqz(&["disorder", s(&p), "--out", s(&d.join("bad.h5"))]);
+        assert_eq!(code, 2, "{text}: {err}");
+        assert!(
+            err.contains(needle),
+            "{text}: message lacks {needle:?}: {err}"
+        );
+        assert!(!d.join("bad.h5").exists());
+    }
+    let p = write(&d, "good.toml", SMALL);
+    let out = ok(&["disorder", "check", s(&p)]);
+    assert!(
+        out.contains("\"tasks\":40") && out.contains("fnv1a64:"),
+        "{out}"
+    );
+}
+
+#[test]
+fn thread_counts_give_identical_files_and_json_reports_statistics() {
+    let d = dir("threads");
+    let p = write(&d, "small.toml", SMALL);
+    let (a, b) = (d.join("t1.h5"), d.join("t2.h5"));
+    ok(&[
+        "disorder",
+        s(&p),
+        "--out",
+        s(&a),
+        "--threads",
+        "1",
+        "--quiet",
+    ]);
+    let out = ok(&[
+        "disorder",
+        s(&p),
+        "--out",
+        s(&b),
+        "--threads",
+        "2",
+        "--quiet",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["complete"], true);
+    assert_eq!(v["tasks_done"], 40);
+    assert_eq!(v["count"][0], 20);
+    let m = v["inv_xi2_mean"][1].as_f64().unwrap();
+    let sd = v["inv_xi2_std"][1].as_f64().unwrap();
+    assert!(m > 0.0 && m.is_finite() && sd > 0.0, "{v}");
+    let sem = v["inv_xi2_sem"][1].as_f64().unwrap();
+    assert!((sem - sd / 20f64.sqrt()).abs() < 1e-14);
+    ok(&["disorder", "compare", s(&a), s(&b)]);
+    ok(&["disorder", "status", s(&a)]);
+}
+
+#[test]
+fn stop_and_resume_equals_an_uninterrupted_run_without_recomputing() {
+    let d = dir("resume");
+    let p = write(&d, "small.toml", SMALL);
+    let (full, part) = (d.join("full.h5"), d.join("part.h5"));
+    ok(&["disorder", s(&p), "--out", s(&full), "--quiet"]);
+    let (code, _, err) = sqz(&[
+        "disorder",
+        s(&p),
+        "--out",
+        s(&part),
+        "--threads",
+        "1",
+        "--stop-after",
+        "13",
+    ]);
+    assert_eq!(code, 75, "{err}");
+    assert!(err.contains("run the same command again"), "{err}");
+    // the compute thread may finish a few more tasks while the stop takes effect: all are saved
+    let (code, _, _) = sqz(&["disorder", "status", s(&part)]);
+    assert_eq!(code, 3);
+    let done = done_in(&part);
+    assert!((13..40).contains(&done), "{done}");
+    let snapshot = d.join("snapshot.h5");
+    std::fs::copy(&part, &snapshot).unwrap();
+    let out = ok(&["disorder", s(&p), "--out", s(&part), "--json", "--quiet"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["computed_this_run"], 40 - done, "{v}");
+    ok(&["disorder", "compare", s(&full), s(&part)]);
+    ok(&["disorder", "compare", "--kept", s(&snapshot), s(&part)]);
+    // a complete file: a re-run computes nothing
+    let out = ok(&["disorder", s(&p), "--out", s(&part), "--json", "--quiet"]);
+    assert!(out.contains("\"computed_this_run\":0"), "{out}");
+}
+
+#[test]
+fn another_study_is_refused_and_fresh_starts_over() {
+    let d = dir("refuse");
+    let p = write(&d, "small.toml", SMALL);
+    let out = d.join("r.h5");
+    ok(&["disorder", s(&p), "--out", s(&out), "--quiet"]);
+    // comments and formatting do not make another study
+    let same = write(
+        &d,
+        "same.toml",
+        &format!("# reformatted\n{}", SMALL.replace("0.3", "0.30")),
+    );
+    ok(&["disorder", s(&same), "--out", s(&out), "--quiet"]);
+    let other = write(&d, "other.toml", &SMALL.replace("seed = 42", "seed = 43"));
+    let (code, _, err) = sqz(&["disorder", s(&other), "--out", s(&out), "--quiet"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("different study") && err.contains("--fresh"),
+        "{err}"
+    );
+    ok(&[
+        "disorder",
+        s(&other),
+        "--out",
+        s(&out),
+        "--quiet",
+        "--fresh",
+    ]);
+    let (code, out2, _) = sqz(&["disorder", "status", s(&out)]);
+    assert_eq!(code, 0, "{out2}");
+    // not a study file at all
+    let junk = write(&d, "junk.h5", "not hdf5");
+    let (code, _, err) = sqz(&["disorder", s(&p), "--out", s(&junk), "--quiet"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--fresh"), "{err}");
+}
+
+/// A study long enough to be killed mid-way (N = 5, ~20 ms per configuration).
+const LONG: &str = "n = 5\nr = 0.5\nw = [\"0.1pi\", \"0.3pi\"]\nconfigurations = 60\nseed = 5\n[steady]\nestimate_gap = false\n";
+
+fn done_in(path: &Path) -> u64 {
+    let (_, out, _) = sqz(&["disorder", "status", "--json", s(path)]);
+    serde_json::from_str::<serde_json::Value>(&out)
+        .ok()
+        .and_then(|v| v["done"].as_u64())
+        .unwrap_or(0)
+}
+
+fn kill_midway(signal: Option<&str>, name: &str) {
+    let d = dir(name);
+    let p = write(&d, "long.toml", LONG);
+    let (full, part) = (d.join("full.h5"), d.join("part.h5"));
+    let mut child = cmd()
+        .args([
+            "disorder",
+            s(&p),
+            "--out",
+            s(&part),
+            "--threads",
+            "1",
+            "--quiet",
+        ])
+        .args(["--checkpoint-tasks", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while done_in(&part) < 5 {
+        assert!(t0.elapsed() < Duration::from_secs(60), "no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    match signal {
+        Some(sig) => {
+            let st = Command::new("kill")
+                .args([sig, &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(st.success());
+        }
+        None => child.kill().unwrap(),
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let done = done_in(&part);
+    if signal.is_some() {
+        assert_eq!(out.status.code(), Some(75), "{err}");
+        assert!(err.contains("interrupted (SIG"), "{err}");
+    }
+    assert!((5..120).contains(&done), "done {done}");
+    ok(&["disorder", s(&p), "--out", s(&part), "--quiet"]);
+    ok(&["disorder", s(&p), "--out", s(&full), "--quiet"]);
+    ok(&["disorder", "compare", s(&full), s(&part)]);
+    assert!(!d.join("part.h5.tmp").exists());
+}
+
+#[test]
+fn sigterm_saves_and_resume_completes() {
+    kill_midway(Some("-TERM"), "term");
+}
+
+#[test]
+fn sigusr1_saves_too() {
+    kill_midway(Some("-USR1"), "usr1");
+}
+
+#[test]
+fn sigkill_loses_at_most_the_unsaved_tasks_and_resume_completes() {
+    kill_midway(None, "kill");
+}
+
+#[test]
+fn several_slurm_tasks_with_a_world_of_one_is_refused() {
+    let d = dir("launcher");
+    let p = write(&d, "small.toml", SMALL);
+    let out = cmd()
+        .args(["disorder", s(&p), "--out", s(&d.join("x.h5"))])
+        .env("SLURM_NTASKS", "4")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("launcher is wrong") && err.contains("srun --mpi=pmix"),
+        "{err}"
+    );
+    assert!(!d.join("x.h5").exists());
+}
