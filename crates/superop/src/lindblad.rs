@@ -121,4 +121,9 @@ impl TwoJump {
             g_pairs,
         }
     }
+
+    /// The diagonal element `L[(a,b),(a,b)] = G[a,a] + conj(G[b,b])` of the Liouvillian.
+    pub fn liouvillian_diagonal(&self, a: usize, b: usize) -> C64 {
+        self.g_diag[a] + self.g_diag[b].conj()
+    }
 }
