@@ -4,30 +4,13 @@
 //! sparse LU). Run: `cargo bench -p sqz-benches --bench steady`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use faer::sparse::{SparseColMat, Triplet};
 use sqz_model::{positions, Params};
-use sqz_steady::{solve, SteadyParams, C64};
+use sqz_steady::{solve, SteadyParams};
 use std::f64::consts::PI;
 use std::time::Duration;
 
-/// Sparse LU of the full bordered Liouvillian (row 0 replaced by the trace), one solve.
 fn sparse_direct(p: &Params, z: &[f64]) -> f64 {
-    let n = p.n();
-    let d = 1usize << n;
-    let csr = sqz_superop::csr::assemble(p, z).unwrap();
-    let mut t: Vec<Triplet<usize, usize, C64>> = csr
-        .iter()
-        .filter(|(_, (r, _))| *r != 0)
-        .map(|(v, (r, c))| Triplet::new(r, c, *v))
-        .collect();
-    t.extend((0..d).map(|k| Triplet::new(0, k * (d + 1), C64::new(1.0, 0.0))));
-    let a = SparseColMat::<usize, C64>::try_new_from_triplets(d * d, d * d, &t).unwrap();
-    let lu = a.sp_lu().unwrap();
-    let mut x = faer::Mat::<C64>::zeros(d * d, 1);
-    x[(0, 0)] = C64::new(1.0, 0.0);
-    use faer::linalg::solvers::SolveCore;
-    lu.solve_in_place_with_conj(faer::Conj::No, x.as_mut());
-    x[(0, 0)].re
+    sqz_steady::sparse_direct::solve_sparse_bordered(p, z).unwrap()[0].re
 }
 
 fn steady(c: &mut Criterion) {

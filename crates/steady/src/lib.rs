@@ -20,6 +20,7 @@ mod hermitian;
 pub mod ideal;
 pub mod iterative;
 pub mod nullspace;
+pub mod sparse_direct;
 
 pub use dense::{dense_bytes, solve_dense};
 pub use hermitian::HermCoords;

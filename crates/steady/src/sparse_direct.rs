@@ -1,0 +1,34 @@
+//! The baseline users would pick instead: a sparse LU of the full complex `4^N` Liouvillian with
+//! the equation of `rho[0,0]` replaced by `Tr rho = 1` (what QuTiP's default `steadystate` does
+//! with SuperLU; here faer's sparse LU). Kept for benchmarks and cross-checks; it has no gap
+//! estimate and its cost grows much faster than the dense Hermitian method's.
+
+use crate::{SteadyError, C64};
+use faer::linalg::solvers::SolveCore;
+use faer::sparse::{SparseColMat, Triplet};
+use sqz_model::Params;
+
+/// `vec(rho)` in the full space (column-major, length `4^N`), trace 1.
+pub fn solve_sparse_bordered(p: &Params, z: &[f64]) -> Result<Vec<C64>, SteadyError> {
+    let n = p.n();
+    let d = 1usize << n;
+    let csr = sqz_superop::csr::assemble(p, z)?;
+    let mut t: Vec<Triplet<usize, usize, C64>> = csr
+        .iter()
+        .filter(|(_, (r, _))| *r != 0)
+        .map(|(v, (r, c))| Triplet::new(r, c, *v))
+        .collect();
+    drop(csr);
+    t.extend((0..d).map(|k| Triplet::new(0, k * (d + 1), C64::new(1.0, 0.0))));
+    let fail = |e: String| SteadyError::NoConvergence {
+        method: "sparse LU",
+        detail: e,
+    };
+    let a = SparseColMat::<usize, C64>::try_new_from_triplets(d * d, d * d, &t)
+        .map_err(|e| fail(format!("{e:?}")))?;
+    let lu = a.sp_lu().map_err(|e| fail(format!("{e:?}")))?;
+    let mut x = faer::Mat::<C64>::zeros(d * d, 1);
+    x[(0, 0)] = C64::new(1.0, 0.0);
+    lu.solve_in_place_with_conj(faer::Conj::No, x.as_mut());
+    Ok((0..d * d).map(|i| x[(i, 0)]).collect())
+}
