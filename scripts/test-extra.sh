@@ -4,7 +4,8 @@
 #   scripts/test-extra.sh
 #
 # 1. mpi     the CI study (jobs/ci-small.toml: N = 4, 2 w, 20 configurations) with `mpirun -n 1`
-#            and `-n 3` (oversubscribed) and with threads: identical result datasets.
+#            and `-n 3` (oversubscribed) and with threads: identical result datasets; a panic in
+#            one task (hidden --panic-at-task) aborts the whole job instead of hanging it.
 # 2. kill    a longer study under `mpirun -n 2`, its ranks killed with SIGKILL mid-way, resumed
 #            under `mpirun -n 3`; then SIGUSR1 to mpirun (forwarded: sqz saves and exits 75),
 #            resumed under `mpirun -n 2`: both resumed files
@@ -133,6 +134,17 @@ else
         "mpirun -n 2 '$SQZ' disorder '$T/small.toml' --out '$T/small-n2.h5' --quiet --json | grep -q '\"ranks\":2'"
     check "a complete file is not recomputed" bash -c \
         "mpirun -n 2 '$SQZ' disorder '$T/small.toml' --out '$T/small-n2.h5' --quiet --json | grep -q '\"computed_this_run\":0'"
+
+    set +e
+    timeout 120 mpirun -n 3 "$SQZ" disorder "$T/small.toml" --out "$T/panic.h5" --quiet --panic-at-task 7 \
+        >"$T/panic.log" 2>&1
+    RC=$?
+    set -e
+    if [[ $RC -ne 0 && $RC -ne 124 ]] && grep -q "aborting all MPI ranks" "$T/panic.log"; then
+        pass "a panic on one rank aborts the whole mpirun -n 3 job (exit $RC), no hang"
+    else
+        fail "panic on one rank: exit $RC (124 = hung until the timeout): $(tail -n 5 "$T/panic.log")"
+    fi
 
     # ------------------------------------------------------------ 2. kill mid-way, resume
     section kill "SIGKILL the ranks mid-way, resume; SIGUSR1 to mpirun, resume"

@@ -54,6 +54,9 @@ pub struct DisorderArgs {
     /// stop cleanly after K tasks of this run, as a signal would (for tests)
     #[arg(long, hide = true, value_name = "K")]
     pub stop_after: Option<u64>,
+    /// panic in task K on purpose, to test that a panic aborts all ranks (for tests)
+    #[arg(long, hide = true, value_name = "K")]
+    pub panic_at_task: Option<u64>,
 }
 
 /// `sqz disorder <action>`
@@ -143,6 +146,9 @@ pub fn run(a: &DisorderArgs) -> anyhow::Result<()> {
         None => {}
     }
     validate(a)?;
+    if let Some(k) = a.panic_at_task {
+        study::task::PANIC_AT.store(k, std::sync::atomic::Ordering::Relaxed);
+    }
     let o = study::Options {
         study: a.study.clone().expect("clap requires the study file"),
         out: a.out.clone(),

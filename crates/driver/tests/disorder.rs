@@ -302,3 +302,30 @@ fn several_slurm_tasks_with_a_world_of_one_is_refused() {
     );
     assert!(!d.join("x.h5").exists());
 }
+
+#[test]
+fn a_panicking_task_stops_the_run_with_an_error_and_keeps_the_finished_ones() {
+    let d = dir("panic");
+    let p = write(&d, "small.toml", SMALL);
+    let out = d.join("p.h5");
+    let (code, _, err) = sqz(&[
+        "disorder",
+        s(&p),
+        "--out",
+        s(&out),
+        "--threads",
+        "2",
+        "--panic-at-task",
+        "25",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("panicked") && err.contains("configuration 5"),
+        "{err}"
+    );
+    let done = done_in(&out);
+    assert!(done < 40, "{done}");
+    // the file is valid and the run resumes
+    ok(&["disorder", s(&p), "--out", s(&out), "--quiet"]);
+    assert_eq!(done_in(&out), 40);
+}

@@ -259,9 +259,30 @@ pub fn deterministic_numerics() {
     faer::set_global_parallelism(faer::Par::Seq);
 }
 
+/// A task that panicked (a bug): its number and the panic message.
+#[derive(Debug, Clone)]
+pub struct TaskPanic {
+    /// task number
+    pub task: u64,
+    /// panic message
+    pub message: String,
+}
+
+/// What a compute thread sends back.
+pub type Outcome = Result<TaskResult, TaskPanic>;
+
+/// The text of a panic payload.
+pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
+}
+
 /// A compute thread: takes tasks from `sched` until none is left, inside a one-thread rayon
-/// pool so that nothing inside a solve spreads to other threads.
-pub fn compute_loop(study: &Study, sched: &Mutex<Scheduler>, tx: mpsc::Sender<TaskResult>) {
+/// pool so that nothing inside a solve spreads to other threads. A panic in a task is caught,
+/// stops the scheduler and is sent back (under MPI the panic hook aborts the job first).
+pub fn compute_loop(study: &Study, sched: &Mutex<Scheduler>, tx: mpsc::Sender<Outcome>) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
@@ -269,16 +290,35 @@ pub fn compute_loop(study: &Study, sched: &Mutex<Scheduler>, tx: mpsc::Sender<Ta
     pool.install(|| loop {
         let next = sched.lock().expect("scheduler lock").take_one();
         let Some(t) = next else { break };
-        if tx.send(compute(study, t)).is_err() {
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compute(study, t)))
+            .map_err(|p| {
+                sched.lock().expect("scheduler lock").stop();
+                TaskPanic {
+                    task: t,
+                    message: panic_message(p.as_ref()),
+                }
+            });
+        if tx.send(out).is_err() {
             break;
         }
     });
 }
 
+/// The error for a panicked task.
+pub fn panic_error(study: &Study, p: &TaskPanic) -> anyhow::Error {
+    let (wi, c) = study.split(p.task);
+    anyhow::anyhow!(
+        "internal error: the solve of w_index {wi} configuration {c} (task {}) panicked: {}; \
+         the finished tasks are saved. This is a bug: please report it with the study file",
+        p.task,
+        p.message
+    )
+}
+
 /// Runs the pending tasks in this process on `threads` compute threads.
 pub fn run_local(coll: &mut Collector, pending: Vec<u64>, threads: usize) -> anyhow::Result<()> {
     let sched = Mutex::new(Scheduler::new(pending));
-    let (tx, rx) = mpsc::channel::<TaskResult>();
+    let (tx, rx) = mpsc::channel::<Outcome>();
     let study = coll.study;
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
@@ -290,9 +330,14 @@ pub fn run_local(coll: &mut Collector, pending: Vec<u64>, threads: usize) -> any
         let mut result = Ok(());
         loop {
             match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(r) => {
+                Ok(Ok(r)) => {
                     if let Err(e) = coll.accept(&r) {
                         result = Err(e);
+                    }
+                }
+                Ok(Err(p)) => {
+                    if result.is_ok() {
+                        result = Err(panic_error(study, &p));
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -308,6 +353,10 @@ pub fn run_local(coll: &mut Collector, pending: Vec<u64>, threads: usize) -> any
             if result.is_err() {
                 sched.lock().expect("scheduler lock").stop();
             }
+        }
+        if result.is_err() {
+            // keep what finished (a failed write is reported by the first error anyway)
+            let _ = coll.checkpoint();
         }
         result
     })

@@ -17,7 +17,7 @@
 //! After the loop, rank 0 writes the file and broadcasts the outcome; any error or panic after
 //! start-up aborts the whole job (`MPI_Abort`) instead of leaving ranks waiting.
 
-use super::exec::{compute_loop, Collector, Scheduler, Signals};
+use super::exec::{compute_loop, panic_error, Collector, Outcome, Scheduler, Signals};
 use super::spec::Study;
 use super::task::{compute, TaskResult};
 use super::wire::{Reader, Writer};
@@ -57,7 +57,7 @@ pub fn master(
     let size = world.size() as usize;
     let sched = Mutex::new(Scheduler::new(pending));
     let mut workers = vec![WorkerState::default(); size];
-    let (tx, rx) = mpsc::channel::<TaskResult>();
+    let (tx, rx) = mpsc::channel::<Outcome>();
     let study = coll.study;
     std::thread::scope(|s| {
         for _ in 0..local_threads {
@@ -72,7 +72,8 @@ pub fn master(
                 // results of the local compute thread(s)
                 if !local_done {
                     match rx.recv_timeout(Duration::from_millis(1)) {
-                        Ok(r) => coll.accept(&r)?,
+                        Ok(Ok(r)) => coll.accept(&r)?,
+                        Ok(Err(p)) => return Err(panic_error(study, &p)),
                         Err(mpsc::RecvTimeoutError::Timeout) => {}
                         Err(mpsc::RecvTimeoutError::Disconnected) => local_done = true,
                     }

@@ -99,9 +99,16 @@ impl TaskResult {
     }
 }
 
+/// Test hook (`sqz disorder --panic-at-task K`, hidden): the task that panics on purpose, to
+/// show that a panic aborts an MPI job instead of hanging it. `u64::MAX`: none.
+pub static PANIC_AT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(u64::MAX);
+
 /// Solves one task (steady state and squeezing). Never panics on solver failures: they come back
 /// as [`status::FAILED`] with the message.
 pub fn compute(study: &Study, task: u64) -> TaskResult {
+    if task == PANIC_AT.load(std::sync::atomic::Ordering::Relaxed) {
+        panic!("--panic-at-task {task}: deliberate panic (test of the abort path)");
+    }
     let t0 = Instant::now();
     let z = study.positions(task);
     let Some(so) = study.steady else {
