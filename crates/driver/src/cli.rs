@@ -27,9 +27,9 @@ pub enum Command {
     /// Benchmark against analytic steady states: full-space solve, Eq. 7 null vector and Eq. 8
     /// for the same ideal problem, with one table of agreement and time per method.
     Validate(ValidateArgs),
-    /// Disorder study (Fig. 4): steady 1/xi^2 over many disorder configurations per w, from a
-    /// study TOML, over threads or MPI ranks, into an HDF5 file that a re-run resumes.
-    Disorder(crate::cmd_disorder::DisorderArgs),
+    /// Time evolution of Eq. 7 (collective) or Eq. 3 (full) by Krylov propagation: 1/xi^2(t),
+    /// mean spin and trace at the requested times (Fig. 1, Fig. 4(a-c)); Husimi Q (Fig. 2).
+    Evolve(EvolveArgs),
 }
 
 /// Where the TLS sit (full model): disorder `--w --seed [--config]`, explicit `--positions`, or
@@ -179,4 +179,54 @@ pub struct ScalingArgs {
     /// print one JSON object instead of text
     #[arg(long)]
     pub json: bool,
+}
+
+/// `sqz evolve`
+#[derive(Debug, Args)]
+pub struct EvolveArgs {
+    /// which master equation
+    #[arg(long, value_enum, default_value_t = Model::Collective)]
+    pub model: Model,
+    #[command(flatten)]
+    pub phys: PhysArgs,
+    /// positions (full model only)
+    #[command(flatten)]
+    pub pos: PositionArgs,
+    /// last time of the uniform output grid, units of 1/A (with --steps)
+    #[arg(long)]
+    pub t_max: Option<f64>,
+    /// intervals of the uniform output grid: K + 1 times 0, T/K, ..., T
+    #[arg(long, default_value_t = 100)]
+    pub steps: usize,
+    /// explicit output times t1,t2,... (non-decreasing, >= 0), instead of --t-max/--steps
+    #[arg(long, conflicts_with = "t_max")]
+    pub times: Option<String>,
+    /// initial state: `ground` (|j,-j>), `dicke:M` (|j,M>) or `product:THETA,PHI` (every TLS in
+    /// cos(THETA/2)|e> + e^{i PHI} sin(THETA/2)|g>: the spin coherent state along (THETA, PHI))
+    #[arg(long, default_value = "ground", allow_hyphen_values = true)]
+    pub init: String,
+    /// times t1,t2,... at which to write the Husimi Q function in the n_perp plane (needs --out)
+    #[arg(long)]
+    pub husimi_times: Option<String>,
+    /// Husimi grid: K x K points
+    #[arg(long, default_value_t = 64)]
+    pub husimi_grid: usize,
+    /// half-width E of the Husimi grid in the n_perp plane (x1, x2 in [-E, E]; 1 = whole hemisphere)
+    #[arg(long, default_value_t = 1.0)]
+    pub husimi_extent: f64,
+    /// local error tolerance of the Krylov propagator (per unit time, relative to ||rho(0)||)
+    #[arg(long, default_value_t = 1e-10)]
+    pub tol: f64,
+    /// Krylov subspace dimension
+    #[arg(long, default_value_t = 30)]
+    pub krylov_dim: usize,
+    /// write the results (and every parameter) to this HDF5 file
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+    /// print one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+    /// no progress lines on stderr
+    #[arg(long)]
+    pub quiet: bool,
 }
