@@ -27,6 +27,9 @@ pub enum Command {
     /// Benchmark against analytic steady states: full-space solve, Eq. 7 null vector and Eq. 8
     /// for the same ideal problem, with one table of agreement and time per method.
     Validate(ValidateArgs),
+    /// Disorder study (Fig. 4): steady 1/xi^2 over many disorder configurations per w, from a
+    /// study TOML, over threads or MPI ranks, into an HDF5 file that a re-run resumes.
+    Disorder(crate::cmd_disorder::DisorderArgs),
     /// Time evolution of Eq. 7 (collective) or Eq. 3 (full) by Krylov propagation: 1/xi^2(t),
     /// mean spin and trace at the requested times (Fig. 1, Fig. 4(a-c)); Husimi Q (Fig. 2).
     Evolve(EvolveArgs),

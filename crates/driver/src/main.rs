@@ -6,6 +6,7 @@
 
 mod cli;
 mod cmd_analytic;
+mod cmd_disorder;
 mod cmd_evolve;
 mod cmd_info;
 mod cmd_scaling;
@@ -15,6 +16,7 @@ mod h5;
 mod ops;
 mod report;
 mod resolve;
+mod study;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -28,6 +30,9 @@ fn main() -> ExitCode {
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            if let Some(x) = e.downcast_ref::<cmd_disorder::Exit>() {
+                return x.report();
+            }
             eprintln!("sqz: error: {e:#}");
             ExitCode::from(2)
         }
@@ -41,6 +46,7 @@ fn run(args: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Scaling(a) => cmd_scaling::run(&a),
         cli::Command::Info(a) => cmd_info::run(&a),
         cli::Command::Validate(a) => cmd_validate::run(&a),
+        cli::Command::Disorder(a) => cmd_disorder::run(&a),
         cli::Command::Evolve(a) => cmd_evolve::run(&a),
     }
 }
