@@ -33,6 +33,9 @@ pub enum Command {
     /// Time evolution of Eq. 7 (collective) or Eq. 3 (full) by Krylov propagation: 1/xi^2(t),
     /// mean spin and trace at the requested times (Fig. 1, Fig. 4(a-c)); Husimi Q (Fig. 2).
     Evolve(EvolveArgs),
+    /// Reproduce the paper: every figure (1-4) from built-in studies, into one HDF5 file and one
+    /// PNG per figure, with the key numbers next to the paper's.
+    Reproduce(ReproduceArgs),
 }
 
 /// Where the TLS sit (full model): disorder `--w --seed [--config]`, explicit `--positions`, or
@@ -230,6 +233,23 @@ pub struct EvolveArgs {
     #[arg(long)]
     pub json: bool,
     /// no progress lines on stderr
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `sqz reproduce`
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    /// directory for reproduce.h5 and fig1.png .. fig4.png (created if missing)
+    #[arg(long, default_value = "out")]
+    pub out_dir: std::path::PathBuf,
+    /// reduced first look (under a minute): fewer configurations, N values, w values and times
+    #[arg(long)]
+    pub quick: bool,
+    /// print the summary as one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+    /// no progress on stderr
     #[arg(long)]
     pub quiet: bool,
 }

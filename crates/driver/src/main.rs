@@ -9,12 +9,14 @@ mod cmd_analytic;
 mod cmd_disorder;
 mod cmd_evolve;
 mod cmd_info;
+mod cmd_reproduce;
 mod cmd_scaling;
 mod cmd_steady;
 mod cmd_validate;
 mod h5;
 mod ops;
 mod report;
+mod reproduce;
 mod resolve;
 mod study;
 
@@ -48,5 +50,6 @@ fn run(args: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Validate(a) => cmd_validate::run(&a),
         cli::Command::Disorder(a) => cmd_disorder::run(&a),
         cli::Command::Evolve(a) => cmd_evolve::run(&a),
+        cli::Command::Reproduce(a) => cmd_reproduce::run(&a),
     }
 }

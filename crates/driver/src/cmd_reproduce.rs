@@ -1,0 +1,284 @@
+//! `sqz reproduce`: every figure of Bai & An, PRL 127, 083602 (2021) from built-in studies
+//! (no input files), into one HDF5 file (`reproduce.h5`, a group per figure panel, every
+//! parameter as attributes) and one PNG per figure rendered by the binary (`fig1.png` ..
+//! `fig4.png`), with a summary of the key numbers next to the paper's on stdout.
+//!
+//! The studies and their parameters are in [`crate::reproduce`]; `--quick` runs the reduced
+//! configuration [`crate::reproduce::Config::quick`].
+
+use crate::cli::ReproduceArgs;
+use crate::h5;
+use crate::reproduce::{fig1, fig2, fig3, fig4, progress::Progress, Config};
+use anyhow::Context;
+use serde_json::{json, Value};
+use std::f64::consts::PI;
+use std::path::{Path, PathBuf};
+
+/// Writes a PNG through a temporary name, so that a figure is never left half-written.
+fn png_atomically(
+    path: &Path,
+    draw: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp.png");
+    draw(&tmp).with_context(|| format!("rendering {}", path.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    Ok(())
+}
+
+fn opt(v: Option<f64>) -> Value {
+    v.map_or(Value::Null, |x| json!(x))
+}
+
+/// The key numbers, paper next to ours.
+fn summary(
+    cfg: &Config,
+    f1: &fig1::Fig1,
+    f2: &fig2::Fig2,
+    f3: &fig3::Fig3,
+    f4: &fig4::Fig4,
+) -> Value {
+    let fits: Vec<Value> = f3
+        .bcd
+        .fits
+        .iter()
+        .map(|(name, f)| {
+            json!({
+                "range": name, "n_min": f.n_min, "n_max": f.n_max, "points": f.xi.points,
+                "a": f.xi.intercept.exp(), "a_err": f.xi.intercept.exp() * f.xi.intercept_err,
+                "b": f.xi.slope, "b_err": f.xi.slope_err,
+                "c": f.r.slope, "c_err": f.r.slope_err, "d": f.r.intercept, "d_err": f.r.intercept_err,
+            })
+        })
+        .collect();
+    let f4d: Vec<Value> = f4
+        .d
+        .at_r
+        .iter()
+        .map(|s| {
+            json!({
+                "r": s.r, "r_choice": s.r_note, "ideal_w0": s.ideal,
+                "mean_at_smallest_w": s.mean.first(), "smallest_w_over_pi": f4.d.w.first().map(|w| w / PI),
+                "w_cross_over_pi": opt(s.w_cross.map(|w| w / PI)),
+                "bound_missed": s.bound_missed,
+            })
+        })
+        .collect();
+    let f4abc: Vec<Value> = f4
+        .abc
+        .panels
+        .iter()
+        .map(|p| {
+            json!({
+                "w_over_pi": p.w / PI, "steady_mean": p.steady_mean, "steady_std": p.steady_std,
+                "mean_at_t_max": p.mean.last(), "t_decay": opt(p.t_decay),
+                "zeta_over_a_w": 1.0 / p.w, "inverse_median_gap": 1.0 / p.gap_median,
+            })
+        })
+        .collect();
+    json!({
+        "quick": cfg.quick,
+        "fig1": {
+            "max_final_deviation_from_eq8": f1.max_final_dev,
+            "steady_inv_xi2_by_r": f1.b_r.iter().zip(&f1.b_steady).map(|(r, v)| json!([r, v])).collect::<Vec<_>>(),
+            "fig1c_steady_inv_xi2": f1.c_steady,
+        },
+        "fig2": f2.frames.iter().map(|f| json!({"t": f.t, "var_min_over_n4": f.var_min, "var_max_over_n4": f.var_max, "inv_xi2": f.inv_xi2})).collect::<Vec<_>>(),
+        "fig3a": {"n": f3.a.n, "max_abs_deviation_eq7_vs_eq8": f3.a.max_dev},
+        "fig3bcd": {"paper": {"a": 1.64, "b": -0.54, "c": 0.27, "d": -0.11}, "fits": fits,
+            "n_max": f3.bcd.points.last().map(|p| p.n),
+            "inv_xi2_max_at_n_max": f3.bcd.points.last().map(|p| p.inv_xi2_max),
+            "r_opt_at_n_max": f3.bcd.points.last().map(|p| p.r_opt)},
+        "fig4abc": {"r": f4.abc.r, "configs": f4.abc.configs, "ideal_vs_eq7": f4.abc.ideal_vs_eq7, "panels": f4abc},
+        "fig4d": {"configs": f4.d.configs, "paper_w_cross_over_pi": 0.4, "by_r": f4d},
+    })
+}
+
+fn print_summary(s: &Value) {
+    let f = |v: &Value| v.as_f64().map_or("-".to_string(), |x| format!("{x:.4}"));
+    println!("# sqz reproduce: key numbers (paper in brackets)");
+    println!(
+        "Fig. 1: long-time 1/xi^2 vs Eq. 8, largest deviation {}",
+        s["fig1"]["max_final_deviation_from_eq8"]
+    );
+    for fr in s["fig2"].as_array().into_iter().flatten() {
+        println!(
+            "Fig. 2: t = {:>5}: principal variances in n_perp {} and {} x N/4, 1/xi^2 = {}",
+            fr["t"],
+            f(&fr["var_min_over_n4"]),
+            f(&fr["var_max_over_n4"]),
+            f(&fr["inv_xi2"])
+        );
+    }
+    println!(
+        "Fig. 3(a): max |Eq. 7 (t = 200/A) - Eq. 8| per N {:?}: {}",
+        s["fig3a"]["n"], s["fig3a"]["max_abs_deviation_eq7_vs_eq8"]
+    );
+    for fit in s["fig3bcd"]["fits"].as_array().into_iter().flatten() {
+        println!(
+            "Fig. 3(c,d) fit N = {}..{} ({} points): xi2_min = {} (+-{}) N^({} +- {}) [1.64 N^-0.54]; r_opt = ({} +- {}) ln N + ({} +- {}) [0.27 ln N - 0.11]",
+            fit["n_min"], fit["n_max"], fit["points"], f(&fit["a"]), f(&fit["a_err"]), f(&fit["b"]), f(&fit["b_err"]),
+            f(&fit["c"]), f(&fit["c_err"]), f(&fit["d"]), f(&fit["d_err"])
+        );
+    }
+    for p in s["fig4abc"]["panels"].as_array().into_iter().flatten() {
+        println!(
+            "Fig. 4(a-c) w = {}pi: mean 1/xi^2 at t_max {}, steady {} +- {}; decay time {} (zeta/(A w) = {}, 1/median gap = {})",
+            f(&p["w_over_pi"]), f(&p["mean_at_t_max"]), f(&p["steady_mean"]), f(&p["steady_std"]),
+            f(&p["t_decay"]), f(&p["zeta_over_a_w"]), f(&p["inverse_median_gap"])
+        );
+    }
+    for r in s["fig4d"]["by_r"].as_array().into_iter().flatten() {
+        println!(
+            "Fig. 4(d) r = {} ({}): w = 0: {}, w = {}pi: {}; mean falls below 1 at w = {} pi [paper: ~0.4 pi]",
+            f(&r["r"]), r["r_choice"].as_str().unwrap_or(""), f(&r["ideal_w0"]), f(&r["smallest_w_over_pi"]),
+            f(&r["mean_at_smallest_w"]), f(&r["w_cross_over_pi"])
+        );
+    }
+}
+
+pub fn run(a: &ReproduceArgs) -> anyhow::Result<()> {
+    let cfg = if a.quick {
+        Config::quick()
+    } else {
+        Config::full()
+    };
+    let out_dir: PathBuf = a.out_dir.clone();
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let mut prog = Progress::new(7, a.quiet);
+    if !a.quiet {
+        eprintln!(
+            "sqz reproduce: {} run into {} on {} threads",
+            if cfg.quick { "quick" } else { "full" },
+            out_dir.display(),
+            rayon::current_num_threads()
+        );
+    }
+
+    prog.stage("Fig. 1(b,c): Eq. 7 time evolution, N = 10");
+    let f1 = fig1::compute(&cfg, &prog)?;
+    prog.done(&format!(
+        "long-time 1/xi^2 within {:.1e} of Eq. 8",
+        f1.max_final_dev
+    ));
+
+    prog.stage("Fig. 2: Husimi Q, N = 30, r = 0.8");
+    let f2 = fig2::compute(&cfg, &prog)?;
+    prog.done(&format!("{} frames", f2.frames.len()));
+
+    prog.stage("Fig. 3(a): Eq. 8 vs Eq. 7 at t = 200/A");
+    let f3a = fig3::compute_a(&cfg, &prog)?;
+    prog.done(&format!(
+        "max |Eq. 7 - Eq. 8| = {:.1e}",
+        f3a.max_dev.iter().fold(0.0f64, |a, &b| a.max(b))
+    ));
+
+    prog.stage(&format!(
+        "Fig. 3(b-d): Eq. 8 scaling, N = 2..{}",
+        cfg.scaling_n_max
+    ));
+    let f3bcd = fig3::compute_bcd(&cfg, &prog)?;
+    let f3 = fig3::Fig3::new(&cfg, f3a, f3bcd);
+    prog.done(&match f3.paper_fit() {
+        Some(f) => format!(
+            "xi2_min = {:.3} N^{:.4}, r_opt = {:.4} ln N {:+.4} (N <= {})",
+            f.xi.intercept.exp(),
+            f.xi.slope,
+            f.r.slope,
+            f.r.intercept,
+            f.n_max
+        ),
+        None => "no fit".into(),
+    });
+
+    prog.stage(&format!(
+        "Fig. 4(d): steady states of Eq. 3, N = {}, {} configurations x {} w x {} r",
+        cfg.fig4_n,
+        cfg.fig4d_configs,
+        cfg.fig4d_w.len(),
+        cfg.fig4d_r.len()
+    ));
+    let f4d = fig4::compute_d(&cfg, &prog)?;
+    prog.done(
+        &f4d.at_r
+            .iter()
+            .map(|s| {
+                format!(
+                    "r = {}: below 1 from w = {}",
+                    s.r,
+                    s.w_cross.map_or("-".into(), |w| format!("{:.3}pi", w / PI))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+
+    prog.stage(&format!(
+        "Fig. 4(a-c): Eq. 3 time traces, {} configurations x {} w",
+        cfg.fig4abc_configs,
+        cfg.fig4abc_w.len()
+    ));
+    let f4abc = fig4::compute_abc(&cfg, &f4d, &prog)?;
+    let f4 = fig4::Fig4::new(&cfg, f4abc, f4d);
+    prog.done(&format!("{} operator applications", f4.abc.matvecs));
+
+    prog.stage("writing reproduce.h5 and the PNGs");
+    let sum = summary(&cfg, &f1, &f2, &f3, &f4);
+    let h5_path = out_dir.join("reproduce.h5");
+    let stage_times = prog.times.clone();
+    let total_so_far = prog.elapsed();
+    h5::write_atomically(&h5_path, |f| {
+        h5::attr_str(
+            f,
+            "study",
+            "sqz reproduce: Bai & An, PRL 127, 083602 (2021), Figs. 1-4",
+        )?;
+        h5::attr_u64(f, "quick", cfg.quick as u64)?;
+        h5::attr_f64(f, "alpha", cfg.alpha)?;
+        h5::attr_f64(f, "delta", cfg.delta)?;
+        h5::attr_f64(f, "expv_tol", cfg.expv_tol)?;
+        h5::attr_u64(f, "krylov_dim", cfg.krylov_dim as u64)?;
+        h5::attr_u64(f, "threads", rayon::current_num_threads() as u64)?;
+        h5::attr_str(f, "units", "rates in A, times in 1/A, lengths in zeta")?;
+        h5::attr_str(f, "summary_json", &sum.to_string())?;
+        h5::attr_f64(f, "compute_seconds", total_so_far)?;
+        let tg = f.create_group("timing")?;
+        for (k, (name, s)) in stage_times.iter().enumerate() {
+            let g = tg.create_group(&format!("stage_{k}"))?;
+            h5::attr_str(&g, "stage", name)?;
+            h5::attr_f64(&g, "seconds", *s)?;
+        }
+        f1.write(f)?;
+        f2.write(f)?;
+        f3.write(f)?;
+        f4.write(f)?;
+        Ok(())
+    })
+    .with_context(|| format!("writing {}", h5_path.display()))?;
+    png_atomically(&out_dir.join("fig1.png"), |p| f1.plot(p))?;
+    png_atomically(&out_dir.join("fig2.png"), |p| f2.plot(p))?;
+    png_atomically(&out_dir.join("fig3.png"), |p| f3.plot(p))?;
+    png_atomically(&out_dir.join("fig4.png"), |p| f4.plot(p))?;
+    prog.done(&format!(
+        "{} and fig1..fig4.png in {}",
+        h5_path.display(),
+        out_dir.display()
+    ));
+
+    if a.json {
+        let mut s = sum;
+        s["out_dir"] = json!(out_dir.display().to_string());
+        s["seconds"] = json!(prog.elapsed());
+        s["stage_seconds"] = json!(prog.times);
+        println!("{s}");
+    } else {
+        print_summary(&sum);
+        println!(
+            "# written: {} and fig1.png .. fig4.png in {} ({:.1} s)",
+            h5_path.display(),
+            out_dir.display(),
+            prog.elapsed()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,486 @@
+//! Fig. 3: (a) steady `1/xi^2` against r, Eq. 8 against the Eq. 7 time evolution at t = 200/A
+//! from `|j,-j>`, for several N; (b-d) the scaling study with Eq. 8 (`sqz scaling`'s
+//! [`crate::cmd_scaling::scan`]): squeezed range of r, max `1/xi^2` and r_opt against N, with the
+//! paper's fits, Eq. 9 `(xi^2)_min = 1.64 N^-0.54` and `r_opt = 0.27 ln N - 0.11`, and beyond the
+//! paper up to N = 2000.
+
+use super::evolve::{collective_states, dicke, inv_xi2_series};
+use super::plot::{palette, render, Band, Panel, Series, Style, GREY, REF_RED};
+use super::progress::Progress;
+use super::{ds2, Config};
+use crate::cmd_scaling::{fit_line, n_grid, scan, LineFit, ScalingPoint};
+use crate::h5;
+use anyhow::Context;
+use rayon::prelude::*;
+use sqz_krylov::expv::ExpvParams;
+use sqz_model::{analytic, Params};
+use std::path::Path;
+
+/// Results of Fig. 3(a).
+#[derive(Debug, Clone)]
+pub struct Fig3a {
+    /// N values
+    pub n: Vec<usize>,
+    /// r grid of the Eq. 8 curves
+    pub r_eq8: Vec<f64>,
+    /// Eq. 8 `1/xi^2[N][r]`
+    pub eq8: Vec<Vec<f64>>,
+    /// r grid of the Eq. 7 numerics
+    pub r_num: Vec<f64>,
+    /// Eq. 7 `1/xi^2(t)[N][r]` at `t`
+    pub num: Vec<Vec<f64>>,
+    /// Eq. 8 at the numerics' r values
+    pub eq8_at_num: Vec<Vec<f64>>,
+    /// time of the numerics
+    pub t: f64,
+    /// largest `|Eq. 7 (t) - Eq. 8|` per N
+    pub max_dev: Vec<f64>,
+    /// largest trace error `|Tr rho(t) - 1|` of the numerics
+    pub max_trace_err: f64,
+}
+
+/// A named fit of `ln xi2_min` and `r_opt` against `ln N` over a range of N.
+#[derive(Debug, Clone, Copy)]
+pub struct RangeFit {
+    /// smallest N in the fit
+    pub n_min: usize,
+    /// largest N in the fit
+    pub n_max: usize,
+    /// `ln xi2_min = b ln N + ln a`
+    pub xi: LineFit,
+    /// `r_opt = c ln N + d`
+    pub r: LineFit,
+}
+
+/// Results of Fig. 3(b-d).
+#[derive(Debug, Clone)]
+pub struct Fig3bcd {
+    /// per N
+    pub points: Vec<ScalingPoint>,
+    /// fits: over N <= the paper's range, over every N, and over the largest N only
+    pub fits: Vec<(String, RangeFit)>,
+    /// tolerance on r
+    pub r_tol: f64,
+    /// largest r searched
+    pub r_max: f64,
+}
+
+/// Results of Fig. 3.
+#[derive(Debug, Clone)]
+pub struct Fig3 {
+    /// panel (a)
+    pub a: Fig3a,
+    /// panels (b-d)
+    pub bcd: Fig3bcd,
+    alpha: f64,
+    delta: f64,
+    krylov_dim: usize,
+    tol: f64,
+}
+
+/// Runs panel (a).
+pub fn compute_a(cfg: &Config, prog: &Progress) -> anyhow::Result<Fig3a> {
+    let ep = ExpvParams {
+        tol: cfg.expv_tol,
+        krylov_dim: cfg.fig3a_krylov_dim,
+        ..ExpvParams::default()
+    };
+    let mut eq8 = Vec::new();
+    let mut eq8_at_num = Vec::new();
+    for &n in &cfg.fig3a_n {
+        let basis = analytic::Eq8Basis::new(n);
+        let f = |r: f64| -> anyhow::Result<f64> {
+            let p = Params::new(n, r, cfg.alpha, cfg.delta)?;
+            let s = analytic::steady_state_with(&p, &basis)?;
+            Ok(s.moments().squeezing().map(|q| q.inv_xi2).unwrap_or(0.0))
+        };
+        eq8.push(
+            cfg.fig3a_r_eq8
+                .iter()
+                .map(|&r| f(r))
+                .collect::<anyhow::Result<Vec<_>>>()?,
+        );
+        eq8_at_num.push(
+            cfg.fig3a_r_numerics
+                .iter()
+                .map(|&r| f(r))
+                .collect::<anyhow::Result<Vec<_>>>()?,
+        );
+    }
+    // (N index, r index), the expensive ones (large N, large r) first
+    let mut jobs: Vec<(usize, usize)> = (0..cfg.fig3a_n.len())
+        .flat_map(|i| (0..cfg.fig3a_r_numerics.len()).map(move |k| (i, k)))
+        .collect();
+    jobs.sort_by(|a, b| {
+        let c = |j: &(usize, usize)| cfg.fig3a_n[j.0] as f64 * (1.0 + cfg.fig3a_r_numerics[j.1]);
+        c(b).total_cmp(&c(a))
+    });
+    let counter = prog.counter("Fig. 3(a) Eq. 7 to t = 200/A", jobs.len());
+    let res: Vec<((usize, usize), f64, f64)> = jobs
+        .par_iter()
+        .map(|&(i, k)| {
+            let n = cfg.fig3a_n[i];
+            let r = cfg.fig3a_r_numerics[k];
+            let p = Params::new(n, r, cfg.alpha, cfg.delta)?;
+            // a Krylov space close to the whole space has no reliable error estimate (no happy
+            // breakdown at rounding level): keep m at most half the dimension
+            let ep = ExpvParams {
+                krylov_dim: ep.krylov_dim.min((n + 1) * (n + 1) / 2).max(2),
+                ..ep
+            };
+            let (st, _) = collective_states(&p, &dicke(n, -(n as f64) / 2.0)?, &[cfg.fig3a_t], &ep)
+                .with_context(|| format!("Fig. 3(a), N = {n}, r = {r}"))?;
+            let (v, _) = inv_xi2_series(&st)?;
+            let tr: f64 = (0..=n).map(|q| st[0][(q, q)].re).sum();
+            counter.tick();
+            Ok(((i, k), v[0], (tr - 1.0).abs()))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut num = vec![vec![0.0; cfg.fig3a_r_numerics.len()]; cfg.fig3a_n.len()];
+    let mut max_trace_err = 0.0f64;
+    for ((i, k), v, te) in res {
+        num[i][k] = v;
+        max_trace_err = max_trace_err.max(te);
+    }
+    let max_dev = num
+        .iter()
+        .zip(&eq8_at_num)
+        .map(|(a, b)| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    Ok(Fig3a {
+        n: cfg.fig3a_n.clone(),
+        r_eq8: cfg.fig3a_r_eq8.clone(),
+        eq8,
+        r_num: cfg.fig3a_r_numerics.clone(),
+        num,
+        eq8_at_num,
+        t: cfg.fig3a_t,
+        max_dev,
+        max_trace_err,
+    })
+}
+
+fn range_fit(points: &[ScalingPoint], n_min: usize, n_max: usize) -> Option<RangeFit> {
+    let sel: Vec<&ScalingPoint> = points
+        .iter()
+        .filter(|p| p.n >= n_min && p.n <= n_max)
+        .collect();
+    let ln_n: Vec<f64> = sel.iter().map(|p| (p.n as f64).ln()).collect();
+    let ln_xi: Vec<f64> = sel.iter().map(|p| (1.0 / p.inv_xi2_max).ln()).collect();
+    let ropt: Vec<f64> = sel.iter().map(|p| p.r_opt).collect();
+    Some(RangeFit {
+        n_min: sel.first()?.n,
+        n_max: sel.last()?.n,
+        xi: fit_line(&ln_n, &ln_xi)?,
+        r: fit_line(&ln_n, &ropt)?,
+    })
+}
+
+/// Runs panels (b-d).
+pub fn compute_bcd(cfg: &Config, prog: &Progress) -> anyhow::Result<Fig3bcd> {
+    let ns = n_grid(2, cfg.scaling_n_max, cfg.scaling_points);
+    let base = Params::new(2, 0.5, cfg.alpha, cfg.delta)?;
+    let counter = prog.counter("Fig. 3(b-d) Eq. 8 scans over r", ns.len());
+    let mut points: Vec<ScalingPoint> = ns
+        .par_iter()
+        .rev()
+        .map(|&n| {
+            let pt = scan(&base.with_n(n)?, cfg.scaling_r_max, cfg.scaling_r_tol)
+                .with_context(|| format!("Fig. 3(b-d), N = {n}"))?;
+            counter.tick();
+            Ok(pt)
+        })
+        .collect::<anyhow::Result<_>>()?;
+    points.sort_by_key(|p| p.n);
+    let mut fits = Vec::new();
+    let pm = cfg.scaling_fit_paper_n_max.min(cfg.scaling_n_max);
+    if let Some(f) = range_fit(&points, 2, pm) {
+        fits.push(("paper_range".to_string(), f));
+    }
+    if cfg.scaling_n_max > pm {
+        if let Some(f) = range_fit(&points, 2, cfg.scaling_n_max) {
+            fits.push(("all".to_string(), f));
+        }
+        if let Some(f) = range_fit(&points, pm, cfg.scaling_n_max) {
+            fits.push(("beyond_paper".to_string(), f));
+        }
+    }
+    Ok(Fig3bcd {
+        points,
+        fits,
+        r_tol: cfg.scaling_r_tol,
+        r_max: cfg.scaling_r_max,
+    })
+}
+
+impl Fig3 {
+    /// Assembles the figure from its parts.
+    pub fn new(cfg: &Config, a: Fig3a, bcd: Fig3bcd) -> Self {
+        Self {
+            a,
+            bcd,
+            alpha: cfg.alpha,
+            delta: cfg.delta,
+            krylov_dim: cfg.fig3a_krylov_dim,
+            tol: cfg.expv_tol,
+        }
+    }
+
+    /// The fit compared with the paper.
+    pub fn paper_fit(&self) -> Option<&RangeFit> {
+        self.bcd.fits.first().map(|f| &f.1)
+    }
+
+    /// Writes groups `fig3a` and `fig3bcd`.
+    pub fn write(&self, f: &hdf5::File) -> anyhow::Result<()> {
+        let a = &self.a;
+        let g = f.create_group("fig3a")?;
+        h5::attr_f64(&g, "alpha", self.alpha)?;
+        h5::attr_f64(&g, "delta", self.delta)?;
+        h5::attr_f64(&g, "t_numerics", a.t)?;
+        h5::attr_u64(&g, "krylov_dim", self.krylov_dim as u64)?;
+        h5::attr_str(&g, "krylov_dim_note", "capped at (N+1)^2 / 2")?;
+        h5::attr_f64(&g, "expv_tol", self.tol)?;
+        h5::attr_str(
+            &g,
+            "content",
+            "inv_xi2_eq8[N_index, r_index] on r_eq8 (analytic steady state, Eq. 8); \
+             inv_xi2_eq7[N_index, r_index] on r_numerics: Eq. 7 propagated from |j,-j> to \
+             t_numerics; eq8_at_numerics: Eq. 8 at r_numerics",
+        )?;
+        h5::ds_u64(&g, "n", &a.n.iter().map(|&x| x as u64).collect::<Vec<_>>())?;
+        h5::ds_f64(&g, "r_eq8", &a.r_eq8)?;
+        h5::ds_f64(&g, "r_numerics", &a.r_num)?;
+        let flat = |v: &Vec<Vec<f64>>| v.iter().flatten().copied().collect::<Vec<_>>();
+        ds2(&g, "inv_xi2_eq8", a.n.len(), a.r_eq8.len(), &flat(&a.eq8))?;
+        ds2(&g, "inv_xi2_eq7", a.n.len(), a.r_num.len(), &flat(&a.num))?;
+        ds2(
+            &g,
+            "eq8_at_numerics",
+            a.n.len(),
+            a.r_num.len(),
+            &flat(&a.eq8_at_num),
+        )?;
+        h5::ds_f64(&g, "max_abs_deviation", &a.max_dev)?;
+        h5::attr_f64(&g, "max_trace_error", a.max_trace_err)?;
+
+        let b = &self.bcd;
+        let g = f.create_group("fig3bcd")?;
+        h5::attr_f64(&g, "alpha", self.alpha)?;
+        h5::attr_f64(&g, "delta", self.delta)?;
+        h5::attr_f64(&g, "r_tol", b.r_tol)?;
+        h5::attr_f64(&g, "r_max", b.r_max)?;
+        h5::attr_str(
+            &g,
+            "content",
+            "Eq. 8 per N: r_opt, inv_xi2_max = max over r of 1/xi^2, squeezed range (r_lo, r_hi) \
+             of r with xi^2 < 1; fits/<range>: xi2_min = a N^b and r_opt = c ln N + d",
+        )?;
+        let pts = &b.points;
+        h5::ds_u64(&g, "n", &pts.iter().map(|p| p.n as u64).collect::<Vec<_>>())?;
+        h5::ds_f64(
+            &g,
+            "r_opt",
+            &pts.iter().map(|p| p.r_opt).collect::<Vec<_>>(),
+        )?;
+        h5::ds_f64(
+            &g,
+            "inv_xi2_max",
+            &pts.iter().map(|p| p.inv_xi2_max).collect::<Vec<_>>(),
+        )?;
+        h5::ds_f64(
+            &g,
+            "xi2_min",
+            &pts.iter().map(|p| 1.0 / p.inv_xi2_max).collect::<Vec<_>>(),
+        )?;
+        h5::ds_f64(&g, "r_lo", &pts.iter().map(|p| p.r_lo).collect::<Vec<_>>())?;
+        h5::ds_f64(&g, "r_hi", &pts.iter().map(|p| p.r_hi).collect::<Vec<_>>())?;
+        h5::ds_bool(
+            &g,
+            "squeezed",
+            &pts.iter().map(|p| p.squeezed).collect::<Vec<_>>(),
+        )?;
+        let fg = g.create_group("fits")?;
+        for (name, fit) in &b.fits {
+            let s = fg.create_group(name)?;
+            h5::attr_u64(&s, "n_min", fit.n_min as u64)?;
+            h5::attr_u64(&s, "n_max", fit.n_max as u64)?;
+            h5::attr_u64(&s, "points", fit.xi.points as u64)?;
+            h5::attr_f64(&s, "a", fit.xi.intercept.exp())?;
+            h5::attr_f64(&s, "a_err", fit.xi.intercept.exp() * fit.xi.intercept_err)?;
+            h5::attr_f64(&s, "b", fit.xi.slope)?;
+            h5::attr_f64(&s, "b_err", fit.xi.slope_err)?;
+            h5::attr_f64(&s, "c", fit.r.slope)?;
+            h5::attr_f64(&s, "c_err", fit.r.slope_err)?;
+            h5::attr_f64(&s, "d", fit.r.intercept)?;
+            h5::attr_f64(&s, "d_err", fit.r.intercept_err)?;
+            h5::attr_str(
+                &s,
+                "paper",
+                "a = 1.64, b = -0.54 (Eq. 9); c = 0.27, d = -0.11 (Fig. 3d)",
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Renders `fig3.png`: panels (a-d).
+    pub fn plot(&self, path: &Path) -> anyhow::Result<()> {
+        let a = &self.a;
+        let mut pa = Panel::new(
+            &format!("(a) Eq. 8 (lines) vs Eq. 7 at t = {}/A (grey)", a.t),
+            "r",
+            "steady 1/ξ²",
+        );
+        let styles = [Style::DashDot, Style::Dashed, Style::Dotted, Style::Solid];
+        let colors = [
+            plotters::style::RGBColor(128, 0, 160),
+            REF_RED,
+            plotters::style::RGBColor(20, 60, 220),
+            palette(2),
+        ];
+        for (i, n) in a.n.iter().enumerate() {
+            pa.series.push(Series::new(
+                &format!("Eq. 8, N = {n}"),
+                a.r_eq8.clone(),
+                a.eq8[i].clone(),
+                colors[i % colors.len()],
+                styles[i % styles.len()],
+            ));
+            pa.series.push(Series {
+                label: (i == 0).then(|| "Eq. 7, t = 200/A".to_string()),
+                x: a.r_num.clone(),
+                y: a.num[i].clone(),
+                color: GREY,
+                style: Style::Markers,
+            });
+        }
+        pa.hlines.push((1.0, GREY, None));
+
+        let b = &self.bcd;
+        let ns: Vec<f64> = b.points.iter().map(|p| p.n as f64).collect();
+        let mut pb = Panel::new("(b) range of r with ξ² < 1 (Eq. 8)", "N", "r");
+        pb.x_log = true;
+        pb.bands.push(Band {
+            label: Some("squeezed range".into()),
+            x: ns.clone(),
+            lo: b.points.iter().map(|p| p.r_lo).collect(),
+            hi: b.points.iter().map(|p| p.r_hi).collect(),
+            color: palette(0),
+        });
+        pb.series.push(Series::new(
+            "upper end",
+            ns.clone(),
+            b.points.iter().map(|p| p.r_hi).collect(),
+            palette(0),
+            Style::Solid,
+        ));
+        pb.series.push(Series::new(
+            "r_opt",
+            ns.clone(),
+            b.points.iter().map(|p| p.r_opt).collect(),
+            palette(1),
+            Style::Dashed,
+        ));
+        pb.legend = plotters::chart::SeriesLabelPosition::UpperLeft;
+
+        let mut pc = Panel::new("(c) max over r of 1/ξ² (Eq. 8)", "N", "max 1/ξ²");
+        pc.x_log = true;
+        pc.y_log = true;
+        let pm = self.paper_fit().map_or(usize::MAX, |f| f.n_max);
+        let split = |pred: &dyn Fn(usize) -> bool, f: &dyn Fn(&ScalingPoint) -> f64| {
+            let sel: Vec<&ScalingPoint> = b.points.iter().filter(|p| pred(p.n)).collect();
+            (
+                sel.iter().map(|p| p.n as f64).collect::<Vec<_>>(),
+                sel.iter().map(|p| f(p)).collect::<Vec<_>>(),
+            )
+        };
+        let (x1, y1) = split(&|n| n <= pm, &|p| p.inv_xi2_max);
+        pc.series.push(Series::new(
+            &format!("Eq. 8, N ≤ {pm}"),
+            x1,
+            y1,
+            palette(0),
+            Style::Markers,
+        ));
+        let (x2, y2) = split(&|n| n > pm, &|p| p.inv_xi2_max);
+        if !x2.is_empty() {
+            pc.series.push(Series::new(
+                "Eq. 8, beyond the paper",
+                x2,
+                y2,
+                palette(4),
+                Style::Markers,
+            ));
+        }
+        let nfine: Vec<f64> = super::logspace(2.0, *ns.last().unwrap_or(&2.0), 100);
+        pc.series.push(Series::new(
+            "paper: 1.64 N^−0.54",
+            nfine.clone(),
+            nfine.iter().map(|n| n.powf(0.54) / 1.64).collect(),
+            REF_RED,
+            Style::Dashed,
+        ));
+        if let Some(f) = self.paper_fit() {
+            let (aa, bb) = (f.xi.intercept.exp(), f.xi.slope);
+            pc.series.push(Series::new(
+                &format!("fit N ≤ {}: {aa:.3} N^{bb:.4}", f.n_max),
+                nfine.clone(),
+                nfine.iter().map(|n| 1.0 / (aa * n.powf(bb))).collect(),
+                palette(2),
+                Style::Solid,
+            ));
+        }
+        pc.legend = plotters::chart::SeriesLabelPosition::UpperLeft;
+
+        let mut pd = Panel::new("(d) optimal r (Eq. 8)", "N", "r_opt");
+        pd.x_log = true;
+        let (x1, y1) = split(&|n| n <= pm, &|p| p.r_opt);
+        pd.series.push(Series::new(
+            &format!("Eq. 8, N ≤ {pm}"),
+            x1,
+            y1,
+            palette(0),
+            Style::Markers,
+        ));
+        let (x2, y2) = split(&|n| n > pm, &|p| p.r_opt);
+        if !x2.is_empty() {
+            pd.series.push(Series::new(
+                "Eq. 8, beyond the paper",
+                x2,
+                y2,
+                palette(4),
+                Style::Markers,
+            ));
+        }
+        pd.series.push(Series::new(
+            "paper: 0.27 ln N − 0.11",
+            nfine.clone(),
+            nfine.iter().map(|n| 0.27 * n.ln() - 0.11).collect(),
+            REF_RED,
+            Style::Dashed,
+        ));
+        if let Some(f) = self.paper_fit() {
+            let (c, d) = (f.r.slope, f.r.intercept);
+            pd.series.push(Series::new(
+                &format!("fit N ≤ {}: {c:.4} ln N {d:+.4}", f.n_max),
+                nfine.clone(),
+                nfine.iter().map(|n| c * n.ln() + d).collect(),
+                palette(2),
+                Style::Solid,
+            ));
+        }
+        pd.legend = plotters::chart::SeriesLabelPosition::UpperLeft;
+        render(
+            path,
+            "Fig. 3: steady-state squeezing of the collective model (Δ = 1.0 A, α = 0.5)",
+            (1400, 1100),
+            (2, 2),
+            &[pa, pb, pc, pd],
+        )
+    }
+}

@@ -1,0 +1,510 @@
+//! Fig. 4: position disorder, full model Eq. 3, N = 5.
+//!
+//! * (d) steady `1/xi^2` against w: the unique steady state of Eq. 3 (`sqz_steady::solve`: dense
+//!   real-Hermitian LU of the parity block, with its gap estimate and error bound) for
+//!   `fig4d_configs` configurations per w, mean +- std, at several r (the paper does not state r).
+//! * (a-c) `1/xi^2` against t from all TLS in `|g>`: ideal positions against the mean +- std over
+//!   `fig4abc_configs` configurations (Krylov propagation in the parity block), on a log time axis
+//!   long enough to reach the steady state of (d), which is drawn for the same configurations.
+//!
+//! Configuration c of every w is the ChaCha8 stream c of `fig4_seed`: the first
+//! `fig4abc_configs` configurations of (d) are those of (a-c) (same `chi_i`, scaled by w).
+
+use super::evolve::{collective_states, dicke, full_trace, inv_xi2_series};
+use super::plot::{palette, render, Band, Panel, Series, Style, ORANGE, REF_RED};
+use super::progress::Progress;
+use super::{ds2, first_crossing_below, mean_std, Config};
+use crate::cmd_scaling::scan;
+use crate::h5;
+use anyhow::Context;
+use rayon::prelude::*;
+use sqz_krylov::expv::ExpvParams;
+use sqz_model::{analytic, positions, Params};
+use sqz_steady::SteadyParams;
+use std::f64::consts::PI;
+use std::path::Path;
+
+/// Steady states at one r.
+#[derive(Debug, Clone)]
+pub struct SteadyAtR {
+    /// squeezing strength
+    pub r: f64,
+    /// how r was chosen
+    pub r_note: String,
+    /// Eq. 8 value at w = 0 (ideal positions, reached from |j,-j>)
+    pub ideal: f64,
+    /// `values[w_index][config]`
+    pub values: Vec<Vec<f64>>,
+    /// mean over configurations per w
+    pub mean: Vec<f64>,
+    /// standard deviation per w
+    pub std: Vec<f64>,
+    /// smallest gap per w (slowest relaxation rate, A)
+    pub gap_min: Vec<f64>,
+    /// median gap per w
+    pub gap_median: Vec<f64>,
+    /// largest error bound `residual / gap` per w
+    pub error_bound_max: Vec<f64>,
+    /// solves whose bound missed the 1e-8 target
+    pub bound_missed: usize,
+    /// first w where the mean falls below 1 (linear interpolation); `None`: never on the grid
+    pub w_cross: Option<f64>,
+}
+
+/// Fig. 4(d).
+#[derive(Debug, Clone)]
+pub struct Fig4d {
+    /// disorder strengths (zeta)
+    pub w: Vec<f64>,
+    /// configurations per w
+    pub configs: usize,
+    /// per r
+    pub at_r: Vec<SteadyAtR>,
+}
+
+/// One panel of Fig. 4(a-c).
+#[derive(Debug, Clone)]
+pub struct Trace4 {
+    /// disorder strength (zeta)
+    pub w: f64,
+    /// `traces[config][t_index]`
+    pub traces: Vec<Vec<f64>>,
+    /// mean over configurations
+    pub mean: Vec<f64>,
+    /// std over configurations
+    pub std: Vec<f64>,
+    /// steady state of the same configurations (from (d)): mean, std
+    pub steady_mean: f64,
+    /// see `steady_mean`
+    pub steady_std: f64,
+    /// median gap of the same configurations (A)
+    pub gap_median: f64,
+    /// first t where ideal - mean reaches (1 - 1/e) of (ideal - steady mean)
+    pub t_decay: Option<f64>,
+    /// largest |mean(t_max) - steady_mean|
+    pub final_gap_to_steady: f64,
+}
+
+/// Fig. 4(a-c).
+#[derive(Debug, Clone)]
+pub struct Fig4abc {
+    /// squeezing strength
+    pub r: f64,
+    /// output times
+    pub t: Vec<f64>,
+    /// ideal positions, Eq. 3 in the parity block
+    pub ideal: Vec<f64>,
+    /// largest |ideal (Eq. 3) - Eq. 7| over the times (a consistency check)
+    pub ideal_vs_eq7: f64,
+    /// configurations per w
+    pub configs: usize,
+    /// one per w
+    pub panels: Vec<Trace4>,
+    /// operator applications
+    pub matvecs: usize,
+}
+
+/// Fig. 4.
+#[derive(Debug, Clone)]
+pub struct Fig4 {
+    /// (a-c)
+    pub abc: Fig4abc,
+    /// (d)
+    pub d: Fig4d,
+    n: usize,
+    seed: u64,
+    alpha: f64,
+    delta: f64,
+    tol: f64,
+}
+
+fn inv_xi2_of_block(rho: &[num_complex::Complex64]) -> anyhow::Result<f64> {
+    Ok(sqz_superop::observables::moments_parity(rho)
+        .squeezing()
+        .map(|s| s.inv_xi2)
+        .unwrap_or(0.0))
+}
+
+/// Runs Fig. 4(d).
+pub fn compute_d(cfg: &Config, prog: &Progress) -> anyhow::Result<Fig4d> {
+    let n = cfg.fig4_n;
+    let mut rs = Vec::new();
+    for r in &cfg.fig4d_r {
+        match r {
+            Some(r) => rs.push((*r, "fixed".to_string())),
+            None => {
+                let base = Params::new(n, 0.5, cfg.alpha, cfg.delta)?;
+                let pt = scan(&base, cfg.scaling_r_max, 1e-4)?;
+                let r = (pt.r_opt * 1e4).round() / 1e4;
+                rs.push((r, format!("r_opt(N = {n}) of Eq. 8, rounded to 1e-4")));
+            }
+        }
+    }
+    let (nw, nc) = (cfg.fig4d_w.len(), cfg.fig4d_configs);
+    let jobs: Vec<(usize, usize, usize)> = (0..rs.len())
+        .flat_map(|i| (0..nw).flat_map(move |k| (0..nc).map(move |c| (i, k, c))))
+        .collect();
+    let counter = prog.counter("Fig. 4(d) steady states", jobs.len());
+    let sp = SteadyParams::default();
+    let res: Vec<(f64, f64, f64, bool)> = jobs
+        .par_iter()
+        .map(|&(i, k, c)| {
+            let (r, w) = (rs[i].0, cfg.fig4d_w[k]);
+            let p = Params::new(n, r, cfg.alpha, cfg.delta)?;
+            let z = positions::disordered(n, w, cfg.fig4_seed, c as u64)?;
+            let rep = sqz_steady::solve(&p, &z, &sp)
+                .with_context(|| format!("Fig. 4(d): r = {r}, w = {w}, configuration {c}"))?;
+            let v = inv_xi2_of_block(&rep.rho_block)?;
+            counter.tick();
+            Ok((
+                v,
+                rep.gap.unwrap_or(f64::NAN),
+                rep.error_bound.unwrap_or(f64::NAN),
+                rep.bound_met,
+            ))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut at_r = Vec::new();
+    for (i, (r, note)) in rs.iter().enumerate() {
+        let p = Params::new(n, *r, cfg.alpha, cfg.delta)?;
+        let ideal = analytic::steady_state(&p)?.moments().squeezing()?.inv_xi2;
+        let mut values = Vec::new();
+        let (mut mean, mut std, mut gmin, mut gmed, mut ebmax) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        let mut missed = 0;
+        for k in 0..nw {
+            let sl = &res[(i * nw + k) * nc..(i * nw + k + 1) * nc];
+            let v: Vec<f64> = sl.iter().map(|x| x.0).collect();
+            let (m, s) = mean_std(&v);
+            mean.push(m);
+            std.push(s);
+            let mut g: Vec<f64> = sl.iter().map(|x| x.1).filter(|x| x.is_finite()).collect();
+            g.sort_by(f64::total_cmp);
+            gmin.push(g.first().copied().unwrap_or(f64::NAN));
+            gmed.push(g.get(g.len() / 2).copied().unwrap_or(f64::NAN));
+            ebmax.push(
+                sl.iter()
+                    .map(|x| x.2)
+                    .filter(|x| x.is_finite())
+                    .fold(0.0, f64::max),
+            );
+            missed += sl.iter().filter(|x| !x.3).count();
+            values.push(v);
+        }
+        let w_cross = first_crossing_below(&cfg.fig4d_w, &mean, 1.0);
+        at_r.push(SteadyAtR {
+            r: *r,
+            r_note: note.clone(),
+            ideal,
+            values,
+            mean,
+            std,
+            gap_min: gmin,
+            gap_median: gmed,
+            error_bound_max: ebmax,
+            bound_missed: missed,
+            w_cross,
+        });
+    }
+    Ok(Fig4d {
+        w: cfg.fig4d_w.clone(),
+        configs: nc,
+        at_r,
+    })
+}
+
+/// Runs Fig. 4(a-c); the steady-state references come from `d`.
+pub fn compute_abc(cfg: &Config, d: &Fig4d, prog: &Progress) -> anyhow::Result<Fig4abc> {
+    let n = cfg.fig4_n;
+    let p = Params::new(n, cfg.fig4abc_r, cfg.alpha, cfg.delta)?;
+    let ep = ExpvParams {
+        tol: cfg.expv_tol,
+        krylov_dim: cfg.krylov_dim,
+        ..ExpvParams::default()
+    };
+    let t = cfg.fig4abc_times.clone();
+    let nc = cfg.fig4abc_configs;
+    let (ideal, _) = full_trace(&p, &positions::ideal(n), &t, &ep)?;
+    let (st, _) = collective_states(&p, &dicke(n, -(n as f64) / 2.0)?, &t, &ep)?;
+    let (coll, _) = inv_xi2_series(&st)?;
+    let ideal_vs_eq7 = ideal
+        .iter()
+        .zip(&coll)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    let jobs: Vec<(usize, usize)> = (0..cfg.fig4abc_w.len())
+        .flat_map(|k| (0..nc).map(move |c| (k, c)))
+        .collect();
+    let counter = prog.counter("Fig. 4(a-c) time traces", jobs.len());
+    let res: Vec<(Vec<f64>, usize)> = jobs
+        .par_iter()
+        .map(|&(k, c)| {
+            let w = cfg.fig4abc_w[k];
+            let z = positions::disordered(n, w, cfg.fig4_seed, c as u64)?;
+            let (v, info) = full_trace(&p, &z, &t, &ep)
+                .with_context(|| format!("Fig. 4(a-c): w = {w}, configuration {c}"))?;
+            counter.tick();
+            Ok((v, info.matvecs))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let sr = d
+        .at_r
+        .iter()
+        .find(|s| (s.r - cfg.fig4abc_r).abs() < 1e-12)
+        .context("Fig. 4(d) lacks the r of Fig. 4(a-c)")?;
+    let mut panels = Vec::new();
+    for (k, &w) in cfg.fig4abc_w.iter().enumerate() {
+        let traces: Vec<Vec<f64>> = res[k * nc..(k + 1) * nc]
+            .iter()
+            .map(|x| x.0.clone())
+            .collect();
+        let (mut mean, mut std) = (Vec::new(), Vec::new());
+        for i in 0..t.len() {
+            let col: Vec<f64> = traces.iter().map(|tr| tr[i]).collect();
+            let (m, s) = mean_std(&col);
+            mean.push(m);
+            std.push(s);
+        }
+        let kw =
+            d.w.iter()
+                .position(|x| (x - w).abs() < 1e-12)
+                .context("Fig. 4(d) lacks a w of Fig. 4(a-c)")?;
+        let same = &sr.values[kw][..nc.min(sr.values[kw].len())];
+        let (steady_mean, steady_std) = mean_std(same);
+        // decay: ideal(t) - mean(t) against its final value ideal_ss - steady_mean
+        let ideal_ss = sr.ideal;
+        let target = (1.0 - (-1.0f64).exp()) * (ideal_ss - steady_mean);
+        let diff: Vec<f64> = ideal.iter().zip(&mean).map(|(a, b)| -(a - b)).collect();
+        let t_decay = if target > 0.0 {
+            first_crossing_below(&t, &diff, -target)
+        } else {
+            None
+        };
+        panels.push(Trace4 {
+            w,
+            final_gap_to_steady: (mean.last().copied().unwrap_or(f64::NAN) - steady_mean).abs(),
+            traces,
+            mean,
+            std,
+            steady_mean,
+            steady_std,
+            gap_median: sr.gap_median[kw],
+            t_decay,
+        });
+    }
+    Ok(Fig4abc {
+        r: cfg.fig4abc_r,
+        t,
+        ideal,
+        ideal_vs_eq7,
+        configs: nc,
+        panels,
+        matvecs: res.iter().map(|x| x.1).sum(),
+    })
+}
+
+impl Fig4 {
+    /// Assembles the figure.
+    pub fn new(cfg: &Config, abc: Fig4abc, d: Fig4d) -> Self {
+        Self {
+            abc,
+            d,
+            n: cfg.fig4_n,
+            seed: cfg.fig4_seed,
+            alpha: cfg.alpha,
+            delta: cfg.delta,
+            tol: cfg.expv_tol,
+        }
+    }
+
+    /// Writes groups `fig4abc` and `fig4d`.
+    pub fn write(&self, f: &hdf5::File) -> anyhow::Result<()> {
+        let a = &self.abc;
+        let g = f.create_group("fig4abc")?;
+        h5::attr_u64(&g, "n", self.n as u64)?;
+        h5::attr_f64(&g, "r", a.r)?;
+        h5::attr_f64(&g, "alpha", self.alpha)?;
+        h5::attr_f64(&g, "delta", self.delta)?;
+        h5::attr_u64(&g, "seed", self.seed)?;
+        h5::attr_u64(&g, "configs", a.configs as u64)?;
+        h5::attr_f64(&g, "expv_tol", self.tol)?;
+        h5::attr_str(&g, "initial_state", "all TLS in |g>")?;
+        h5::attr_str(
+            &g,
+            "disorder",
+            "z_i = 2 pi i + w chi_i, chi_i uniform in [-1, 1] from ChaCha8 (seed, stream = config)",
+        )?;
+        h5::attr_str(
+            &g,
+            "content",
+            "ideal: 1/xi^2(t) at ideal positions (Eq. 3, parity block); w_<k>/traces[config, t]; \
+             mean, std over configurations; steady_mean/std: steady state of the same \
+             configurations (Fig. 4(d) solver); t_decay: first t where ideal - mean reaches \
+             (1 - 1/e) of (Eq. 8 - steady_mean)",
+        )?;
+        h5::attr_f64(&g, "ideal_vs_eq7_max_abs", a.ideal_vs_eq7)?;
+        h5::ds_f64(&g, "t", &a.t)?;
+        h5::ds_f64(&g, "ideal", &a.ideal)?;
+        for (k, p) in a.panels.iter().enumerate() {
+            let s = g.create_group(&format!("w_{k}"))?;
+            h5::attr_f64(&s, "w", p.w)?;
+            h5::attr_f64(&s, "w_over_pi", p.w / PI)?;
+            h5::attr_f64(&s, "steady_mean", p.steady_mean)?;
+            h5::attr_f64(&s, "steady_std", p.steady_std)?;
+            h5::attr_f64(&s, "gap_median", p.gap_median)?;
+            h5::attr_f64(&s, "t_decay", p.t_decay.unwrap_or(-1.0))?;
+            h5::attr_f64(&s, "zeta_over_a_w", 1.0 / p.w)?;
+            h5::attr_f64(&s, "final_mean_minus_steady_abs", p.final_gap_to_steady)?;
+            h5::ds_f64(&s, "mean", &p.mean)?;
+            h5::ds_f64(&s, "std", &p.std)?;
+            let flat: Vec<f64> = p.traces.iter().flatten().copied().collect();
+            ds2(&s, "traces", p.traces.len(), a.t.len(), &flat)?;
+        }
+
+        let d = &self.d;
+        let g = f.create_group("fig4d")?;
+        h5::attr_u64(&g, "n", self.n as u64)?;
+        h5::attr_f64(&g, "alpha", self.alpha)?;
+        h5::attr_f64(&g, "delta", self.delta)?;
+        h5::attr_u64(&g, "seed", self.seed)?;
+        h5::attr_u64(&g, "configs", d.configs as u64)?;
+        h5::attr_str(
+            &g,
+            "solver",
+            "sqz_steady::solve: dense real-Hermitian LU of the Eq. 3 parity block with trace \
+             deflation; gap = slowest relaxation rate (shift-invert Arnoldi); error_bound = \
+             |L rho| / gap",
+        )?;
+        h5::attr_str(
+            &g,
+            "content",
+            "r_<k>/inv_xi2[w_index, config]; mean, std per w; ideal_w0: Eq. 8 at w = 0; \
+             w_cross: first w where the mean falls below 1 (-1: not on the grid)",
+        )?;
+        h5::ds_f64(&g, "w", &d.w)?;
+        h5::ds_f64(
+            &g,
+            "w_over_pi",
+            &d.w.iter().map(|x| x / PI).collect::<Vec<_>>(),
+        )?;
+        for (k, s) in d.at_r.iter().enumerate() {
+            let sg = g.create_group(&format!("r_{k}"))?;
+            h5::attr_f64(&sg, "r", s.r)?;
+            h5::attr_str(&sg, "r_choice", &s.r_note)?;
+            h5::attr_f64(&sg, "ideal_w0", s.ideal)?;
+            h5::attr_f64(&sg, "w_cross", s.w_cross.unwrap_or(-1.0))?;
+            h5::attr_f64(&sg, "w_cross_over_pi", s.w_cross.map_or(-1.0, |w| w / PI))?;
+            h5::attr_u64(&sg, "bound_missed", s.bound_missed as u64)?;
+            let flat: Vec<f64> = s.values.iter().flatten().copied().collect();
+            ds2(&sg, "inv_xi2", d.w.len(), d.configs, &flat)?;
+            h5::ds_f64(&sg, "mean", &s.mean)?;
+            h5::ds_f64(&sg, "std", &s.std)?;
+            h5::ds_f64(&sg, "gap_min", &s.gap_min)?;
+            h5::ds_f64(&sg, "gap_median", &s.gap_median)?;
+            h5::ds_f64(&sg, "error_bound_max", &s.error_bound_max)?;
+        }
+        Ok(())
+    }
+
+    /// Renders `fig4.png`: panels (a-d).
+    pub fn plot(&self, path: &Path) -> anyhow::Result<()> {
+        let a = &self.abc;
+        let labels = ["(a)", "(b)", "(c)"];
+        let mut panels = Vec::new();
+        for (k, p) in a.panels.iter().enumerate() {
+            let mut pn = Panel::new(
+                &format!(
+                    "{} w = {}π ζ, r = {}, {} configurations",
+                    labels[k % 3],
+                    (p.w / PI * 1000.0).round() / 1000.0,
+                    a.r,
+                    a.configs
+                ),
+                "t (1/A)",
+                "1/ξ²",
+            );
+            pn.x_log = true;
+            pn.bands.push(Band {
+                label: Some("mean ± std".into()),
+                x: a.t.clone(),
+                lo: p.mean.iter().zip(&p.std).map(|(m, s)| m - s).collect(),
+                hi: p.mean.iter().zip(&p.std).map(|(m, s)| m + s).collect(),
+                color: ORANGE,
+            });
+            pn.series.push(Series::new(
+                "ideal",
+                a.t.clone(),
+                a.ideal.clone(),
+                REF_RED,
+                Style::Solid,
+            ));
+            pn.series.push(Series::new(
+                "disordered, mean",
+                a.t.clone(),
+                p.mean.clone(),
+                plotters::style::RGBColor(20, 60, 220),
+                Style::Dashed,
+            ));
+            let t_pos = a.t.iter().copied().find(|&t| t > 0.0).unwrap_or(1e-2);
+            pn.series.push(Series::new(
+                "steady state of the same configurations",
+                vec![t_pos, a.t.last().copied().unwrap_or(1.0)],
+                vec![p.steady_mean; 2],
+                plotters::style::RGBColor(0, 0, 0),
+                Style::Dotted,
+            ));
+            pn.legend = plotters::chart::SeriesLabelPosition::LowerLeft;
+            panels.push(pn);
+        }
+        let d = &self.d;
+        let mut pd = Panel::new(
+            &format!("(d) steady state of Eq. 3, {} configurations", d.configs),
+            "w (π ζ)",
+            "steady 1/ξ²",
+        );
+        let wp: Vec<f64> = d.w.iter().map(|x| x / PI).collect();
+        for (i, s) in d.at_r.iter().enumerate() {
+            let c = palette(i);
+            pd.bands.push(Band {
+                label: None,
+                x: wp.clone(),
+                lo: s.mean.iter().zip(&s.std).map(|(m, e)| m - e).collect(),
+                hi: s.mean.iter().zip(&s.std).map(|(m, e)| m + e).collect(),
+                color: c,
+            });
+            let name = if s.r_note == "fixed" {
+                format!("r = {}", s.r)
+            } else {
+                format!("r = {} (r_opt)", s.r)
+            };
+            pd.series.push(Series::new(
+                &format!("{name}, mean ± std"),
+                wp.clone(),
+                s.mean.clone(),
+                c,
+                Style::Solid,
+            ));
+            pd.series.push(Series {
+                label: (i == 0).then(|| "w = 0 (Eq. 8)".to_string()),
+                x: vec![0.0],
+                y: vec![s.ideal],
+                color: c,
+                style: Style::Markers,
+            });
+        }
+        pd.hlines.push((1.0, REF_RED, Some("ξ² = 1".into())));
+        pd.x_range = Some((0.0, wp.last().copied().unwrap_or(1.0) * 1.03));
+        pd.legend = plotters::chart::SeriesLabelPosition::LowerLeft;
+        panels.push(pd);
+        render(
+            path,
+            &format!(
+                "Fig. 4: position disorder, full model (Eq. 3), N = {}, Δ = 1.0 A, α = 0.5",
+                self.n
+            ),
+            (1400, 1100),
+            (2, 2),
+            &panels,
+        )
+    }
+}

@@ -1,0 +1,289 @@
+//! The built-in studies of `sqz reproduce`: one module per figure of Bai & An, PRL 127, 083602
+//! (2021), plus the shared pieces (time evolution, progress, HDF5 helpers, plotting).
+//!
+//! Every study is a pure function of a [`Config`] (no input files); [`Config::full`] is the
+//! documented default run and [`Config::quick`] a reduced first look (see the `quick` docs of
+//! each field). Each figure module returns a data struct that knows how to write itself into an
+//! HDF5 group and how to render its PNG.
+
+pub mod evolve;
+pub mod fig1;
+pub mod fig2;
+pub mod fig3;
+pub mod fig4;
+pub mod plot;
+pub mod progress;
+
+use anyhow::Context;
+use std::f64::consts::PI;
+
+/// Everything the studies need; no field is read from a file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// reduced run (`--quick`)
+    pub quick: bool,
+    /// squeezing angle alpha (paper: 0.5)
+    pub alpha: f64,
+    /// frequency shift Delta in units of A (paper: 1.0)
+    pub delta: f64,
+    /// local error tolerance per unit time of the Krylov propagator
+    pub expv_tol: f64,
+    /// Krylov dimension of the propagator
+    pub krylov_dim: usize,
+
+    /// Fig. 1: number of TLS (paper: 10)
+    pub fig1_n: usize,
+    /// Fig. 1: last time (1/A) of the uniform time grid
+    pub fig1_t_max: f64,
+    /// Fig. 1: intervals of the uniform time grid
+    pub fig1_steps: usize,
+    /// Fig. 1(b): squeezing strengths, initial state |j,-j>
+    pub fig1b_r: Vec<f64>,
+    /// Fig. 1(c): squeezing strength (paper: 0.5)
+    pub fig1c_r: f64,
+    /// Fig. 1(c): initial Dicke states |j,m>, given by m
+    pub fig1c_m: Vec<f64>,
+
+    /// Fig. 2: number of TLS (paper: 30)
+    pub fig2_n: usize,
+    /// Fig. 2: squeezing strength (paper: 0.8)
+    pub fig2_r: f64,
+    /// Fig. 2: times of the Husimi frames (paper: 0, 0.01, 0.1, 4.0)
+    pub fig2_times: Vec<f64>,
+    /// Fig. 2: grid points per axis of each frame
+    pub fig2_grid: usize,
+    /// Fig. 2: half-width of the frame in the n_perp plane (1 = the whole hemisphere)
+    pub fig2_extent: f64,
+
+    /// Fig. 3(a): values of N
+    pub fig3a_n: Vec<usize>,
+    /// Fig. 3(a): r values of the Eq. 7 time evolution
+    pub fig3a_r_numerics: Vec<f64>,
+    /// Fig. 3(a): r values of the Eq. 8 curves
+    pub fig3a_r_eq8: Vec<f64>,
+    /// Fig. 3(a): time of the Eq. 7 numerics (paper: 200/A)
+    pub fig3a_t: f64,
+    /// Fig. 3(a): Krylov dimension of the propagation to t = 200/A (a larger basis takes far
+    /// fewer steps through the stiff, oscillating large-r dynamics)
+    pub fig3a_krylov_dim: usize,
+    /// Fig. 3(b-d): largest N (paper: about 1000 judging from its fits; beyond the paper: 2000)
+    pub scaling_n_max: usize,
+    /// Fig. 3(b-d): log-spaced N values between 2 and `scaling_n_max` (before de-duplication)
+    pub scaling_points: usize,
+    /// Fig. 3(b-d): tolerance on r_opt and on the ends of the squeezed range
+    pub scaling_r_tol: f64,
+    /// Fig. 3(b-d): largest r searched
+    pub scaling_r_max: f64,
+    /// Fig. 3(c,d): the fit that is compared with the paper uses N <= this
+    pub scaling_fit_paper_n_max: usize,
+
+    /// Fig. 4: number of TLS (paper: 5)
+    pub fig4_n: usize,
+    /// Fig. 4: seed of the disorder (configuration c is the ChaCha8 stream c)
+    pub fig4_seed: u64,
+    /// Fig. 4(a-c): squeezing strength of the time traces
+    pub fig4abc_r: f64,
+    /// Fig. 4(a-c): disorder strengths in units of zeta (paper: 0.03, 0.06, 0.3 pi)
+    pub fig4abc_w: Vec<f64>,
+    /// Fig. 4(a-c): configurations per w (paper: 100)
+    pub fig4abc_configs: usize,
+    /// Fig. 4(a-c): output times (log-spaced, plus t = 0)
+    pub fig4abc_times: Vec<f64>,
+    /// Fig. 4(d): disorder strengths in units of zeta (contains every `fig4abc_w`)
+    pub fig4d_w: Vec<f64>,
+    /// Fig. 4(d): configurations per w (paper: 200)
+    pub fig4d_configs: usize,
+    /// Fig. 4(d): squeezing strengths; `None` stands for r_opt(N = 5) of Eq. 8, found at run time
+    pub fig4d_r: Vec<Option<f64>>,
+}
+
+/// `k + 1` log-spaced points from `a` to `b`, both included.
+pub fn logspace(a: f64, b: f64, k: usize) -> Vec<f64> {
+    let (la, lb) = (a.ln(), b.ln());
+    (0..=k)
+        .map(|i| {
+            if i == k {
+                b
+            } else {
+                (la + (lb - la) * i as f64 / k as f64).exp()
+            }
+        })
+        .collect()
+}
+
+/// `k + 1` uniform points from `a` to `b`, both included.
+pub fn linspace(a: f64, b: f64, k: usize) -> Vec<f64> {
+    (0..=k)
+        .map(|i| {
+            if i == k {
+                b
+            } else {
+                a + (b - a) * i as f64 / k as f64
+            }
+        })
+        .collect()
+}
+
+impl Config {
+    /// The default study (about 10 minutes on 2 cores).
+    pub fn full() -> Self {
+        let mut t4 = vec![0.0];
+        t4.extend(logspace(1e-2, 1e4, 120));
+        Self {
+            quick: false,
+            alpha: 0.5,
+            delta: 1.0,
+            expv_tol: 1e-8,
+            krylov_dim: 30,
+            fig1_n: 10,
+            fig1_t_max: 4.0,
+            fig1_steps: 400,
+            fig1b_r: vec![0.1, 0.3, 0.5, 0.8, 1.2],
+            fig1c_r: 0.5,
+            fig1c_m: vec![-5.0, -3.0, 0.0, 3.0, 5.0],
+            fig2_n: 30,
+            fig2_r: 0.8,
+            fig2_times: vec![0.0, 0.01, 0.1, 4.0],
+            fig2_grid: 121,
+            fig2_extent: 0.8,
+            fig3a_n: vec![5, 10, 20],
+            fig3a_r_numerics: linspace(0.0, 2.0, 20),
+            fig3a_r_eq8: linspace(0.0, 2.0, 200),
+            fig3a_t: 200.0,
+            fig3a_krylov_dim: 60,
+            scaling_n_max: 2000,
+            scaling_points: 52,
+            scaling_r_tol: 1e-4,
+            scaling_r_max: 4.0,
+            scaling_fit_paper_n_max: 1000,
+            fig4_n: 5,
+            fig4_seed: 2021,
+            fig4abc_r: 0.5,
+            fig4abc_w: vec![0.03 * PI, 0.06 * PI, 0.3 * PI],
+            fig4abc_configs: 100,
+            fig4abc_times: t4,
+            fig4d_w: [
+                0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45,
+                0.5, 0.55, 0.6,
+            ]
+            .iter()
+            .map(|x| x * PI)
+            .collect(),
+            fig4d_configs: 200,
+            fig4d_r: vec![Some(0.2), None, Some(0.5)],
+        }
+    }
+
+    /// The reduced first look (`--quick`, well under a minute): the same studies with fewer
+    /// configurations (8 and 12 instead of 100 and 200), fewer w (7 instead of 17), Fig. 4(a-c)
+    /// traces to t = 1000/A instead of 10^4/A, Fig. 3(a) at N = 5, 10 with 9 r values, Fig. 3(b-d)
+    /// for N up to 200 (16 values), coarser Husimi grids and Fig. 1 time grids.
+    pub fn quick() -> Self {
+        let mut c = Self::full();
+        c.quick = true;
+        c.fig1_steps = 160;
+        c.fig2_grid = 41;
+        c.fig3a_n = vec![5, 10];
+        c.fig3a_r_numerics = linspace(0.0, 2.0, 8);
+        c.fig3a_r_eq8 = linspace(0.0, 2.0, 80);
+        c.scaling_n_max = 200;
+        c.scaling_points = 16;
+        c.scaling_r_tol = 1e-3;
+        c.scaling_fit_paper_n_max = 200;
+        c.fig4abc_configs = 8;
+        let mut t4 = vec![0.0];
+        t4.extend(logspace(1e-2, 1e3, 50));
+        c.fig4abc_times = t4;
+        c.fig4d_w = [0.01, 0.03, 0.06, 0.1, 0.2, 0.3, 0.5]
+            .iter()
+            .map(|x| x * PI)
+            .collect();
+        c.fig4d_configs = 12;
+        c
+    }
+}
+
+/// Writes a row-major 2-D f64 dataset `rows x cols`.
+pub fn ds2(g: &hdf5::Group, name: &str, rows: usize, cols: usize, v: &[f64]) -> anyhow::Result<()> {
+    assert_eq!(v.len(), rows * cols, "ds2 {name}: shape");
+    g.new_dataset::<f64>()
+        .shape([rows, cols])
+        .create(name)
+        .with_context(|| format!("dataset {name}"))?
+        .write_raw(v)
+        .with_context(|| format!("dataset {name}"))?;
+    Ok(())
+}
+
+/// Writes a row-major 3-D f64 dataset.
+pub fn ds3(g: &hdf5::Group, name: &str, shape: [usize; 3], v: &[f64]) -> anyhow::Result<()> {
+    assert_eq!(
+        v.len(),
+        shape.iter().product::<usize>(),
+        "ds3 {name}: shape"
+    );
+    g.new_dataset::<f64>()
+        .shape(shape)
+        .create(name)
+        .with_context(|| format!("dataset {name}"))?
+        .write_raw(v)
+        .with_context(|| format!("dataset {name}"))?;
+    Ok(())
+}
+
+/// Mean and (sample, n - 1) standard deviation.
+pub fn mean_std(v: &[f64]) -> (f64, f64) {
+    let n = v.len();
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    let m = v.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return (m, 0.0);
+    }
+    let s2 = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
+    (m, s2.sqrt())
+}
+
+/// First `x` where the piecewise-linear `y(x)` falls from above `level` to below it.
+pub fn first_crossing_below(x: &[f64], y: &[f64], level: f64) -> Option<f64> {
+    (1..x.len()).find_map(|i| {
+        (y[i - 1] >= level && y[i] < level)
+            .then(|| x[i - 1] + (x[i] - x[i - 1]) * (y[i - 1] - level) / (y[i - 1] - y[i]))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grids_and_statistics() {
+        let l = logspace(1e-2, 1e2, 4);
+        assert_eq!(l.len(), 5);
+        assert!((l[2] - 1.0).abs() < 1e-12 && l[4] == 1e2);
+        assert_eq!(linspace(0.0, 1.0, 4), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+        let (m, s) = mean_std(&[1.0, 2.0, 3.0]);
+        assert!((m - 2.0).abs() < 1e-15 && (s - 1.0).abs() < 1e-15);
+        let c = first_crossing_below(&[0.0, 1.0, 2.0], &[2.0, 1.5, 0.5], 1.0).unwrap();
+        assert!((c - 1.5).abs() < 1e-15);
+        assert!(first_crossing_below(&[0.0, 1.0], &[2.0, 1.5], 1.0).is_none());
+    }
+
+    #[test]
+    fn configs_are_consistent() {
+        for c in [Config::full(), Config::quick()] {
+            for w in &c.fig4abc_w {
+                assert!(
+                    c.fig4d_w.iter().any(|x| (x - w).abs() < 1e-12),
+                    "Fig. 4(d) must contain the w of Fig. 4(a-c)"
+                );
+            }
+            assert!(c.fig4d_configs >= c.fig4abc_configs);
+            assert!(c
+                .fig4d_r
+                .iter()
+                .any(|r| r.is_some_and(|r| (r - c.fig4abc_r).abs() < 1e-15)));
+        }
+    }
+}
