@@ -2,7 +2,7 @@
 # sqz main job: set up, build the release binary, run the default study.
 #
 #   scripts/run.sh                       runs: sqz $SQZ_DEFAULT_CMD
-#   scripts/run.sh --n-max 200           options are appended to the default command
+#   scripts/run.sh --quick               options are appended to the default command
 #   scripts/run.sh analytic --n 10 --r 1 a first argument that is not an option
 #                                        replaces the default command
 #
@@ -11,8 +11,9 @@
 # the build itself always runs once, without the launcher.
 set -euo pipefail
 
-# The default job (command line of the `sqz` binary).
-SQZ_DEFAULT_CMD=(scaling --out out/scaling.h5)
+# The default job (command line of the `sqz` binary): every figure of the paper into out/
+# (reproduce.h5, fig1.png .. fig4.png).
+SQZ_DEFAULT_CMD=(reproduce --out-dir out)
 
 cd "$(dirname "$0")/.."
 

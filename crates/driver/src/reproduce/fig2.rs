@@ -182,7 +182,7 @@ impl Fig2 {
                 z: f.q.clone(),
             })
             .collect();
-        let cols = heats.len().min(2).max(1);
+        let cols = heats.len().clamp(1, 2);
         let rows = heats.len().div_ceil(cols);
         render_heat(
             path,
