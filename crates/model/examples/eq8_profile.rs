@@ -11,7 +11,7 @@ fn main() {
     let _ = analytic::sx_eigenvectors(n);
     eprintln!("eigenvectors: {:?}", t.elapsed());
     let t = Instant::now();
-    let s = analytic::steady_state(&p).unwrap();
+    let _cold = analytic::steady_state(&p).unwrap();
     eprintln!("steady_state (all): {:?}", t.elapsed());
     let basis = analytic::Eq8Basis::new(n);
     let t = Instant::now();
