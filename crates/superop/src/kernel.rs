@@ -618,6 +618,23 @@ impl Engine {
             self.add_scratch(add, c0, b);
         }
         // scatter b -> y columns c0..c0+gw
+        if self.full_blocks() {
+            for (hb, blk) in b.chunks_exact(LANES).enumerate() {
+                let blk: &[Lanes; LANES] = blk.try_into().unwrap();
+                let mut t = [Lanes::default(); LANES];
+                transpose_lanes(blk, &mut t, false);
+                for (k, l) in t.iter().enumerate() {
+                    let dst: &mut [C64; LANES] = (&mut yg
+                        [k * nrows + hb * LANES..k * nrows + (hb + 1) * LANES])
+                        .try_into()
+                        .unwrap();
+                    for r in 0..LANES {
+                        dst[r] = C64::new(l.re[r], l.im[r]);
+                    }
+                }
+            }
+            return;
+        }
         for (k, col) in yg.chunks_mut(nrows).enumerate() {
             for (h, v) in col.iter_mut().enumerate() {
                 *v = C64::new(b[h].re[k], b[h].im[k]);
@@ -625,10 +642,26 @@ impl Engine {
         }
     }
 
+    /// Tiles and column groups are full `LANES x LANES` blocks (all but the smallest N).
+    #[inline(always)]
+    fn full_blocks(&self) -> bool {
+        self.group_w == LANES && self.tile_w == LANES && self.nrows % LANES == 0
+    }
+
     /// `buf[h].lane(k) = s[h, c0 + k]` from the tile-major scratch.
     #[inline(always)]
     fn gather_scratch(&self, s: &[Lanes], c0: usize, buf: &mut [Lanes]) {
         let (nrows, ncols, gw, tw) = (self.nrows, self.ncols, self.group_w, self.tile_w);
+        if self.full_blocks() {
+            for (t, out) in buf.chunks_exact_mut(LANES).enumerate() {
+                let blk: &[Lanes; LANES] = s[t * ncols + c0..t * ncols + c0 + LANES]
+                    .try_into()
+                    .unwrap();
+                let out: &mut [Lanes; LANES] = out.try_into().unwrap();
+                transpose_lanes(blk, out, false);
+            }
+            return;
+        }
         for t in 0..self.ntiles {
             for k in 0..gw {
                 let src = &s[t * ncols + c0 + k];
@@ -645,6 +678,16 @@ impl Engine {
     #[inline(always)]
     fn add_scratch(&self, s: &[Lanes], c0: usize, buf: &mut [Lanes]) {
         let (nrows, ncols, gw, tw) = (self.nrows, self.ncols, self.group_w, self.tile_w);
+        if self.full_blocks() {
+            for (t, out) in buf.chunks_exact_mut(LANES).enumerate() {
+                let blk: &[Lanes; LANES] = s[t * ncols + c0..t * ncols + c0 + LANES]
+                    .try_into()
+                    .unwrap();
+                let out: &mut [Lanes; LANES] = out.try_into().unwrap();
+                transpose_lanes(blk, out, true);
+            }
+            return;
+        }
         for t in 0..self.ntiles {
             for k in 0..gw {
                 let src = &s[t * ncols + c0 + k];
@@ -661,10 +704,43 @@ impl Engine {
 /// `buf[h].lane(k) = cols[h + nrows k]` (a group of contiguous columns, transposed).
 #[inline(always)]
 fn gather_cols(cols: &[C64], nrows: usize, buf: &mut [Lanes]) {
+    if cols.len() == LANES * nrows && nrows % LANES == 0 {
+        for (hb, out) in buf[..nrows].chunks_exact_mut(LANES).enumerate() {
+            let mut t = [Lanes::default(); LANES];
+            for (k, l) in t.iter_mut().enumerate() {
+                let src: &[C64; LANES] = cols[k * nrows + hb * LANES..k * nrows + (hb + 1) * LANES]
+                    .try_into()
+                    .unwrap();
+                for r in 0..LANES {
+                    l.re[r] = src[r].re;
+                    l.im[r] = src[r].im;
+                }
+            }
+            let out: &mut [Lanes; LANES] = out.try_into().unwrap();
+            transpose_lanes(&t, out, false);
+        }
+        return;
+    }
     for (k, col) in cols.chunks(nrows).enumerate() {
         for (h, v) in col.iter().enumerate() {
             buf[h].re[k] = v.re;
             buf[h].im[k] = v.im;
+        }
+    }
+}
+
+/// `out[r].lane(k) (+)= blk[k].lane(r)`: an 8 x 8 transpose of the real and imaginary parts.
+#[inline(always)]
+fn transpose_lanes(blk: &[Lanes; LANES], out: &mut [Lanes; LANES], add: bool) {
+    for r in 0..LANES {
+        for k in 0..LANES {
+            if add {
+                out[r].re[k] += blk[k].re[r];
+                out[r].im[k] += blk[k].im[r];
+            } else {
+                out[r].re[k] = blk[k].re[r];
+                out[r].im[k] = blk[k].im[r];
+            }
         }
     }
 }
