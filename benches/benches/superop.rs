@@ -20,8 +20,9 @@ use std::hint::black_box;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// (N, kind, bytes moved per apply, multiply-adds per apply, best seconds per apply)
-type Row = (usize, &'static str, u64, u64, f64);
+/// (N, kind, bytes moved per apply, multiply-adds per apply, best wall seconds per apply,
+/// CPU seconds per apply summed over threads)
+type Row = (usize, &'static str, u64, u64, f64, f64);
 static ROWS: Mutex<Vec<Row>> = Mutex::new(Vec::new());
 static BANDWIDTH: Mutex<Option<f64>> = Mutex::new(None);
 
@@ -35,6 +36,25 @@ fn test_vector(len: usize) -> Vec<C64> {
     (0..len)
         .map(|k| C64::new(((k * 7) % 13) as f64 - 6.0, ((k * 3) % 5) as f64 - 2.0))
         .collect()
+}
+
+/// CPU time of all threads of this process (seconds), from `/proc/self/task/*/schedstat`
+/// (Linux); 0 elsewhere. Unlike wall time, it hardly changes when other processes compete for
+/// the cores, so `cpu / threads` estimates the apply time on an otherwise idle machine.
+fn cpu_seconds() -> f64 {
+    let mut ns = 0u64;
+    if let Ok(dir) = std::fs::read_dir("/proc/self/task") {
+        for e in dir.flatten() {
+            if let Ok(s) = std::fs::read_to_string(e.path().join("schedstat")) {
+                ns += s
+                    .split_whitespace()
+                    .next()
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+        }
+    }
+    ns as f64 * 1e-9
 }
 
 fn best_of(reps: usize, mut f: impl FnMut()) -> f64 {
@@ -88,15 +108,20 @@ fn csr_assembly(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(500));
     for n in 6..=9 {
         let (p, z) = model(n);
+        let (t0, c0) = (Instant::now(), cpu_seconds());
         let m = csr::assemble(&p, &z).unwrap();
+        let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
         let bytes = m.nnz() * (16 + 8) + (m.rows() + 1) * 8;
         eprintln!(
-            "csr N={n}: dim {} nnz {} ({:.1} per row), {:.1} MiB (estimate {:.1} MiB)",
+            "csr N={n}: dim {} nnz {} ({:.1} per row), {:.1} MiB (estimate {:.1} MiB); \
+             one assembly {:.3} s wall, {:.3} s CPU over all threads",
             m.rows(),
             m.nnz(),
             m.nnz() as f64 / m.rows() as f64,
             bytes as f64 / 1048576.0,
-            sqz_superop::memory::estimate(n).csr_bytes as f64 / 1048576.0
+            sqz_superop::memory::estimate(n).csr_bytes as f64 / 1048576.0,
+            wall,
+            cpu
         );
         drop(m);
         g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
@@ -119,8 +144,12 @@ fn apply_group<O: LinearOperator>(
         let mut y = vec![C64::default(); op.dim()];
         op.apply(&x, &mut y);
         let reps = if n >= 11 { 3 } else { 20 };
+        let c0 = cpu_seconds();
         let best = best_of(reps, || op.apply(&x, &mut y));
-        ROWS.lock().unwrap().push((n, name, bytes, madds, best));
+        let cpu = (cpu_seconds() - c0) / reps as f64;
+        ROWS.lock()
+            .unwrap()
+            .push((n, name, bytes, madds, best, cpu));
         g.sample_size(10);
         g.measurement_time(Duration::from_secs(if n >= 11 { 8 } else { 3 }));
         g.warm_up_time(Duration::from_millis(if n >= 11 { 100 } else { 500 }));
@@ -154,22 +183,27 @@ fn report(_c: &mut Criterion) {
         "\nmatrix-free apply vs memory bandwidth (triad {:.1} GB/s):",
         bw / 1e9
     );
+    let threads = rayon::current_num_threads() as f64;
     eprintln!(
-        "{:>3} {:>14} {:>12} {:>12} {:>12} {:>8} {:>12}",
-        "N", "operator", "MB/apply", "floor ms", "apply ms", "ratio", "Gmadd/s"
+        "{:>3} {:>14} {:>10} {:>10} {:>10} {:>8} {:>13} {:>9}",
+        "N", "operator", "MB/apply", "floor ms", "apply ms", "ratio", "cpu/thr ms", "Gmadd/s"
     );
-    for &(n, name, bytes, madds, t) in ROWS.lock().unwrap().iter() {
+    for &(n, name, bytes, madds, t, cpu) in ROWS.lock().unwrap().iter() {
         let floor = bytes as f64 / bw;
         eprintln!(
-            "{n:>3} {name:>14} {:>12.1} {:>12.3} {:>12.3} {:>8.2} {:>12.2}",
+            "{n:>3} {name:>14} {:>10.1} {:>10.3} {:>10.3} {:>8.2} {:>13.3} {:>9.2}",
             bytes as f64 / 1e6,
             floor * 1e3,
             t * 1e3,
             t / floor,
+            cpu / threads * 1e3,
             madds as f64 / t / 1e9
         );
     }
-    eprintln!("(ratio = apply time / time to move the bytes at triad bandwidth; 1 would be bandwidth-bound)");
+    eprintln!(
+        "(floor = bytes moved / triad bandwidth; ratio = apply / floor, 1 would be bandwidth-bound;\n \
+         cpu/thr = CPU time of all threads / {threads} threads, the apply time on an idle machine)"
+    );
 }
 
 criterion_group!(
