@@ -7,11 +7,10 @@
 use super::evolve::{collective_states, dicke, inv_xi2_series};
 use super::plot::{palette, render, Band, Panel, Series, Style, GREY, REF_RED};
 use super::progress::Progress;
-use super::{ds2, Config};
+use super::{ds2, par_map_in_order, Config};
 use crate::cmd_scaling::{fit_line, n_grid, scan, LineFit, ScalingPoint};
 use crate::h5;
 use anyhow::Context;
-use rayon::prelude::*;
 use sqz_krylov::expv::ExpvParams;
 use sqz_model::{analytic, Params};
 use std::path::Path;
@@ -116,26 +115,23 @@ pub fn compute_a(cfg: &Config, prog: &Progress) -> anyhow::Result<Fig3a> {
         c(b).total_cmp(&c(a))
     });
     let counter = prog.counter("Fig. 3(a) Eq. 7 to t = 200/A", jobs.len());
-    let res: Vec<((usize, usize), f64, f64)> = jobs
-        .par_iter()
-        .map(|&(i, k)| {
-            let n = cfg.fig3a_n[i];
-            let r = cfg.fig3a_r_numerics[k];
-            let p = Params::new(n, r, cfg.alpha, cfg.delta)?;
-            // a Krylov space close to the whole space has no reliable error estimate (no happy
-            // breakdown at rounding level): keep m at most half the dimension
-            let ep = ExpvParams {
-                krylov_dim: ep.krylov_dim.min((n + 1) * (n + 1) / 2).max(2),
-                ..ep
-            };
-            let (st, _) = collective_states(&p, &dicke(n, -(n as f64) / 2.0)?, &[cfg.fig3a_t], &ep)
-                .with_context(|| format!("Fig. 3(a), N = {n}, r = {r}"))?;
-            let (v, _) = inv_xi2_series(&st)?;
-            let tr: f64 = (0..=n).map(|q| st[0][(q, q)].re).sum();
-            counter.tick();
-            Ok(((i, k), v[0], (tr - 1.0).abs()))
-        })
-        .collect::<anyhow::Result<_>>()?;
+    let res: Vec<((usize, usize), f64, f64)> = par_map_in_order(&jobs, |&(i, k)| {
+        let n = cfg.fig3a_n[i];
+        let r = cfg.fig3a_r_numerics[k];
+        let p = Params::new(n, r, cfg.alpha, cfg.delta)?;
+        // a Krylov space close to the whole space has no reliable error estimate (no happy
+        // breakdown at rounding level): keep m at most half the dimension
+        let ep = ExpvParams {
+            krylov_dim: ep.krylov_dim.min((n + 1) * (n + 1) / 2).max(2),
+            ..ep
+        };
+        let (st, _) = collective_states(&p, &dicke(n, -(n as f64) / 2.0)?, &[cfg.fig3a_t], &ep)
+            .with_context(|| format!("Fig. 3(a), N = {n}, r = {r}"))?;
+        let (v, _) = inv_xi2_series(&st)?;
+        let tr: f64 = (0..=n).map(|q| st[0][(q, q)].re).sum();
+        counter.tick();
+        Ok(((i, k), v[0], (tr - 1.0).abs()))
+    })?;
     let mut num = vec![vec![0.0; cfg.fig3a_r_numerics.len()]; cfg.fig3a_n.len()];
     let mut max_trace_err = 0.0f64;
     for ((i, k), v, te) in res {
@@ -181,21 +177,44 @@ fn range_fit(points: &[ScalingPoint], n_min: usize, n_max: usize) -> Option<Rang
     })
 }
 
+/// The N values of Fig. 3(b-d): `sqz scaling`'s grid over the paper's range (2 ..
+/// `scaling_fit_paper_n_max`, `scaling_points` log-spaced values, so that the fit compared with
+/// the paper is the one of `sqz scaling`), continued with the same logarithmic step up to
+/// `scaling_n_max`.
+pub fn scaling_grid(cfg: &Config) -> Vec<usize> {
+    let pm = cfg.scaling_fit_paper_n_max.min(cfg.scaling_n_max);
+    let mut ns = n_grid(2, pm, cfg.scaling_points);
+    if cfg.scaling_n_max > pm && cfg.scaling_points > 1 {
+        let step = (pm as f64 / 2.0).ln() / (cfg.scaling_points - 1) as f64;
+        let mut k = 1;
+        loop {
+            let n = ((pm as f64).ln() + step * k as f64).exp().round() as usize;
+            if n >= cfg.scaling_n_max {
+                break;
+            }
+            if n > *ns.last().unwrap_or(&0) {
+                ns.push(n);
+            }
+            k += 1;
+        }
+        ns.push(cfg.scaling_n_max);
+    }
+    ns
+}
+
 /// Runs panels (b-d).
 pub fn compute_bcd(cfg: &Config, prog: &Progress) -> anyhow::Result<Fig3bcd> {
-    let ns = n_grid(2, cfg.scaling_n_max, cfg.scaling_points);
+    let ns = scaling_grid(cfg);
     let base = Params::new(2, 0.5, cfg.alpha, cfg.delta)?;
     let counter = prog.counter("Fig. 3(b-d) Eq. 8 scans over r", ns.len());
-    let mut points: Vec<ScalingPoint> = ns
-        .par_iter()
-        .rev()
-        .map(|&n| {
-            let pt = scan(&base.with_n(n)?, cfg.scaling_r_max, cfg.scaling_r_tol)
-                .with_context(|| format!("Fig. 3(b-d), N = {n}"))?;
-            counter.tick();
-            Ok(pt)
-        })
-        .collect::<anyhow::Result<_>>()?;
+    // largest N first: the cost grows like N^3
+    let order: Vec<usize> = ns.iter().rev().copied().collect();
+    let mut points: Vec<ScalingPoint> = par_map_in_order(&order, |&n| {
+        let pt = scan(&base.with_n(n)?, cfg.scaling_r_max, cfg.scaling_r_tol)
+            .with_context(|| format!("Fig. 3(b-d), N = {n}"))?;
+        counter.tick();
+        Ok(pt)
+    })?;
     points.sort_by_key(|p| p.n);
     let mut fits = Vec::new();
     let pm = cfg.scaling_fit_paper_n_max.min(cfg.scaling_n_max);

@@ -453,7 +453,7 @@ impl Fig4 {
                 plotters::style::RGBColor(0, 0, 0),
                 Style::Dotted,
             ));
-            pn.legend = plotters::chart::SeriesLabelPosition::LowerLeft;
+            pn.legend = plotters::chart::SeriesLabelPosition::UpperRight;
             panels.push(pn);
         }
         let d = &self.d;
@@ -493,8 +493,9 @@ impl Fig4 {
             });
         }
         pd.hlines.push((1.0, REF_RED, Some("ξ² = 1".into())));
-        pd.x_range = Some((0.0, wp.last().copied().unwrap_or(1.0) * 1.03));
-        pd.legend = plotters::chart::SeriesLabelPosition::LowerLeft;
+        let wmax = wp.last().copied().unwrap_or(1.0);
+        pd.x_range = Some((-0.02 * wmax, 1.03 * wmax));
+        pd.legend = plotters::chart::SeriesLabelPosition::UpperRight;
         panels.push(pd);
         render(
             path,

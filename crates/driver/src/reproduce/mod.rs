@@ -68,7 +68,8 @@ pub struct Config {
     pub fig3a_krylov_dim: usize,
     /// Fig. 3(b-d): largest N (paper: about 1000 judging from its fits; beyond the paper: 2000)
     pub scaling_n_max: usize,
-    /// Fig. 3(b-d): log-spaced N values between 2 and `scaling_n_max` (before de-duplication)
+    /// Fig. 3(b-d): log-spaced N values between 2 and `scaling_fit_paper_n_max` (before
+    /// de-duplication, as `sqz scaling --n-points`); the grid continues with the same step
     pub scaling_points: usize,
     /// Fig. 3(b-d): tolerance on r_opt and on the ends of the squeezed range
     pub scaling_r_tol: f64,
@@ -152,7 +153,7 @@ impl Config {
             fig3a_t: 200.0,
             fig3a_krylov_dim: 60,
             scaling_n_max: 2000,
-            scaling_points: 52,
+            scaling_points: 48,
             scaling_r_tol: 1e-4,
             scaling_r_max: 4.0,
             scaling_fit_paper_n_max: 1000,
@@ -231,6 +232,51 @@ pub fn ds3(g: &hdf5::Group, name: &str, shape: [usize; 3], v: &[f64]) -> anyhow:
     Ok(())
 }
 
+/// Maps `f` over `jobs` on the rayon pool, starting the jobs strictly in the given order (put the
+/// expensive ones first for load balance): each worker takes the next index from a shared
+/// counter. Results come back in job order; the first error stops the remaining jobs.
+pub fn par_map_in_order<J, T, F>(jobs: &[J], f: F) -> anyhow::Result<Vec<T>>
+where
+    J: Sync,
+    T: Send,
+    F: Fn(&J) -> anyhow::Result<T> + Sync,
+{
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<anyhow::Result<T>>>> =
+        (0..jobs.len()).map(|_| Mutex::new(None)).collect();
+    let workers = rayon::current_num_threads().clamp(1, jobs.len().max(1));
+    rayon::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|_| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= jobs.len() {
+                    break;
+                }
+                let r = f(&jobs[i]);
+                if r.is_err() {
+                    next.store(jobs.len(), Ordering::SeqCst);
+                }
+                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+            });
+        }
+    });
+    let mut out = Vec::with_capacity(jobs.len());
+    let mut missing = false;
+    for slot in slots {
+        match slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(Ok(v)) => out.push(v),
+            Some(Err(e)) => return Err(e),
+            None => missing = true,
+        }
+    }
+    if missing {
+        anyhow::bail!("a parallel job did not run (internal error)");
+    }
+    Ok(out)
+}
+
 /// Mean and (sample, n - 1) standard deviation.
 pub fn mean_std(v: &[f64]) -> (f64, f64) {
     let n = v.len();
@@ -268,6 +314,40 @@ mod tests {
         let c = first_crossing_below(&[0.0, 1.0, 2.0], &[2.0, 1.5, 0.5], 1.0).unwrap();
         assert!((c - 1.5).abs() < 1e-15);
         assert!(first_crossing_below(&[0.0, 1.0], &[2.0, 1.5], 1.0).is_none());
+    }
+
+    #[test]
+    fn ordered_parallel_map_keeps_job_order_and_reports_errors() {
+        let jobs: Vec<usize> = (0..50).collect();
+        let v = par_map_in_order(&jobs, |&j| Ok(j * j)).unwrap();
+        assert_eq!(v, jobs.iter().map(|j| j * j).collect::<Vec<_>>());
+        let e = par_map_in_order(&jobs, |&j| {
+            if j == 7 {
+                anyhow::bail!("job 7")
+            } else {
+                Ok(j)
+            }
+        });
+        assert!(e.unwrap_err().to_string().contains("job 7"));
+        assert!(par_map_in_order(&Vec::<usize>::new(), |&j| Ok(j))
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn scaling_grid_extends_the_paper_grid() {
+        let c = Config::full();
+        let g = super::fig3::scaling_grid(&c);
+        let paper = crate::cmd_scaling::n_grid(2, 1000, 48);
+        assert_eq!(&g[..paper.len()], &paper[..]);
+        assert_eq!(*g.last().unwrap(), 2000);
+        assert!(g.windows(2).all(|w| w[0] < w[1]));
+        assert!(g.len() > paper.len() + 3);
+        let q = Config::quick();
+        assert_eq!(
+            super::fig3::scaling_grid(&q),
+            crate::cmd_scaling::n_grid(2, 200, 16)
+        );
     }
 
     #[test]

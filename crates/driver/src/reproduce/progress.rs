@@ -18,6 +18,22 @@ pub struct Progress {
     tty: bool,
     /// (stage name, seconds) of the finished stages
     pub times: Vec<(String, f64)>,
+    /// CPU seconds (user + system, all threads) of the finished stages; NaN where unknown
+    pub cpu_times: Vec<f64>,
+    stage_cpu: Option<f64>,
+}
+
+/// CPU time (user + system) of this process so far, from `/proc/self/stat` (Linux; clock ticks
+/// of 1/100 s, the Linux `USER_HZ`); `None` elsewhere.
+pub fn cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // the command name (field 2) may contain spaces: fields after its closing parenthesis
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name
+    let ut: f64 = f.get(11)?.parse().ok()?;
+    let st: f64 = f.get(12)?.parse().ok()?;
+    Some((ut + st) / 100.0)
 }
 
 impl Progress {
@@ -33,6 +49,8 @@ impl Progress {
             quiet,
             tty: std::io::stderr().is_terminal(),
             times: Vec::new(),
+            cpu_times: Vec::new(),
+            stage_cpu: None,
         }
     }
 
@@ -46,6 +64,7 @@ impl Progress {
         self.k += 1;
         self.name = name.to_string();
         self.stage_start = Instant::now();
+        self.stage_cpu = cpu_seconds();
         if !self.quiet {
             eprintln!(
                 "sqz reproduce [{}/{}] {name} ... ({:.1} s elapsed)",
@@ -59,10 +78,21 @@ impl Progress {
     /// Ends the current stage with a one-line summary.
     pub fn done(&mut self, summary: &str) {
         let s = self.stage_start.elapsed().as_secs_f64();
+        let cpu = cpu_seconds();
+        let stage_cpu = match (cpu, self.stage_cpu) {
+            (Some(a), Some(b)) => a - b,
+            _ => f64::NAN,
+        };
         self.times.push((self.name.clone(), s));
+        self.cpu_times.push(stage_cpu);
         if !self.quiet {
+            let cpu_note = if stage_cpu.is_finite() {
+                format!(", {stage_cpu:.1} s CPU")
+            } else {
+                String::new()
+            };
             eprintln!(
-                "sqz reproduce [{}/{}] {} done in {s:.1} s ({:.1} s elapsed): {summary}",
+                "sqz reproduce [{}/{}] {} done in {s:.1} s{cpu_note} ({:.1} s elapsed): {summary}",
                 self.k,
                 self.stages,
                 self.name,
