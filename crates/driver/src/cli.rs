@@ -226,6 +226,10 @@ pub struct EvolveArgs {
     /// Krylov subspace dimension
     #[arg(long, default_value_t = 30)]
     pub krylov_dim: usize,
+    /// Gram-Schmidt of the Krylov basis: `full`, `incomplete:Q` (against the last Q vectors) or
+    /// `auto` (full up to 2^14 unknowns, incomplete:4 above, where memory bandwidth dominates)
+    #[arg(long, default_value = "auto")]
+    pub orthogonalization: String,
     /// write the results (and every parameter) to this HDF5 file
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,

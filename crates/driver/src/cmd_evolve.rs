@@ -38,7 +38,7 @@ use faer::Mat;
 use num_complex::Complex64 as C64;
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
-use sqz_krylov::expv::{expv_times, Event, ExpvInfo, ExpvParams, ExpvWorkspace};
+use sqz_krylov::expv::{expv_times, Event, ExpvInfo, ExpvParams, ExpvWorkspace, Orthogonalization};
 use sqz_krylov::LinearOperator;
 use sqz_model::observables::{self, SpinMoments};
 use sqz_model::{positions, ModelError, Params};
@@ -51,6 +51,12 @@ use std::time::{Duration, Instant};
 
 /// Value stored in HDF5 `xi2` where it is undefined (`xi2_defined = 0`).
 pub const XI2_FILL: f64 = 0.0;
+/// `--orthogonalization auto` uses full Gram-Schmidt up to this many unknowns (vectors of
+/// 256 KiB, cache-resident: the extra sweeps are cheap and save operator applications) and
+/// incomplete orthogonalisation against the last [`AUTO_WINDOW`] vectors above.
+pub const AUTO_FULL_MAX_DIM: usize = 1 << 14;
+/// Window of `--orthogonalization auto` for large problems.
+pub const AUTO_WINDOW: usize = 4;
 /// Largest Husimi grid side.
 const HUSIMI_GRID_MAX: usize = 2001;
 /// A full-space initial state is put in the parity block when the norm of its elements outside
@@ -127,6 +133,33 @@ pub fn parse_init(n: usize, s: &str) -> anyhow::Result<Init> {
         });
     }
     bail!("invalid --init {s:?}: allowed `ground`, `dicke:M` or `product:THETA,PHI`")
+}
+
+/// `auto` (None), `full` or `incomplete:Q`.
+pub fn parse_orthogonalization(s: &str) -> anyhow::Result<Option<Orthogonalization>> {
+    let t = s.trim();
+    match t {
+        "auto" => return Ok(None),
+        "full" => return Ok(Some(Orthogonalization::Full)),
+        _ => {}
+    }
+    if let Some(q) = t.strip_prefix("incomplete:") {
+        if let Ok(q) = q.trim().parse::<usize>() {
+            if (1..=100).contains(&q) {
+                return Ok(Some(Orthogonalization::Incomplete(q)));
+            }
+        }
+    }
+    bail!("invalid --orthogonalization {s:?}: allowed `auto`, `full` or `incomplete:Q` (1 <= Q <= 100)")
+}
+
+/// The orthogonalisation `auto` resolves to for an operator of dimension `dim`.
+pub fn auto_orthogonalization(dim: usize) -> Orthogonalization {
+    if dim <= AUTO_FULL_MAX_DIM {
+        Orthogonalization::Full
+    } else {
+        Orthogonalization::Incomplete(AUTO_WINDOW)
+    }
 }
 
 /// A comma-separated list of times: finite, `>= 0`, non-decreasing.
@@ -284,6 +317,8 @@ struct Run {
     husimi_grid: usize,
     husimi_extent: f64,
     expv: ExpvParams,
+    /// `None`: auto, by dimension
+    ortho: Option<Orthogonalization>,
     json: bool,
     out: Option<std::path::PathBuf>,
     quiet: bool,
@@ -368,6 +403,7 @@ impl Run {
                 tol: a.tol,
                 ..ExpvParams::default()
             },
+            ortho: parse_orthogonalization(&a.orthogonalization)?,
             json: a.json,
             out: a.out.clone(),
             quiet: a.quiet,
@@ -398,6 +434,7 @@ struct Frame {
 struct Outcome {
     space: Space,
     dim: usize,
+    ortho: Orthogonalization,
     series: Series,
     frames: Vec<Frame>,
     info: ExpvInfo,
@@ -559,8 +596,12 @@ fn propagate<A: LinearOperator>(
     let mut failure: Option<anyhow::Error> = None;
     let mut progress = Progress::new(t_end, run.quiet);
     let mut ws = ExpvWorkspace::new(dim, run.expv.krylov_dim);
+    let params = ExpvParams {
+        orthogonalization: run.ortho.unwrap_or_else(|| auto_orthogonalization(dim)),
+        ..run.expv
+    };
     let start = Instant::now();
-    let info = expv_times(op, &times, &mut v, &run.expv, &mut ws, |ev| match ev {
+    let info = expv_times(op, &times, &mut v, &params, &mut ws, |ev| match ev {
         Event::Step { t, info } => {
             progress.update(t, info);
             ControlFlow::Continue(())
@@ -600,6 +641,7 @@ fn propagate<A: LinearOperator>(
     Ok(Outcome {
         space,
         dim,
+        ortho: params.orthogonalization,
         series,
         frames,
         info,
@@ -698,12 +740,20 @@ pub fn run(a: &EvolveArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn ortho_name(o: Orthogonalization) -> String {
+    match o {
+        Orthogonalization::Full => "full".into(),
+        Orthogonalization::Incomplete(q) => format!("incomplete:{q}"),
+    }
+}
+
 fn info_json(i: &ExpvInfo) -> Value {
     json!({
         "steps": i.steps,
         "rejections": i.rejections,
         "matvecs": i.matvecs,
         "happy_breakdowns": i.happy_breakdowns,
+        "reorthogonalizations": i.reorthogonalizations,
         "error_estimate": i.error_estimate,
         "hump": i.hump,
         "max_step": i.max_step,
@@ -733,6 +783,7 @@ fn json_fields(run: &Run, o: &Outcome) -> Map<String, Value> {
     m.insert("dim".into(), json!(o.dim));
     m.insert("tol".into(), json!(run.expv.tol));
     m.insert("krylov_dim".into(), json!(run.expv.krylov_dim));
+    m.insert("orthogonalization".into(), json!(ortho_name(o.ortho)));
     let s = &o.series;
     m.insert("t".into(), json!(s.t));
     m.insert("inv_xi2".into(), json!(s.inv_xi2));
@@ -854,6 +905,7 @@ fn write_h5(path: &std::path::Path, run: &Run, o: &Outcome) -> anyhow::Result<()
         h5::attr_u64(f, "dim", o.dim as u64)?;
         h5::attr_f64(f, "tol", run.expv.tol)?;
         h5::attr_u64(f, "krylov_dim", run.expv.krylov_dim as u64)?;
+        h5::attr_str(f, "orthogonalization", &ortho_name(o.ortho))?;
         if let Some((t_max, steps)) = run.grid {
             h5::attr_f64(f, "t_max", t_max)?;
             h5::attr_u64(f, "steps", steps as u64)?;
