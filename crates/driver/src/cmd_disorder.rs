@@ -15,7 +15,8 @@ use std::path::PathBuf;
     after_long_help = "Exit codes: 0 the study is complete; 2 error (bad study file, a result file of \
 another study, ...); 75 stopped early by SIGTERM/SIGUSR1/SIGINT (Slurm's --signal) after saving every \
 finished configuration: run the same command again to continue; 130 a second Ctrl-C (nothing saved \
-since the last checkpoint).\n\nExamples:\n  sqz disorder jobs/fig4d-n5.toml --out out/fig4d.h5\n  \
+since the last checkpoint). Under mpirun, send SIGUSR1 to mpirun (it forwards it; on SIGTERM mpirun \
+kills the ranks a moment later, after sqz saved what had finished).\n\nExamples:\n  sqz disorder jobs/fig4d-n5.toml --out out/fig4d.h5\n  \
 mpirun -n 4 sqz disorder study.toml\n  srun --mpi=pmix sqz disorder study.toml\n  \
 sqz disorder check study.toml\n  sqz disorder status out/fig4d.h5\n  sqz disorder compare a.h5 b.h5"
 )]

@@ -16,7 +16,7 @@ use sqz_model::{positions, Params};
 use std::fmt::Write as _;
 
 /// Largest N of a study. `sqz-steady` solves N <= 7 by a dense direct solve (about 0.02 s per
-/// configuration at N = 5, 10 s at N = 7) and larger N by GMRES (minutes per configuration at
+/// configuration at N = 5, 15 s at N = 7) and larger N by GMRES (45 s per configuration at
 /// N = 8, without a gap estimate); beyond N = 10 the full Liouville space is out of reach.
 pub const N_MAX: i64 = 10;
 /// Largest number of configurations per w (the configuration index must fit in 32 bits).
@@ -143,7 +143,7 @@ impl Study {
                 "n",
                 raw.n,
                 "an integer 1 <= n <= 10 (the full Liouville space of Eq. 3 has 4^N entries; N <= 7 is \
-                 solved densely, larger N by GMRES at minutes per configuration)",
+                 solved densely, larger N by GMRES, ~45 s per configuration at N = 8)",
             ));
         }
         let r = check_f64("r", raw.r, (0.0..=20.0).contains(&raw.r), "0 <= r <= 20")?;
