@@ -3,7 +3,9 @@
 //! trace-preserving generator, and the small dense `expm`.
 
 use faer::Mat;
-use sqz_krylov::expv::{expm, expv, expv_times, Event, ExpvError, ExpvParams, ExpvWorkspace};
+use sqz_krylov::expv::{
+    expm, expv, expv_times, Event, ExpvError, ExpvParams, ExpvWorkspace, Orthogonalization,
+};
 use sqz_krylov::{LinearOperator, C64};
 use std::ops::ControlFlow;
 
@@ -118,10 +120,17 @@ fn nonnormal_dense_matrix_matches_eigen_reference_at_many_times() {
     let mut rng = Lcg(99);
     let v0: Vec<C64> = (0..n).map(|_| rng.c()).collect();
     let times = [0.0, 1e-3, 0.05, 0.05, 0.3, 1.0, 2.5, 10.0, 40.0];
-    for m in [10usize, 30] {
+    let variants = [
+        (10usize, Orthogonalization::Full),
+        (30, Orthogonalization::Full),
+        (30, Orthogonalization::Incomplete(2)),
+        (20, Orthogonalization::Incomplete(5)),
+    ];
+    for (m, orthogonalization) in variants {
         let params = ExpvParams {
             krylov_dim: m,
             tol: 1e-12,
+            orthogonalization,
             ..ExpvParams::default()
         };
         let mut ws = ExpvWorkspace::new(n, m);
@@ -134,7 +143,7 @@ fn nonnormal_dense_matrix_matches_eigen_reference_at_many_times() {
                 let err = max_diff(w, &want);
                 assert!(
                     err < 1e-9 * scale.max(1.0),
-                    "m={m} t={t}: max error {err:e} (scale {scale:e})"
+                    "m={m} {orthogonalization:?} t={t}: max error {err:e} (scale {scale:e})"
                 );
                 seen.push(index);
             }
@@ -227,30 +236,33 @@ fn large_jordan_block_matches_series() {
         .collect();
     let norm0 = v0.iter().map(|x| x.norm_sqr()).sum::<f64>().sqrt();
     let times = [0.7, 4.0];
-    let mut v = v0.clone();
-    let mut ws = ExpvWorkspace::new(n, 30);
-    let params = ExpvParams {
-        tol: 1e-12,
-        ..ExpvParams::default()
-    };
-    expv_times(&op, &times, &mut v, &params, &mut ws, |ev| {
-        if let Event::Output { t, w, .. } = ev {
-            let mut want = vec![C64::new(0.0, 0.0); n];
-            let mut c = 1.0;
-            for i in 0..80 {
-                for k in 0..n - i {
-                    want[k] += v0[k + i] * c;
+    for orthogonalization in [Orthogonalization::Full, Orthogonalization::Incomplete(4)] {
+        let mut v = v0.clone();
+        let mut ws = ExpvWorkspace::new(n, 30);
+        let params = ExpvParams {
+            tol: 1e-12,
+            orthogonalization,
+            ..ExpvParams::default()
+        };
+        expv_times(&op, &times, &mut v, &params, &mut ws, |ev| {
+            if let Event::Output { t, w, .. } = ev {
+                let mut want = vec![C64::new(0.0, 0.0); n];
+                let mut c = 1.0;
+                for i in 0..80 {
+                    for k in 0..n - i {
+                        want[k] += v0[k + i] * c;
+                    }
+                    c *= t / (i + 1) as f64;
                 }
-                c *= t / (i + 1) as f64;
+                let e = (op.lambda * t).exp();
+                want.iter_mut().for_each(|x| *x *= e);
+                let err = max_diff(w, &want);
+                assert!(err < 1e-10 * norm0, "{orthogonalization:?} t={t}: {err:e}");
             }
-            let e = (op.lambda * t).exp();
-            want.iter_mut().for_each(|x| *x *= e);
-            let err = max_diff(w, &want);
-            assert!(err < 1e-10 * norm0, "t={t}: {err:e}");
-        }
-        ControlFlow::Continue(())
-    })
-    .unwrap();
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    }
 }
 
 /// A generator with zero column sums (a Markov generator, complex off-diagonal "rates" allowed):
@@ -271,25 +283,31 @@ fn linear_invariant_is_conserved_to_rounding() {
         a[(j, j)] = -s;
     }
     let op = Dense(a);
-    let mut v = vec![C64::new(0.0, 0.0); n];
-    v[0] = C64::new(1.0, 0.0);
     let times: Vec<f64> = (0..=50).map(|k| k as f64 * 0.4).collect();
-    let mut ws = ExpvWorkspace::new(n, 20);
-    let params = ExpvParams {
-        krylov_dim: 20,
-        tol: 1e-8,
-        ..ExpvParams::default()
-    };
-    let mut worst = 0.0f64;
-    let info = expv_times(&op, &times, &mut v, &params, &mut ws, |ev| {
-        if let Event::Output { w, .. } = ev {
-            let s: C64 = w.iter().sum();
-            worst = worst.max((s - C64::new(1.0, 0.0)).norm());
-        }
-        ControlFlow::Continue(())
-    })
-    .unwrap();
-    assert!(worst < 1e-13, "sum drift {worst:e} ({info:?})");
+    for orthogonalization in [Orthogonalization::Full, Orthogonalization::Incomplete(3)] {
+        let mut v = vec![C64::new(0.0, 0.0); n];
+        v[0] = C64::new(1.0, 0.0);
+        let mut ws = ExpvWorkspace::new(n, 20);
+        let params = ExpvParams {
+            krylov_dim: 20,
+            tol: 1e-8,
+            orthogonalization,
+            ..ExpvParams::default()
+        };
+        let mut worst = 0.0f64;
+        let info = expv_times(&op, &times, &mut v, &params, &mut ws, |ev| {
+            if let Event::Output { w, .. } = ev {
+                let s: C64 = w.iter().sum();
+                worst = worst.max((s - C64::new(1.0, 0.0)).norm());
+            }
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        assert!(
+            worst < 1e-13,
+            "{orthogonalization:?}: sum drift {worst:e} ({info:?})"
+        );
+    }
 }
 
 #[test]
