@@ -235,7 +235,7 @@ pub struct ExpvWorkspace {
     m: usize,
     /// basis vectors `v_1 .. v_{m+1}`, column-major `dim x (m+1)`
     basis: Vec<C64>,
-    /// `A v_j` during Arnoldi; dense output afterwards
+    /// `A v_{m+1}` for the error estimate; dense output
     p: Vec<C64>,
     /// Hessenberg `Hbar`, `(m+2) x (m+2)`
     h: Mat<C64>,
@@ -322,6 +322,15 @@ fn scale_into(dst: &mut [C64], src: &[C64], s: f64) {
             .for_each(|(d, x)| d.iter_mut().zip(x).for_each(|(d, x)| *d = *x * s));
     } else {
         dst.iter_mut().zip(src).for_each(|(d, x)| *d = *x * s);
+    }
+}
+
+fn scale_in_place(x: &mut [C64], s: f64) {
+    if x.len() >= PAR_MIN_DIM {
+        x.par_chunks_mut(4096)
+            .for_each(|c| c.iter_mut().for_each(|z| *z *= s));
+    } else {
+        x.iter_mut().for_each(|z| *z *= s);
     }
 }
 
@@ -596,8 +605,11 @@ where
         let mut breakdown: Option<(usize, f64)> = None;
         let mut avnorm = 0.0;
         for j in 0..m {
+            // A v_j goes straight into the slot of v_{j+1}, which is orthogonalised and scaled
+            // in place (no copy sweep)
             let (done, rest) = ws.basis.split_at_mut((j + 1) * n);
-            a.apply(&done[j * n..], &mut ws.p);
+            let p = &mut rest[..n];
+            a.apply(&done[j * n..], p);
             info.matvecs += 1;
             let lo = match params.orthogonalization {
                 Orthogonalization::Full => 0,
@@ -606,9 +618,9 @@ where
             let k = j + 1 - lo;
             let vs = &done[lo * n..];
             let (c, partial) = (&mut ws.coef_buf[..k], &mut ws.partial);
-            let pnorm0 = gs_dots(vs, n, k, &ws.p, c, partial).sqrt();
+            let pnorm0 = gs_dots(vs, n, k, p, c, partial).sqrt();
             anorm = anorm.max(pnorm0);
-            let mut s = gs_update(vs, n, k, c, &mut ws.p).sqrt();
+            let mut s = gs_update(vs, n, k, c, p).sqrt();
             for i in 0..k {
                 h[(lo + i, j)] = c[i];
             }
@@ -619,8 +631,8 @@ where
             if s < eta * pnorm0 {
                 // second pass: the first lost more than a fraction 1 - eta of the norm
                 info.reorthogonalizations += 1;
-                gs_dots(vs, n, k, &ws.p, c, partial);
-                s = gs_update(vs, n, k, c, &mut ws.p).sqrt();
+                gs_dots(vs, n, k, p, c, partial);
+                s = gs_update(vs, n, k, c, p).sqrt();
                 for i in 0..k {
                     h[(lo + i, j)] += c[i];
                 }
@@ -636,7 +648,7 @@ where
                 break;
             }
             h[(j + 1, j)] = C64::new(s, 0.0);
-            scale_into(&mut rest[..n], &ws.p, 1.0 / s);
+            scale_in_place(p, 1.0 / s);
         }
         if breakdown.is_none() {
             h[(m + 1, m)] = C64::new(1.0, 0.0);
