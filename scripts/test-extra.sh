@@ -130,6 +130,10 @@ else
     check "mpirun -n 3 (oversubscribed)" mpirun -n 3 "$SQZ" disorder "$T/small.toml" --out "$T/small-n3.h5" --quiet
     check "-n 1 and -n 3 identical" "$SQZ" disorder compare "$T/small-n1.h5" "$T/small-n3.h5"
     check "-n 3 and threads identical" "$SQZ" disorder compare "$T/small-t1.h5" "$T/small-n3.h5"
+    printf 'n = 4\nr = 0.5\nw = ["0.1pi", "0.3pi"]\nconfigurations = 5\nseed = 11\n[traces]\nt_max = 5.0\npoints = 11\n' >"$T/traces.toml"
+    check "time traces, 1 thread" "$SQZ" disorder "$T/traces.toml" --out "$T/traces-t1.h5" --threads 1 --quiet
+    check "time traces, mpirun -n 3" mpirun -n 3 "$SQZ" disorder "$T/traces.toml" --out "$T/traces-n3.h5" --quiet
+    check "time traces identical on 1 thread and 3 ranks" "$SQZ" disorder compare "$T/traces-t1.h5" "$T/traces-n3.h5"
     check "mpirun -n 2 --json reports 2 ranks" bash -c \
         "mpirun -n 2 '$SQZ' disorder '$T/small.toml' --out '$T/small-n2.h5' --quiet --json | grep -q '\"ranks\":2'"
     check "a complete file is not recomputed" bash -c \

@@ -201,6 +201,11 @@ pub fn run(a: &DisorderArgs) -> anyhow::Result<()> {
         f.insert("inv_xi2_sem".into(), json!(s.inv_xi2_sem));
         f.insert("xi2_mean".into(), json!(s.xi2_mean));
         report::emit(f, true);
+    } else if interrupted.is_none() && study.steady.is_none() {
+        println!(
+            "steady states not computed (traces only): see /traces in {}",
+            rep.out.display()
+        );
     } else if interrupted.is_none() {
         println!(
             "{:>12} {:>8} {:>6} {:>12} {:>11} {:>11} {:>10}",

@@ -81,8 +81,8 @@ fn bad_study_files_name_the_key_and_range() {
             "configurations",
         ),
         (
-            "n = 4\nr = 0.5\nw = [0.1]\n[traces]\nt_max = 5.0\n",
-            "not yet available",
+            "n = 4\nr = 0.5\nw = [0.1]\n[traces]\nt_max = 5.0\npoints = 0\n",
+            "traces.points",
         ),
     ] {
         let p = write(&d, "bad.toml", text);
@@ -328,4 +328,36 @@ fn a_panicking_task_stops_the_run_with_an_error_and_keeps_the_finished_ones() {
     // the file is valid and the run resumes
     ok(&["disorder", s(&p), "--out", s(&out), "--quiet"]);
     assert_eq!(done_in(&out), 40);
+}
+
+#[test]
+fn time_traces_are_stored_identically_for_any_thread_count_and_resume() {
+    let d = dir("traces");
+    let text = "n = 3\nr = 0.5\nw = [\"0.1pi\", \"0.3pi\"]\nconfigurations = 6\nseed = 9\n[traces]\nt_max = 4.0\npoints = 5\n";
+    let p = write(&d, "tr.toml", text);
+    let (a, b) = (d.join("a.h5"), d.join("b.h5"));
+    ok(&[
+        "disorder",
+        s(&p),
+        "--out",
+        s(&a),
+        "--threads",
+        "1",
+        "--quiet",
+    ]);
+    let (code, _, err) = sqz(&[
+        "disorder",
+        s(&p),
+        "--out",
+        s(&b),
+        "--threads",
+        "2",
+        "--stop-after",
+        "5",
+    ]);
+    assert_eq!(code, 75, "{err}");
+    ok(&["disorder", s(&p), "--out", s(&b), "--quiet"]);
+    ok(&["disorder", "compare", s(&a), s(&b)]);
+    let out = ok(&["disorder", "check", s(&p)]);
+    assert!(out.contains("\"points\":5"), "{out}");
 }

@@ -160,6 +160,19 @@ fn prepare_store(study: &Study, out: &Path, fresh: bool) -> anyhow::Result<(Stor
     Ok((Store::new(study), false))
 }
 
+/// `1/xi^2(t)` at ideal positions, for the traces (`traces/inv_xi2_ideal`).
+fn ideal_trace(study: &Study) -> Option<Vec<f64>> {
+    let to = study.traces?;
+    let ep = sqz_krylov::expv::ExpvParams {
+        tol: to.tol,
+        ..Default::default()
+    };
+    let z = sqz_model::positions::ideal(study.params.n());
+    crate::reproduce::evolve::full_trace(&study.params, &z, &study.trace_times(), &ep)
+        .ok()
+        .map(|(v, _)| v)
+}
+
 /// `(xi2, 1/xi2)` at ideal positions, for the plots (`summary` attributes).
 fn ideal_value(study: &Study) -> Option<(f64, f64)> {
     let z = sqz_model::positions::ideal(study.params.n());
@@ -279,6 +292,7 @@ fn run_single(o: &Options, ranks: usize) -> anyhow::Result<Report> {
         ranks,
         threads,
         ideal: ideal_value(&study),
+        ideal_trace: ideal_trace(&study),
     };
     let mut coll = Collector::new(&study, store, info, settings(o, &out), signals);
     coll.checkpoint()?;
@@ -366,6 +380,7 @@ fn run_mpi(o: &Options) -> anyhow::Result<Report> {
             ranks: size,
             threads: 1,
             ideal: ideal_value(&study),
+            ideal_trace: ideal_trace(&study),
         };
         let mut coll = Collector::new(&study, store, info, settings(o, &out), signals);
         let res = coll

@@ -279,13 +279,6 @@ impl Study {
                 })
             }
         };
-        if traces.is_some() {
-            anyhow::bail!(
-                "study table [traces]: time traces (Fig. 4(a-c)) are not yet available: they need the time \
-                 evolution of Eq. 3 (`sqz evolve`), which this build does not have yet; remove [traces] \
-                 and compute steady states only"
-            );
-        }
         if steady.is_none() && traces.is_none() {
             return Err(bad(
                 "steady.enabled",
@@ -304,6 +297,22 @@ impl Study {
             description: raw.description.unwrap_or_default(),
             text: text.to_string(),
         })
+    }
+
+    /// The output times of the traces: `points` equally spaced in `[0, t_max]` (empty without
+    /// traces).
+    pub fn trace_times(&self) -> Vec<f64> {
+        match self.traces {
+            None => Vec::new(),
+            Some(t) => (0..t.points)
+                .map(|i| t.t_max * i as f64 / (t.points - 1) as f64)
+                .collect(),
+        }
+    }
+
+    /// Number of trace points (0 without traces).
+    pub fn trace_points(&self) -> usize {
+        self.traces.map_or(0, |t| t.points)
     }
 
     /// Number of w values.
@@ -447,11 +456,8 @@ mod tests {
         assert!(e.contains("`seed`"), "{e}");
         let e = err("r = 0.5\nw = [0.1]\n");
         assert!(e.contains("missing field `n`"), "{e}");
-        let e = err("n = 4\nr = 0.5\nw = [0.1]\n[traces]\nt_max = 10.0\n");
-        assert!(
-            e.contains("[traces]") && e.contains("not yet available"),
-            "{e}"
-        );
+        let e = err("n = 4\nr = 0.5\nw = [0.1]\n[traces]\nt_max = 10.0\npoints = 1\n");
+        assert!(e.contains("`traces.points`"), "{e}");
         let e = err("n = 4\nr = 0.5\nw = [0.1]\n[traces]\nt_max = -1.0\n");
         assert!(e.contains("`traces.t_max`"), "{e}");
     }

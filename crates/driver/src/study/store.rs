@@ -90,10 +90,18 @@ pub struct Store {
     pub min_eigenvalue: Vec<f64>,
     /// wall time per task
     pub seconds: Vec<f64>,
+    /// output times of the traces (empty without traces)
+    pub times: Vec<f64>,
+    /// `1/xi^2(t)`, `[task][time]`
+    pub trace: Vec<f64>,
+    /// operator applications of the propagation, per task
+    pub trace_matvecs: Vec<u64>,
     /// messages of failed tasks, in task order
     pub errors: std::collections::BTreeMap<u64, String>,
     /// every code version that wrote to this file
     pub code_versions: Vec<String>,
+    /// whether the study computes steady states (else the steady values are fill values)
+    pub steady: bool,
 }
 
 impl Store {
@@ -122,8 +130,12 @@ impl Store {
             bound_met: vec![0; t],
             min_eigenvalue: vec![0.0; t],
             seconds: vec![FILL; t],
+            times: study.trace_times(),
+            trace: vec![FILL; t * study.trace_points()],
+            trace_matvecs: vec![0; t],
             errors: Default::default(),
             code_versions: vec![h5::code_version()],
+            steady: study.steady.is_some(),
         }
     }
 
@@ -171,6 +183,10 @@ impl Store {
         self.bound_met[t] = r.bound_met;
         self.min_eigenvalue[t] = r.min_eigenvalue;
         self.seconds[t] = r.seconds;
+        let k = self.times.len();
+        assert_eq!(r.trace.len(), k, "trace length of task {t}");
+        self.trace[t * k..(t + 1) * k].copy_from_slice(&r.trace);
+        self.trace_matvecs[t] = r.trace_matvecs;
         if r.status == status::FAILED {
             self.errors.insert(r.task, r.error.clone());
         }
@@ -182,8 +198,10 @@ impl Store {
         for wi in 0..self.n_w {
             let range = wi * self.n_c..(wi + 1) * self.n_c;
             let ok: Vec<usize> = range.filter(|&t| self.status[t] == status::OK).collect();
-            let inv: Vec<f64> = ok.iter().map(|&t| self.inv_xi2[t]).collect();
-            let xi: Vec<f64> = ok.iter().map(|&t| self.xi2[t]).collect();
+            // without steady states there is nothing to average (count stays: the ok tasks)
+            let ok_steady: &[usize] = if self.steady { &ok } else { &[] };
+            let inv: Vec<f64> = ok_steady.iter().map(|&t| self.inv_xi2[t]).collect();
+            let xi: Vec<f64> = ok_steady.iter().map(|&t| self.xi2[t]).collect();
             let (m, sd, se) = stats(&inv);
             s.inv_xi2_mean.push(m);
             s.inv_xi2_std.push(sd);
@@ -194,10 +212,10 @@ impl Store {
             s.xi2_sem.push(se);
             s.count.push(ok.len() as u64);
             let sq = xi.iter().filter(|&&x| x < 1.0).count();
-            s.squeezed_fraction.push(if ok.is_empty() {
+            s.squeezed_fraction.push(if ok_steady.is_empty() {
                 0.0
             } else {
-                sq as f64 / ok.len() as f64
+                sq as f64 / ok_steady.len() as f64
             });
         }
         s
@@ -234,9 +252,11 @@ impl Store {
             "units",
             "rates and Delta in A, times in 1/A, lengths (w, positions) in zeta",
         )?;
-        let so = study.steady.expect("steady-state study");
-        h5::attr_f64(f, "steady_tol", so.tol)?;
-        attr_u8(f, "steady_estimate_gap", so.estimate_gap as u8)?;
+        attr_u8(f, "steady", study.steady.is_some() as u8)?;
+        if let Some(so) = study.steady {
+            h5::attr_f64(f, "steady_tol", so.tol)?;
+            attr_u8(f, "steady_estimate_gap", so.estimate_gap as u8)?;
+        }
         attr_u8(f, "traces", study.traces.is_some() as u8)?;
         h5::attr_u64(f, "tasks_total", self.tasks() as u64)?;
         h5::attr_u64(f, "tasks_done", self.done())?;
@@ -440,6 +460,87 @@ impl Store {
             h5::attr_f64(&g, "xi2_ideal", xi2)?;
             h5::attr_f64(&g, "inv_xi2_ideal", inv)?;
         }
+        if let Some(to) = study.traces {
+            self.fill_traces(f, to, info)?;
+        }
+        Ok(())
+    }
+
+    /// The `/traces` group (Fig. 4(a-c)).
+    fn fill_traces(
+        &self,
+        f: &hdf5::File,
+        to: super::spec::TraceOpts,
+        info: &RunInfo,
+    ) -> anyhow::Result<()> {
+        let (n_w, n_c, k) = (self.n_w, self.n_c, self.times.len());
+        let g = f.create_group("traces")?;
+        h5::attr_f64(&g, "t_max", to.t_max)?;
+        h5::attr_f64(&g, "tol", to.tol)?;
+        h5::attr_str(&g, "initial_state", "all TLS in |g> (|j,-j>)")?;
+        ds(&g, "t", &[k], &self.times, "t", "time", "1/A")?;
+        let d = ds(
+            &g,
+            "inv_xi2",
+            &[n_w, n_c, k],
+            &self.trace,
+            "w,configuration,t",
+            "1/xi_R^2(t) (0 where the mean spin vanishes; -1 where not computed)",
+            "1",
+        )?;
+        h5::attr_f64(&d, "fill_value", FILL)?;
+        ds(
+            &g,
+            "matvecs",
+            &[n_w, n_c],
+            &self.trace_matvecs,
+            "w,configuration",
+            "operator applications of the Krylov propagation",
+            "1",
+        )?;
+        let (mut mean, mut std, mut sem) = (Vec::new(), Vec::new(), Vec::new());
+        for wi in 0..n_w {
+            let ok: Vec<usize> = (wi * n_c..(wi + 1) * n_c)
+                .filter(|&t| self.status[t] == status::OK)
+                .collect();
+            for j in 0..k {
+                let v: Vec<f64> = ok.iter().map(|&t| self.trace[t * k + j]).collect();
+                let (m, sd, se) = stats(&v);
+                mean.push(m);
+                std.push(sd);
+                sem.push(se);
+            }
+        }
+        for (name, v, long) in [
+            (
+                "inv_xi2_mean",
+                &mean,
+                "mean of 1/xi^2(t) over the ok configurations",
+            ),
+            (
+                "inv_xi2_std",
+                &std,
+                "sample standard deviation (ddof = 1) of 1/xi^2(t)",
+            ),
+            (
+                "inv_xi2_sem",
+                &sem,
+                "standard error of the mean of 1/xi^2(t)",
+            ),
+        ] {
+            ds(&g, name, &[n_w, k], v, "w,t", long, "1")?;
+        }
+        if let Some(ideal) = &info.ideal_trace {
+            ds(
+                &g,
+                "inv_xi2_ideal",
+                &[k],
+                ideal,
+                "t",
+                "1/xi^2(t) at ideal positions (w = 0)",
+                "1",
+            )?;
+        }
         Ok(())
     }
 
@@ -485,6 +586,22 @@ impl Store {
         s.bound_met = read(&g, "bound_met", t)?;
         s.min_eigenvalue = read(&g, "min_eigenvalue", t)?;
         s.seconds = read(&g, "seconds", t)?;
+        if study.traces.is_some() {
+            let g = f.group("traces")?;
+            let times: Vec<f64> = read(&g, "t", s.times.len())?;
+            if times
+                .iter()
+                .zip(&s.times)
+                .any(|(a, b)| a.to_bits() != b.to_bits())
+            {
+                bail!(
+                    "{}: the stored trace times differ from the study's",
+                    path.display()
+                );
+            }
+            s.trace = read(&g, "inv_xi2", s.trace.len())?;
+            s.trace_matvecs = read(&g, "matvecs", t)?;
+        }
         let positions: Vec<f64> = read(&f, "positions", s.positions.len())?;
         if positions
             .iter()
@@ -534,6 +651,8 @@ pub struct RunInfo {
     pub threads: usize,
     /// `(xi2, 1/xi2)` at ideal positions (w = 0), for plots
     pub ideal: Option<(f64, f64)>,
+    /// `1/xi^2(t)` at ideal positions, when the study has traces
+    pub ideal_trace: Option<Vec<f64>>,
 }
 
 impl RunInfo {

@@ -60,7 +60,7 @@ pub struct TaskResult {
     pub mean_spin: [f64; 3],
     /// [`method`] code
     pub method: u8,
-    /// Arnoldi matvecs of the gap estimate
+    /// Arnoldi matvecs of the gap estimate (dense), GMRES iterations (N > 7)
     pub iterations: u64,
     /// `|L rho|_F`
     pub residual: f64,
@@ -72,17 +72,23 @@ pub struct TaskResult {
     pub bound_met: u8,
     /// smallest eigenvalue of rho
     pub min_eigenvalue: f64,
-    /// wall time of the solve
+    /// wall time of the task
     pub seconds: f64,
+    /// `1/xi^2(t)` at [`Study::trace_times`] (0 where xi^2 is undefined; [`FILL`] when the task
+    /// failed); empty without traces
+    pub trace: Vec<f64>,
+    /// operator applications of the time propagation
+    pub trace_matvecs: u64,
     /// error message when failed (empty otherwise)
     pub error: String,
 }
 
 impl TaskResult {
-    fn failed(task: u64, error: String, seconds: f64) -> Self {
+    /// A result with fill values everywhere (status OK: nothing failed yet).
+    fn empty(task: u64, trace_points: usize) -> Self {
         Self {
             task,
-            status: status::FAILED,
+            status: status::OK,
             xi2: FILL,
             inv_xi2: FILL,
             mean_spin: [0.0; 3],
@@ -93,8 +99,10 @@ impl TaskResult {
             error_bound: FILL,
             bound_met: 0,
             min_eigenvalue: 0.0,
-            seconds,
-            error,
+            seconds: FILL,
+            trace: vec![FILL; trace_points],
+            trace_matvecs: 0,
+            error: String::new(),
         }
     }
 }
@@ -103,16 +111,10 @@ impl TaskResult {
 /// show that a panic aborts an MPI job instead of hanging it. `u64::MAX`: none.
 pub static PANIC_AT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(u64::MAX);
 
-/// Solves one task (steady state and squeezing). Never panics on solver failures: they come back
-/// as [`status::FAILED`] with the message.
-pub fn compute(study: &Study, task: u64) -> TaskResult {
-    if task == PANIC_AT.load(std::sync::atomic::Ordering::Relaxed) {
-        panic!("--panic-at-task {task}: deliberate panic (test of the abort path)");
-    }
-    let t0 = Instant::now();
-    let z = study.positions(task);
+/// The steady-state part of a task.
+fn steady(study: &Study, z: &[f64], r: &mut TaskResult) -> Result<(), String> {
     let Some(so) = study.steady else {
-        return TaskResult::failed(task, "no steady state requested".into(), 0.0);
+        return Ok(());
     };
     let sp = sqz_steady::SteadyParams {
         tol: so.tol,
@@ -120,42 +122,69 @@ pub fn compute(study: &Study, task: u64) -> TaskResult {
         max_iters: so.max_iters,
         ..Default::default()
     };
-    let rep = match sqz_steady::solve(&study.params, &z, &sp) {
-        Ok(r) => r,
-        Err(e) => return TaskResult::failed(task, e.to_string(), t0.elapsed().as_secs_f64()),
-    };
-    let sq = match moments_parity(&rep.rho_block).squeezing() {
-        Ok(s) => s,
-        Err(e) => return TaskResult::failed(task, e.to_string(), t0.elapsed().as_secs_f64()),
-    };
+    let rep = sqz_steady::solve(&study.params, z, &sp).map_err(|e| e.to_string())?;
+    let sq = moments_parity(&rep.rho_block)
+        .squeezing()
+        .map_err(|e| e.to_string())?;
     let finite = [sq.xi2, sq.inv_xi2, rep.residual, rep.min_eigenvalue]
         .iter()
         .chain(&sq.mean_spin)
         .all(|v| v.is_finite());
     if !finite {
-        return TaskResult::failed(
-            task,
-            "non-finite steady state or squeezing".into(),
-            t0.elapsed().as_secs_f64(),
-        );
+        return Err("non-finite steady state or squeezing".into());
     }
     let fin = |v: Option<f64>| v.filter(|x| x.is_finite()).unwrap_or(FILL);
-    TaskResult {
-        task,
-        status: status::OK,
-        xi2: sq.xi2,
-        inv_xi2: sq.inv_xi2,
-        mean_spin: sq.mean_spin,
-        method: method::code(rep.method),
-        iterations: rep.iterations as u64,
-        residual: rep.residual,
-        gap: fin(rep.gap),
-        error_bound: fin(rep.error_bound),
-        bound_met: rep.bound_met as u8,
-        min_eigenvalue: rep.min_eigenvalue,
-        seconds: t0.elapsed().as_secs_f64(),
-        error: String::new(),
+    r.xi2 = sq.xi2;
+    r.inv_xi2 = sq.inv_xi2;
+    r.mean_spin = sq.mean_spin;
+    r.method = method::code(rep.method);
+    r.iterations = rep.iterations as u64;
+    r.residual = rep.residual;
+    r.gap = fin(rep.gap);
+    r.error_bound = fin(rep.error_bound);
+    r.bound_met = rep.bound_met as u8;
+    r.min_eigenvalue = rep.min_eigenvalue;
+    Ok(())
+}
+
+/// The time-trace part of a task: Eq. 3 from all TLS in `|g>` (Fig. 4(a-c)), by the Krylov
+/// propagation that `sqz evolve` uses.
+fn trace(study: &Study, z: &[f64], r: &mut TaskResult) -> Result<(), String> {
+    let Some(to) = study.traces else {
+        return Ok(());
+    };
+    let ep = sqz_krylov::expv::ExpvParams {
+        tol: to.tol,
+        ..Default::default()
+    };
+    let (v, info) =
+        crate::reproduce::evolve::full_trace(&study.params, z, &study.trace_times(), &ep)
+            .map_err(|e| format!("{e:#}"))?;
+    if v.len() != to.points || v.iter().any(|x| !x.is_finite()) {
+        return Err("non-finite or incomplete time trace".into());
     }
+    r.trace = v;
+    r.trace_matvecs = info.matvecs as u64;
+    Ok(())
+}
+
+/// Solves one task (steady state and squeezing, time trace). Never panics on solver failures:
+/// they come back as [`status::FAILED`] with the message and fill values.
+pub fn compute(study: &Study, task: u64) -> TaskResult {
+    if task == PANIC_AT.load(std::sync::atomic::Ordering::Relaxed) {
+        panic!("--panic-at-task {task}: deliberate panic (test of the abort path)");
+    }
+    let t0 = Instant::now();
+    let z = study.positions(task);
+    let points = study.trace_points();
+    let mut r = TaskResult::empty(task, points);
+    if let Err(e) = steady(study, &z, &mut r).and_then(|_| trace(study, &z, &mut r)) {
+        r = TaskResult::empty(task, points);
+        r.status = status::FAILED;
+        r.error = e;
+    }
+    r.seconds = t0.elapsed().as_secs_f64();
+    r
 }
 
 #[cfg(test)]

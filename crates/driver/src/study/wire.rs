@@ -43,6 +43,11 @@ impl Writer {
         self.u8(r.bound_met);
         self.f64(r.min_eigenvalue);
         self.f64(r.seconds);
+        self.u64(r.trace.len() as u64);
+        for v in &r.trace {
+            self.f64(*v);
+        }
+        self.u64(r.trace_matvecs);
         self.str(&r.error);
     }
 }
@@ -99,6 +104,12 @@ impl<'a> Reader<'a> {
             bound_met: self.u8()?,
             min_eigenvalue: self.f64()?,
             seconds: self.f64()?,
+            trace: {
+                let k = self.u64()? as usize;
+                anyhow::ensure!(k <= self.buf.len() / 8, "bad trace length {k}");
+                (0..k).map(|_| self.f64()).collect::<anyhow::Result<_>>()?
+            },
+            trace_matvecs: self.u64()?,
             error: self.str()?,
         })
     }
@@ -123,6 +134,8 @@ mod tests {
         let b = TaskResult {
             status: status::FAILED,
             error: "boom ünïcode".into(),
+            trace: vec![0.5, -1.0, 2.0],
+            trace_matvecs: 7,
             ..a.clone()
         };
         let mut w = Writer::default();
