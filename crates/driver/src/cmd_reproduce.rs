@@ -71,6 +71,7 @@ fn summary(
         .map(|p| {
             json!({
                 "w_over_pi": p.w / PI, "steady_mean": p.steady_mean, "steady_std": p.steady_std,
+                "t_max": p.t.last(),
                 "mean_at_t_max": p.mean.last(), "t_decay": opt(p.t_decay),
                 "zeta_over_a_w": 1.0 / p.w, "inverse_median_gap": 1.0 / p.gap_median,
             })
@@ -123,8 +124,8 @@ fn print_summary(s: &Value) {
     }
     for p in s["fig4abc"]["panels"].as_array().into_iter().flatten() {
         println!(
-            "Fig. 4(a-c) w = {}pi: mean 1/xi^2 at t_max {}, steady {} +- {}; decay time {} (zeta/(A w) = {}, 1/median gap = {})",
-            f(&p["w_over_pi"]), f(&p["mean_at_t_max"]), f(&p["steady_mean"]), f(&p["steady_std"]),
+            "Fig. 4(a-c) w = {}pi: mean 1/xi^2 at t_max = {} {}, steady {} +- {}; decay time {} (zeta/(A w) = {}, 1/median gap = {})",
+            f(&p["w_over_pi"]), p["t_max"], f(&p["mean_at_t_max"]), f(&p["steady_mean"]), f(&p["steady_std"]),
             f(&p["t_decay"]), f(&p["zeta_over_a_w"]), f(&p["inverse_median_gap"])
         );
     }

@@ -174,11 +174,12 @@ fn quick_reproduce_writes_every_figure() {
     assert!((c - 0.27).abs() < 0.03, "slope {c}");
 
     let g = f.group("fig4abc").unwrap();
-    let t4 = f64s(&g, "t");
-    assert_eq!(f64s(&g, "ideal").len(), t4.len());
     assert!(attr(&g, "ideal_vs_eq7_max_abs") < 1e-6);
     for w in 0..3 {
         let s = g.group(&format!("w_{w}")).expect("panel group");
+        let t4 = f64s(&s, "t");
+        assert!(t4[0] == 0.0 && t4.len() > 20 && *t4.last().unwrap() >= 100.0);
+        assert_eq!(f64s(&s, "ideal").len(), t4.len());
         let configs = attr_u64(&g, "configs") as usize;
         assert_eq!(shape(&s, "traces"), vec![configs, t4.len()]);
         assert!(f64s(&s, "mean").iter().all(|v| v.is_finite() && *v > 0.0));

@@ -13,7 +13,7 @@
 use super::evolve::{collective_states, dicke, full_trace, inv_xi2_series};
 use super::plot::{palette, render, Band, Panel, Series, Style, ORANGE, REF_RED};
 use super::progress::Progress;
-use super::{ds2, first_crossing_below, mean_std, Config};
+use super::{ds2, first_crossing_below, mean_std, par_map_in_order, Config};
 use crate::cmd_scaling::scan;
 use crate::h5;
 use anyhow::Context;
@@ -67,6 +67,10 @@ pub struct Fig4d {
 pub struct Trace4 {
     /// disorder strength (zeta)
     pub w: f64,
+    /// output times (0, then log-spaced up to a multiple of the slowest relaxation time)
+    pub t: Vec<f64>,
+    /// ideal positions, Eq. 3 in the parity block, at `t`
+    pub ideal: Vec<f64>,
     /// `traces[config][t_index]`
     pub traces: Vec<Vec<f64>>,
     /// mean over configurations
@@ -90,10 +94,6 @@ pub struct Trace4 {
 pub struct Fig4abc {
     /// squeezing strength
     pub r: f64,
-    /// output times
-    pub t: Vec<f64>,
-    /// ideal positions, Eq. 3 in the parity block
-    pub ideal: Vec<f64>,
     /// largest |ideal (Eq. 3) - Eq. 7| over the times (a consistency check)
     pub ideal_vs_eq7: f64,
     /// configurations per w
@@ -213,7 +213,30 @@ pub fn compute_d(cfg: &Config, prog: &Progress) -> anyhow::Result<Fig4d> {
     })
 }
 
-/// Runs Fig. 4(a-c); the steady-state references come from `d`.
+/// The output times of one Fig. 4(a-c) panel: t = 0 and log-spaced times from `fig4abc_t_min`
+/// to `gap_factor / gap` (the slowest relaxation time of these configurations, times a safety
+/// factor), clamped to `[fig4abc_t_floor, fig4abc_t_cap]` and rounded up to one significant
+/// digit.
+pub fn panel_times(cfg: &Config, gap: f64) -> Vec<f64> {
+    let raw = if gap.is_finite() && gap > 0.0 {
+        cfg.fig4abc_gap_factor / gap
+    } else {
+        cfg.fig4abc_t_cap
+    };
+    let t = raw.clamp(cfg.fig4abc_t_floor, cfg.fig4abc_t_cap);
+    let e = 10f64.powf(t.log10().floor());
+    let t_max = ((t / e).ceil() * e).min(cfg.fig4abc_t_cap);
+    let k = (cfg.fig4abc_points_per_decade as f64 * (t_max / cfg.fig4abc_t_min).log10()).round();
+    let mut v = vec![0.0];
+    v.extend(super::logspace(
+        cfg.fig4abc_t_min,
+        t_max,
+        (k as usize).max(2),
+    ));
+    v
+}
+
+/// Runs Fig. 4(a-c); the steady-state references and the time windows come from `d`.
 pub fn compute_abc(cfg: &Config, d: &Fig4d, prog: &Progress) -> anyhow::Result<Fig4abc> {
     let n = cfg.fig4_n;
     let p = Params::new(n, cfg.fig4abc_r, cfg.alpha, cfg.delta)?;
@@ -222,42 +245,71 @@ pub fn compute_abc(cfg: &Config, d: &Fig4d, prog: &Progress) -> anyhow::Result<F
         krylov_dim: cfg.krylov_dim,
         ..ExpvParams::default()
     };
-    let t = cfg.fig4abc_times.clone();
     let nc = cfg.fig4abc_configs;
-    let (ideal, _) = full_trace(&p, &positions::ideal(n), &t, &ep)?;
-    let (st, _) = collective_states(&p, &dicke(n, -(n as f64) / 2.0)?, &t, &ep)?;
-    let (coll, _) = inv_xi2_series(&st)?;
-    let ideal_vs_eq7 = ideal
-        .iter()
-        .zip(&coll)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
-    let jobs: Vec<(usize, usize)> = (0..cfg.fig4abc_w.len())
-        .flat_map(|k| (0..nc).map(move |c| (k, c)))
-        .collect();
-    let counter = prog.counter("Fig. 4(a-c) time traces", jobs.len());
-    let res: Vec<(Vec<f64>, usize)> = jobs
-        .par_iter()
-        .map(|&(k, c)| {
-            let w = cfg.fig4abc_w[k];
-            let z = positions::disordered(n, w, cfg.fig4_seed, c as u64)?;
-            let (v, info) = full_trace(&p, &z, &t, &ep)
-                .with_context(|| format!("Fig. 4(a-c): w = {w}, configuration {c}"))?;
-            counter.tick();
-            Ok((v, info.matvecs))
-        })
-        .collect::<anyhow::Result<_>>()?;
     let sr = d
         .at_r
         .iter()
         .find(|s| (s.r - cfg.fig4abc_r).abs() < 1e-12)
         .context("Fig. 4(d) lacks the r of Fig. 4(a-c)")?;
+    let mut kws = Vec::new();
+    for &w in &cfg.fig4abc_w {
+        kws.push(
+            d.w.iter()
+                .position(|x| (x - w).abs() < 1e-12)
+                .context("Fig. 4(d) lacks a w of Fig. 4(a-c)")?,
+        );
+    }
+    let grids: Vec<Vec<f64>> = kws
+        .iter()
+        .map(|&kw| panel_times(cfg, sr.gap_median[kw]))
+        .collect();
+    // (panel, None) is the ideal trace on that panel's grid, (panel, Some(c)) configuration c;
+    // the longest windows first
+    let mut jobs: Vec<(usize, Option<usize>)> = (0..cfg.fig4abc_w.len())
+        .flat_map(|k| std::iter::once((k, None)).chain((0..nc).map(move |c| (k, Some(c)))))
+        .collect();
+    jobs.sort_by(|a, b| {
+        let len = |j: &(usize, Option<usize>)| grids[j.0].last().copied().unwrap_or(0.0);
+        len(b).total_cmp(&len(a))
+    });
+    let counter = prog.counter("Fig. 4(a-c) time traces", jobs.len());
+    let res: Vec<(Vec<f64>, usize)> = par_map_in_order(&jobs, |&(k, c)| {
+        let w = cfg.fig4abc_w[k];
+        let z = match c {
+            None => positions::ideal(n),
+            Some(c) => positions::disordered(n, w, cfg.fig4_seed, c as u64)?,
+        };
+        let (v, info) = full_trace(&p, &z, &grids[k], &ep)
+            .with_context(|| format!("Fig. 4(a-c): w = {w}, configuration {c:?}"))?;
+        counter.tick();
+        Ok((v, info.matvecs))
+    })?;
+    let mut by_panel: Vec<(Vec<f64>, Vec<Vec<f64>>)> = vec![(Vec::new(), Vec::new()); grids.len()];
+    let mut slots: Vec<Vec<Option<Vec<f64>>>> = vec![vec![None; nc]; grids.len()];
+    for (&(k, c), (v, _)) in jobs.iter().zip(&res) {
+        match c {
+            None => by_panel[k].0 = v.clone(),
+            Some(c) => slots[k][c] = Some(v.clone()),
+        }
+    }
+    for (k, s) in slots.into_iter().enumerate() {
+        by_panel[k].1 = s.into_iter().flatten().collect();
+    }
+    // consistency check: the ideal Eq. 3 trace on the longest grid is the Eq. 7 one
+    let kl = (0..grids.len())
+        .max_by(|&a, &b| grids[a].len().cmp(&grids[b].len()))
+        .context("Fig. 4(a-c) without panels")?;
+    let (st, _) = collective_states(&p, &dicke(n, -(n as f64) / 2.0)?, &grids[kl], &ep)?;
+    let (coll, _) = inv_xi2_series(&st)?;
+    let ideal_vs_eq7 = by_panel[kl]
+        .0
+        .iter()
+        .zip(&coll)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
     let mut panels = Vec::new();
-    for (k, &w) in cfg.fig4abc_w.iter().enumerate() {
-        let traces: Vec<Vec<f64>> = res[k * nc..(k + 1) * nc]
-            .iter()
-            .map(|x| x.0.clone())
-            .collect();
+    for (k, (&w, (ideal, traces))) in cfg.fig4abc_w.iter().zip(by_panel).enumerate() {
+        let t = grids[k].clone();
         let (mut mean, mut std) = (Vec::new(), Vec::new());
         for i in 0..t.len() {
             let col: Vec<f64> = traces.iter().map(|tr| tr[i]).collect();
@@ -265,16 +317,12 @@ pub fn compute_abc(cfg: &Config, d: &Fig4d, prog: &Progress) -> anyhow::Result<F
             mean.push(m);
             std.push(s);
         }
-        let kw =
-            d.w.iter()
-                .position(|x| (x - w).abs() < 1e-12)
-                .context("Fig. 4(d) lacks a w of Fig. 4(a-c)")?;
+        let kw = kws[k];
         let same = &sr.values[kw][..nc.min(sr.values[kw].len())];
         let (steady_mean, steady_std) = mean_std(same);
         // decay: ideal(t) - mean(t) against its final value ideal_ss - steady_mean
-        let ideal_ss = sr.ideal;
-        let target = (1.0 - (-1.0f64).exp()) * (ideal_ss - steady_mean);
-        let diff: Vec<f64> = ideal.iter().zip(&mean).map(|(a, b)| -(a - b)).collect();
+        let target = (1.0 - (-1.0f64).exp()) * (sr.ideal - steady_mean);
+        let diff: Vec<f64> = ideal.iter().zip(&mean).map(|(a, b)| b - a).collect();
         let t_decay = if target > 0.0 {
             first_crossing_below(&t, &diff, -target)
         } else {
@@ -283,6 +331,8 @@ pub fn compute_abc(cfg: &Config, d: &Fig4d, prog: &Progress) -> anyhow::Result<F
         panels.push(Trace4 {
             w,
             final_gap_to_steady: (mean.last().copied().unwrap_or(f64::NAN) - steady_mean).abs(),
+            t,
+            ideal,
             traces,
             mean,
             std,
@@ -294,8 +344,6 @@ pub fn compute_abc(cfg: &Config, d: &Fig4d, prog: &Progress) -> anyhow::Result<F
     }
     Ok(Fig4abc {
         r: cfg.fig4abc_r,
-        t,
-        ideal,
         ideal_vs_eq7,
         configs: nc,
         panels,
@@ -337,14 +385,14 @@ impl Fig4 {
         h5::attr_str(
             &g,
             "content",
-            "ideal: 1/xi^2(t) at ideal positions (Eq. 3, parity block); w_<k>/traces[config, t]; \
+            "w_<k>/t: output times of panel k (0, then log-spaced up to gap_factor / gap_median, \
+             clamped); w_<k>/ideal: 1/xi^2(t) at ideal positions (Eq. 3, parity block); \
+             w_<k>/traces[config, t]; \
              mean, std over configurations; steady_mean/std: steady state of the same \
              configurations (Fig. 4(d) solver); t_decay: first t where ideal - mean reaches \
              (1 - 1/e) of (Eq. 8 - steady_mean)",
         )?;
         h5::attr_f64(&g, "ideal_vs_eq7_max_abs", a.ideal_vs_eq7)?;
-        h5::ds_f64(&g, "t", &a.t)?;
-        h5::ds_f64(&g, "ideal", &a.ideal)?;
         for (k, p) in a.panels.iter().enumerate() {
             let s = g.create_group(&format!("w_{k}"))?;
             h5::attr_f64(&s, "w", p.w)?;
@@ -355,10 +403,12 @@ impl Fig4 {
             h5::attr_f64(&s, "t_decay", p.t_decay.unwrap_or(-1.0))?;
             h5::attr_f64(&s, "zeta_over_a_w", 1.0 / p.w)?;
             h5::attr_f64(&s, "final_mean_minus_steady_abs", p.final_gap_to_steady)?;
+            h5::ds_f64(&s, "t", &p.t)?;
+            h5::ds_f64(&s, "ideal", &p.ideal)?;
             h5::ds_f64(&s, "mean", &p.mean)?;
             h5::ds_f64(&s, "std", &p.std)?;
             let flat: Vec<f64> = p.traces.iter().flatten().copied().collect();
-            ds2(&s, "traces", p.traces.len(), a.t.len(), &flat)?;
+            ds2(&s, "traces", p.traces.len(), p.t.len(), &flat)?;
         }
 
         let d = &self.d;
@@ -426,29 +476,29 @@ impl Fig4 {
             pn.x_log = true;
             pn.bands.push(Band {
                 label: Some("mean ± std".into()),
-                x: a.t.clone(),
+                x: p.t.clone(),
                 lo: p.mean.iter().zip(&p.std).map(|(m, s)| m - s).collect(),
                 hi: p.mean.iter().zip(&p.std).map(|(m, s)| m + s).collect(),
                 color: ORANGE,
             });
             pn.series.push(Series::new(
                 "ideal",
-                a.t.clone(),
-                a.ideal.clone(),
+                p.t.clone(),
+                p.ideal.clone(),
                 REF_RED,
                 Style::Solid,
             ));
             pn.series.push(Series::new(
                 "disordered, mean",
-                a.t.clone(),
+                p.t.clone(),
                 p.mean.clone(),
                 plotters::style::RGBColor(20, 60, 220),
                 Style::Dashed,
             ));
-            let t_pos = a.t.iter().copied().find(|&t| t > 0.0).unwrap_or(1e-2);
+            let t_pos = p.t.iter().copied().find(|&t| t > 0.0).unwrap_or(1e-2);
             pn.series.push(Series::new(
                 "steady state of the same configurations",
-                vec![t_pos, a.t.last().copied().unwrap_or(1.0)],
+                vec![t_pos, p.t.last().copied().unwrap_or(1.0)],
                 vec![p.steady_mean; 2],
                 plotters::style::RGBColor(0, 0, 0),
                 Style::Dotted,

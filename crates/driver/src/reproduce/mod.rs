@@ -88,8 +88,17 @@ pub struct Config {
     pub fig4abc_w: Vec<f64>,
     /// Fig. 4(a-c): configurations per w (paper: 100)
     pub fig4abc_configs: usize,
-    /// Fig. 4(a-c): output times (log-spaced, plus t = 0)
-    pub fig4abc_times: Vec<f64>,
+    /// Fig. 4(a-c): first positive output time (the grid is t = 0 and log-spaced times)
+    pub fig4abc_t_min: f64,
+    /// Fig. 4(a-c): output times per decade
+    pub fig4abc_points_per_decade: usize,
+    /// Fig. 4(a-c): a panel runs to `gap_factor` slowest relaxation times (1 / median gap of
+    /// its configurations, from Fig. 4(d)), so that it reaches the steady state of (d) ...
+    pub fig4abc_gap_factor: f64,
+    /// ... but at least to this time ...
+    pub fig4abc_t_floor: f64,
+    /// ... and at most to this time
+    pub fig4abc_t_cap: f64,
     /// Fig. 4(d): disorder strengths in units of zeta (contains every `fig4abc_w`)
     pub fig4d_w: Vec<f64>,
     /// Fig. 4(d): configurations per w (paper: 200)
@@ -128,8 +137,6 @@ pub fn linspace(a: f64, b: f64, k: usize) -> Vec<f64> {
 impl Config {
     /// The default study (about 10 minutes on 2 cores).
     pub fn full() -> Self {
-        let mut t4 = vec![0.0];
-        t4.extend(logspace(1e-2, 1e4, 120));
         Self {
             quick: false,
             alpha: 0.5,
@@ -162,7 +169,11 @@ impl Config {
             fig4abc_r: 0.5,
             fig4abc_w: vec![0.03 * PI, 0.06 * PI, 0.3 * PI],
             fig4abc_configs: 100,
-            fig4abc_times: t4,
+            fig4abc_t_min: 1e-2,
+            fig4abc_points_per_decade: 20,
+            fig4abc_gap_factor: 8.0,
+            fig4abc_t_floor: 1e3,
+            fig4abc_t_cap: 1e4,
             fig4d_w: [
                 0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45,
                 0.5, 0.55, 0.6,
@@ -177,7 +188,7 @@ impl Config {
 
     /// The reduced first look (`--quick`, well under a minute): the same studies with fewer
     /// configurations (8 and 12 instead of 100 and 200), fewer w (7 instead of 17), Fig. 4(a-c)
-    /// traces to t = 1000/A instead of 10^4/A, Fig. 3(a) at N = 5, 10 with 9 r values, Fig. 3(b-d)
+    /// traces to at most t = 1000/A instead of 10^4/A, Fig. 3(a) at N = 5, 10 with 9 r values, Fig. 3(b-d)
     /// for N up to 200 (16 values), coarser Husimi grids and Fig. 1 time grids.
     pub fn quick() -> Self {
         let mut c = Self::full();
@@ -192,9 +203,9 @@ impl Config {
         c.scaling_r_tol = 1e-3;
         c.scaling_fit_paper_n_max = 200;
         c.fig4abc_configs = 8;
-        let mut t4 = vec![0.0];
-        t4.extend(logspace(1e-2, 1e3, 50));
-        c.fig4abc_times = t4;
+        c.fig4abc_points_per_decade = 10;
+        c.fig4abc_t_floor = 1e2;
+        c.fig4abc_t_cap = 1e3;
         c.fig4d_w = [0.01, 0.03, 0.06, 0.1, 0.2, 0.3, 0.5]
             .iter()
             .map(|x| x * PI)
@@ -348,6 +359,19 @@ mod tests {
             super::fig3::scaling_grid(&q),
             crate::cmd_scaling::n_grid(2, 200, 16)
         );
+    }
+
+    #[test]
+    fn fig4_windows_follow_the_gap_within_their_bounds() {
+        let c = Config::full();
+        let t = super::fig4::panel_times(&c, 1.0 / 840.0);
+        assert_eq!(t[0], 0.0);
+        assert_eq!(*t.last().unwrap(), 7000.0);
+        assert!((t[1] - 1e-2).abs() < 1e-15);
+        assert_eq!(*super::fig4::panel_times(&c, 1e-5).last().unwrap(), 1e4);
+        assert_eq!(*super::fig4::panel_times(&c, 1.0).last().unwrap(), 1e3);
+        assert_eq!(*super::fig4::panel_times(&c, f64::NAN).last().unwrap(), 1e4);
+        assert!(t.windows(2).all(|w| w[1] > w[0]));
     }
 
     #[test]
