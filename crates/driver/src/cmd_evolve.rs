@@ -483,7 +483,7 @@ impl Progress {
             let w = 30;
             let fill = (frac * w as f64).round() as usize;
             eprint!(
-                "\r[{}{}] {:5.1}%  t = {:.4e} / {:.4e}  {} steps  {} matvecs  {:.1} s ",
+                "\r\x1b[2K[{}{}] {:5.1}%  t = {:.4e} / {:.4e}  {} steps  {} matvecs  {:.1} s ",
                 "#".repeat(fill),
                 " ".repeat(w - fill),
                 100.0 * frac,
@@ -513,7 +513,8 @@ impl Progress {
 
     fn finish(&self) {
         if self.drawn {
-            eprintln!();
+            // erase the bar
+            eprint!("\r\x1b[2K");
         }
     }
 }

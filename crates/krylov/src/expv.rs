@@ -249,6 +249,8 @@ pub struct ExpvWorkspace {
     coef_buf: Vec<C64>,
     /// per-task partial sums of the fused Gram-Schmidt kernels
     partial: Vec<C64>,
+    /// SIMD level of the Gram-Schmidt kernels (detected once)
+    arch: pulp::Arch,
     expm: ExpmScratch,
 }
 
@@ -273,6 +275,7 @@ impl ExpvWorkspace {
             coef: Mat::zeros(mx, 1),
             coef_buf: vec![C64::new(0.0, 0.0); mx],
             partial: vec![C64::new(0.0, 0.0); GS_TASKS * mx],
+            arch: pulp::Arch::new(),
             expm: ExpmScratch::new(mx),
         }
     }
@@ -348,24 +351,45 @@ const GS_BLOCK: usize = 65536;
 /// at most; each task owns one slice of the partial-sum scratch).
 const GS_TASKS: usize = 64;
 
-/// `sum conj(a) b` with four independent accumulator pairs.
-#[inline]
-fn cdot(a: &[C64], b: &[C64]) -> C64 {
-    let mut re = [0.0f64; 4];
-    let mut im = [0.0f64; 4];
-    let (ac, ar) = a.split_at(a.len() / 4 * 4);
-    let (bc, br) = b.split_at(ac.len());
+/// `sum conj(a) b` in SIMD registers with four independent accumulators (call inside a `pulp`
+/// dispatch so that it is compiled for the machine's vector width).
+#[inline(always)]
+fn cdot<S: pulp::Simd>(simd: S, a: &[C64], b: &[C64]) -> C64 {
+    let (av, at) = S::as_simd_c64s(a);
+    let (bv, bt) = S::as_simd_c64s(b);
+    let zero = simd.splat_c64s(C64::new(0.0, 0.0));
+    let (mut s0, mut s1, mut s2, mut s3) = (zero, zero, zero, zero);
+    let (ac, ar) = av.split_at(av.len() / 4 * 4);
+    let (bc, br) = bv.split_at(ac.len());
     for (x, y) in ac.chunks_exact(4).zip(bc.chunks_exact(4)) {
-        for l in 0..4 {
-            re[l] += x[l].re * y[l].re + x[l].im * y[l].im;
-            im[l] += x[l].re * y[l].im - x[l].im * y[l].re;
-        }
+        s0 = simd.conj_mul_add_c64s(x[0], y[0], s0);
+        s1 = simd.conj_mul_add_c64s(x[1], y[1], s1);
+        s2 = simd.conj_mul_add_c64s(x[2], y[2], s2);
+        s3 = simd.conj_mul_add_c64s(x[3], y[3], s3);
     }
     for (x, y) in ar.iter().zip(br) {
-        re[0] += x.re * y.re + x.im * y.im;
-        im[0] += x.re * y.im - x.im * y.re;
+        s0 = simd.conj_mul_add_c64s(*x, *y, s0);
     }
-    C64::new(re[0] + re[1] + re[2] + re[3], im[0] + im[1] + im[2] + im[3])
+    let s = simd.add_c64s(simd.add_c64s(s0, s1), simd.add_c64s(s2, s3));
+    let mut r = simd.reduce_sum_c64s(s);
+    for (x, y) in at.iter().zip(bt) {
+        r += x.conj() * y;
+    }
+    r
+}
+
+/// `p -= c v` in SIMD registers (inside a `pulp` dispatch).
+#[inline(always)]
+fn caxpy_neg<S: pulp::Simd>(simd: S, c: C64, v: &[C64], p: &mut [C64]) {
+    let mc = simd.splat_c64s(-c);
+    let (pv, pt) = S::as_mut_simd_c64s(p);
+    let (vv, vt) = S::as_simd_c64s(v);
+    for (x, y) in pv.iter_mut().zip(vv) {
+        *x = simd.mul_add_c64s(mc, *y, *x);
+    }
+    for (x, y) in pt.iter_mut().zip(vt) {
+        *x -= c * y;
+    }
 }
 
 /// Rows handled per task.
@@ -378,9 +402,82 @@ fn rows_per_task(n: usize) -> usize {
     }
 }
 
+/// One task of [`gs_dots`]: rows `lo..hi`, partial sums into `part` (`k` dots, then `||p||^2`).
+struct DotsTask<'a> {
+    basis: &'a [C64],
+    n: usize,
+    k: usize,
+    lo: usize,
+    hi: usize,
+    p: &'a [C64],
+    part: &'a mut [C64],
+}
+
+impl pulp::WithSimd for DotsTask<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) {
+        let Self {
+            basis,
+            n,
+            k,
+            lo,
+            hi,
+            p,
+            part,
+        } = self;
+        part.iter_mut().for_each(|x| *x = C64::new(0.0, 0.0));
+        let mut r0 = lo;
+        while r0 < hi {
+            let r1 = (r0 + GS_BLOCK).min(hi);
+            let pb = &p[r0..r1];
+            for i in 0..k {
+                part[i] += cdot(simd, &basis[i * n + r0..i * n + r1], pb);
+            }
+            part[k] += C64::new(cdot(simd, pb, pb).re, 0.0);
+            r0 = r1;
+        }
+    }
+}
+
+/// One task of [`gs_update`]: rows `lo..lo + p.len()`; returns the new `||p||^2` of the rows.
+struct UpdateTask<'a> {
+    basis: &'a [C64],
+    n: usize,
+    k: usize,
+    lo: usize,
+    c: &'a [C64],
+    p: &'a mut [C64],
+}
+
+impl pulp::WithSimd for UpdateTask<'_> {
+    type Output = f64;
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) -> f64 {
+        let Self {
+            basis,
+            n,
+            k,
+            lo,
+            c,
+            p,
+        } = self;
+        let mut nrm = 0.0;
+        for (b, pb) in p.chunks_mut(GS_BLOCK).enumerate() {
+            let r0 = lo + b * GS_BLOCK;
+            for i in 0..k {
+                caxpy_neg(simd, c[i], &basis[i * n + r0..i * n + r0 + pb.len()], pb);
+            }
+            nrm += cdot(simd, pb, pb).re;
+        }
+        nrm
+    }
+}
+
 /// Dots `c_i = <v_i, p>` (i < k) of the basis vectors in `basis` (column-major, `n` rows) with
 /// `p`, written to `c[..k]`; returns `||p||^2`. One sweep over `v_0..v_{k-1}` and `p`.
 fn gs_dots(
+    arch: pulp::Arch,
     basis: &[C64],
     n: usize,
     k: usize,
@@ -392,18 +489,15 @@ fn gs_dots(
     let tasks = n.div_ceil(rpt);
     let w = k + 1;
     let task = |t: usize, part: &mut [C64]| {
-        part.iter_mut().for_each(|x| *x = C64::new(0.0, 0.0));
-        let (lo, hi) = (t * rpt, ((t + 1) * rpt).min(n));
-        let mut r0 = lo;
-        while r0 < hi {
-            let r1 = (r0 + GS_BLOCK).min(hi);
-            let pb = &p[r0..r1];
-            for i in 0..k {
-                part[i] += cdot(&basis[i * n + r0..i * n + r1], pb);
-            }
-            part[k] += C64::new(pb.iter().map(|x| x.norm_sqr()).sum::<f64>(), 0.0);
-            r0 = r1;
-        }
+        arch.dispatch(DotsTask {
+            basis,
+            n,
+            k,
+            lo: t * rpt,
+            hi: ((t + 1) * rpt).min(n),
+            p,
+            part,
+        })
     };
     let part = &mut partial[..tasks * w];
     if tasks == 1 {
@@ -420,23 +514,17 @@ fn gs_dots(
 }
 
 /// `p -= sum_i c_i v_i` (i < k); returns the new `||p||^2`. One sweep over `v_0..v_{k-1}`, `p`.
-fn gs_update(basis: &[C64], n: usize, k: usize, c: &[C64], p: &mut [C64]) -> f64 {
+fn gs_update(arch: pulp::Arch, basis: &[C64], n: usize, k: usize, c: &[C64], p: &mut [C64]) -> f64 {
     let rpt = rows_per_task(n);
     let task = |t: usize, pt: &mut [C64]| -> f64 {
-        let lo = t * rpt;
-        let mut nrm = 0.0;
-        for (b, pb) in pt.chunks_mut(GS_BLOCK).enumerate() {
-            let r0 = lo + b * GS_BLOCK;
-            for i in 0..k {
-                let ci = c[i];
-                let vb = &basis[i * n + r0..i * n + r0 + pb.len()];
-                for (x, v) in pb.iter_mut().zip(vb) {
-                    *x -= ci * v;
-                }
-            }
-            nrm += pb.iter().map(|x| x.norm_sqr()).sum::<f64>();
-        }
-        nrm
+        arch.dispatch(UpdateTask {
+            basis,
+            n,
+            k,
+            lo: t * rpt,
+            c,
+            p: pt,
+        })
     };
     if rpt >= n {
         task(0, p)
@@ -618,9 +706,9 @@ where
             let k = j + 1 - lo;
             let vs = &done[lo * n..];
             let (c, partial) = (&mut ws.coef_buf[..k], &mut ws.partial);
-            let pnorm0 = gs_dots(vs, n, k, p, c, partial).sqrt();
+            let pnorm0 = gs_dots(ws.arch, vs, n, k, p, c, partial).sqrt();
             anorm = anorm.max(pnorm0);
-            let mut s = gs_update(vs, n, k, c, p).sqrt();
+            let mut s = gs_update(ws.arch, vs, n, k, c, p).sqrt();
             for i in 0..k {
                 h[(lo + i, j)] = c[i];
             }
@@ -631,8 +719,8 @@ where
             if s < eta * pnorm0 {
                 // second pass: the first lost more than a fraction 1 - eta of the norm
                 info.reorthogonalizations += 1;
-                gs_dots(vs, n, k, p, c, partial);
-                s = gs_update(vs, n, k, c, p).sqrt();
+                gs_dots(ws.arch, vs, n, k, p, c, partial);
+                s = gs_update(ws.arch, vs, n, k, c, p).sqrt();
                 for i in 0..k {
                     h[(lo + i, j)] += c[i];
                 }
@@ -676,8 +764,12 @@ where
         };
         let mut rejections = 0usize;
         let (err_loc, xm) = loop {
-            ws.expm
-                .exp_into(ws.h.as_ref().submatrix(0, 0, mx, mx), t_step, ws.f.as_mut());
+            ws.expm.exp_into(
+                ws.h.as_ref().submatrix(0, 0, mx, mx),
+                t_step,
+                ws.f.as_mut(),
+                true,
+            );
             if let Some((_, s)) = breakdown {
                 break (beta * s * t_step, 1.0 / m as f64);
             }
@@ -727,8 +819,12 @@ where
         while next < times.len() && times[next] < t_after - eps_t {
             let tau = times[next] - t_now;
             if tau > 0.0 {
-                ws.expm
-                    .exp_into(ws.h.as_ref().submatrix(0, 0, mx, mx), tau, ws.f2.as_mut());
+                ws.expm.exp_into(
+                    ws.h.as_ref().submatrix(0, 0, mx, mx),
+                    tau,
+                    ws.f2.as_mut(),
+                    true,
+                );
                 for k in 0..nv {
                     ws.coef[(k, 0)] = ws.f2[(k, 0)] * beta;
                 }
@@ -948,8 +1044,15 @@ impl ExpmScratch {
         }
     }
 
-    /// `out[0..k, 0..k] = exp(s X)` for the `k x k` matrix `x`.
-    fn exp_into(&mut self, x: MatRef<'_, C64>, s: f64, out: MatMut<'_, C64>) {
+    /// `out[0..k, 0..k] = exp(s X)` for the `k x k` matrix `x`; with `first_column_only` only
+    /// `out[0..k, 0]` is guaranteed (the rest may be left unset).
+    fn exp_into(
+        &mut self,
+        x: MatRef<'_, C64>,
+        s: f64,
+        out: MatMut<'_, C64>,
+        first_column_only: bool,
+    ) {
         let k = x.nrows();
         let mut out = out.submatrix_mut(0, 0, k, k);
         let mut a = self.a.as_mut().submatrix_mut(0, 0, k, k);
@@ -1088,15 +1191,40 @@ impl ExpmScratch {
                 par,
             );
         }
-        // solve (V - U) X = (V + U): Q = V - U in `a`, RHS V + U in `out`
+        // r(A) = (V - U)^{-1} (V + U): Q = V - U in `a`, P = V + U in `v`
         for c in 0..k {
             for r in 0..k {
                 let (uu, vv) = (u[(r, c)], v[(r, c)]);
                 a[(r, c)] = vv - uu;
-                out[(r, c)] = vv + uu;
+                v[(r, c)] = vv + uu;
             }
         }
-        lu_solve_in_place(a.rb_mut(), out.rb_mut(), &mut self.piv[..k]);
+        lu_factor(a.rb_mut(), &mut self.piv[..k]);
+        let applications = 1u64 << squarings.min(62);
+        if first_column_only && applications <= (squarings as u64 + 1) * k as u64 / 2 {
+            // exp(A) e_1 = r(A/2^s)^(2^s) e_1 by 2^s applications of r (O(k^2) each) instead of
+            // s squarings (O(k^3) each)
+            let mut y = u.as_mut().submatrix_mut(0, 0, k, 1);
+            y.fill(C64::new(0.0, 0.0));
+            y[(0, 0)] = one;
+            for _ in 0..applications {
+                let mut tcol = t.as_mut().submatrix_mut(0, 0, k, 1);
+                matmul(
+                    tcol.rb_mut(),
+                    Accum::Replace,
+                    v.as_ref().submatrix(0, 0, k, k),
+                    y.rb(),
+                    one,
+                    par,
+                );
+                lu_solve(a.rb(), &self.piv[..k], tcol.rb_mut());
+                y.copy_from(tcol.rb());
+            }
+            out.rb_mut().submatrix_mut(0, 0, k, 1).copy_from(y.rb());
+            return;
+        }
+        out.copy_from(v.as_ref().submatrix(0, 0, k, k));
+        lu_solve(a.rb(), &self.piv[..k], out.rb_mut());
         for _ in 0..squarings {
             t.as_mut().submatrix_mut(0, 0, k, k).copy_from(out.rb());
             let tr = t.as_ref().submatrix(0, 0, k, k);
@@ -1111,22 +1239,24 @@ fn sub(m: &mut Mat<C64>, k: usize) -> MatMut<'_, C64> {
 
 fn norm1(a: MatRef<'_, C64>) -> f64 {
     (0..a.ncols())
-        .map(|j| (0..a.nrows()).map(|i| a[(i, j)].norm()).sum::<f64>())
+        .map(|j| {
+            (0..a.nrows())
+                .map(|i| a[(i, j)].norm_sqr().sqrt())
+                .sum::<f64>()
+        })
         .fold(0.0, f64::max)
 }
 
-/// Solves `Q X = B` in place (`B <- X`) by Gaussian elimination with partial pivoting; `Q` is
-/// overwritten by its LU factors. A singular pivot leaves NaNs, which the callers treat as a
-/// failed step.
-fn lu_solve_in_place(mut q: MatMut<'_, C64>, mut b: MatMut<'_, C64>, piv: &mut [usize]) {
+/// LU factorisation with partial pivoting in place (`Q = P^T L U`, unit `L` below the
+/// diagonal); `piv[c]` is the row swapped with row `c` at step `c`. A zero pivot leaves NaNs in
+/// later solves, which the callers treat as a failed step.
+fn lu_factor(mut q: MatMut<'_, C64>, piv: &mut [usize]) {
     let k = q.nrows();
-    let nrhs = b.ncols();
     for c in 0..k {
-        // pivot
         let mut best = c;
-        let mut bv = q[(c, c)].norm();
+        let mut bv = q[(c, c)].norm_sqr();
         for r in c + 1..k {
-            let x = q[(r, c)].norm();
+            let x = q[(r, c)].norm_sqr();
             if x > bv {
                 best = r;
                 bv = x;
@@ -1139,14 +1269,9 @@ fn lu_solve_in_place(mut q: MatMut<'_, C64>, mut b: MatMut<'_, C64>, piv: &mut [
                 q[(c, j)] = q[(best, j)];
                 q[(best, j)] = tmp;
             }
-            for j in 0..nrhs {
-                let tmp = b[(c, j)];
-                b[(c, j)] = b[(best, j)];
-                b[(best, j)] = tmp;
-            }
         }
         let d = q[(c, c)];
-        let inv = if d.norm() > 0.0 {
+        let inv = if bv > 0.0 {
             d.inv()
         } else {
             C64::new(f64::NAN, f64::NAN)
@@ -1161,20 +1286,35 @@ fn lu_solve_in_place(mut q: MatMut<'_, C64>, mut b: MatMut<'_, C64>, piv: &mut [
                 let x = q[(c, j)];
                 q[(r, j)] -= l * x;
             }
-            for j in 0..nrhs {
-                let x = b[(c, j)];
-                b[(r, j)] -= l * x;
-            }
         }
     }
-    // back substitution
-    for j in 0..nrhs {
-        for r in (0..k).rev() {
-            let mut s = b[(r, j)];
-            for c in r + 1..k {
-                s -= q[(r, c)] * b[(c, j)];
+}
+
+/// `B <- Q^{-1} B` with the factors of [`lu_factor`].
+fn lu_solve(q: MatRef<'_, C64>, piv: &[usize], mut b: MatMut<'_, C64>) {
+    let k = q.nrows();
+    for j in 0..b.ncols() {
+        for c in 0..k {
+            if piv[c] != c {
+                let tmp = b[(c, j)];
+                b[(c, j)] = b[(piv[c], j)];
+                b[(piv[c], j)] = tmp;
             }
-            b[(r, j)] = s / q[(r, r)];
+        }
+        for c in 0..k {
+            let x = b[(c, j)];
+            if x != C64::new(0.0, 0.0) {
+                for r in c + 1..k {
+                    b[(r, j)] -= q[(r, c)] * x;
+                }
+            }
+        }
+        for r in (0..k).rev() {
+            let mut acc = b[(r, j)];
+            for c in r + 1..k {
+                acc -= q[(r, c)] * b[(c, j)];
+            }
+            b[(r, j)] = acc / q[(r, r)];
         }
     }
 }
@@ -1190,7 +1330,7 @@ pub fn expm(a: MatRef<'_, C64>) -> Mat<C64> {
     let mut s = ExpmScratch::new(k.max(1));
     let mut out = Mat::zeros(k, k);
     if k > 0 {
-        s.exp_into(a, 1.0, out.as_mut());
+        s.exp_into(a, 1.0, out.as_mut(), false);
     }
     out
 }
@@ -1227,6 +1367,31 @@ mod tests {
         assert!((e[(0, 0)].re - el).abs() < 1e-15);
         assert!((e[(0, 1)].re - t * el).abs() < 1e-14 * t * el * 10.0);
         assert!(e[(1, 0)].norm() < 1e-300);
+    }
+
+    #[test]
+    fn first_column_by_repeated_application_equals_squaring() {
+        let k = 12;
+        let x = Mat::from_fn(k, k, |i, j| {
+            let v = ((i * 7 + j * 3) % 11) as f64 / 11.0 - 0.5;
+            C64::new(v - if i == j { 1.0 } else { 0.0 }, 0.3 * v)
+        });
+        for &s in &[0.01, 1.0, 8.0, 40.0, 300.0] {
+            let mut sc = ExpmScratch::new(k);
+            let mut full = Mat::zeros(k, k);
+            let mut col = Mat::zeros(k, k);
+            sc.exp_into(x.as_ref(), s, full.as_mut(), false);
+            sc.exp_into(x.as_ref(), s, col.as_mut(), true);
+            let scale = (0..k).map(|i| full[(i, 0)].norm()).fold(1e-300, f64::max);
+            for i in 0..k {
+                assert!(
+                    (full[(i, 0)] - col[(i, 0)]).norm() < 1e-12 * scale,
+                    "s={s} i={i}: {} vs {}",
+                    full[(i, 0)],
+                    col[(i, 0)]
+                );
+            }
+        }
     }
 
     #[test]
