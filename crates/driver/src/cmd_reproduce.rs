@@ -112,7 +112,7 @@ fn print_summary(s: &Value) {
         );
     }
     println!(
-        "Fig. 3(a): max |Eq. 7 (t = 200/A) - Eq. 8| per N {:?}: {}",
+        "Fig. 3(a): max |Eq. 7 (t = 200/A) - Eq. 8| per N {}: {}",
         s["fig3a"]["n"], s["fig3a"]["max_abs_deviation_eq7_vs_eq8"]
     );
     for fit in s["fig3bcd"]["fits"].as_array().into_iter().flatten() {
