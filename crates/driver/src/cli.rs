@@ -24,6 +24,8 @@ pub enum Command {
     Scaling(ScalingArgs),
     /// Memory each representation of Eq. 3 needs at N (CSR, matrix-free, parity block, solvers).
     Info(InfoArgs),
+    /// Assemble the Eq. 3 Liouvillian (CSR) and optionally write it to HDF5 (for cross-checks).
+    Liouvillian(LiouvillianArgs),
     /// Benchmark against analytic steady states: full-space solve, Eq. 7 null vector and Eq. 8
     /// for the same ideal problem, with one table of agreement and time per method.
     Validate(ValidateArgs),
@@ -54,6 +56,21 @@ pub struct PositionArgs {
     /// explicit positions z1,z2,... in units of zeta (`pi` suffix accepted: `0,2pi,4.1pi`)
     #[arg(long, allow_hyphen_values = true)]
     pub positions: Option<String>,
+}
+
+/// `sqz liouvillian`
+#[derive(Debug, Args)]
+pub struct LiouvillianArgs {
+    #[command(flatten)]
+    pub phys: PhysArgs,
+    #[command(flatten)]
+    pub pos: PositionArgs,
+    /// write the CSR arrays to this HDF5 file
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+    /// print one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `sqz info`

@@ -9,6 +9,7 @@ mod cmd_analytic;
 mod cmd_disorder;
 mod cmd_evolve;
 mod cmd_info;
+mod cmd_liouvillian;
 mod cmd_reproduce;
 mod cmd_scaling;
 mod cmd_steady;
@@ -47,6 +48,7 @@ fn run(args: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Steady(a) => cmd_steady::run(&a),
         cli::Command::Scaling(a) => cmd_scaling::run(&a),
         cli::Command::Info(a) => cmd_info::run(&a),
+        cli::Command::Liouvillian(a) => cmd_liouvillian::run(&a),
         cli::Command::Validate(a) => cmd_validate::run(&a),
         cli::Command::Disorder(a) => cmd_disorder::run(&a),
         cli::Command::Evolve(a) => cmd_evolve::run(&a),
