@@ -26,13 +26,15 @@
 //!    basis does not depend on `tau`, so a rejection costs no operator applications).
 //!    The next step starts from the same formula with the accepted `tau`. Step sizes are rounded
 //!    up to two significant digits, as in Expokit.
-//! 4. Happy breakdown only when `h_{j+1,j} <= 1e-154 max_i ||A v_i||` (the Krylov space is
+//! 4. Happy breakdown. Exact (`h_{j+1,j} <= 1e-154 max_i ||A v_i||`, the Krylov space is
 //!    invariant to working precision): the exponential of the `j x j` Hessenberg is exact and the
-//!    step goes to the last requested time. A small but not negligible `h_{j+1,j}` (e.g. a
-//!    Krylov space that fills a small operator's whole range up to rounding) is kept with its
-//!    normalised residual vector in the corrected scheme: its error estimate is then tiny, so the
-//!    step is long anyway, and linear invariants stay exact (see below), which dropping the
-//!    residual would break by `h_{j+1,j} tau`.
+//!    step goes to the last requested time. To rounding (`h_{j+1,j} <= 1e-14 max_i ||A v_i||`,
+//!    e.g. a Krylov space that fills a small operator's reachable subspace): the Arnoldi process
+//!    of the step stops at dimension `j + 1` (further vectors would be rounding noise starting a
+//!    Krylov sequence of their own, which only shortens the steps) but the residual is kept, with
+//!    its normalised vector, in the corrected scheme: its error estimate is tiny, so the step is
+//!    long, and linear invariants stay exact (see below), which dropping the residual would break
+//!    by `h_{j+1,j} tau`.
 //!
 //! Requested output times are met exactly without shortening steps: every output time inside an
 //! accepted step is evaluated from the same Krylov basis, `w(t_now + s) ~ beta V exp(s Hbar) e_1`
@@ -117,7 +119,8 @@ pub struct ExpvInfo {
     pub rejections: usize,
     /// operator applications
     pub matvecs: usize,
-    /// steps that ended in a happy breakdown (invariant Krylov space)
+    /// steps whose Krylov space was invariant: exactly (`h_{j+1,j} <= 1e-154 max ||A v_i||`) or
+    /// to rounding (`<= 1e-14`, the step's Krylov dimension is cut at `j + 1`)
     pub happy_breakdowns: usize,
     /// Arnoldi vectors that needed a second Gram-Schmidt pass
     pub reorthogonalizations: usize,
@@ -224,6 +227,9 @@ const IOM_ETA: f64 = 0.1;
 /// precision (a rounding-level `h_{j+1,j}` is kept, with its noise vector, in the corrected
 /// scheme, which keeps linear invariants; see the module docs).
 const BREAKDOWN: f64 = 1e-154;
+/// Near breakdown: `h_{j+1,j} <= NEAR_BREAKDOWN * max ||A v_i||` ends the Arnoldi process of the
+/// step at dimension `j + 1`, with the (rounding-level) residual kept in the corrected scheme.
+const NEAR_BREAKDOWN: f64 = 1e-14;
 /// Expokit's safety factors.
 const DELTA: f64 = 1.2;
 const GAMMA: f64 = 0.9;
@@ -692,6 +698,8 @@ where
         scale_into(&mut ws.basis[..n], v, 1.0 / beta);
         let mut breakdown: Option<(usize, f64)> = None;
         let mut avnorm = 0.0;
+        // Krylov dimension of this step (m unless the space is invariant to rounding)
+        let mut mk = m;
         for j in 0..m {
             // A v_j goes straight into the slot of v_{j+1}, which is orthogonalised and scaled
             // in place (no copy sweep)
@@ -737,17 +745,24 @@ where
             }
             h[(j + 1, j)] = C64::new(s, 0.0);
             scale_in_place(p, 1.0 / s);
+            if s <= NEAR_BREAKDOWN * anorm {
+                // invariant to rounding: later vectors would only be rounding noise that
+                // starts a Krylov sequence of its own; stop here, keeping the corrected scheme
+                mk = j + 1;
+                info.happy_breakdowns += 1;
+                break;
+            }
         }
         if breakdown.is_none() {
-            h[(m + 1, m)] = C64::new(1.0, 0.0);
-            a.apply(&ws.basis[m * n..(m + 1) * n], &mut ws.p);
+            h[(mk + 1, mk)] = C64::new(1.0, 0.0);
+            a.apply(&ws.basis[mk * n..(mk + 1) * n], &mut ws.p);
             info.matvecs += 1;
             avnorm = norm2(&ws.p);
         }
         // size of the small exponential and number of basis vectors combined
         let (mx, nv) = match breakdown {
             Some((mb, _)) => (mb, mb),
-            None => (m + 2, m + 1),
+            None => (mk + 2, mk + 1),
         };
         let rndoff = anorm * f64::EPSILON;
         let remaining = t_end - t_now;
@@ -758,7 +773,7 @@ where
             (None, Some(tn)) => tn.min(remaining),
             (None, None) => {
                 let an = anorm.max(f64::MIN_POSITIVE);
-                let t0 = (1.0 / an) * ((fact * tol) / (4.0 * an)).powf(1.0 / m as f64);
+                let t0 = (1.0 / an) * ((fact * tol) / (4.0 * an)).powf(1.0 / mk as f64);
                 round_step(t0).min(remaining)
             }
         };
@@ -771,18 +786,18 @@ where
                 true,
             );
             if let Some((_, s)) = breakdown {
-                break (beta * s * t_step, 1.0 / m as f64);
+                break (beta * s * t_step, 1.0 / mk as f64);
             }
-            let p1 = ws.f[(m, 0)].norm() * beta;
-            let p2 = ws.f[(m + 1, 0)].norm() * beta * avnorm;
+            let p1 = ws.f[(mk, 0)].norm() * beta;
+            let p2 = ws.f[(mk + 1, 0)].norm() * beta * avnorm;
             let (err, xm) = if !(p1.is_finite() && p2.is_finite()) {
-                (f64::INFINITY, 1.0 / m as f64)
+                (f64::INFINITY, 1.0 / mk as f64)
             } else if p1 > 10.0 * p2 {
-                (p2, 1.0 / m as f64)
+                (p2, 1.0 / mk as f64)
             } else if p1 > p2 {
-                (p1 * p2 / (p1 - p2), 1.0 / m as f64)
+                (p1 * p2 / (p1 - p2), 1.0 / mk as f64)
             } else {
-                (p1, 1.0 / (m as f64 - 1.0).max(1.0))
+                (p1, 1.0 / (mk as f64 - 1.0).max(1.0))
             };
             if err <= DELTA * t_step * tol * beta0 {
                 break (err, xm);
