@@ -20,11 +20,46 @@ use sqz_model::Params;
 use sqz_superop::parity::block_index;
 use std::time::Instant;
 
-/// `L - u t^T` on the parity block.
-struct Deflated<'a> {
+/// `L - u t^T` on the parity block (`u = I / 2^N`, `t` the trace functional).
+pub struct Deflated<'a> {
     op: &'a sqz_superop::ParityBlock,
-    diag: Vec<usize>,
-    inv_d: f64,
+    /// block indices of the diagonal elements `rho[a, a]`
+    pub diag: Vec<usize>,
+    /// `1 / 2^N`
+    pub inv_d: f64,
+}
+
+impl<'a> Deflated<'a> {
+    /// The deflated operator of `op`.
+    pub fn new(op: &'a sqz_superop::ParityBlock) -> Self {
+        let n = op.n();
+        let diag = (0..1usize << n)
+            .map(|a| block_index(n, a, a).expect("diagonal in block"))
+            .collect();
+        Self {
+            op,
+            diag,
+            inv_d: 1.0 / (1usize << n) as f64,
+        }
+    }
+
+    /// A scratch for [`Deflated::apply_with`].
+    pub fn new_scratch(&self) -> sqz_superop::Scratch {
+        self.op.new_scratch()
+    }
+
+    /// `y = A x` with a caller-provided scratch (for concurrent applications).
+    pub fn apply_with(&self, x: &[C64], y: &mut [C64], s: &mut sqz_superop::Scratch) {
+        self.op.apply_with(x, y, s);
+        self.deflate(x, y);
+    }
+
+    fn deflate(&self, x: &[C64], y: &mut [C64]) {
+        let t: C64 = self.diag.iter().map(|&i| x[i]).sum();
+        for &i in &self.diag {
+            y[i] -= t * self.inv_d;
+        }
+    }
 }
 
 impl LinearOperator for Deflated<'_> {
@@ -33,10 +68,7 @@ impl LinearOperator for Deflated<'_> {
     }
     fn apply(&self, x: &[C64], y: &mut [C64]) {
         self.op.apply(x, y);
-        let t: C64 = self.diag.iter().map(|&i| x[i]).sum();
-        for &i in &self.diag {
-            y[i] -= t * self.inv_d;
-        }
+        self.deflate(x, y);
     }
 }
 
@@ -89,16 +121,8 @@ pub fn solve_iterative(
     let t0 = Instant::now();
     let n = p.n();
     let op = sqz_superop::ParityBlock::new(p, z)?;
-    let d = 1usize << n;
-    let diag: Vec<usize> = (0..d)
-        .map(|a| block_index(n, a, a).expect("diagonal in block"))
-        .collect();
-    let inv_d = 1.0 / d as f64;
-    let def = Deflated {
-        op: &op,
-        diag: diag.clone(),
-        inv_d,
-    };
+    let def = Deflated::new(&op);
+    let (diag, inv_d) = (def.diag.clone(), def.inv_d);
     let mut dg = block_diagonal(p);
     for &i in &diag {
         dg[i] -= C64::new(inv_d, 0.0);
@@ -140,6 +164,24 @@ pub fn solve_iterative(
         }
         Err(e) => return Err(SteadyError::NoConvergence { method: "gmres-jacobi", detail: e.to_string() }),
     };
+    let notes = vec!["gap not estimated on the iterative path: no error bound".to_string()];
+    finish(n, &op, x, Method::GmresJacobi, info.iterations, notes, t0)
+}
+
+/// Hermitises and normalises a parity-block solution and measures what a report needs: the
+/// residual `|L rho|_F`, the smallest eigenvalue (N <= 10). No gap: `error_bound` is `None`.
+pub fn finish(
+    n: usize,
+    op: &sqz_superop::ParityBlock,
+    x: Vec<C64>,
+    method: Method,
+    iterations: usize,
+    mut notes: Vec<String>,
+    t0: Instant,
+) -> Result<SteadyReport, SteadyError> {
+    let diag: Vec<usize> = (0..1usize << n)
+        .map(|a| block_index(n, a, a).expect("diagonal in block"))
+        .collect();
     // Hermitise and normalise
     let mut xb = x;
     for k in 0..xb.len() {
@@ -164,14 +206,13 @@ pub fn solve_iterative(
     } else {
         f64::NAN
     };
-    let mut notes = vec!["gap not estimated on the iterative path: no error bound".to_string()];
     if min_ev < -1e-9 {
         notes.push(format!("rho has a negative eigenvalue {min_ev:e}"));
     }
     Ok(SteadyReport {
         rho_block: xb,
-        method: Method::GmresJacobi,
-        iterations: info.iterations,
+        method,
+        iterations,
         residual,
         gap: None,
         error_bound: None,

@@ -20,7 +20,9 @@ mod hermitian;
 pub mod ideal;
 pub mod iterative;
 pub mod nullspace;
+pub mod schur_weyl;
 pub mod sparse_direct;
+pub mod twolevel;
 
 pub use dense::{dense_bytes, solve_dense};
 pub use hermitian::HermCoords;
@@ -62,6 +64,8 @@ pub enum Method {
     CollectiveReduction,
     /// GMRES with a Jacobi preconditioner on the deflated parity block (N beyond the dense method)
     GmresJacobi,
+    /// GMRES with the two-level (ideal null space + Jacobi) deflation preconditioner
+    TwoLevel,
 }
 
 impl Method {
@@ -71,6 +75,7 @@ impl Method {
             Method::DenseHermitian => "dense-hermitian-lu",
             Method::CollectiveReduction => "collective-reduction",
             Method::GmresJacobi => "gmres-jacobi",
+            Method::TwoLevel => "gmres-two-level",
         }
     }
 }

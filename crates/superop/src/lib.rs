@@ -49,6 +49,7 @@ pub mod parity;
 
 pub use csr::CsrLiouvillian;
 pub use error::SuperopError;
+pub use kernel::Scratch;
 pub use matfree::MatFree;
 pub use memory::memory_table;
 pub use num_complex::Complex64 as C64;

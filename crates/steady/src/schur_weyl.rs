@@ -1,0 +1,309 @@
+//! The null space of Eq. 3 at ideal positions, in the Schur–Weyl basis: the coarse space of the
+//! two-level solver ([`crate::twolevel`]).
+//!
+//! At ideal positions (w = 0) Eq. 3 is the collective Eq. 7 with `S± = sum_i sigma±_i`. The
+//! Hilbert space splits as `(C^2)^N = sum_J V_J (x) C^{d_J}` (total spin `J = N/2 - q`,
+//! multiplicity `d_J = binom(N, q) - binom(N, q-1)`), the collective operators act as
+//! `S_J (x) I`, and the Liouvillian `L0` leaves every `|J M a><J M' b|` block invariant. Its null
+//! space is therefore
+//!
+//! ```text
+//! null(L0) = { sum_J rho_J (x) C_J : C_J in C^{d_J x d_J} },   dim = sum_J d_J^2 = C_N (Catalan)
+//! ```
+//!
+//! with `rho_J` the unique steady state of Eq. 7 for spin `J` (same r, alpha, Delta), and its
+//! left null space (the conserved quantities, `L0^dag Y = 0`) is `{ sum_J I_J (x) C_J }`. The maps
+//! here are the prolongation `Z c = sum_J U_J (rho_J (x) C_J) U_J^T` and the restriction
+//! `(Y^dag x)_J = Tr_M (U_J^T X U_J)` (a partial trace over `M`), with `Y^dag Z = I`.
+//!
+//! The basis vectors `|J M a>` have `N/2 + M` excitations, so `U` is block diagonal in the
+//! excitation number `n`: per `n` one real orthogonal `binom(N, n)`-square matrix `B_n` whose
+//! columns are `(J, a)` ordered by `q`. Lowest weights come from the null space of `S-` on the
+//! `q`-excitation states, the others by applying `S+` and normalising (the multiplicity label is
+//! then the same for every `M`). Both maps cost `O(sum_n binom(N, n)^3)` flops, ~1e8 at N = 10.
+
+use crate::{SteadyError, C64};
+use faer::Mat;
+use sqz_model::Params;
+use sqz_superop::parity::block_index;
+
+/// One total-spin sector `J = N/2 - q`.
+#[derive(Debug, Clone)]
+struct Sector {
+    /// `q = N/2 - J`, the excitation number of the lowest weight
+    q: usize,
+    /// multiplicity `d_J`
+    d: usize,
+    /// column offset of this sector inside every `B_n` that holds it (`binom(N, q-1)`)
+    col: usize,
+    /// offset of `C_J` (column-major `d x d`) in the coarse vector
+    off: usize,
+    /// steady state of Eq. 7 for spin J, `(2J+1)^2`, index `k = M + J`
+    rho: Mat<C64>,
+}
+
+/// The Schur–Weyl coarse space (see the module docs).
+#[derive(Debug, Clone)]
+pub struct SchurWeyl {
+    n: usize,
+    /// `states[n]`: basis states with `n` excitations, ascending
+    states: Vec<Vec<usize>>,
+    /// position of a basis state inside its `states[popcount]` list
+    pos: Vec<usize>,
+    /// `B_n` (complex storage of a real orthogonal matrix)
+    basis: Vec<Mat<C64>>,
+    sectors: Vec<Sector>,
+    dim: usize,
+}
+
+fn binom(n: usize, k: usize) -> usize {
+    if k > n {
+        return 0;
+    }
+    (0..k).fold(1usize, |acc, i| acc * (n - i) / (i + 1))
+}
+
+impl SchurWeyl {
+    /// Builds the basis and the spin-J steady states for parameters `p` (N = `p.n()`).
+    pub fn new(p: &Params) -> Result<Self, SteadyError> {
+        let n = p.n();
+        let dh = 1usize << n;
+        let mut states: Vec<Vec<usize>> = vec![Vec::new(); n + 1];
+        let mut pos = vec![0usize; dh];
+        for a in 0..dh {
+            let e = a.count_ones() as usize;
+            pos[a] = states[e].len();
+            states[e].push(a);
+        }
+        let mut basis: Vec<Mat<C64>> = (0..=n)
+            .map(|e| Mat::<C64>::zeros(states[e].len(), states[e].len()))
+            .collect();
+        let mut sectors = Vec::new();
+        let mut off = 0;
+        for q in 0..=n / 2 {
+            let two_j = n - 2 * q;
+            let col = if q == 0 { 0 } else { binom(n, q - 1) };
+            // lowest weights: null space of S- on the q-excitation states (S+ S- restricted)
+            let m = states[q].len();
+            let k = Mat::<f64>::from_fn(m, m, |i, j| {
+                // <s_i| S+ S- |s_j> = number of common "one-less" states
+                let (a, b) = (states[q][i], states[q][j]);
+                if a == b {
+                    q as f64
+                } else if (a ^ b).count_ones() == 2 {
+                    1.0
+                } else {
+                    0.0
+                }
+            });
+            let evd = k
+                .self_adjoint_eigen(faer::Side::Lower)
+                .map_err(|e| SteadyError::Unsupported(format!("Schur-Weyl basis: {e:?}")))?;
+            let (s, u) = (evd.S().column_vector(), evd.U());
+            let null: Vec<usize> = (0..m).filter(|&i| s[i].abs() < 0.5).collect();
+            let d = null.len();
+            if d != m - if q == 0 { 0 } else { binom(n, q - 1) } {
+                return Err(SteadyError::Unsupported(format!(
+                    "Schur-Weyl basis: found {d} lowest weights for q = {q}, N = {n}"
+                )));
+            }
+            let mut v: Vec<Vec<f64>> = null
+                .iter()
+                .map(|&c| (0..m).map(|i| u[(i, c)]).collect())
+                .collect();
+            for kk in 0..=two_j {
+                let e = q + kk;
+                if kk > 0 {
+                    // raise: |J, M+1> = S+ |J, M> / sqrt((2J - k')(k' + 1)), k' = kk - 1
+                    let norm = sqz_model::spin::s_plus_element(two_j, kk - 1);
+                    for vec in v.iter_mut() {
+                        let mut out = vec![0.0; states[e].len()];
+                        for (i, &a) in states[e - 1].iter().enumerate() {
+                            if vec[i] == 0.0 {
+                                continue;
+                            }
+                            for bit in 0..n {
+                                if a & (1 << bit) == 0 {
+                                    out[pos[a | (1 << bit)]] += vec[i];
+                                }
+                            }
+                        }
+                        out.iter_mut().for_each(|x| *x /= norm);
+                        *vec = out;
+                    }
+                }
+                for (al, vec) in v.iter().enumerate() {
+                    for (i, &x) in vec.iter().enumerate() {
+                        basis[e][(i, col + al)] = C64::new(x, 0.0);
+                    }
+                }
+            }
+            let rho = if two_j == 0 {
+                Mat::<C64>::from_fn(1, 1, |_, _| C64::new(1.0, 0.0))
+            } else {
+                let pj = Params::new(two_j, p.r(), p.alpha(), p.delta())?;
+                sqz_model::collective::steady_state(&pj)?.rho
+            };
+            sectors.push(Sector {
+                q,
+                d,
+                col,
+                off,
+                rho,
+            });
+            off += d * d;
+        }
+        Ok(Self {
+            n,
+            states,
+            pos,
+            basis,
+            sectors,
+            dim: off,
+        })
+    }
+
+    /// Dimension of the coarse space, `C_N`.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Number of TLS.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Sectors present at excitation number `e`: those with `q <= min(e, N - e)`.
+    fn present(&self, e: usize) -> impl Iterator<Item = &Sector> {
+        let qmax = e.min(self.n - e);
+        self.sectors.iter().filter(move |s| s.q <= qmax)
+    }
+
+    /// Restriction `c = Y^dag x` of a parity-block vector (module docs).
+    pub fn restrict(&self, xb: &[C64], c: &mut [C64]) {
+        assert_eq!(c.len(), self.dim);
+        c.iter_mut().for_each(|v| *v = C64::default());
+        let n = self.n;
+        for e in 0..=n {
+            let st = &self.states[e];
+            let m = st.len();
+            let x = Mat::<C64>::from_fn(m, m, |i, j| {
+                xb[block_index(n, st[i], st[j]).expect("equal excitation numbers are in the block")]
+            });
+            let b = &self.basis[e];
+            let w = b.transpose() * &x * b;
+            for s in self.present(e) {
+                for be in 0..s.d {
+                    for al in 0..s.d {
+                        c[s.off + al + s.d * be] += w[(s.col + al, s.col + be)];
+                    }
+                }
+            }
+        }
+    }
+
+    /// Prolongation `x = Z c` into a parity-block vector (module docs); entries of `x` outside
+    /// the span are overwritten with zero.
+    pub fn prolong(&self, c: &[C64], xb: &mut [C64]) {
+        assert_eq!(c.len(), self.dim);
+        let n = self.n;
+        xb.iter_mut().for_each(|v| *v = C64::default());
+        // T_e = [B_e[:, J] C_J]_J (columns in the order of B_e)
+        let t: Vec<Mat<C64>> = (0..=n)
+            .map(|e| {
+                let b = &self.basis[e];
+                let m = b.nrows();
+                let mut t = Mat::<C64>::zeros(m, m);
+                for s in self.present(e) {
+                    let cj = Mat::<C64>::from_fn(s.d, s.d, |i, j| c[s.off + i + s.d * j]);
+                    let prod = b.subcols(s.col, s.d) * &cj;
+                    t.subcols_mut(s.col, s.d).copy_from(&prod);
+                }
+                t
+            })
+            .collect();
+        for e in 0..=n {
+            for f in (0..=n).filter(|f| (f + e) % 2 == 0) {
+                let qmax = e.min(n - e).min(f).min(n - f);
+                let cols = self
+                    .sectors
+                    .iter()
+                    .filter(|s| s.q <= qmax)
+                    .map(|s| s.col + s.d)
+                    .max()
+                    .unwrap_or(0);
+                // X_ef = sum_J rho_J[e-q, f-q] T_e[:, J] B_f[:, J]^T
+                let mut tl = t[e].subcols(0, cols).to_owned();
+                for s in self.sectors.iter().filter(|s| s.q <= qmax) {
+                    let r = s.rho[(e - s.q, f - s.q)];
+                    for j in s.col..s.col + s.d {
+                        for i in 0..tl.nrows() {
+                            tl[(i, j)] *= r;
+                        }
+                    }
+                }
+                let x = &tl * self.basis[f].subcols(0, cols).transpose();
+                let (se, sf) = (&self.states[e], &self.states[f]);
+                for (j, &bb) in sf.iter().enumerate() {
+                    for (i, &a) in se.iter().enumerate() {
+                        xb[block_index(n, a, bb).expect("same parity")] = x[(i, j)];
+                    }
+                }
+            }
+        }
+    }
+
+    /// Position of basis state `a` inside its excitation-number list (for tests).
+    pub fn position(&self, a: usize) -> usize {
+        self.pos[a]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqz_krylov::LinearOperator;
+
+    #[test]
+    fn catalan_dimension_and_orthonormal_basis() {
+        for n in 1..=7 {
+            let p = Params::new(n, 0.4, 0.3, 0.7).unwrap();
+            let sw = SchurWeyl::new(&p).unwrap();
+            assert_eq!(sw.dim() as u64, crate::ideal::catalan(n), "N = {n}");
+            for b in &sw.basis {
+                let g = b.adjoint() * b;
+                for i in 0..g.nrows() {
+                    for j in 0..g.ncols() {
+                        let want = if i == j { 1.0 } else { 0.0 };
+                        assert!((g[(i, j)] - C64::new(want, 0.0)).norm() < 1e-12);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn z_spans_the_ideal_null_space_and_y_is_its_dual() {
+        for n in 2..=5 {
+            let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
+            let sw = SchurWeyl::new(&p).unwrap();
+            let op = sqz_superop::ParityBlock::new(&p, &sqz_model::positions::ideal(n)).unwrap();
+            let bd = op.dim();
+            let (mut x, mut y) = (vec![C64::default(); bd], vec![C64::default(); bd]);
+            let mut c2 = vec![C64::default(); sw.dim()];
+            for j in 0..sw.dim() {
+                let mut c = vec![C64::default(); sw.dim()];
+                c[j] = C64::new(1.0, 0.0);
+                sw.prolong(&c, &mut x);
+                op.apply(&x, &mut y);
+                let res = y.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
+                assert!(res < 1e-12, "N = {n}, column {j}: |L0 z| = {res:e}");
+                sw.restrict(&x, &mut c2);
+                for (k, v) in c2.iter().enumerate() {
+                    let want = if k == j { 1.0 } else { 0.0 };
+                    assert!((v - C64::new(want, 0.0)).norm() < 1e-12);
+                }
+            }
+        }
+    }
+}
