@@ -164,8 +164,20 @@ pub fn solve_iterative(
         }
         Err(e) => return Err(SteadyError::NoConvergence { method: "gmres-jacobi", detail: e.to_string() }),
     };
-    let notes = vec!["gap not estimated on the iterative path: no error bound".to_string()];
-    finish(n, &op, x, Method::GmresJacobi, info.iterations, notes, t0)
+    let mut rep = finish(
+        n,
+        &op,
+        x,
+        Method::GmresJacobi,
+        info.iterations,
+        Vec::new(),
+        t0,
+    )?;
+    rep.notes.insert(
+        0,
+        "gap not estimated on the iterative path: no error bound".to_string(),
+    );
+    Ok(rep)
 }
 
 /// Hermitises and normalises a parity-block solution and measures what a report needs: the

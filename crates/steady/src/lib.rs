@@ -8,8 +8,9 @@
 //!
 //! | method | where | how |
 //! |---|---|---|
-//! | [`Method::DenseHermitian`] | N <= 7 (memory permitting) | real LU of `L` on Hermitian matrices of the block, with a rank-one deflation of the trace |
-//! | [`Method::GmresJacobi`] | N > 7 | GMRES on the deflated parity block, matrix-free, Jacobi preconditioner; no gap estimate |
+//! | [`Method::DenseHermitian`] | N <= 5 by default (`dense_n_max`; N <= 7 fits) | real LU of `L` on Hermitian matrices of the block, with a rank-one deflation of the trace |
+//! | [`Method::TwoLevel`] | N >= 6 (memory permitting: C_N^2 coarse matrix) | GMRES, deflation preconditioner with the ideal null space (Schur–Weyl, dimension C_N) as coarse space + Jacobi; Galerkin gap estimate |
+//! | [`Method::GmresJacobi`] | beyond the two-level memory | GMRES on the deflated parity block, matrix-free, Jacobi preconditioner; no gap estimate |
 //! | [`Method::CollectiveReduction`] | ideal positions (w = 0) | the null space is degenerate (Catalan `C_N`); the state reached from a symmetric initial state is the collective one (Eq. 7/8) embedded |
 //!
 //! See `docs/numerics.md` for the reasoning and what is left for larger N.
@@ -109,7 +110,7 @@ impl Default for SteadyParams {
         Self {
             tol: 1e-8,
             initial: Initial::Ground,
-            dense_n_max: 7,
+            dense_n_max: 5,
             estimate_gap: true,
             max_iters: 20_000,
         }
@@ -153,7 +154,15 @@ pub fn solve(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyReport, S
     if p.n() <= sp.dense_n_max {
         return solve_dense(p, z, sp);
     }
-    iterative::solve_iterative(p, z, sp, sp.max_iters)
+    if twolevel::bytes(p.n()) <= sqz_superop::memory::available_bytes() {
+        return twolevel::solve_two_level(p, z, sp, sp.max_iters);
+    }
+    let mut rep = iterative::solve_iterative(p, z, sp, sp.max_iters)?;
+    rep.notes.push(format!(
+        "the two-level solver needs {:.1} GiB here: fell back to GMRES with a Jacobi preconditioner",
+        twolevel::bytes(p.n()) as f64 / (1u64 << 30) as f64
+    ));
+    Ok(rep)
 }
 
 /// Smallest eigenvalue of a Hermitian parity-block rho (formed as a `2^N x 2^N` matrix).

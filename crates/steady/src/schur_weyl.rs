@@ -23,7 +23,8 @@
 //! then the same for every `M`). Both maps cost `O(sum_n binom(N, n)^3)` flops, ~1e8 at N = 10.
 
 use crate::{SteadyError, C64};
-use faer::Mat;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, Par};
 use sqz_model::Params;
 use sqz_superop::parity::block_index;
 
@@ -52,6 +53,8 @@ pub struct SchurWeyl {
     pos: Vec<usize>,
     /// `B_n` (complex storage of a real orthogonal matrix)
     basis: Vec<Mat<C64>>,
+    /// `B_n`, real
+    basis_r: Vec<Mat<f64>>,
     sectors: Vec<Sector>,
     dim: usize,
 }
@@ -153,11 +156,16 @@ impl SchurWeyl {
             });
             off += d * d;
         }
+        let basis_r = basis
+            .iter()
+            .map(|b| Mat::<f64>::from_fn(b.nrows(), b.ncols(), |i, j| b[(i, j)].re))
+            .collect();
         Ok(Self {
             n,
             states,
             pos,
             basis,
+            basis_r,
             sectors,
             dim: off,
         })
@@ -166,6 +174,14 @@ impl SchurWeyl {
     /// Dimension of the coarse space, `C_N`.
     pub fn dim(&self) -> usize {
         self.dim
+    }
+
+    /// Coarse indices of the diagonal elements `C_J[a, a]`: `Tr(Z c) = sum_k c[k]` over them.
+    pub fn trace_indices(&self) -> Vec<usize> {
+        self.sectors
+            .iter()
+            .flat_map(|s| (0..s.d).map(move |a| s.off + a * (s.d + 1)))
+            .collect()
     }
 
     /// Number of TLS.
@@ -179,23 +195,89 @@ impl SchurWeyl {
         self.sectors.iter().filter(move |s| s.q <= qmax)
     }
 
-    /// Restriction `c = Y^dag x` of a parity-block vector (module docs).
-    pub fn restrict(&self, xb: &[C64], c: &mut [C64]) {
+    /// Restriction `c = Y^dag x` of a parity-block vector (module docs), with GEMMs run with
+    /// parallelism `par`.
+    pub fn restrict(&self, xb: &[C64], c: &mut [C64], par: Par) {
         assert_eq!(c.len(), self.dim);
         c.iter_mut().for_each(|v| *v = C64::default());
         let n = self.n;
         for e in 0..=n {
             let st = &self.states[e];
             let m = st.len();
-            let x = Mat::<C64>::from_fn(m, m, |i, j| {
-                xb[block_index(n, st[i], st[j]).expect("equal excitation numbers are in the block")]
-            });
-            let b = &self.basis[e];
-            let w = b.transpose() * &x * b;
-            for s in self.present(e) {
-                for be in 0..s.d {
-                    for al in 0..s.d {
-                        c[s.off + al + s.d * be] += w[(s.col + al, s.col + be)];
+            let b = &self.basis_r[e];
+            let mut tmp = Mat::<f64>::zeros(m, m);
+            let mut w = Mat::<f64>::zeros(m, m);
+            for part in 0..2 {
+                let x = Mat::<f64>::from_fn(m, m, |i, j| {
+                    let v = xb[block_index(n, st[i], st[j])
+                        .expect("equal excitation numbers are in the block")];
+                    if part == 0 {
+                        v.re
+                    } else {
+                        v.im
+                    }
+                });
+                matmul(
+                    tmp.as_mut(),
+                    Accum::Replace,
+                    b.transpose(),
+                    x.as_ref(),
+                    1.0,
+                    par,
+                );
+                for s in self.present(e) {
+                    matmul(
+                        w.as_mut().submatrix_mut(s.col, s.col, s.d, s.d),
+                        Accum::Replace,
+                        tmp.as_ref().subrows(s.col, s.d),
+                        b.as_ref().subcols(s.col, s.d),
+                        1.0,
+                        par,
+                    );
+                    for be in 0..s.d {
+                        for al in 0..s.d {
+                            let v = w[(s.col + al, s.col + be)];
+                            let t = &mut c[s.off + al + s.d * be];
+                            if part == 0 {
+                                t.re += v;
+                            } else {
+                                t.im += v;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `x = Z e_j` for the coarse unit vector `j` (a rank-one outer product per excitation block);
+    /// `x` is overwritten.
+    pub fn prolong_unit(&self, j: usize, xb: &mut [C64]) {
+        let n = self.n;
+        xb.iter_mut().for_each(|v| *v = C64::default());
+        let s = self
+            .sectors
+            .iter()
+            .rev()
+            .find(|s| s.off <= j)
+            .expect("coarse index in range");
+        let (al, be) = ((j - s.off) % s.d, (j - s.off) / s.d);
+        let two_j = n - 2 * s.q;
+        for e in s.q..=s.q + two_j {
+            for f in (s.q..=s.q + two_j).filter(|f| (f + e) % 2 == 0) {
+                let r = s.rho[(e - s.q, f - s.q)];
+                if r == C64::default() {
+                    continue;
+                }
+                let (be_, bf) = (&self.basis_r[e], &self.basis_r[f]);
+                for (jj, &bb) in self.states[f].iter().enumerate() {
+                    let vb = bf[(jj, s.col + be)];
+                    if vb == 0.0 {
+                        continue;
+                    }
+                    for (ii, &a) in self.states[e].iter().enumerate() {
+                        xb[block_index(n, a, bb).expect("same parity")] =
+                            r * (be_[(ii, s.col + al)] * vb);
                     }
                 }
             }
@@ -298,7 +380,15 @@ mod tests {
                 op.apply(&x, &mut y);
                 let res = y.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
                 assert!(res < 1e-12, "N = {n}, column {j}: |L0 z| = {res:e}");
-                sw.restrict(&x, &mut c2);
+                sw.restrict(&x, &mut c2, Par::Seq);
+                let mut x2 = vec![C64::default(); bd];
+                sw.prolong_unit(j, &mut x2);
+                let dz: f64 = x
+                    .iter()
+                    .zip(&x2)
+                    .map(|(a, b)| (a - b).norm())
+                    .fold(0.0, f64::max);
+                assert!(dz < 1e-14, "prolong_unit differs by {dz:e}");
                 for (k, v) in c2.iter().enumerate() {
                     let want = if k == j { 1.0 } else { 0.0 };
                     assert!((v - C64::new(want, 0.0)).norm() < 1e-12);

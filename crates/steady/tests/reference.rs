@@ -308,3 +308,79 @@ fn iterative_path_agrees_with_dense() {
         }
     }
 }
+
+/// The two-level solver (used for N >= 6) against the dense complex LU at N = 4, 5 across
+/// w = 0.001 .. 0.5 pi: rho to 1e-8, 1/xi2 to 1e-6, the true error within the reported bound,
+/// and the Galerkin gap estimate within a factor 2 of the dense spectrum's.
+#[test]
+fn two_level_matches_dense_complex_lu_and_bounds_its_error() {
+    for n in [4usize, 5] {
+        for (k, &w) in [0.001 * PI, 0.01 * PI, 0.1 * PI, 0.3 * PI, 0.5 * PI]
+            .iter()
+            .enumerate()
+        {
+            let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
+            let z = positions::disordered(n, w, 5, k as u64).unwrap();
+            let rep =
+                sqz_steady::twolevel::solve_two_level(&p, &z, &SteadyParams::default(), 20_000)
+                    .unwrap();
+            assert_eq!(rep.method, Method::TwoLevel);
+            let want = reference_rho(&p, &z);
+            let diff = max_diff_block(n, &rep.rho_block, &want);
+            assert!(diff < 1e-8, "N={n} w={w}: max |rho - rho_ref| = {diff:e}");
+            let (a, b) = (inv_xi2_block(&rep.rho_block), inv_xi2_full(&want));
+            assert!((a - b).abs() < 1e-6, "N={n} w={w}: 1/xi2 {a} vs {b}");
+            assert!(rep.min_eigenvalue > -1e-9);
+            let d = 1usize << n;
+            let mut fro = 0.0;
+            for a in 0..d {
+                for b in 0..d {
+                    let v = block_index(n, a, b).map_or(C64::new(0.0, 0.0), |k| rep.rho_block[k]);
+                    fro += (v - want[a + d * b]).norm_sqr();
+                }
+            }
+            let fro = fro.sqrt();
+            let bound = rep.error_bound.unwrap();
+            assert!(
+                fro <= bound.max(1e-12),
+                "N={n} w={w}: |rho - ref| = {fro:e} above the bound {bound:e}"
+            );
+            let (g, gw) = (rep.gap.unwrap(), reference_gap(&p, &z));
+            assert!(
+                g < 2.0 * gw && g > gw / 2.0,
+                "N={n} w={w}: gap estimate {g:e} vs dense {gw:e}"
+            );
+        }
+    }
+}
+
+/// N = 6 goes to the two-level solver by default and agrees with the dense Hermitian LU; an
+/// iteration cap of 1 is reported as non-convergence.
+#[test]
+fn two_level_is_the_default_beyond_n5_and_reports_non_convergence() {
+    let n = 6;
+    let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
+    for (k, &w) in [0.01 * PI, 0.3 * PI].iter().enumerate() {
+        let z = positions::disordered(n, w, 9, k as u64).unwrap();
+        let rep = solve(&p, &z, &SteadyParams::default()).unwrap();
+        assert_eq!(rep.method, Method::TwoLevel);
+        assert!(rep.bound_met, "{:?}", rep.notes);
+        let dense = sqz_steady::solve_dense(&p, &z, &SteadyParams::default()).unwrap();
+        let diff = rep
+            .rho_block
+            .iter()
+            .zip(&dense.rho_block)
+            .map(|(a, b)| (a - b).norm())
+            .fold(0.0, f64::max);
+        assert!(diff < 1e-8, "w={w}: two-level vs dense {diff:e}");
+        let (g, gd) = (rep.gap.unwrap(), dense.gap.unwrap());
+        assert!(g < 2.0 * gd && g > gd / 2.0, "gap {g:e} vs dense {gd:e}");
+    }
+    let z = positions::disordered(n, 0.1 * PI, 9, 5).unwrap();
+    match sqz_steady::twolevel::solve_two_level(&p, &z, &SteadyParams::default(), 1) {
+        Err(sqz_steady::SteadyError::NoConvergence { detail, .. }) => {
+            assert!(detail.contains("relative residual"), "{detail}")
+        }
+        other => panic!("expected non-convergence, got {other:?}"),
+    }
+}

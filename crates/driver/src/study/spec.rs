@@ -235,7 +235,7 @@ impl Study {
                 return Err(bad(
                     "steady.max_iters",
                     max_iters,
-                    "an integer 1 <= max_iters <= 10000000 (GMRES iterations, N > 7)",
+                    "an integer 1 <= max_iters <= 10000000 (GMRES iterations, N > 5)",
                 ));
             }
             Some(SteadyOpts {

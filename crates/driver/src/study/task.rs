@@ -24,11 +24,12 @@ pub mod method {
     /// not computed or failed
     pub const NONE: u8 = 0;
     /// names of the codes 0, 1, 2, ... (`sqz_steady::Method::name`); 255 is any other method
-    pub const NAMES: [&str; 4] = [
+    pub const NAMES: [&str; 5] = [
         "none",
         "dense-hermitian-lu",
         "collective-reduction",
         "gmres-jacobi",
+        "gmres-two-level",
     ];
     /// code of a method not in [`NAMES`]
     pub const OTHER: u8 = 255;
