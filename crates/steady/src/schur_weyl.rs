@@ -250,37 +250,104 @@ impl SchurWeyl {
         }
     }
 
-    /// `x = Z e_j` for the coarse unit vector `j` (a rank-one outer product per excitation block);
-    /// `x` is overwritten.
-    pub fn prolong_unit(&self, j: usize, xb: &mut [C64]) {
-        let n = self.n;
-        xb.iter_mut().for_each(|v| *v = C64::default());
+    /// The sector holding coarse index `j` and the `(a, b)` of `C_J[a, b]`.
+    fn locate(&self, j: usize) -> (&Sector, usize, usize) {
         let s = self
             .sectors
             .iter()
             .rev()
             .find(|s| s.off <= j)
             .expect("coarse index in range");
-        let (al, be) = ((j - s.off) % s.d, (j - s.off) / s.d);
-        let two_j = n - 2 * s.q;
-        for e in s.q..=s.q + two_j {
-            for f in (s.q..=s.q + two_j).filter(|f| (f + e) % 2 == 0) {
-                let r = s.rho[(e - s.q, f - s.q)];
-                if r == C64::default() {
-                    continue;
-                }
-                let (be_, bf) = (&self.basis_r[e], &self.basis_r[f]);
-                for (jj, &bb) in self.states[f].iter().enumerate() {
-                    let vb = bf[(jj, s.col + be)];
-                    if vb == 0.0 {
+        (s, (j - s.off) % s.d, (j - s.off) / s.d)
+    }
+
+    /// `x = Z e_j` for the coarse unit vector `j`; `x` is overwritten.
+    pub fn prolong_unit(&self, j: usize, xb: &mut [C64]) {
+        self.prolong_sparse(&[(j, C64::new(1.0, 0.0))], xb);
+    }
+
+    /// `x = Z c` for a coarse vector with few nonzeros `(index, value)` (a rank-one outer product
+    /// per term and excitation block); `x` is overwritten.
+    pub fn prolong_sparse(&self, terms: &[(usize, C64)], xb: &mut [C64]) {
+        let n = self.n;
+        xb.iter_mut().for_each(|v| *v = C64::default());
+        for &(j, cj) in terms {
+            let (s, al, be) = self.locate(j);
+            let two_j = n - 2 * s.q;
+            for e in s.q..=s.q + two_j {
+                for f in (s.q..=s.q + two_j).filter(|f| (f + e) % 2 == 0) {
+                    let r = s.rho[(e - s.q, f - s.q)] * cj;
+                    if r == C64::default() {
                         continue;
                     }
-                    for (ii, &a) in self.states[e].iter().enumerate() {
-                        xb[block_index(n, a, bb).expect("same parity")] =
-                            r * (be_[(ii, s.col + al)] * vb);
+                    let (be_, bf) = (&self.basis_r[e], &self.basis_r[f]);
+                    for (jj, &bb) in self.states[f].iter().enumerate() {
+                        let vb = bf[(jj, s.col + be)];
+                        if vb == 0.0 {
+                            continue;
+                        }
+                        for (ii, &a) in self.states[e].iter().enumerate() {
+                            xb[block_index(n, a, bb).expect("same parity")] +=
+                                r * (be_[(ii, s.col + al)] * vb);
+                        }
                     }
                 }
             }
+        }
+    }
+
+    /// Hermitian coordinates. Coarse index `j = (a, b)` of sector J stands for the Hermitian
+    /// `H_j = E_aa` (a = b), `E_ab + E_ba` (a < b), `i E_ba - i E_ab` (a > b); a Hermitian
+    /// coefficient set `C_J = sum_j g_j H_j` has real `g`, and `Z`, `A`, `Y^dag` preserve
+    /// Hermiticity, so the coarse matrix in these coordinates is real. This is the
+    /// complex-linear map `c -> g_h + i g_a` of `C = C_h + i C_a` (`C_h`, `C_a` Hermitian).
+    pub fn to_herm(&self, c: &[C64]) -> Vec<C64> {
+        let mut g = vec![C64::default(); c.len()];
+        for s in &self.sectors {
+            let at = |a: usize, b: usize| c[s.off + a + s.d * b];
+            for b in 0..s.d {
+                for a in 0..s.d {
+                    let j = s.off + a + s.d * b;
+                    g[j] = if a == b {
+                        at(a, a)
+                    } else {
+                        let (lo, hi) = (a.min(b), a.max(b));
+                        // C_h[lo,hi] = (C[lo,hi] + conj C[hi,lo]) / 2, C_a[lo,hi] = (C[lo,hi] - conj C[hi,lo]) / 2i
+                        let h = 0.5 * (at(lo, hi) + at(hi, lo).conj());
+                        let an = (at(lo, hi) - at(hi, lo).conj()) * C64::new(0.0, -0.5);
+                        if a < b {
+                            C64::new(h.re, an.re)
+                        } else {
+                            C64::new(h.im, an.im)
+                        }
+                    };
+                }
+            }
+        }
+        g
+    }
+
+    /// Inverse of [`SchurWeyl::to_herm`]: `C = sum_j g_j H_j` (complex-linear in `g`).
+    pub fn from_herm(&self, g: &[C64]) -> Vec<C64> {
+        let mut c = vec![C64::default(); g.len()];
+        for (j, t) in g.iter().enumerate() {
+            for (k, v) in self.herm_terms(j) {
+                c[k] += t * v;
+            }
+        }
+        c
+    }
+
+    /// The coarse entries of `H_j`: `[(index, value)]`, one or two terms.
+    pub fn herm_terms(&self, j: usize) -> Vec<(usize, C64)> {
+        let (s, a, b) = self.locate(j);
+        let idx = |x: usize, y: usize| s.off + x + s.d * y;
+        let one = C64::new(1.0, 0.0);
+        let i = C64::new(0.0, 1.0);
+        match a.cmp(&b) {
+            std::cmp::Ordering::Equal => vec![(j, one)],
+            std::cmp::Ordering::Less => vec![(idx(a, b), one), (idx(b, a), one)],
+            std::cmp::Ordering::Greater => vec![(idx(b, a), i), (idx(a, b), -i)],
         }
     }
 
@@ -362,6 +429,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn hermitian_coordinates_round_trip() {
+        let p = Params::new(6, 0.4, 0.3, 0.7).unwrap();
+        let sw = SchurWeyl::new(&p).unwrap();
+        let c: Vec<C64> = (0..sw.dim())
+            .map(|k| C64::new((k as f64 * 0.37).sin(), (k as f64 * 0.91).cos()))
+            .collect();
+        let back = sw.from_herm(&sw.to_herm(&c));
+        let err = c
+            .iter()
+            .zip(&back)
+            .map(|(a, b)| (a - b).norm())
+            .fold(0.0, f64::max);
+        assert!(err < 1e-14, "round trip {err:e}");
+        // a Hermitian C has real coordinates
+        let g: Vec<C64> = (0..sw.dim())
+            .map(|k| C64::new(k as f64 - 3.0, 0.0))
+            .collect();
+        let h = sw.from_herm(&g);
+        let g2 = sw.to_herm(&h);
+        assert!(g2.iter().all(|v| v.im.abs() < 1e-14));
     }
 
     #[test]

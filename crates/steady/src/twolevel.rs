@@ -35,24 +35,29 @@ pub fn bytes(n: usize) -> u64 {
     (2 * c * c + 210 * bd) * 16
 }
 
-/// The coarse correction `Q = Z E^{-1} Y^dag` with its factorised `E`.
+/// The coarse correction `Q = Z E^{-1} Y^dag` with its factorised `E`, held as the real matrix
+/// of the Hermitian coordinates ([`SchurWeyl::to_herm`]): `Z`, `A` and `Y^dag` preserve
+/// Hermiticity, so one complex application of `A` to `Z (H_k + i H_l)` gives two real columns
+/// (`C_N / 2` applications in all) and the LU is real (a quarter of the complex flops).
 pub struct Coarse {
     sw: SchurWeyl,
-    lu: faer::linalg::solvers::PartialPivLu<C64>,
+    lu: faer::linalg::solvers::PartialPivLu<f64>,
     /// `E` itself where it is small enough to keep (`C_N <= 2000`)
-    e: Option<Mat<C64>>,
+    e: Option<Mat<f64>>,
     /// seconds spent building `E` (applications of `A` and restrictions) and factorising it
     pub build_seconds: f64,
 }
 
 impl Coarse {
-    /// Builds `E = Y^dag A Z` for the operator `a` (`C_N` applications, in parallel) and its LU.
+    /// Builds `E = Y^dag A Z` for the operator `a` (`C_N / 2` applications, in parallel) and its
+    /// LU.
     pub fn new(p: &Params, a: &Deflated<'_>) -> Result<Self, SteadyError> {
         let t0 = Instant::now();
         let sw = SchurWeyl::new(p)?;
         let cn = sw.dim();
         let bd = a.dim();
-        let cols: Vec<Vec<C64>> = (0..cn)
+        let i = C64::new(0.0, 1.0);
+        let cols: Vec<(Vec<f64>, Vec<f64>)> = (0..cn.div_ceil(2))
             .into_par_iter()
             .map_init(
                 || {
@@ -62,26 +67,42 @@ impl Coarse {
                         vec![C64::default(); bd],
                     )
                 },
-                |(s, x, y), j| {
-                    sw.prolong_unit(j, x);
+                |(s, x, y), pair| {
+                    let (k, l) = (2 * pair, 2 * pair + 1);
+                    let mut terms = sw.herm_terms(k);
+                    if l < cn {
+                        terms.extend(sw.herm_terms(l).into_iter().map(|(j, v)| (j, v * i)));
+                    }
+                    sw.prolong_sparse(&terms, x);
                     a.apply_with(x, y, s);
-                    let mut out = vec![C64::default(); cn];
-                    sw.restrict(y, &mut out, Par::Seq);
-                    out
+                    let mut c = vec![C64::default(); cn];
+                    sw.restrict(y, &mut c, Par::Seq);
+                    let g = sw.to_herm(&c);
+                    (
+                        g.iter().map(|v| v.re).collect(),
+                        g.iter().map(|v| v.im).collect(),
+                    )
                 },
             )
             .collect();
         let t_cols = t0.elapsed().as_secs_f64();
-        let e = Mat::<C64>::from_fn(cn, cn, |i, j| cols[j][i]);
+        let e = Mat::<f64>::from_fn(cn, cn, |r, c| {
+            let (re, im) = &cols[c / 2];
+            if c % 2 == 0 {
+                re[r]
+            } else {
+                im[r]
+            }
+        });
         drop(cols);
         let lu = e.partial_piv_lu();
-        let e = (cn <= 2000).then_some(e);
         if std::env::var("SQZ_TRACE").is_ok() {
             eprintln!(
                 "coarse: columns {t_cols:.2} s, LU {:.2} s",
                 t0.elapsed().as_secs_f64() - t_cols
             );
         }
+        let e = (cn <= 2000).then_some(e);
         Ok(Self {
             sw,
             lu,
@@ -90,12 +111,19 @@ impl Coarse {
         })
     }
 
+    /// `g <- E^{-1} g` for complex Hermitian coordinates (the real LU on both parts).
+    fn solve_herm(&self, g: &mut [C64]) {
+        let mut m = Mat::<f64>::from_fn(g.len(), 2, |r, c| if c == 0 { g[r].re } else { g[r].im });
+        self.lu.solve_in_place(m.as_mut());
+        g.iter_mut()
+            .enumerate()
+            .for_each(|(r, v)| *v = C64::new(m[(r, 0)], m[(r, 1)]));
+    }
+
     /// Eigenvalues of `E` (Petrov-Galerkin approximations of the slow eigenvalues of `A`), if `E`
     /// was kept.
     pub fn eigenvalues(&self) -> Option<Vec<C64>> {
-        let e = self.e.as_ref()?;
-        let ev = e.eigenvalues().ok()?;
-        Some(ev)
+        self.e.as_ref()?.eigenvalues().ok()
     }
 
     /// Estimate of the gap, the slowest nonzero relaxation rate `min |Re lambda|`: the Ritz values
@@ -110,9 +138,8 @@ impl Coarse {
                 self.0.dim()
             }
             fn apply(&self, x: &[C64], y: &mut [C64]) {
-                let mut m = Mat::<C64>::from_fn(x.len(), 1, |i, _| x[i]);
-                self.0.lu.solve_in_place(m.as_mut());
-                y.iter_mut().enumerate().for_each(|(i, v)| *v = m[(i, 0)]);
+                y.copy_from_slice(x);
+                self.0.solve_herm(y);
             }
         }
         let m = self.dim();
@@ -159,10 +186,9 @@ impl Coarse {
     pub fn apply(&self, r: &[C64], x: &mut [C64]) {
         let mut c = vec![C64::default(); self.sw.dim()];
         self.sw.restrict(r, &mut c, faer::get_global_parallelism());
-        let mut cm = Mat::<C64>::from_fn(c.len(), 1, |i, _| c[i]);
-        self.lu.solve_in_place(cm.as_mut());
-        let c: Vec<C64> = (0..c.len()).map(|i| cm[(i, 0)]).collect();
-        self.sw.prolong(&c, x);
+        let mut g = self.sw.to_herm(&c);
+        self.solve_herm(&mut g);
+        self.sw.prolong(&self.sw.from_herm(&g), x);
     }
 }
 
