@@ -52,17 +52,38 @@ def run_sqz(sqz, args):
     return out, dt, r["rss"]
 
 
-def qutip_in_child(fn_name, kwargs):
-    """Runs one QuTiP measurement in a child process: returns (result dict, seconds, peak MB)."""
+LAST_FAILURE = {"why": ""}
+
+
+def qutip_in_child(fn_name, kwargs, timeout=None, mem_gb=None):
+    """Runs one QuTiP measurement in a child process: returns (result dict, seconds, peak MB).
+
+    With `timeout` (s) and `mem_gb` (address-space limit) the child is stopped; the result is then
+    (None, nan, nan) and LAST_FAILURE["why"] says what happened."""
     code = (
         "import json,resource,sys,time;sys.path.insert(0,sys.argv[1]);import compare_qutip as c;"
         "kw=json.loads(sys.argv[3]);c.qutip_liouvillian(2,[0.0,7.0]);t=time.perf_counter();out=getattr(c,sys.argv[2])(**kw);dt=time.perf_counter()-t;"
         "print(json.dumps({'out':out,'dt':dt,'rss':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))"
     )
     here = os.path.dirname(os.path.abspath(__file__))
-    res = subprocess.run([sys.executable, "-c", code, here, fn_name, json.dumps(kwargs)],
-                         capture_output=True, text=True)
+
+    def limit():
+        if mem_gb:
+            import resource
+
+            b = int(mem_gb * 2**30)
+            resource.setrlimit(resource.RLIMIT_AS, (b, b))
+
+    try:
+        res = subprocess.run([sys.executable, "-c", code, here, fn_name, json.dumps(kwargs)],
+                             capture_output=True, text=True, timeout=timeout, preexec_fn=limit)
+    except subprocess.TimeoutExpired:
+        LAST_FAILURE["why"] = f"QuTiP stopped after {timeout:.0f} s"
+        return None, math.nan, math.nan
     if res.returncode != 0:
+        tail = (res.stderr.strip().splitlines() or ["?"])[-1]
+        LAST_FAILURE["why"] = ("QuTiP ran out of memory" if "MemoryError" in res.stderr or "memory" in tail.lower()
+                               else f"QuTiP failed: {tail[:80]}")
         return None, math.nan, math.nan
     r = json.loads(res.stdout.strip().splitlines()[-1])
     # the function's own timing excludes the interpreter start and `import qutip`
@@ -138,7 +159,11 @@ def q_steady(n, z, method="direct"):
 
     t = time.perf_counter()
     lv, sm, sp = qutip_liouvillian(n, z)
-    rho = qt.steadystate(lv, method=method)
+    if method == "direct":
+        rho = qt.steadystate(lv, method=method)
+    else:
+        # QuTiP's iterative solver with its default incomplete-LU preconditioner
+        rho = qt.steadystate(lv, method=method, use_precond=True, tol=1e-12, maxiter=2000)
     return {"xi2": xi2_full(rho, n, sm, sp), "t": time.perf_counter() - t}
 
 
@@ -244,8 +269,9 @@ def plot(rows, path):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for prob, marker in (("steady state (QuTiP direct)", "o"), ("Liouvillian construction", "s")):
-        pts = [(n, ts, tq) for p, n, _, ts, tq, _, _ in rows if p == prob]
+    for prob, marker in (("steady state (QuTiP direct)", "o"), ("Liouvillian construction", "s"),
+                         ("time evolution to t=200/A", "^")):
+        pts = [(n, ts, tq) for p, n, case, ts, tq, _, _, _ in rows if p == prob and case == "w=0.3pi"]
         if not pts:
             continue
         ns = [p[0] for p in pts]
@@ -268,11 +294,30 @@ def write_doc(rows, cmd):
              "Medians; sqz times are its own timing of the computation (`time_s`/`assembly_s`), "
              "QuTiP's are measured around the same work after `import qutip` and a warm-up; "
              "memory is the peak RSS of the measuring child process.", "",
-             "| problem | N | case | sqz [s] | QuTiP [s] | QuTiP / sqz | sqz peak MB | QuTiP peak MB |",
-             "|---|---|---|---|---|---|---|---|"]
-    for p, n, case, ts, tq, ms, mq in rows:
-        ratio = tq / ts if ts > 0 and not math.isnan(tq) else math.nan
-        lines.append(f"| {p} | {n} | {case} | {ts:.4g} | {tq:.4g} | {ratio:.1f} | {ms:.0f} | {mq:.0f} |")
+             "| problem | N | case | sqz [s] | QuTiP [s] | QuTiP / sqz | sqz peak MB | QuTiP peak MB | note |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    fmt = lambda v, f: "-" if isinstance(v, float) and math.isnan(v) else format(v, f)  # noqa: E731
+    for p, n, case, ts, tq, ms, mq, note in rows:
+        ratio = tq / ts if ts > 0 and not math.isnan(tq) and not math.isnan(ts) else math.nan
+        lines.append(f"| {p} | {n} | {case} | {fmt(ts, '.4g')} | {fmt(tq, '.4g')} | {fmt(ratio, '.1f')} | "
+                     f"{fmt(ms, '.0f')} | {fmt(mq, '.0f')} | {note} |")
+    lines += ["", "Largest N reached here (24 GiB, 2 cores):", "",
+              "| problem | tool | largest N | time [s] | peak MB |", "|---|---|---|---|---|"]
+    for kind in ("steady state", "time evolution"):
+        for tool, ti, mi in (("sqz", 3, 5), ("QuTiP", 4, 6)):
+            ok = [r for r in rows if r[0].startswith(kind) and not math.isnan(r[ti])]
+            if ok:
+                best = max(ok, key=lambda r: (r[1], -r[ti]))
+                lines.append(f"| {kind} | {tool} | {best[1]} | {best[ti]:.4g} | {fmt(best[mi], '.0f')} |")
+    if BANDWIDTH:
+        bw = BANDWIDTH[0]
+        lines += ["", f"Memory bandwidth in the same run: STREAM-like triad {bw['triad_gb_s']:.1f} GB/s "
+                  f"({bw['threads']} threads). Matrix-free apply (bytes = vector sweeps, each access counted once):", "",
+                  "| N | operator | apply [ms] | bytes moved [MB] | achieved GB/s | fraction of triad |",
+                  "|---|---|---|---|---|---|"]
+        for r in bw["rows"]:
+            lines.append(f"| {r['n']} | {r['kind']} | {r['apply_s'] * 1e3:.1f} | {r['bytes'] / 1e6:.0f} | "
+                         f"{r['achieved_gb_s']:.1f} | {r['fraction_of_triad']:.2f} |")
     lines += ["", "![time against N](figures/perf_vs_n.png)", "", end]
     text = open(path).read() if os.path.exists(path) else "# Performance\n"
     block = "\n".join(lines)
@@ -281,6 +326,19 @@ def write_doc(rows, cmd):
     else:
         text = text.rstrip() + "\n\n## Side by side with QuTiP (issue 8)\n\n" + block + "\n"
     open(path, "w").write(text)
+
+
+BANDWIDTH = []
+
+
+def bandwidth(root):
+    """The matrix-free apply against a STREAM-like triad, same process (sqz-superop example)."""
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "sqz-superop", "--example", "bandwidth"],
+                   cwd=root, check=True)
+    out = subprocess.run([os.path.join(root, "target", "release", "examples", "bandwidth"), "10", "12"],
+                         capture_output=True, text=True, check=True).stdout
+    BANDWIDTH.append(json.loads(out.strip().splitlines()[-1]))
+    print("bandwidth:", BANDWIDTH[0], flush=True)
 
 
 def main():
@@ -293,6 +351,7 @@ def main():
     sqz = a.sqz
     reps = 1 if a.quick else a.reps
     rows = []
+    nan = math.nan
     ns_build = [3, 4, 5] if a.quick else [3, 4, 5, 6, 7]
     ns_steady = [3, 4, 5] if a.quick else [3, 4, 5, 6, 7]
     w = 0.3
@@ -301,28 +360,65 @@ def main():
         print(f"N={n}: Liouvillians agree to {diff:.1e}", flush=True)
         _, ts, ms = median_time(lambda: run_sqz(sqz, ["liouvillian", "--n", str(n), "--r", str(R), "--w", f"{w}pi", "--json"]), reps)
         _, tq, mq = median_time(lambda: qutip_in_child("q_build", {"n": n, "z": z}), reps)
-        rows.append(("Liouvillian construction", n, f"w={w}pi", ts, tq, ms, mq))
-    for n in ns_steady:
-        z = positions(n, w, sqz=sqz)
-        rs, ts, ms = median_time(lambda: run_sqz(sqz, ["steady", "--model", "full", "--n", str(n), "--r", str(R), "--w", f"{w}pi", "--json"]), reps)
-        rq, tq, mq = median_time(lambda: qutip_in_child("q_steady", {"n": n, "z": z}), 1 if n >= 7 else reps)
-        if rq is not None and not abs(rq["xi2"] - rs["xi2"]) < 1e-6 * rs["xi2"]:
-            raise SystemExit(f"steady states disagree at N={n}: xi2 sqz {rs['xi2']} vs qutip {rq['xi2']}")
-        rows.append(("steady state (QuTiP direct)", n, f"w={w}pi", ts, tq, ms, mq))
-        print(rows[-1], flush=True)
-    for n, t_max in ([(4, 200.0)] if a.quick else [(4, 200.0), (5, 200.0), (5, 3000.0)]):
-        z = positions(n, w, sqz=sqz)
+        rows.append(("Liouvillian construction", n, f"w={w}pi", ts, tq, ms, mq, ""))
+
+    def steady_args(n, wv):
+        return ["steady", "--model", "full", "--n", str(n), "--r", str(R), "--w", f"{wv}pi", "--json"]
+
+    for wv in (0.3, 0.01):
+        for n in ns_steady:
+            z = positions(n, wv, sqz=sqz)
+            rs, ts, ms = median_time(lambda: run_sqz(sqz, steady_args(n, wv)), reps)
+            rq, tq, mq = median_time(lambda: qutip_in_child("q_steady", {"n": n, "z": z}, timeout=1800), 1 if n >= 7 else reps)
+            if rq is not None and not abs(rq["xi2"] - rs["xi2"]) < 1e-6 * rs["xi2"]:
+                raise SystemExit(f"steady states disagree at N={n}: xi2 sqz {rs['xi2']} vs qutip {rq['xi2']}")
+            note = f"sqz {rs['method']}, bound {rs['error_bound']:.1e}" if rs.get("error_bound") else f"sqz {rs['method']}"
+            rows.append(("steady state (QuTiP direct)", n, f"w={wv}pi", ts, tq, ms, mq, note))
+            print(rows[-1], flush=True)
+    if not a.quick:
+        # QuTiP's iterative solver where it converges
+        for n in (4, 5, 6):
+            z = positions(n, w, sqz=sqz)
+            rs, ts, ms = median_time(lambda: run_sqz(sqz, steady_args(n, w)), reps)
+            rq, tq, mq = qutip_in_child("q_steady", {"n": n, "z": z, "method": "iterative-gmres"}, timeout=600)
+            note = ""
+            if rq is None:
+                note = LAST_FAILURE["why"]
+            elif not abs(rq["xi2"] - rs["xi2"]) < 1e-6 * rs["xi2"]:
+                note = f"QuTiP iterative inaccurate: xi2 {rq['xi2']:.6g} vs {rs['xi2']:.6g}"
+            rows.append(("steady state (QuTiP iterative-gmres)", n, f"w={w}pi", ts, tq, ms, mq, note))
+            print(rows[-1], flush=True)
+        # beyond QuTiP: N = 8 (QuTiP direct attempted with a time and memory limit) and N = 10
+        for n, wv, try_qutip in ((8, 0.3, True), (8, 0.01, False), (10, 0.01, False), (10, 0.3, False)):
+            rs, ts, ms = run_sqz(sqz, steady_args(n, wv))
+            tq, mq, note = nan, nan, "QuTiP not attempted (N = 8 direct did not finish)"
+            if try_qutip:
+                z = positions(n, wv, sqz=sqz)
+                rq, tq, mq = qutip_in_child("q_steady", {"n": n, "z": z}, timeout=900, mem_gb=20)
+                note = LAST_FAILURE["why"] if rq is None else ""
+            bound = f"bound {rs['error_bound']:.1e}" if rs.get("error_bound") else "no bound"
+            note = f"sqz {rs['method']}, {rs['iterations']} its, {bound}; " + note
+            rows.append(("steady state (QuTiP direct)", n, f"w={wv}pi", ts, tq, ms, mq, note))
+            print(rows[-1], flush=True)
+    evolve_cases = [(4, 200.0)] if a.quick else [(4, 200.0), (5, 200.0), (5, 3000.0), (6, 200.0), (10, 200.0)]
+    for n, t_max in evolve_cases:
         args = ["evolve", "--model", "full", "--n", str(n), "--r", str(R), "--w", f"{w}pi", "--times", f"0,{t_max}", "--json"]
-        rs, ts, ms = median_time(lambda: run_sqz(sqz, args), reps)
-        rq, tq, mq = median_time(lambda: qutip_in_child("q_evolve", {"n": n, "z": z, "t_max": t_max}), 1)
+        rs, ts, ms = median_time(lambda: run_sqz(sqz, args), 1 if n >= 8 else reps)
+        if n <= 6:
+            z = positions(n, w, sqz=sqz)
+            rq, tq, mq = qutip_in_child("q_evolve", {"n": n, "z": z, "t_max": t_max}, timeout=1200)
+            note = LAST_FAILURE["why"] if rq is None else ""
+        else:
+            rq, tq, mq, note = None, nan, nan, "QuTiP not attempted (4^N = 1e6 states, N = 6 is its limit here)"
         xs = 1.0 / rs["inv_xi2"][-1]
         if rq is not None and not abs(rq["xi2"] - xs) < 1e-5 * xs:
             raise SystemExit(f"evolutions disagree at N={n}, t={t_max}: xi2 sqz {xs} vs qutip {rq['xi2']}")
-        rows.append((f"time evolution to t={t_max:g}/A", n, f"w={w}pi", ts, tq, ms, mq))
+        rows.append((f"time evolution to t={t_max:g}/A", n, f"w={w}pi", ts, tq, ms, mq, note))
         print(rows[-1], flush=True)
     configs = 20 if a.quick else 200
     ts, tq, mq = disorder_point(sqz, 5, w, configs, reps)
-    rows.append((f"disorder point, {configs} configurations", 5, f"w={w}pi", ts, tq, math.nan, mq))
+    rows.append((f"disorder point, {configs} configurations", 5, f"w={w}pi", ts, tq, math.nan, mq, "sqz on 2 cores, QuTiP one loop"))
+    bandwidth(ROOT)
     emit(rows)
     if not a.no_doc:
         figs = os.path.join(ROOT, "docs", "figures")
@@ -333,9 +429,9 @@ def main():
 
 def emit(rows):
     print(f"{'problem':<40} {'N':>3} {'case':<10} {'sqz [s]':>10} {'QuTiP [s]':>10} {'ratio':>8} {'sqz MB':>8} {'QuTiP MB':>9}")
-    for p, n, case, ts, tq, ms, mq in rows:
+    for p, n, case, ts, tq, ms, mq, note in rows:
         ratio = tq / ts if ts > 0 and not math.isnan(tq) else math.nan
-        print(f"{p:<40} {n:>3} {case:<10} {ts:>10.4f} {tq:>10.4f} {ratio:>8.1f} {ms:>8.0f} {mq:>9.0f}")
+        print(f"{p:<40} {n:>3} {case:<10} {ts:>10.4f} {tq:>10.4f} {ratio:>8.1f} {ms:>8.0f} {mq:>9.0f} {note}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,10 @@ pub fn run(a: &InfoArgs) -> anyhow::Result<()> {
         "dense steady-state solve (real Hermitian LU + CSR)".into(),
         sqz_steady::dense_bytes(a.n),
     ));
+    rows.push((
+        "two-level steady-state solve (C_N^2 coarse matrix + GMRES)".into(),
+        sqz_steady::twolevel::bytes(a.n),
+    ));
     let avail = available_bytes();
     if a.json {
         let items: Vec<_> = rows

@@ -27,12 +27,15 @@ use sqz_krylov::{eigs_largest, gmres, EigParams, GmresParams, KrylovError, Linea
 use sqz_model::Params;
 use std::time::Instant;
 
-/// Peak bytes of [`solve_two_level`] at N: `E` and its LU (`2 C_N^2` complex), the GMRES basis
-/// (201 block vectors) and a few work vectors.
+/// Peak bytes of [`solve_two_level`] at N: the real coarse matrix `E` while its columns are
+/// gathered and then with its LU (`3 C_N^2` doubles), the GMRES basis (201 block vectors) and a
+/// few work vectors.
 pub fn bytes(n: usize) -> u64 {
     let c = crate::ideal::catalan(n);
     let bd = sqz_superop::parity::block_dim(n) as u64;
-    (2 * c * c + 210 * bd) * 16
+    c.saturating_mul(c)
+        .saturating_mul(24)
+        .saturating_add(210 * bd * 16)
 }
 
 /// The coarse correction `Q = Z E^{-1} Y^dag` with its factorised `E`, held as the real matrix
