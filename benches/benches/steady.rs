@@ -30,7 +30,7 @@ fn steady(c: &mut Criterion) {
             let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
             let z = positions::disordered(n, w * PI, 1, 0).unwrap();
             g.bench_with_input(
-                BenchmarkId::new(format!("dense_w{w}pi"), n),
+                BenchmarkId::new(format!("default_w{w}pi"), n),
                 &(p, z.clone()),
                 |b, (p, z)| b.iter(|| solve(p, z, &SteadyParams::default()).unwrap().residual),
             );
