@@ -90,7 +90,7 @@ pub struct InfoArgs {
 /// `sqz validate`
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// number of two-level systems N (the full-space solve runs for N <= 10)
+    /// number of two-level systems N (full-space null-space check for N <= 5, matrix-free residual of Eq. 8 for N <= 12)
     #[arg(long, default_value_t = 5)]
     pub n: usize,
     /// squeezing strength r

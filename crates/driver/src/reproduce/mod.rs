@@ -135,7 +135,7 @@ pub fn linspace(a: f64, b: f64, k: usize) -> Vec<f64> {
 }
 
 impl Config {
-    /// The default study (about 10 minutes on 2 cores).
+    /// The default study (about 4-5 minutes on 2 cores).
     pub fn full() -> Self {
         Self {
             quick: false,

@@ -246,8 +246,8 @@ fn local_processes() -> u64 {
         .max(1)
 }
 
-/// Gives each concurrent solve on this node its share of the memory: the iterative solver
-/// (N > 7) sizes its Krylov space from `SQZ_MEMORY_LIMIT`, which would otherwise let every
+/// Gives each concurrent solve on this node its share of the memory: the iterative solvers
+/// (N >= 6) check their memory against `SQZ_MEMORY_LIMIT`, which would otherwise let every
 /// rank and thread claim the whole node. Left alone when the user set it. Runs before any
 /// thread exists (`set_var`).
 fn share_memory(solves_per_process: u64) {
