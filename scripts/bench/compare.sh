@@ -2,6 +2,7 @@
 # Performance side by side with QuTiP (issue 8): one command from a fresh clone.
 #   scripts/bench/compare.sh            # full table (tens of minutes)
 #   scripts/bench/compare.sh --quick    # small sizes only (a few minutes)
+#   scripts/bench/compare.sh --resume   # reuse rows already measured (out/compare_rows.json)
 # Builds sqz (release), creates a local virtual environment .venv-bench with QuTiP 5, h5py,
 # matplotlib, runs scripts/bench/compare_qutip.py, and rewrites the generated section of
 # docs/performance.md plus docs/figures/perf_vs_n.png.

@@ -162,8 +162,8 @@ def q_steady(n, z, method="direct"):
     if method == "direct":
         rho = qt.steadystate(lv, method=method)
     else:
-        # QuTiP's iterative solver with its default incomplete-LU preconditioner
-        rho = qt.steadystate(lv, method=method, use_precond=True, tol=1e-12, maxiter=2000)
+        # QuTiP's iterative solver with its incomplete-LU preconditioner (scipy >= 1.12 names)
+        rho = qt.steadystate(lv, method=method, use_precond=True, rtol=1e-12, atol=0.0, maxiter=2000)
     return {"xi2": xi2_full(rho, n, sm, sp), "t": time.perf_counter() - t}
 
 
@@ -331,6 +331,32 @@ def write_doc(rows, cmd):
 BANDWIDTH = []
 
 
+class Rows(list):
+    """Measured rows, also written to a JSON cache after each one; with `resume`, rows already in
+    the cache (same problem, N, case) are reused instead of measured again."""
+
+    def __init__(self, path, resume):
+        super().__init__()
+        self.path = path
+        self.cached = {}
+        if resume and os.path.exists(path):
+            for r in json.load(open(path)):
+                self.cached[tuple(r[:3])] = tuple(r)
+
+    def have(self, problem, n, case):
+        r = self.cached.get((problem, n, case))
+        if r is not None:
+            self.append(r)
+            print("reused", r, flush=True)
+        return r is not None
+
+    def add(self, row):
+        self.append(row)
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        json.dump([list(r) for r in self], open(self.path, "w"))
+        print(row, flush=True)
+
+
 def bandwidth(root):
     """The matrix-free apply against a STREAM-like triad, same process (sqz-superop example)."""
     subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "sqz-superop", "--example", "bandwidth"],
@@ -347,10 +373,13 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--no-doc", action="store_true", help="print only, do not rewrite docs/performance.md")
+    ap.add_argument("--cache", default=os.path.join(ROOT, "out", "compare_rows.json"),
+                    help="rows are saved here as they are measured")
+    ap.add_argument("--resume", action="store_true", help="reuse the rows already in --cache")
     a = ap.parse_args()
     sqz = a.sqz
     reps = 1 if a.quick else a.reps
-    rows = []
+    rows = Rows(a.cache, a.resume)
     nan = math.nan
     ns_build = [3, 4, 5] if a.quick else [3, 4, 5, 6, 7]
     ns_steady = [3, 4, 5] if a.quick else [3, 4, 5, 6, 7]
@@ -358,26 +387,31 @@ def main():
     for n in ns_build:
         diff, z = check_liouvillian(sqz, n, w)
         print(f"N={n}: Liouvillians agree to {diff:.1e}", flush=True)
+        if rows.have("Liouvillian construction", n, f"w={w}pi"):
+            continue
         _, ts, ms = median_time(lambda: run_sqz(sqz, ["liouvillian", "--n", str(n), "--r", str(R), "--w", f"{w}pi", "--json"]), reps)
         _, tq, mq = median_time(lambda: qutip_in_child("q_build", {"n": n, "z": z}), reps)
-        rows.append(("Liouvillian construction", n, f"w={w}pi", ts, tq, ms, mq, ""))
+        rows.add(("Liouvillian construction", n, f"w={w}pi", ts, tq, ms, mq, ""))
 
     def steady_args(n, wv):
         return ["steady", "--model", "full", "--n", str(n), "--r", str(R), "--w", f"{wv}pi", "--json"]
 
     for wv in (0.3, 0.01):
         for n in ns_steady:
+            if rows.have("steady state (QuTiP direct)", n, f"w={wv}pi"):
+                continue
             z = positions(n, wv, sqz=sqz)
             rs, ts, ms = median_time(lambda: run_sqz(sqz, steady_args(n, wv)), reps)
             rq, tq, mq = median_time(lambda: qutip_in_child("q_steady", {"n": n, "z": z}, timeout=1800), 1 if n >= 7 else reps)
             if rq is not None and not abs(rq["xi2"] - rs["xi2"]) < 1e-6 * rs["xi2"]:
                 raise SystemExit(f"steady states disagree at N={n}: xi2 sqz {rs['xi2']} vs qutip {rq['xi2']}")
             note = f"sqz {rs['method']}, bound {rs['error_bound']:.1e}" if rs.get("error_bound") else f"sqz {rs['method']}"
-            rows.append(("steady state (QuTiP direct)", n, f"w={wv}pi", ts, tq, ms, mq, note))
-            print(rows[-1], flush=True)
+            rows.add(("steady state (QuTiP direct)", n, f"w={wv}pi", ts, tq, ms, mq, note))
     if not a.quick:
         # QuTiP's iterative solver where it converges
         for n in (4, 5, 6):
+            if rows.have("steady state (QuTiP iterative-gmres)", n, f"w={w}pi"):
+                continue
             z = positions(n, w, sqz=sqz)
             rs, ts, ms = median_time(lambda: run_sqz(sqz, steady_args(n, w)), reps)
             rq, tq, mq = qutip_in_child("q_steady", {"n": n, "z": z, "method": "iterative-gmres"}, timeout=600)
@@ -386,10 +420,11 @@ def main():
                 note = LAST_FAILURE["why"]
             elif not abs(rq["xi2"] - rs["xi2"]) < 1e-6 * rs["xi2"]:
                 note = f"QuTiP iterative inaccurate: xi2 {rq['xi2']:.6g} vs {rs['xi2']:.6g}"
-            rows.append(("steady state (QuTiP iterative-gmres)", n, f"w={w}pi", ts, tq, ms, mq, note))
-            print(rows[-1], flush=True)
+            rows.add(("steady state (QuTiP iterative-gmres)", n, f"w={w}pi", ts, tq, ms, mq, note))
         # beyond QuTiP: N = 8 (QuTiP direct attempted with a time and memory limit) and N = 10
         for n, wv, try_qutip in ((8, 0.3, True), (8, 0.01, False), (10, 0.01, False), (10, 0.3, False)):
+            if rows.have("steady state (QuTiP direct)", n, f"w={wv}pi"):
+                continue
             rs, ts, ms = run_sqz(sqz, steady_args(n, wv))
             tq, mq, note = nan, nan, "QuTiP not attempted (N = 8 direct did not finish)"
             if try_qutip:
@@ -398,10 +433,11 @@ def main():
                 note = LAST_FAILURE["why"] if rq is None else ""
             bound = f"bound {rs['error_bound']:.1e}" if rs.get("error_bound") else "no bound"
             note = f"sqz {rs['method']}, {rs['iterations']} its, {bound}; " + note
-            rows.append(("steady state (QuTiP direct)", n, f"w={wv}pi", ts, tq, ms, mq, note))
-            print(rows[-1], flush=True)
+            rows.add(("steady state (QuTiP direct)", n, f"w={wv}pi", ts, tq, ms, mq, note))
     evolve_cases = [(4, 200.0)] if a.quick else [(4, 200.0), (5, 200.0), (5, 3000.0), (6, 200.0), (10, 200.0)]
     for n, t_max in evolve_cases:
+        if rows.have(f"time evolution to t={t_max:g}/A", n, f"w={w}pi"):
+            continue
         args = ["evolve", "--model", "full", "--n", str(n), "--r", str(R), "--w", f"{w}pi", "--times", f"0,{t_max}", "--json"]
         rs, ts, ms = median_time(lambda: run_sqz(sqz, args), 1 if n >= 8 else reps)
         if n <= 6:
@@ -413,11 +449,12 @@ def main():
         xs = 1.0 / rs["inv_xi2"][-1]
         if rq is not None and not abs(rq["xi2"] - xs) < 1e-5 * xs:
             raise SystemExit(f"evolutions disagree at N={n}, t={t_max}: xi2 sqz {xs} vs qutip {rq['xi2']}")
-        rows.append((f"time evolution to t={t_max:g}/A", n, f"w={w}pi", ts, tq, ms, mq, note))
-        print(rows[-1], flush=True)
+        rows.add((f"time evolution to t={t_max:g}/A", n, f"w={w}pi", ts, tq, ms, mq, note))
     configs = 20 if a.quick else 200
-    ts, tq, mq = disorder_point(sqz, 5, w, configs, reps)
-    rows.append((f"disorder point, {configs} configurations", 5, f"w={w}pi", ts, tq, math.nan, mq, "sqz on 2 cores, QuTiP one loop"))
+    if not rows.have(f"disorder point, {configs} configurations", 5, f"w={w}pi"):
+        ts, tq, mq = disorder_point(sqz, 5, w, configs, reps)
+        rows.add((f"disorder point, {configs} configurations", 5, f"w={w}pi", ts, tq, math.nan, mq,
+                  "sqz on 2 cores, QuTiP one loop"))
     bandwidth(ROOT)
     emit(rows)
     if not a.no_doc:
