@@ -43,6 +43,24 @@ impl<'a> Deflated<'a> {
         }
     }
 
+    /// `1 / diag(A)` in closed form ([`block_diagonal`] minus the deflation's `u t^T` diagonal;
+    /// 1 where the diagonal vanishes): the Jacobi preconditioner of both iterative methods.
+    pub fn inverse_diagonal(&self, p: &Params) -> Vec<C64> {
+        let mut dg = block_diagonal(p);
+        for &i in &self.diag {
+            dg[i] -= C64::new(self.inv_d, 0.0);
+        }
+        dg.iter()
+            .map(|v| {
+                if v.norm() > 1e-12 {
+                    1.0 / v
+                } else {
+                    C64::new(1.0, 0.0)
+                }
+            })
+            .collect()
+    }
+
     /// A scratch for [`Deflated::apply_with`].
     pub fn new_scratch(&self) -> sqz_superop::Scratch {
         self.op.new_scratch()
@@ -123,21 +141,7 @@ pub fn solve_iterative(
     let op = sqz_superop::ParityBlock::new(p, z)?;
     let def = Deflated::new(&op);
     let (diag, inv_d) = (def.diag.clone(), def.inv_d);
-    let mut dg = block_diagonal(p);
-    for &i in &diag {
-        dg[i] -= C64::new(inv_d, 0.0);
-    }
-    let jac = Jacobi(
-        dg.iter()
-            .map(|v| {
-                if v.norm() > 1e-12 {
-                    1.0 / v
-                } else {
-                    C64::new(1.0, 0.0)
-                }
-            })
-            .collect(),
-    );
+    let jac = Jacobi(def.inverse_diagonal(p));
     let mut b = vec![C64::new(0.0, 0.0); op.dim()];
     let mut x = vec![C64::new(0.0, 0.0); op.dim()];
     for &i in &diag {

@@ -17,7 +17,7 @@
 //! is the mismatch between `E` and the exact Schur complement on the slow space (the second-order
 //! term `Y^dag V S V Z` that the Galerkin product misses), a factor of order one.
 
-use crate::iterative::{block_diagonal, finish, Deflated};
+use crate::iterative::{finish, Deflated};
 use crate::schur_weyl::SchurWeyl;
 use crate::{Method, SteadyError, SteadyParams, SteadyReport, C64};
 use faer::linalg::solvers::Solve;
@@ -233,24 +233,10 @@ pub fn solve_two_level(
     let op = sqz_superop::ParityBlock::new(p, z)?;
     let def = Deflated::new(&op);
     let coarse = Coarse::new(p, &def)?;
-    let mut dg = block_diagonal(p);
-    for &i in &def.diag {
-        dg[i] -= C64::new(def.inv_d, 0.0);
-    }
-    let dinv: Vec<C64> = dg
-        .iter()
-        .map(|v| {
-            if v.norm() > 1e-12 {
-                1.0 / v
-            } else {
-                C64::new(1.0, 0.0)
-            }
-        })
-        .collect();
     let pre = TwoLevel {
         a: &def,
         coarse: &coarse,
-        dinv,
+        dinv: def.inverse_diagonal(p),
     };
     let bd = op.dim();
     let mut b = vec![C64::default(); bd];

@@ -61,6 +61,19 @@ fn max_diff_block(n: usize, xb: &[C64], full: &[C64]) -> f64 {
     m
 }
 
+/// Frobenius norm of `rho_block - rho_full` (the block vector embedded in the full space).
+fn fro_diff_block(n: usize, xb: &[C64], full: &[C64]) -> f64 {
+    let d = 1usize << n;
+    let mut fro = 0.0;
+    for a in 0..d {
+        for b in 0..d {
+            let v = block_index(n, a, b).map_or(C64::new(0.0, 0.0), |k| xb[k]);
+            fro += (v - full[a + d * b]).norm_sqr();
+        }
+    }
+    fro.sqrt()
+}
+
 fn inv_xi2_block(xb: &[C64]) -> f64 {
     sqz_superop::observables::moments_parity(xb)
         .squeezing()
@@ -128,15 +141,7 @@ fn tiny_disorder_within_reported_bound() {
         let want = reference_rho(&p, &z);
         let bound = rep.error_bound.unwrap();
         // the Frobenius error of either solve is about residual / gap
-        let d = 1usize << n;
-        let mut fro = 0.0;
-        for a in 0..d {
-            for b in 0..d {
-                let v = block_index(n, a, b).map_or(C64::new(0.0, 0.0), |k| rep.rho_block[k]);
-                fro += (v - want[a + d * b]).norm_sqr();
-            }
-        }
-        let fro = fro.sqrt();
+        let fro = fro_diff_block(n, &rep.rho_block, &want);
         assert!(
             fro <= 10.0 * bound.max(1e-12),
             "N={n}: |rho - ref| = {fro:e}, bound {bound:e}"
@@ -331,15 +336,7 @@ fn two_level_matches_dense_complex_lu_and_bounds_its_error() {
             let (a, b) = (inv_xi2_block(&rep.rho_block), inv_xi2_full(&want));
             assert!((a - b).abs() < 1e-6, "N={n} w={w}: 1/xi2 {a} vs {b}");
             assert!(rep.min_eigenvalue > -1e-9);
-            let d = 1usize << n;
-            let mut fro = 0.0;
-            for a in 0..d {
-                for b in 0..d {
-                    let v = block_index(n, a, b).map_or(C64::new(0.0, 0.0), |k| rep.rho_block[k]);
-                    fro += (v - want[a + d * b]).norm_sqr();
-                }
-            }
-            let fro = fro.sqrt();
+            let fro = fro_diff_block(n, &rep.rho_block, &want);
             let bound = rep.error_bound.unwrap();
             assert!(
                 fro <= bound.max(1e-12),
