@@ -247,6 +247,15 @@ impl<'a> Collector<'a> {
         Ok((self.store, ending))
     }
 
+    /// The tasks this run may hand out: with `--stop-after k` only the first `k` (so the stop does
+    /// not race with fast tasks that other threads or ranks would otherwise still finish).
+    pub fn limit(&self, mut pending: Vec<u64>) -> Vec<u64> {
+        if let Some(k) = self.settings.stop_after {
+            pending.truncate(usize::try_from(k).unwrap_or(usize::MAX));
+        }
+        pending
+    }
+
     /// Tasks this run has finished.
     pub fn new_done(&self) -> u64 {
         self.new_done
@@ -317,7 +326,7 @@ pub fn panic_error(study: &Study, p: &TaskPanic) -> anyhow::Error {
 
 /// Runs the pending tasks in this process on `threads` compute threads.
 pub fn run_local(coll: &mut Collector, pending: Vec<u64>, threads: usize) -> anyhow::Result<()> {
-    let sched = Mutex::new(Scheduler::new(pending));
+    let sched = Mutex::new(Scheduler::new(coll.limit(pending)));
     let (tx, rx) = mpsc::channel::<Outcome>();
     let study = coll.study;
     std::thread::scope(|s| {

@@ -55,7 +55,7 @@ pub fn master(
     local_threads: usize,
 ) -> anyhow::Result<()> {
     let size = world.size() as usize;
-    let sched = Mutex::new(Scheduler::new(pending));
+    let sched = Mutex::new(Scheduler::new(coll.limit(pending)));
     let mut workers = vec![WorkerState::default(); size];
     let (tx, rx) = mpsc::channel::<Outcome>();
     let study = coll.study;
