@@ -44,4 +44,3 @@ fn main() {
         );
     }
 }
-// (gap experiment appended)

@@ -49,8 +49,6 @@ pub struct SchurWeyl {
     n: usize,
     /// `states[n]`: basis states with `n` excitations, ascending
     states: Vec<Vec<usize>>,
-    /// position of a basis state inside its `states[popcount]` list
-    pos: Vec<usize>,
     /// `B_n` (complex storage of a real orthogonal matrix)
     basis: Vec<Mat<C64>>,
     /// `B_n`, real
@@ -163,7 +161,6 @@ impl SchurWeyl {
         Ok(Self {
             n,
             states,
-            pos,
             basis,
             basis_r,
             sectors,
@@ -400,11 +397,6 @@ impl SchurWeyl {
                 }
             }
         }
-    }
-
-    /// Position of basis state `a` inside its excitation-number list (for tests).
-    pub fn position(&self, a: usize) -> usize {
-        self.pos[a]
     }
 }
 
