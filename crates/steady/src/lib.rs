@@ -16,6 +16,7 @@
 //! See `docs/numerics.md` for the reasoning and what is left for larger N.
 #![deny(missing_docs)]
 
+pub mod coarse;
 mod dense;
 mod hermitian;
 pub mod ideal;
