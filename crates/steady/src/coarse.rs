@@ -499,6 +499,27 @@ impl KronCoarse {
         self.dim
     }
 
+    /// Orthogonal projection onto the traceless coarse vectors (`sum_J Tr C_J = 0`), an invariant
+    /// subspace of `E` that holds every relaxation mode (the trace functional is a left
+    /// eigenvector of `E` with eigenvalue `-1`).
+    fn remove_trace(&self, v: &mut [C64]) {
+        let np = self.populations_dim() as f64;
+        let mut tr = C64::default();
+        for k in 0..self.sec.len() {
+            let b = self.block(v, k);
+            for i in 0..b.nrows() {
+                tr += b[(i, i)];
+            }
+        }
+        let t = tr / np;
+        for k in 0..self.sec.len() {
+            let mut b = self.block_mut(v, k);
+            for i in 0..b.nrows() {
+                b[(i, i)] -= t;
+            }
+        }
+    }
+
     /// Dimension of the populations space, `sum_J d_J`.
     pub fn populations_dim(&self) -> usize {
         self.sec.iter().map(|s| s.0).sum()
@@ -616,8 +637,9 @@ impl KronCoarse {
         e3
     }
 
-    /// `x = S^{-1} f`: per sector `K2 X + X K2^dag = F` by Bartels–Stewart on the Schur form.
-    fn sylvester_solve(&self, f: &[C64], x: &mut [C64]) {
+    /// `x = (S - theta)^{-1} f`: per sector `(K2 - theta) X + X K2^dag = F` by Bartels–Stewart on
+    /// the Schur form.
+    fn sylvester_solve(&self, f: &[C64], x: &mut [C64], theta: C64) {
         for k in 0..self.sec.len() {
             let d = self.sec[k].0;
             let q = &self.q[k];
@@ -636,7 +658,7 @@ impl KronCoarse {
                         xt[(i, j)] -= c * v;
                     }
                 }
-                let sj = t[(j, j)].conj();
+                let sj = t[(j, j)].conj() - theta;
                 for i in (0..d).rev() {
                     let mut s = xt[(i, j)];
                     for m in i + 1..d {
@@ -686,13 +708,155 @@ impl KronCoarse {
     pub fn precondition(&self, f: &[C64], x: &mut [C64]) {
         let mut g = self.pop_restrict(f);
         self.e3.solve_in_place(g.as_mut());
+        self.finish_precondition(f, &g, x, C64::default());
+    }
+
+    /// `x = S_theta^{-1} (f - (E - theta) Q3 f) + Q3 f` with `W^dag Q3 f = g`.
+    fn finish_precondition(&self, f: &[C64], g: &Mat<C64>, x: &mut [C64], theta: C64) {
         let mut q3 = vec![C64::default(); self.dim];
-        self.pop_prolong(&g, &mut q3);
+        self.pop_prolong(g, &mut q3);
         let mut eq = vec![C64::default(); self.dim];
         self.apply(&q3, &mut eq);
-        let r: Vec<C64> = f.iter().zip(&eq).map(|(a, b)| a - b).collect();
-        self.sylvester_solve(&r, x);
+        let r: Vec<C64> = f
+            .iter()
+            .zip(&eq)
+            .zip(&q3)
+            .map(|((a, b), q)| a - b + theta * q)
+            .collect();
+        self.sylvester_solve(&r, x, theta);
         x.iter_mut().zip(&q3).for_each(|(x, q)| *x += q);
+    }
+}
+
+impl KronCoarse {
+    /// The `k` eigenvalues of `E` nearest zero that belong to relaxation modes (the deflated
+    /// trace mode at `-1` excluded), by a block Davidson iteration with the level-2
+    /// preconditioner as correction operator (`t = M2 r`, an approximate inverse at the small
+    /// eigenvalues sought), started from the slowest eigenvectors of the populations matrix
+    /// `E3`. Returns the values and the number of applications of `E` and `M2`.
+    pub fn slow_eigenvalues(&self, k: usize) -> Result<(Vec<C64>, usize), String> {
+        /// relative residual `|E v - theta v| <= RESIDUAL_TOL |theta|` of a converged Ritz pair
+        const RESIDUAL_TOL: f64 = 1e-3;
+        /// iterations before giving up
+        const MAX_ITERS: usize = 60;
+        /// basis size at which the search space is restarted from the current Ritz vectors
+        const MAX_BASIS: usize = 96;
+        let n = self.dim;
+        let np = self.populations_dim();
+        let k = k.min(np.saturating_sub(1)).max(1);
+        // start: slowest eigenvectors of E3 (by modulus), trace mode excluded later
+        let e3 = self.populations_matrix();
+        let evd = e3
+            .eigen()
+            .map_err(|e| format!("gap estimate: populations eigenproblem: {e:?}"))?;
+        let u3 = evd.U().to_owned();
+        let u3lu = u3.partial_piv_lu();
+        let mut order: Vec<usize> = (0..np).collect();
+        let s3 = evd.S();
+        order.sort_by(|&a, &b| s3[a].norm().total_cmp(&s3[b].norm()));
+        let mut basis: Vec<Vec<C64>> = Vec::new();
+        let mut ebasis: Vec<Vec<C64>> = Vec::new();
+        let mut apps = 0usize;
+        let push = |v: Vec<C64>,
+                    basis: &mut Vec<Vec<C64>>,
+                    ebasis: &mut Vec<Vec<C64>>,
+                    apps: &mut usize| {
+            let mut v = v;
+            self.remove_trace(&mut v);
+            for _ in 0..2 {
+                for b in basis.iter() {
+                    let h: C64 = b.iter().zip(&v).map(|(x, y)| x.conj() * y).sum();
+                    v.iter_mut().zip(b).for_each(|(y, x)| *y -= h * x);
+                }
+            }
+            let nv = v.iter().map(|x| x.norm_sqr()).sum::<f64>().sqrt();
+            if nv < 1e-10 {
+                return;
+            }
+            v.iter_mut().for_each(|x| *x /= nv);
+            let mut ev = vec![C64::default(); v.len()];
+            self.apply(&v, &mut ev);
+            *apps += 1;
+            basis.push(v);
+            ebasis.push(ev);
+        };
+        for &j in order.iter().take(k + 2) {
+            let g = Mat::<C64>::from_fn(np, 1, |i, _| evd.U()[(i, j)]);
+            let mut v = vec![C64::default(); n];
+            self.pop_prolong(&g, &mut v);
+            push(v, &mut basis, &mut ebasis, &mut apps);
+        }
+        for _ in 0..MAX_ITERS {
+            let m = basis.len();
+            let h = Mat::<C64>::from_fn(m, m, |i, j| {
+                basis[i]
+                    .iter()
+                    .zip(&ebasis[j])
+                    .map(|(x, y)| x.conj() * y)
+                    .sum()
+            });
+            let he = h
+                .eigen()
+                .map_err(|e| format!("gap estimate: Ritz eigenproblem: {e:?}"))?;
+            let (hs, hu) = (he.S(), he.U());
+            let mut idx: Vec<usize> = (0..m).collect();
+            idx.sort_by(|&a, &b| hs[a].norm().total_cmp(&hs[b].norm()));
+            let mut wanted = Vec::new();
+            let mut corrections = Vec::new();
+            let mut ritz_vectors = Vec::new();
+            for &j in &idx {
+                if wanted.len() == k {
+                    break;
+                }
+                let theta = hs[j];
+                let mut x = vec![C64::default(); n];
+                let mut ex = vec![C64::default(); n];
+                for (l, (b, eb)) in basis.iter().zip(&ebasis).enumerate() {
+                    let y = hu[(l, j)];
+                    x.iter_mut().zip(b).for_each(|(a, v)| *a += y * v);
+                    ex.iter_mut().zip(eb).for_each(|(a, v)| *a += y * v);
+                }
+                let r: Vec<C64> = ex.iter().zip(&x).map(|(a, v)| a - theta * v).collect();
+                let rn = r.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
+                let xn = x.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
+                wanted.push(theta);
+                if rn > RESIDUAL_TOL * theta.norm() * xn {
+                    corrections.push((r, theta));
+                }
+                ritz_vectors.push(x);
+            }
+            if corrections.is_empty() && wanted.len() == k {
+                return Ok((wanted, apps));
+            }
+            if basis.len() + corrections.len() > MAX_BASIS {
+                basis.clear();
+                ebasis.clear();
+                for x in ritz_vectors {
+                    push(x, &mut basis, &mut ebasis, &mut apps);
+                }
+            }
+            for (r, theta) in corrections {
+                // t = M2(theta) r: the level-2 preconditioner of E - theta
+                let mut g = self.pop_restrict(&r);
+                u3lu.solve_in_place(g.as_mut());
+                for i in 0..np {
+                    let den = s3[i] - theta;
+                    g[(i, 0)] = if den.norm() > 1e-300 {
+                        g[(i, 0)] / den
+                    } else {
+                        g[(i, 0)]
+                    };
+                }
+                let g = &u3 * &g;
+                let mut t = vec![C64::default(); n];
+                self.finish_precondition(&r, &g, &mut t, theta);
+                apps += 1;
+                push(t, &mut basis, &mut ebasis, &mut apps);
+            }
+        }
+        Err(format!(
+            "gap estimate: the slowest coarse eigenvalues did not converge in {MAX_ITERS} Davidson iterations"
+        ))
     }
 }
 
@@ -764,6 +928,52 @@ mod tests {
                 "N = {n}: |E_kron - E| = {err:e} (|E| = {scale:e})"
             );
             assert!(kc.schur_defect < 1e-8, "Schur defect {:e}", kc.schur_defect);
+        }
+    }
+}
+
+#[cfg(test)]
+mod gap_tests {
+    use super::*;
+    use sqz_model::Params;
+
+    #[test]
+    fn davidson_finds_the_slowest_coarse_eigenvalues() {
+        for (n, w) in [(5, 0.001), (5, 0.01), (6, 0.01), (6, 0.3), (6, 0.5)] {
+            let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
+            let z = sqz_model::positions::disordered(n, w * std::f64::consts::PI, 3, 1).unwrap();
+            let sw = SchurWeyl::new(&p).unwrap();
+            let red = Reduced::new(&sw);
+            let kc = KronCoarse::new(&sw, &red, &TwoJump::new(&p, &z)).unwrap();
+            let cn = kc.dim();
+            let mut e = Mat::<C64>::zeros(cn, cn);
+            let mut out = vec![C64::default(); cn];
+            for j in 0..cn {
+                let mut c = vec![C64::default(); cn];
+                c[j] = C64::new(1.0, 0.0);
+                kc.apply(&c, &mut out);
+                for i in 0..cn {
+                    e[(i, j)] = out[i];
+                }
+            }
+            let mut ev = e.eigenvalues().unwrap();
+            ev.sort_by(|a, b| a.norm().total_cmp(&b.norm()));
+            let want = ev
+                .iter()
+                .filter(|v| (**v + 1.0).norm() > 1e-6)
+                .take(6)
+                .map(|v| v.re.abs())
+                .fold(f64::INFINITY, f64::min);
+            let (got, apps) = kc.slow_eigenvalues(6).unwrap();
+            let g = got.iter().map(|v| v.re.abs()).fold(f64::INFINITY, f64::min);
+            eprintln!(
+                "N={n} w={w}: dense {want:e} davidson {g:e} ({apps} applications) {:?}",
+                &ev[..5]
+            );
+            assert!(
+                (g - want).abs() < 1e-3 * want,
+                "N={n} w={w}: {g:e} vs {want:e}"
+            );
         }
     }
 }

@@ -17,164 +17,79 @@
 //! is the mismatch between `E` and the exact Schur complement on the slow space (the second-order
 //! term `Y^dag V S V Z` that the Galerkin product misses), a factor of order one.
 
+use crate::coarse::{KronCoarse, Reduced};
 use crate::iterative::{finish, Deflated};
 use crate::schur_weyl::SchurWeyl;
 use crate::{Method, SteadyError, SteadyParams, SteadyReport, C64};
-use faer::linalg::solvers::Solve;
-use faer::{Mat, Par};
 use rayon::prelude::*;
-use sqz_krylov::{eigs_largest, gmres, EigParams, GmresParams, KrylovError, LinearOperator};
+use sqz_krylov::{gmres, GmresParams, KrylovError, LinearOperator};
 use sqz_model::Params;
+use sqz_superop::lindblad::TwoJump;
 use std::time::Instant;
 
-/// Peak bytes of [`solve_two_level`] at N: the real coarse matrix `E` while its columns are
-/// gathered and then with its LU (`3 C_N^2` doubles), the GMRES basis (201 block vectors) and a
-/// few work vectors.
+/// Peak bytes of [`solve_two_level`] at N: the GMRES basis (201 block vectors), a few work
+/// vectors, the Schur–Weyl basis and the Kronecker data of the coarse operator.
 pub fn bytes(n: usize) -> u64 {
-    let c = crate::ideal::catalan(n);
     let bd = sqz_superop::parity::block_dim(n) as u64;
-    c.saturating_mul(c)
-        .saturating_mul(24)
+    let c = crate::ideal::catalan(n);
+    // basis B_n: sum binom(N, n)^2 = binom(2N, N) doubles (twice: real and complex copies)
+    let basis = binom(2 * n as u64, n as u64) * 24;
+    c.saturating_mul(16 * 40)
+        .saturating_add(basis)
         .saturating_add(210 * bd * 16)
 }
 
-/// The coarse correction `Q = Z E^{-1} Y^dag` with its factorised `E`, held as the real matrix
-/// of the Hermitian coordinates ([`SchurWeyl::to_herm`]): `Z`, `A` and `Y^dag` preserve
-/// Hermiticity, so one complex application of `A` to `Z (H_k + i H_l)` gives two real columns
-/// (`C_N / 2` applications in all) and the LU is real (a quarter of the complex flops).
+fn binom(n: u64, k: u64) -> u64 {
+    (0..k).fold(1u64, |acc, i| acc.saturating_mul(n - i) / (i + 1))
+}
+
+/// The coarse correction `Q r = Z M2 Y^dag r`: restriction to the ideal null space, the level-2
+/// preconditioner of the Kronecker-form coarse operator ([`crate::coarse`]) as an approximate
+/// `E^{-1}`, prolongation.
 pub struct Coarse {
     sw: SchurWeyl,
-    lu: faer::linalg::solvers::PartialPivLu<f64>,
-    /// `E` itself where it is small enough to keep (`C_N <= 2000`)
-    e: Option<Mat<f64>>,
-    /// seconds spent building `E` (applications of `A` and restrictions) and factorising it
+    kc: KronCoarse,
+    /// seconds spent building the basis and the coarse operator
     pub build_seconds: f64,
 }
 
 impl Coarse {
-    /// Builds `E = Y^dag A Z` for the operator `a` (`C_N / 2` applications, in parallel) and its
-    /// LU.
-    pub fn new(p: &Params, a: &Deflated<'_>) -> Result<Self, SteadyError> {
+    /// Builds the Schur–Weyl basis, the reduced matrices and the coarse operator of the
+    /// configuration `z`.
+    pub fn new(p: &Params, z: &[f64]) -> Result<Self, SteadyError> {
         let t0 = Instant::now();
         let sw = SchurWeyl::new(p)?;
-        let cn = sw.dim();
-        let bd = a.dim();
-        let i = C64::new(0.0, 1.0);
-        let cols: Vec<(Vec<f64>, Vec<f64>)> = (0..cn.div_ceil(2))
-            .into_par_iter()
-            .map_init(
-                || {
-                    (
-                        a.new_scratch(),
-                        vec![C64::default(); bd],
-                        vec![C64::default(); bd],
-                    )
-                },
-                |(s, x, y), pair| {
-                    let (k, l) = (2 * pair, 2 * pair + 1);
-                    let mut terms = sw.herm_terms(k);
-                    if l < cn {
-                        terms.extend(sw.herm_terms(l).into_iter().map(|(j, v)| (j, v * i)));
-                    }
-                    sw.prolong_sparse(&terms, x);
-                    a.apply_with(x, y, s);
-                    let mut c = vec![C64::default(); cn];
-                    sw.restrict(y, &mut c, Par::Seq);
-                    let g = sw.to_herm(&c);
-                    (
-                        g.iter().map(|v| v.re).collect(),
-                        g.iter().map(|v| v.im).collect(),
-                    )
-                },
-            )
-            .collect();
-        let t_cols = t0.elapsed().as_secs_f64();
-        let e = Mat::<f64>::from_fn(cn, cn, |r, c| {
-            let (re, im) = &cols[c / 2];
-            if c % 2 == 0 {
-                re[r]
-            } else {
-                im[r]
-            }
-        });
-        drop(cols);
-        let lu = e.partial_piv_lu();
+        let red = Reduced::new(&sw);
+        let kc = KronCoarse::new(&sw, &red, &TwoJump::new(p, z))?;
         if std::env::var("SQZ_TRACE").is_ok() {
             eprintln!(
-                "coarse: columns {t_cols:.2} s, LU {:.2} s",
-                t0.elapsed().as_secs_f64() - t_cols
+                "coarse: C_N = {}, populations {}, built in {:.2} s (Schur defect {:.1e})",
+                sw.dim(),
+                kc.populations_dim(),
+                t0.elapsed().as_secs_f64(),
+                kc.schur_defect
             );
         }
-        let e = (cn <= 2000).then_some(e);
         Ok(Self {
             sw,
-            lu,
-            e,
+            kc,
             build_seconds: t0.elapsed().as_secs_f64(),
         })
     }
 
-    /// `g <- E^{-1} g` for complex Hermitian coordinates (the real LU on both parts).
-    fn solve_herm(&self, g: &mut [C64]) {
-        let mut m = Mat::<f64>::from_fn(g.len(), 2, |r, c| if c == 0 { g[r].re } else { g[r].im });
-        self.lu.solve_in_place(m.as_mut());
-        g.iter_mut()
-            .enumerate()
-            .for_each(|(r, v)| *v = C64::new(m[(r, 0)], m[(r, 1)]));
-    }
-
-    /// Eigenvalues of `E` (Petrov-Galerkin approximations of the slow eigenvalues of `A`), if `E`
-    /// was kept.
-    pub fn eigenvalues(&self) -> Option<Vec<C64>> {
-        self.e.as_ref()?.eigenvalues().ok()
-    }
-
-    /// Estimate of the gap, the slowest nonzero relaxation rate `min |Re lambda|`: the Ritz values
-    /// of `A` on the coarse space (eigenvalues of `E` nearest zero, by shift-invert Arnoldi with
-    /// the LU), the deflated eigenvalue `-1` (whose eigenvector carries the trace) excluded.
-    /// Galerkin values miss the second-order term of the slow rates: against the dense spectrum
-    /// they are within a factor 2 either way (observed 0.6 .. 1.35 for N = 4..6, w = 0.001..0.5 pi; see the tests), hence the factor 2 in the error bound.
+    /// Estimate of the gap, the slowest nonzero relaxation rate `min |Re lambda|`: the
+    /// eigenvalues of the Galerkin operator `E` nearest zero ([`KronCoarse::slow_eigenvalues`]),
+    /// the deflated eigenvalue `-1` (whose eigenvector carries the trace) excluded. Galerkin
+    /// values miss the second-order term of the slow rates; docs/numerics.md gives the measured
+    /// ratio to the true gap, which sets the factor in the error bound.
     pub fn gap_estimate(&self) -> Result<(f64, usize), String> {
-        struct Inv<'a>(&'a Coarse);
-        impl LinearOperator for Inv<'_> {
-            fn dim(&self) -> usize {
-                self.0.dim()
-            }
-            fn apply(&self, x: &[C64], y: &mut [C64]) {
-                y.copy_from_slice(x);
-                self.0.solve_herm(y);
-            }
-        }
-        let m = self.dim();
-        if m < 3 {
-            return Err("coarse space too small for a gap estimate".into());
-        }
-        let tr = self.sw.trace_indices();
-        let start: Vec<C64> = (0..m)
-            .map(|i| C64::new(1.0 + (i % 7) as f64 * 0.1, 0.05 * (i % 3) as f64))
-            .collect();
-        let res = eigs_largest(
-            &Inv(self),
-            &start,
-            &EigParams {
-                nev: 8.min(m - 1),
-                krylov_dim: 40.min(m),
-                tol: 1e-8,
-                max_restarts: 40,
-            },
-        )
-        .map_err(|e| format!("gap estimate failed: {e}"))?;
-        let mut g = f64::INFINITY;
-        for (mu, v) in res.values.iter().zip(&res.vectors) {
-            let tv: C64 = tr.iter().map(|&i| v[i]).sum();
-            let vn = v.iter().map(|c| c.norm_sqr()).sum::<f64>().sqrt();
-            if tv.norm() > 1e-6 * vn * (tr.len() as f64).sqrt() {
-                continue;
-            }
-            g = g.min((1.0 / mu).re.abs());
-        }
+        let (vals, applications) = self.kc.slow_eigenvalues(6)?;
+        let g = vals
+            .iter()
+            .map(|v| v.re.abs())
+            .fold(f64::INFINITY, f64::min);
         if g.is_finite() {
-            Ok((g, res.matvecs))
+            Ok((g, applications))
         } else {
             Err("gap estimate: no relaxation eigenvalue found near 0".into())
         }
@@ -189,9 +104,9 @@ impl Coarse {
     pub fn apply(&self, r: &[C64], x: &mut [C64]) {
         let mut c = vec![C64::default(); self.sw.dim()];
         self.sw.restrict(r, &mut c, faer::get_global_parallelism());
-        let mut g = self.sw.to_herm(&c);
-        self.solve_herm(&mut g);
-        self.sw.prolong(&self.sw.from_herm(&g), x);
+        let mut g = vec![C64::default(); c.len()];
+        self.kc.precondition(&c, &mut g);
+        self.sw.prolong(&g, x);
     }
 }
 
@@ -232,7 +147,7 @@ pub fn solve_two_level(
     let n = p.n();
     let op = sqz_superop::ParityBlock::new(p, z)?;
     let def = Deflated::new(&op);
-    let coarse = Coarse::new(p, &def)?;
+    let coarse = Coarse::new(p, z)?;
     let pre = TwoLevel {
         a: &def,
         coarse: &coarse,
@@ -247,9 +162,18 @@ pub fn solve_two_level(
     let mut x = vec![C64::default(); bd];
     coarse.apply(&b, &mut x);
     let mut notes = Vec::new();
+    let tg = Instant::now();
     let gap = if sp.estimate_gap {
         match coarse.gap_estimate() {
-            Ok((g, _)) => Some(g),
+            Ok((g, apps)) => {
+                if std::env::var("SQZ_TRACE").is_ok() {
+                    eprintln!(
+                        "gap estimate {g:.3e}: {apps} coarse applications, {:.2} s",
+                        tg.elapsed().as_secs_f64()
+                    );
+                }
+                Some(g)
+            }
             Err(e) => {
                 notes.push(e);
                 None

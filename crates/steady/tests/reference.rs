@@ -337,7 +337,9 @@ fn two_level_matches_dense_complex_lu_and_bounds_its_error() {
             assert!((a - b).abs() < 1e-6, "N={n} w={w}: 1/xi2 {a} vs {b}");
             assert!(rep.min_eigenvalue > -1e-9);
             let fro = fro_diff_block(n, &rep.rho_block, &want);
-            let bound = rep.error_bound.unwrap();
+            let bound = rep
+                .error_bound
+                .unwrap_or_else(|| panic!("N={n} w={w}: no bound: {:?}", rep.notes));
             assert!(
                 fro <= bound.max(1e-12),
                 "N={n} w={w}: |rho - ref| = {fro:e} above the bound {bound:e}"
