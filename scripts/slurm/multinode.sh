@@ -4,8 +4,8 @@
 # its own hostname (UTS namespace), its own /dev/shm and IPC namespace, and its own slurmd; the
 # controller (slurmctld) is one more namespace, "sqzhead". The file system is shared by all
 # nodes, as a cluster's shared file system is; each node has its own temporary folder
-# (Slurm's TmpFS and the tasks' TMPDIR: DIR/nodes/NODE/tmp). One munged serves all nodes through
-# its socket file (the same key on every node). Open MPI ranks on different nodes cannot share
+# (Slurm's TmpFS and the tasks' TMPDIR: DIR/nodes/NODE/tmp). One munged (in sqzhead's namespace)
+# serves all nodes through its socket file (the same key on every node). Open MPI ranks on different nodes cannot share
 # memory and talk TCP over the bridge (the TaskProlog sets OMPI_MCA_btl=self,tcp, pml ob1 and
 # the bridge subnet, unless the job sets them).
 #
@@ -19,6 +19,8 @@
 #                                                      it (no MB: back to its RealMemory)
 #   scripts/slurm/multinode.sh exec DIR NODE CMD...    run a command on a node
 #   scripts/slurm/multinode.sh info DIR                nodes, addresses, namespaces
+#   scripts/slurm/multinode.sh gc                      remove clusters whose folder is gone
+#                                                      (noted in /run/sqz-multinode)
 #
 # scripts/slurm/start.sh --nodes N DIR and scripts/slurm/stop.sh DIR call this script.
 #
@@ -37,12 +39,13 @@
 # (job, step, rank, hostname, network namespace) to DIR/log/tasks.log.
 #
 # Settings: SQZ_SLURM_MN_NET (first two octets, default 10.217), SQZ_SLURM_MN_MEM,
-# SQZ_SLURM_MN_CPUS (CPUs per node, default 2), SQZ_SLURM_MN_TIMEOUT (SlurmdTimeout, default 15 s).
+# SQZ_SLURM_MN_CPUS (CPUs per node, default 2), SQZ_SLURM_MN_TIMEOUT (SlurmdTimeout, default 30 s).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SELF="$HERE/multinode.sh"
 PORT=6817 # inside the namespaces: no clash with anything on the host
+REG=/run/sqz-multinode # one file per running cluster: its bridge name, holding its folder
 log() { echo "slurm multinode: $*" >&2; }
 die() {
     log "$*"
@@ -179,7 +182,9 @@ start_munged() {
     chmod 400 "$key"
     touch "$dir/log/munged.log"
     chown munge:munge "$dir/log/munged.log"
-    setpriv --reuid=munge --regid=munge --init-groups /usr/sbin/munged --foreground --force \
+    # in the controller's namespace, so that every process of the cluster is in its namespaces
+    nsenter --net="/run/netns/$(ns_of sqzhead)" -- \
+        setpriv --reuid=munge --regid=munge --init-groups /usr/sbin/munged --foreground --force \
         --key-file="$key" --socket="$socket" \
         --pid-file="$dir/munge/munged.pid" --seed-file="$dir/munge/munged.seed" \
         --log-file="$dir/log/munged.log" >>"$dir/log/munged.log" 2>&1 </dev/null &
@@ -194,7 +199,7 @@ start_munged() {
 
 write_conf() {
     local socket="$dir/munge/munge.socket" cpus="${SQZ_SLURM_MN_CPUS:-2}"
-    local timeout="${SQZ_SLURM_MN_TIMEOUT:-15}"
+    local timeout="${SQZ_SLURM_MN_TIMEOUT:-30}"
     local -a mems
     IFS=, read -r -a mems <<<"${SQZ_SLURM_MN_MEM:-8192,7168,6144}"
     local conf="$dir/slurm.conf" i node mem
@@ -243,9 +248,12 @@ SlurmdParameters=config_overrides
 # asks for --requeue); a node that comes back (slurmd registers) is used again
 JobRequeue=0
 ReturnToService=2
+# a node that does not answer for SlurmdTimeout seconds is DOWN and its jobs end; generous
+# message timeouts, so that a busy machine (other tests) does not look like dead nodes
 SlurmdTimeout=$timeout
 SlurmctldTimeout=60
-MessageTimeout=10
+MessageTimeout=20
+TCPTimeout=10
 KillWait=5
 MinJobAge=3600
 InactiveLimit=0
@@ -369,6 +377,8 @@ cmd_start() {
     MN_NSPFX="sqzmn$id-"
     MN_NODES="$(for i in $(seq 1 "$nodes"); do printf 'sqzn%d ' "$i"; done)"
     MN_NODES="${MN_NODES% }"
+    # a note for "gc": which folder owns this bridge
+    mkdir -p "$REG" 2>/dev/null && echo "$dir" >"$REG/$MN_BRIDGE" || true
     cat >"$dir/cluster.env" <<EOF
 MN_ID=$MN_ID
 MN_BRIDGE=$MN_BRIDGE
@@ -480,7 +490,7 @@ cmd_stop() {
         fi
     fi
     for f in "$dir"/pids/*.pid; do rm -f "$f"; done
-    rm -f "$dir/cluster.env"
+    rm -f "$dir/cluster.env" "$REG/$MN_BRIDGE"
     if [[ "$remove" == --remove ]]; then
         rm -rf "$dir"
     fi
@@ -535,6 +545,33 @@ cmd_exec() {
     node_exec "$node" "$@"
 }
 
+# Removes clusters whose folder is gone or no longer holds them (a test killed before its
+# cleanup): every process in their namespaces (munged included), the namespaces, the bridge.
+cmd_gc() {
+    need_root
+    local f d id n ns
+    for f in "$REG"/sqzmn*; do
+        [[ -f "$f" ]] || continue
+        d="$(cat "$f")"
+        id="${f##*/sqzmn}"
+        if [[ -f "$d/cluster.env" ]] && grep -qx "MN_ID=$id" "$d/cluster.env"; then
+            continue
+        fi
+        log "removing the stale cluster sqzmn$id (folder $d is gone)"
+        MN_ID="$id"
+        MN_NSPFX="sqzmn$id-"
+        for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$MN_NSPFX" || true); do
+            n="${ns#"$MN_NSPFX"}"
+            kill_node_procs "$n" KILL
+            wait_node_empty "$n" 5 || true
+            ip netns del "$ns" 2>/dev/null || true
+            ip link del "$(veth_of "$n")" 2>/dev/null || true
+        done
+        ip link del "sqzmn$id" 2>/dev/null || true
+        rm -f "$f"
+    done
+}
+
 cmd_info() {
     load "${1:?DIR}"
     local node
@@ -563,5 +600,6 @@ case "${1:-}" in
     node-mem) shift && cmd_node_mem "$@" ;;
     exec) shift && cmd_exec "$@" ;;
     info) shift && cmd_info "$@" ;;
+    gc) shift && cmd_gc "$@" ;;
     *) usage ;;
 esac
