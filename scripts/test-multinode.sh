@@ -71,7 +71,7 @@ xcheck() {
 check() {
     local what="$1"
     shift
-    if "$@" >"$T/check.log" 2>&1; then
+    if timeout 300 "$@" >"$T/check.log" 2>&1; then
         pass "$what"
     else
         fail "$what (exit $?): $(tail -n 5 "$T/check.log")"
@@ -332,10 +332,12 @@ node_loss() {
         fail "sbatch refused the resubmission: $(cat "$T/sbatch.err")"
     else
         st2="$(wait_job "$job2" 300)"
-        if [[ "$st2" == COMPLETED && "$(job_field "$job2" ExitCode)" == 0:0 ]]; then
-            pass "resubmitted job $job2 on $(job_field "$job2" NodeList) completed the study"
+        local ran
+        ran="$(timeout 20 scontrol show hostnames "$(job_field "$job2" NodeList)" 2>/dev/null | tr '\n' ' ')"
+        if [[ "$st2" == COMPLETED && "$(job_field "$job2" ExitCode)" == 0:0 && "$ran" == "$survivors " ]]; then
+            pass "resubmitted job $job2 on the survivors ($ran) completed the study"
         else
-            fail "resubmitted job $job2: $st2: $(tail -n 8 "$T/$tag-resume-$job2.out" 2>/dev/null)"
+            fail "resubmitted job $job2: $st2 on '$ran': $(tail -n 8 "$T/$tag-resume-$job2.out" 2>/dev/null)"
         fi
         check "it resumed from the $k saved tasks" grep -q "resuming .*($k of $LONG_TOTAL tasks done)" "$T/$tag-resume-$job2.out"
         check "it computed only the other $((LONG_TOTAL - k))" grep -q "this run computed $((LONG_TOTAL - k)) in" "$T/$tag-resume-$job2.out"
