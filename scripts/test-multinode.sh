@@ -230,7 +230,8 @@ fi
 check "srun --mpi=list offers pmix" bash -c "timeout 20 srun --mpi=list 2>&1 | grep -qw pmix"
 
 # studies: the CI study (40 tasks) and a longer one to interrupt (N = 5, 1200 tasks, ~4-8 s
-# on 6 ranks here); the memory study (N = 5, 60 tasks)
+# on 6 ranks here); the memory study (N = 5, 200 tasks, so that the small node gets some even
+# when its ranks start late)
 cp jobs/ci-small.toml "$T/small.toml"
 cat >"$T/long.toml" <<'EOF'
 description = "test-multinode: node loss, preemption"
@@ -245,7 +246,7 @@ description = "test-multinode: a node without memory for the solve"
 n = 5
 r = 0.5
 w = ["0.1pi"]
-configurations = 60
+configurations = 200
 seed = 3
 EOF
 LONG_TOTAL=1200
@@ -435,7 +436,7 @@ else
     LOG="$T/e-$JOB.out"
     EC="$(job_field "$JOB" ExitCode)"
     NF="$(failed_in "$T/mem.h5")"
-    echo "      job $JOB: $ST, exit $EC; $(done_in "$T/mem.h5") of 60 tasks done, $NF failed; refusals: $(grep -c 'more than the 2.00 MiB' "$LOG")"
+    echo "      job $JOB: $ST, exit $EC; $(done_in "$T/mem.h5") of 200 tasks done, $NF failed; refusals: $(grep -c 'more than the 2.00 MiB' "$LOG")"
     if [[ "$ST" == *"still, after"* ]]; then
         fail "the study hung with sqzn3 out of memory (job $JOB $ST): $(tail -n 5 "$LOG")"
         timeout 20 scancel "$JOB"
@@ -459,7 +460,7 @@ else
         LOST_OK=1 # or the study is reported incomplete and the job failed
     fi
     xcheck "no configuration lost to the small node (result equals one process, or the job fails and the file is incomplete)" \
-        "$LOST_OK" "$NF of 60 configurations recorded as failed, job exit $EC, 'sqz disorder status' says complete"
+        "$LOST_OK" "$NF of 200 configurations recorded as failed, job exit $EC, 'sqz disorder status' says complete"
 fi
 timeout 20 "$MN" node-mem "$CL" sqzn3
 
