@@ -17,6 +17,9 @@
 #            If Slurm cannot be started this FAILS; SQZ_SKIP_SLURM=1 skips it explicitly.
 # 4. plot    scripts/plot_disorder.py on a result file, when python3 has h5py and matplotlib
 #            (they are pip-installed if missing and PyPI is reachable; otherwise reported as skipped).
+# 5. multinode scripts/test-multinode.sh: a private 3-node Slurm (network namespaces), results
+#            across nodes, node loss, rank 0's node lost, preemption and requeue, per-node memory.
+#            SQZ_SKIP_MULTINODE=1 (or SQZ_SKIP_SLURM=1) skips it.
 #
 # Needs the `mpi` feature (SQZ_FEATURE_ARGS from scripts/setup.sh); with SQZ_NO_MPI=1 the MPI and
 # Slurm parts are skipped (reported). Prints "N passed, M failed" at the end.
@@ -290,6 +293,20 @@ if [[ $PY_OK == 1 ]]; then
     check "plot written" test -s "$T/plot.png"
 else
     echo "test-extra: plot test SKIPPED: python3 has no h5py/matplotlib and pip could not install them ($(tail -n 1 "$T/pip.log" 2>/dev/null))" >&2
+fi
+
+# ---------------------------------------------------------------- 5. multi-node Slurm
+if [[ $HAVE_MPI != 1 || "${SQZ_SKIP_SLURM:-0}" == 1 || "${SQZ_SKIP_MULTINODE:-0}" == 1 ]]; then
+    section multinode "SKIPPED (no MPI, SQZ_SKIP_SLURM=1 or SQZ_SKIP_MULTINODE=1)"
+else
+    section multinode "scripts/test-multinode.sh: 3-node private Slurm"
+    set +e
+    timeout --kill-after=30 1200 scripts/test-multinode.sh
+    RC=$?
+    set -e
+    if [[ $RC -eq 0 ]]; then pass "multi-node tests (scripts/test-multinode.sh)"; else
+        fail "multi-node tests (scripts/test-multinode.sh) failed (exit $RC; 124: timed out): see above"
+    fi
 fi
 
 printf '\ntest-extra: %d passed, %d failed (%ds)\n' "$PASSED" "$FAILED" "$((SECONDS - START))"
