@@ -57,11 +57,13 @@
 //! [`ExpvWorkspace`] holds `m + 2` vectors of the operator's dimension (the `m + 1` basis vectors
 //! and one for `A v` / dense output) and the small matrices; nothing is allocated per step.
 
+use crate::orth::{
+    col_mut, gs_dots, gs_update, norm2, par_for, scale_in_place, scale_into, GS_TASKS,
+};
 use crate::{LinearOperator, C64};
 use faer::linalg::matmul::matmul;
 use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Accum, Mat, MatMut, MatRef, Par};
-use rayon::prelude::*;
 use std::ops::ControlFlow;
 
 /// Parameters of [`expv_times`].
@@ -214,8 +216,6 @@ pub enum Event<'a> {
     },
 }
 
-/// Below this dimension vector kernels run sequentially.
-const PAR_MIN_DIM: usize = 1 << 14;
 /// DGKS re-orthogonalisation threshold.
 const DGKS_ETA: f64 = std::f64::consts::FRAC_1_SQRT_2;
 /// Second-pass threshold of incomplete orthogonalisation: only under severe cancellation (the
@@ -302,243 +302,6 @@ impl ExpvWorkspace {
     /// Largest Krylov dimension this workspace holds.
     pub fn krylov_dim(&self) -> usize {
         self.m
-    }
-}
-
-fn par_for(n: usize) -> Par {
-    if n >= PAR_MIN_DIM {
-        Par::rayon(0)
-    } else {
-        Par::Seq
-    }
-}
-
-fn norm2(x: &[C64]) -> f64 {
-    let s: f64 = if x.len() >= PAR_MIN_DIM {
-        x.par_chunks(4096)
-            .map(|c| c.iter().map(|z| z.norm_sqr()).sum::<f64>())
-            .sum()
-    } else {
-        x.iter().map(|z| z.norm_sqr()).sum()
-    };
-    s.sqrt()
-}
-
-fn scale_into(dst: &mut [C64], src: &[C64], s: f64) {
-    if dst.len() >= PAR_MIN_DIM {
-        dst.par_chunks_mut(4096)
-            .zip(src.par_chunks(4096))
-            .for_each(|(d, x)| d.iter_mut().zip(x).for_each(|(d, x)| *d = *x * s));
-    } else {
-        dst.iter_mut().zip(src).for_each(|(d, x)| *d = *x * s);
-    }
-}
-
-fn scale_in_place(x: &mut [C64], s: f64) {
-    if x.len() >= PAR_MIN_DIM {
-        x.par_chunks_mut(4096)
-            .for_each(|c| c.iter_mut().for_each(|z| *z *= s));
-    } else {
-        x.iter_mut().for_each(|z| *z *= s);
-    }
-}
-
-fn col_mut(x: &mut [C64]) -> MatMut<'_, C64> {
-    let n = x.len();
-    MatMut::from_column_major_slice_mut(x, n, 1)
-}
-
-/// Rows per block of the fused Gram-Schmidt kernels: a block of `p` (1 MiB) stays in L2 while
-/// the matching blocks of every basis vector stream past it. Long contiguous streams matter more
-/// than L1 residency: on the 2-core EPYC a 16-vector dots + update sweep at n = 2^19 runs at
-/// 14 GB/s with 512-row blocks and 24-27 GB/s with 65536-row blocks (triad: ~33 GB/s).
-const GS_BLOCK: usize = 65536;
-/// Largest number of parallel tasks of the fused kernels (rows are split into this many ranges
-/// at most; each task owns one slice of the partial-sum scratch).
-const GS_TASKS: usize = 64;
-
-/// `sum conj(a) b` in SIMD registers with four independent accumulators (call inside a `pulp`
-/// dispatch so that it is compiled for the machine's vector width).
-#[inline(always)]
-fn cdot<S: pulp::Simd>(simd: S, a: &[C64], b: &[C64]) -> C64 {
-    let (av, at) = S::as_simd_c64s(a);
-    let (bv, bt) = S::as_simd_c64s(b);
-    let zero = simd.splat_c64s(C64::new(0.0, 0.0));
-    let (mut s0, mut s1, mut s2, mut s3) = (zero, zero, zero, zero);
-    let (ac, ar) = av.split_at(av.len() / 4 * 4);
-    let (bc, br) = bv.split_at(ac.len());
-    for (x, y) in ac.chunks_exact(4).zip(bc.chunks_exact(4)) {
-        s0 = simd.conj_mul_add_c64s(x[0], y[0], s0);
-        s1 = simd.conj_mul_add_c64s(x[1], y[1], s1);
-        s2 = simd.conj_mul_add_c64s(x[2], y[2], s2);
-        s3 = simd.conj_mul_add_c64s(x[3], y[3], s3);
-    }
-    for (x, y) in ar.iter().zip(br) {
-        s0 = simd.conj_mul_add_c64s(*x, *y, s0);
-    }
-    let s = simd.add_c64s(simd.add_c64s(s0, s1), simd.add_c64s(s2, s3));
-    let mut r = simd.reduce_sum_c64s(s);
-    for (x, y) in at.iter().zip(bt) {
-        r += x.conj() * y;
-    }
-    r
-}
-
-/// `p -= c v` in SIMD registers (inside a `pulp` dispatch).
-#[inline(always)]
-fn caxpy_neg<S: pulp::Simd>(simd: S, c: C64, v: &[C64], p: &mut [C64]) {
-    let mc = simd.splat_c64s(-c);
-    let (pv, pt) = S::as_mut_simd_c64s(p);
-    let (vv, vt) = S::as_simd_c64s(v);
-    for (x, y) in pv.iter_mut().zip(vv) {
-        *x = simd.mul_add_c64s(mc, *y, *x);
-    }
-    for (x, y) in pt.iter_mut().zip(vt) {
-        *x -= c * y;
-    }
-}
-
-/// Rows handled per task.
-fn rows_per_task(n: usize) -> usize {
-    if n < PAR_MIN_DIM {
-        n.max(1)
-    } else {
-        let tasks = (4 * rayon::current_num_threads()).clamp(1, GS_TASKS);
-        n.div_ceil(tasks).div_ceil(GS_BLOCK) * GS_BLOCK
-    }
-}
-
-/// One task of [`gs_dots`]: rows `lo..hi`, partial sums into `part` (`k` dots, then `||p||^2`).
-struct DotsTask<'a> {
-    basis: &'a [C64],
-    n: usize,
-    k: usize,
-    lo: usize,
-    hi: usize,
-    p: &'a [C64],
-    part: &'a mut [C64],
-}
-
-impl pulp::WithSimd for DotsTask<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, simd: S) {
-        let Self {
-            basis,
-            n,
-            k,
-            lo,
-            hi,
-            p,
-            part,
-        } = self;
-        part.iter_mut().for_each(|x| *x = C64::new(0.0, 0.0));
-        let mut r0 = lo;
-        while r0 < hi {
-            let r1 = (r0 + GS_BLOCK).min(hi);
-            let pb = &p[r0..r1];
-            for i in 0..k {
-                part[i] += cdot(simd, &basis[i * n + r0..i * n + r1], pb);
-            }
-            part[k] += C64::new(cdot(simd, pb, pb).re, 0.0);
-            r0 = r1;
-        }
-    }
-}
-
-/// One task of [`gs_update`]: rows `lo..lo + p.len()`; returns the new `||p||^2` of the rows.
-struct UpdateTask<'a> {
-    basis: &'a [C64],
-    n: usize,
-    k: usize,
-    lo: usize,
-    c: &'a [C64],
-    p: &'a mut [C64],
-}
-
-impl pulp::WithSimd for UpdateTask<'_> {
-    type Output = f64;
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, simd: S) -> f64 {
-        let Self {
-            basis,
-            n,
-            k,
-            lo,
-            c,
-            p,
-        } = self;
-        let mut nrm = 0.0;
-        for (b, pb) in p.chunks_mut(GS_BLOCK).enumerate() {
-            let r0 = lo + b * GS_BLOCK;
-            for i in 0..k {
-                caxpy_neg(simd, c[i], &basis[i * n + r0..i * n + r0 + pb.len()], pb);
-            }
-            nrm += cdot(simd, pb, pb).re;
-        }
-        nrm
-    }
-}
-
-/// Dots `c_i = <v_i, p>` (i < k) of the basis vectors in `basis` (column-major, `n` rows) with
-/// `p`, written to `c[..k]`; returns `||p||^2`. One sweep over `v_0..v_{k-1}` and `p`.
-fn gs_dots(
-    arch: pulp::Arch,
-    basis: &[C64],
-    n: usize,
-    k: usize,
-    p: &[C64],
-    c: &mut [C64],
-    partial: &mut [C64],
-) -> f64 {
-    let rpt = rows_per_task(n);
-    let tasks = n.div_ceil(rpt);
-    let w = k + 1;
-    let task = |t: usize, part: &mut [C64]| {
-        arch.dispatch(DotsTask {
-            basis,
-            n,
-            k,
-            lo: t * rpt,
-            hi: ((t + 1) * rpt).min(n),
-            p,
-            part,
-        })
-    };
-    let part = &mut partial[..tasks * w];
-    if tasks == 1 {
-        task(0, part);
-    } else {
-        part.par_chunks_mut(w)
-            .enumerate()
-            .for_each(|(t, pt)| task(t, pt));
-    }
-    for i in 0..k {
-        c[i] = (0..tasks).map(|t| part[t * w + i]).sum();
-    }
-    (0..tasks).map(|t| part[t * w + k].re).sum()
-}
-
-/// `p -= sum_i c_i v_i` (i < k); returns the new `||p||^2`. One sweep over `v_0..v_{k-1}`, `p`.
-fn gs_update(arch: pulp::Arch, basis: &[C64], n: usize, k: usize, c: &[C64], p: &mut [C64]) -> f64 {
-    let rpt = rows_per_task(n);
-    let task = |t: usize, pt: &mut [C64]| -> f64 {
-        arch.dispatch(UpdateTask {
-            basis,
-            n,
-            k,
-            lo: t * rpt,
-            c,
-            p: pt,
-        })
-    };
-    if rpt >= n {
-        task(0, p)
-    } else {
-        p.par_chunks_mut(rpt)
-            .enumerate()
-            .map(|(t, pt)| task(t, pt))
-            .sum()
     }
 }
 

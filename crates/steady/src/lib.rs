@@ -104,6 +104,9 @@ pub struct SteadyParams {
     pub estimate_gap: bool,
     /// iteration budget of the iterative method
     pub max_iters: usize,
+    /// bytes the solve may allocate; `None`: what the machine has available now
+    /// (`sqz_superop::memory::available_bytes`)
+    pub memory_budget: Option<u64>,
 }
 
 impl Default for SteadyParams {
@@ -114,6 +117,7 @@ impl Default for SteadyParams {
             dense_n_max: 5,
             estimate_gap: true,
             max_iters: 20_000,
+            memory_budget: None,
         }
     }
 }

@@ -40,6 +40,7 @@
 pub mod basis;
 pub mod csr;
 mod error;
+pub mod herm;
 mod kernel;
 pub mod lindblad;
 pub mod matfree;
