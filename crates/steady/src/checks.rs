@@ -284,9 +284,9 @@ pub fn explain_failure(z: &[f64], e: SteadyError) -> SteadyError {
     }
     match equivalent_pair(z, NEAR_STRUCTURE_TOL) {
         Some(pair) => SteadyError::Degenerate(format!(
-            "nearly: TLS {} and {} are within {:.1e} zeta of equivalent positions (z_{} - z_{} ~ {} pi), \
-             so the slowest relaxation rate is tiny and the steady state nearly depends on the \
-             initial state; the solve failed: {e}",
+            "to within what double precision resolves: TLS {} and {} are {:.1e} zeta from equivalent \
+             positions (z_{} - z_{} ~ {} pi), which makes the slowest relaxation rate vanish like the \
+             square of that distance; the solve gave: {e}",
             pair.i, pair.j, pair.distance, pair.i, pair.j, pair.k
         )),
         None => e,

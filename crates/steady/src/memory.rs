@@ -133,8 +133,8 @@ pub fn plan(n: usize, sp: &SteadyParams, available: u64) -> Result<Method, Stead
     }
     Err(SuperopError::TooLarge {
         what: format!(
-            "the steady-state solve at N = {n} (the two-level solver needs {}; its fallback, GMRES with a \
-             Jacobi preconditioner and {GMRES_JACOBI_MIN_KRYLOV} Krylov vectors, needs the amount below)",
+            "the steady-state solve at N = {n}: the two-level solver needs {}, and its fallback \
+             (GMRES-Jacobi with its smallest basis of {GMRES_JACOBI_MIN_KRYLOV} Krylov vectors)",
             sqz_superop::memory::human_bytes(crate::twolevel::bytes(n))
         ),
         needed_bytes: need,
