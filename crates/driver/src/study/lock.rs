@@ -115,11 +115,12 @@ impl ResultLock {
                     .map_or(0, |d| d.as_secs()),
                 std::env::args().collect::<Vec<_>>().join(" ")
             );
-            f.set_len(0)
+            // best effort: on a full disk the lock still holds, only the holder's name is missing
+            let _ = f
+                .set_len(0)
                 .and_then(|_| f.rewind())
                 .and_then(|_| f.write_all(info.as_bytes()))
-                .and_then(|_| f.flush())
-                .with_context(|| format!("writing the lock file {}", path.display()))?;
+                .and_then(|_| f.flush());
             return Ok(Self {
                 path,
                 file: Some(f),

@@ -226,6 +226,12 @@ fn unsaved(e: anyhow::Error, out: &Path, existed: bool) -> anyhow::Error {
         ),
         _ => format!("{} was not written", out.display()),
     };
+    let full = format!("{e:#}").contains("No space left on device");
+    let kept = if full {
+        format!("the disk is full: {kept}; free space on its file system")
+    } else {
+        kept
+    };
     e.context(kept)
 }
 
