@@ -13,9 +13,11 @@ use std::path::PathBuf;
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     after_long_help = "Exit codes: 0 the study is complete; 2 error (bad study file, a result file of \
-another study, ...); 75 stopped early by SIGTERM/SIGUSR1/SIGINT (Slurm's --signal) after saving every \
-finished configuration: run the same command again to continue; 130 a second Ctrl-C (nothing saved \
-since the last checkpoint). Under mpirun, send SIGUSR1 to mpirun (it forwards it; on SIGTERM mpirun \
+another study, a damaged result file, another run writing the same result file, a full disk, not \
+enough memory, ...); 75 stopped early by SIGTERM/SIGUSR1/SIGHUP/SIGINT (Slurm's --signal) or a closed \
+output pipe, after saving every finished configuration: run the same command again to continue; 130 \
+a second Ctrl-C (nothing saved since the last checkpoint). Failures and what is kept: \
+docs/reliability.md. Under mpirun, send SIGUSR1 to mpirun (it forwards it; on SIGTERM mpirun \
 kills the ranks a moment later, after sqz saved what had finished).\n\nExamples:\n  sqz disorder jobs/fig4d-n5.toml --out out/fig4d.h5\n  \
 mpirun -n 4 sqz disorder study.toml\n  srun --mpi=pmix sqz disorder study.toml\n  \
 sqz disorder check study.toml\n  sqz disorder status out/fig4d.h5\n  sqz disorder compare a.h5 b.h5"
@@ -33,8 +35,9 @@ pub struct DisorderArgs {
     /// discard an existing result file and start over
     #[arg(long)]
     pub fresh: bool,
-    /// compute threads of a single-process run [default: all cores]; under MPI each rank
-    /// computes one task at a time
+    /// compute threads of a single-process run [default: all cores], 1 <= threads <= 4 x the
+    /// cores (at least 64; more threads than cores only share them: a warning); under MPI each
+    /// rank computes one task at a time
     #[arg(long, allow_hyphen_values = true, value_parser = crate::cli::parse_count)]
     pub threads: Option<usize>,
     /// write the result file every SECONDS (and on exit, and when a signal arrives)
