@@ -382,11 +382,14 @@ if ((SECONDS - T0 <= 30)); then pass "100 checkpoints took $((SECONDS - T0)) s i
 fi
 rm -f "$T"/big*.h5
 
-# sqz reproduce on SIGTERM and SIGINT says what was saved
+# sqz reproduce on SIGTERM and SIGINT says what was saved (job control on: a background job of a
+# script without it ignores SIGINT, and sqz keeps an ignored SIGINT or SIGHUP ignored)
 for sig in TERM INT; do
     mkdir -p "$T/rep-$sig"
+    set -m
     "$SQZ" reproduce --quick --out-dir "$T/rep-$sig" >"$T/rep-$sig.log" 2>&1 &
     P=$!
+    set +m
     BG_PIDS+=("$P")
     sleep 3
     kill "-$sig" "$P"

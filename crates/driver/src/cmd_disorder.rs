@@ -41,13 +41,23 @@ pub struct DisorderArgs {
     #[arg(long, allow_hyphen_values = true, value_parser = crate::cli::parse_count)]
     pub threads: Option<usize>,
     /// write the result file every SECONDS (and on exit, and when a signal arrives)
-    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        default_value_t = 30.0,
+        value_name = "SECONDS",
+        allow_hyphen_values = true
+    )]
     pub checkpoint_every: f64,
     /// also write it every K finished tasks (0: off)
     #[arg(long, default_value_t = 0, value_name = "K", allow_hyphen_values = true, value_parser = crate::cli::parse_count_u64)]
     pub checkpoint_tasks: u64,
     /// progress log period when stderr is not a terminal
-    #[arg(long, default_value_t = 10.0, value_name = "SECONDS", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        default_value_t = 10.0,
+        value_name = "SECONDS",
+        allow_hyphen_values = true
+    )]
     pub progress_every: f64,
     /// no progress output
     #[arg(long)]

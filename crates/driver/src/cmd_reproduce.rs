@@ -230,11 +230,9 @@ pub fn run(a: &ReproduceArgs) -> anyhow::Result<()> {
     prog.done(
         &f4d.at_r
             .iter()
-            .map(|s| {
-                match s.w_cross {
-                    Some(w) => format!("r = {}: below 1 from w = {:.3}pi", s.r, w / PI),
-                    None => format!("r = {}: does not fall below 1 in the range", s.r),
-                }
+            .map(|s| match s.w_cross {
+                Some(w) => format!("r = {}: below 1 from w = {:.3}pi", s.r, w / PI),
+                None => format!("r = {}: does not fall below 1 in the range", s.r),
             })
             .collect::<Vec<_>>()
             .join("; "),

@@ -44,9 +44,7 @@ fn main() -> ExitCode {
         eprintln!("sqz: internal error: {info}");
         eprintln!("sqz: this is a bug; please report it with the command line that caused it");
     }));
-    let matches = cli::Cli::command()
-        .version(cli::version())
-        .get_matches();
+    let matches = cli::Cli::command().version(cli::version()).get_matches();
     let args = match cli::Cli::from_arg_matches(&matches) {
         Ok(a) => a,
         Err(e) => e.exit(),

@@ -104,8 +104,17 @@ fn temp_files(d: &Path) -> Vec<String> {
 fn item1_unphysical_state_without_gap_is_an_error() {
     let (code, out, err, _) = sqz(
         &[
-            "steady", "--model", "full", "--n", "5", "--r", "0.5", "--positions",
-            "0,1pi,2pi,3pi,4pi", "--no-gap", "--json",
+            "steady",
+            "--model",
+            "full",
+            "--n",
+            "5",
+            "--r",
+            "0.5",
+            "--positions",
+            "0,1pi,2pi,3pi,4pi",
+            "--no-gap",
+            "--json",
         ],
         60,
     );
@@ -178,14 +187,27 @@ fn item1_unphysical_states_never_enter_a_study_mean() {
 fn item2_degenerate_positions_at_n6_are_named() {
     let (code, _, err, secs) = sqz(
         &[
-            "steady", "--model", "full", "--n", "6", "--r", "0.5", "--positions",
+            "steady",
+            "--model",
+            "full",
+            "--n",
+            "6",
+            "--r",
+            "0.5",
+            "--positions",
             "0,1pi,2pi,3pi,4pi,5pi",
         ],
         120,
     );
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("not unique") && err.contains("equivalent"), "{err}");
-    assert!(secs < 10.0, "refused up front, not after GMRES gives up ({secs} s)");
+    assert!(
+        err.contains("not unique") && err.contains("equivalent"),
+        "{err}"
+    );
+    assert!(
+        secs < 10.0,
+        "refused up front, not after GMRES gives up ({secs} s)"
+    );
 }
 
 // ------------------------------------------------------------------ 3. tolerances
@@ -196,8 +218,8 @@ fn item3_unreachable_tolerances_are_refused() {
     for tol in ["1e-300", "1e-30"] {
         let (code, _, err, secs) = sqz(
             &[
-                "evolve", "--model", "full", "--n", "5", "--r", "0.5", "--w", "0.03pi",
-                "--t-max", "10", "--tol", tol,
+                "evolve", "--model", "full", "--n", "5", "--r", "0.5", "--w", "0.03pi", "--t-max",
+                "10", "--tol", tol,
             ],
             60,
         );
@@ -255,7 +277,13 @@ fn item4_a_corrupted_result_file_is_refused_on_resume() {
     let out = d.join("r.h5");
     let (code, _, err, _) = sqz(
         &[
-            "disorder", s(&st), "--out", s(&out), "--quiet", "--stop-after", "12",
+            "disorder",
+            s(&st),
+            "--out",
+            s(&out),
+            "--quiet",
+            "--stop-after",
+            "12",
         ],
         60,
     );
@@ -276,7 +304,10 @@ fn item4_a_corrupted_result_file_is_refused_on_resume() {
     assert_eq!(code, 2, "{stdout} {err}");
     assert!(err.contains("is damaged"), "{err}");
     assert!(err.contains("w_index 0 configuration 3"), "{err}");
-    assert!(!stdout.contains("inf") && !stdout.contains("NaN"), "{stdout}");
+    assert!(
+        !stdout.contains("inf") && !stdout.contains("NaN"),
+        "{stdout}"
+    );
     // the file was left as it was (nothing written over the damaged one)
     assert_eq!(std::fs::read(&out).unwrap(), bytes);
     // a truncated file is refused with a clear message too
@@ -373,8 +404,48 @@ fn item7_sighup_saves_and_exits_75() {
     let (_, js, _, _) = sqz(&["disorder", "status", "--json", s(&out)], 30);
     let v: serde_json::Value = serde_json::from_str(&js).unwrap();
     let done = v["done"].as_u64().unwrap();
-    assert!((5..4000).contains(&done), "the finished tasks were saved: {v}");
+    assert!(
+        (5..4000).contains(&done),
+        "the finished tasks were saved: {v}"
+    );
     assert!(temp_files(&d).is_empty(), "{:?}", temp_files(&d));
+    // under `nohup` a hangup is ignored, as the user asked; SIGTERM still stops the run
+    if Command::new("nohup").arg("--version").output().is_ok() {
+        let mut child = Command::new("nohup")
+            .arg(env!("CARGO_BIN_EXE_sqz"))
+            .args(["disorder", s(&st), "--out", s(&out), "--threads", "1"])
+            .args(["--quiet", "--checkpoint-tasks", "5"])
+            .env_remove("SQZ_MEMORY_LIMIT")
+            .current_dir(&d)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        let pid = child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success());
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "nohup: SIGHUP must be ignored"
+        );
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(75),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
     std::fs::remove_dir_all(&d).ok();
 }
 
@@ -409,7 +480,17 @@ fn item8_out_a_directory_or_the_study_file_is_refused() {
     // other commands' --out: a directory is refused and leaves no temporary file
     let (code, _, err, _) = sqz(
         &[
-            "evolve", "--n", "3", "--r", "0.5", "--t-max", "1", "--steps", "2", "--out", s(&sub),
+            "evolve",
+            "--n",
+            "3",
+            "--r",
+            "0.5",
+            "--t-max",
+            "1",
+            "--steps",
+            "2",
+            "--out",
+            s(&sub),
         ],
         60,
     );
@@ -470,7 +551,15 @@ fn item9_the_fallback_solver_is_refused_when_it_does_not_fit() {
 fn item10_collective_and_analytic_are_guarded() {
     for args in [
         vec!["analytic", "--n", "100000", "--r", "0.5"],
-        vec!["steady", "--model", "collective", "--n", "100000", "--r", "0.5"],
+        vec![
+            "steady",
+            "--model",
+            "collective",
+            "--n",
+            "100000",
+            "--r",
+            "0.5",
+        ],
     ] {
         let (code, _, err, secs) = sqz(&args, 30);
         assert_eq!(code, 2, "{args:?}: {err}");
@@ -479,7 +568,15 @@ fn item10_collective_and_analytic_are_guarded() {
     }
     // sizes that run in a few seconds but exceed a small limit are refused as well
     let (code, _, err, _) = sqz_env(
-        &["steady", "--model", "collective", "--n", "400", "--r", "0.5"],
+        &[
+            "steady",
+            "--model",
+            "collective",
+            "--n",
+            "400",
+            "--r",
+            "0.5",
+        ],
         ("SQZ_MEMORY_LIMIT", "500M"),
         60,
     );
@@ -569,16 +666,23 @@ fn item11_a_closed_stderr_stops_a_study_cleanly() {
 fn item12_negative_numbers_get_the_range_error() {
     for (args, needle) in [
         (
-            vec!["steady", "--model", "full", "--n", "4", "--r", "0.5", "--w", "-0.1pi"],
+            vec![
+                "steady", "--model", "full", "--n", "4", "--r", "0.5", "--w", "-0.1pi",
+            ],
             "0 <= w <= 10pi",
         ),
-        (vec!["analytic", "--n", "-3", "--r", "0.5"], "1 <= N <= 100000"),
+        (
+            vec!["analytic", "--n", "-3", "--r", "0.5"],
+            "1 <= N <= 100000",
+        ),
         (
             vec!["evolve", "--n", "3", "--r", "0.5", "--t-max", "-1"],
             "t-max",
         ),
         (
-            vec!["steady", "--model", "full", "--n", "4", "--r", "0.5", "--tol", "-1"],
+            vec![
+                "steady", "--model", "full", "--n", "4", "--r", "0.5", "--tol", "-1",
+            ],
             "tol",
         ),
         (vec!["info", "--n", "-2"], "1 <= N <= 15"),
@@ -604,7 +708,16 @@ fn item13_version_config_threads_and_wording() {
     }
     let (code, _, err, _) = sqz(
         &[
-            "steady", "--model", "full", "--n", "4", "--r", "0.5", "--w", "0.1", "--config",
+            "steady",
+            "--model",
+            "full",
+            "--n",
+            "4",
+            "--r",
+            "0.5",
+            "--w",
+            "0.1",
+            "--config",
             "4294967296",
         ],
         30,
@@ -615,11 +728,21 @@ fn item13_version_config_threads_and_wording() {
     let st = d.join("s.toml");
     std::fs::write(&st, SMALL).unwrap();
     let (code, _, err, _) = sqz(
-        &["disorder", s(&st), "--out", s(&d.join("r.h5")), "--threads", "1000"],
+        &[
+            "disorder",
+            s(&st),
+            "--out",
+            s(&d.join("r.h5")),
+            "--threads",
+            "1000",
+        ],
         30,
     );
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--threads 1000") && err.contains("cores"), "{err}");
+    assert!(
+        err.contains("--threads 1000") && err.contains("cores"),
+        "{err}"
+    );
     // the study error for n says nothing that the solvers do not do
     std::fs::write(&st, "n = 11\nr = 0.5\nw = [0.1]\n").unwrap();
     let (code, _, err, _) = sqz(&["disorder", "check", s(&st)], 30);

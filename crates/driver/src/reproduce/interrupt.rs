@@ -42,6 +42,10 @@ impl Watcher {
             ("SIGUSR1", SIGUSR1),
         ] {
             let f = Arc::new(AtomicBool::new(false));
+            if (sig == SIGHUP || sig == SIGINT) && crate::study::exec::ignored_at_start(sig) {
+                // ignored on purpose (`nohup`, a background job): stays ignored
+                continue;
+            }
             if sig == SIGINT {
                 // a second Ctrl-C ends the process at once
                 signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&f))?;

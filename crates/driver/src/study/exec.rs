@@ -74,6 +74,12 @@ impl Signals {
             ("SIGINT", SIGINT),
         ] {
             let f = Arc::new(AtomicBool::new(false));
+            if (sig == SIGHUP || sig == SIGINT) && ignored_at_start(sig) {
+                // `nohup` (SIGHUP) and a shell's background jobs (SIGINT) ignore these on
+                // purpose: keep them ignored
+                flags.push((name, f));
+                continue;
+            }
             if sig == SIGINT {
                 signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&f))
                     .context("installing the SIGINT handler")?;
@@ -93,6 +99,19 @@ impl Signals {
             .map(|(n, _)| *n)
             .or_else(|| crate::out::output_closed().then_some("the output pipe was closed"))
     }
+}
+
+/// Whether signal `sig` was ignored when the process started (`SigIgn` in /proc/self/status):
+/// `nohup` ignores SIGHUP, a non-interactive shell's background jobs ignore SIGINT, and a program
+/// should not undo that.
+pub fn ignored_at_start(sig: i32) -> bool {
+    let Ok(s) = std::fs::read_to_string("/proc/self/status") else {
+        return false;
+    };
+    s.lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .and_then(|h| u64::from_str_radix(h.trim(), 16).ok())
+        .is_some_and(|mask| sig >= 1 && sig <= 64 && mask & (1u64 << (sig - 1)) != 0)
 }
 
 /// Checkpoint and progress settings.

@@ -157,10 +157,16 @@ fn check_out(study: &Path, out: &Path) -> anyhow::Result<()> {
         || std::fs::canonicalize(study)
             .ok()
             .zip(out.parent().and_then(|d| {
-                let d = if d.as_os_str().is_empty() { Path::new(".") } else { d };
+                let d = if d.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    d
+                };
                 std::fs::canonicalize(d).ok()
             }))
-            .is_some_and(|(s, d)| Some(s.as_path()) == out.file_name().map(|n| d.join(n)).as_deref())
+            .is_some_and(|(s, d)| {
+                Some(s.as_path()) == out.file_name().map(|n| d.join(n)).as_deref()
+            })
     {
         anyhow::bail!(
             "--out {} is the study file itself: the results would overwrite it. Choose another \

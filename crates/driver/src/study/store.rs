@@ -392,7 +392,8 @@ impl Store {
                 .write_slice(&self.bound_met[t0..t1], sel.clone())?;
             g.dataset("iterations")?
                 .write_slice(&self.iterations[t0..t1], sel.clone())?;
-            let ms = ndarray::ArrayView2::from_shape((t1 - t0, 3), &self.mean_spin[3 * t0..3 * t1])?;
+            let ms =
+                ndarray::ArrayView2::from_shape((t1 - t0, 3), &self.mean_spin[3 * t0..3 * t1])?;
             g.dataset("mean_spin")?.write_slice(ms, (wi, c0..c1, ..))?;
             if let Some(tg) = &tr {
                 let v = ndarray::ArrayView2::from_shape((t1 - t0, k), &self.trace[k * t0..k * t1])?;
@@ -445,7 +446,11 @@ impl Store {
             done_w.dedup();
             for wi in done_w {
                 let (m, sd, se) = self.trace_stats_with(wi, |t| self.disk_status(t));
-                for (name, v) in [("inv_xi2_mean", m), ("inv_xi2_std", sd), ("inv_xi2_sem", se)] {
+                for (name, v) in [
+                    ("inv_xi2_mean", m),
+                    ("inv_xi2_std", sd),
+                    ("inv_xi2_sem", se),
+                ] {
                     tg.dataset(name)?.write_slice(&v[..], (wi, ..))?;
                 }
             }
@@ -1016,7 +1021,9 @@ impl Store {
         self.min_eigenvalue[t] = 0.0;
         self.seconds[t] = FILL;
         let k = self.times.len();
-        self.trace[t * k..(t + 1) * k].iter_mut().for_each(|v| *v = FILL);
+        self.trace[t * k..(t + 1) * k]
+            .iter_mut()
+            .for_each(|v| *v = FILL);
         self.trace_matvecs[t] = 0;
         self.checksum[t] = 0;
     }
