@@ -371,7 +371,7 @@ fn item7_sighup_saves_and_exits_75() {
     )
     .unwrap();
     let out = d.join("r.h5");
-    let mut child = cmd()
+    let child = cmd()
         .args(["disorder", s(&st), "--out", s(&out), "--threads", "1"])
         .args(["--quiet", "--checkpoint-tasks", "5"])
         .stdout(Stdio::null())

@@ -195,7 +195,7 @@ pub fn check_physical(n: usize, rep: &SteadyReport) -> Result<(), String> {
     let len = (s[0] * s[0] + s[1] * s[1] + s[2] * s[2]).sqrt();
     let j = n as f64 / 2.0;
     let slack = n as f64 * d as f64 * eps + 1e-9;
-    if !(len <= j + slack) {
+    if len.is_nan() || len > j + slack {
         return Err(format!(
             "|<S>| = {len:.6} exceeds N/2 = {j} (<S> = ({:.4}, {:.4}, {:.4})): not a state of {n} spins 1/2",
             s[0], s[1], s[2]
@@ -242,7 +242,7 @@ pub fn equivalent_pair(z: &[f64], tol: f64) -> Option<EquivalentPair> {
             let x = z[i] - z[j];
             let k = (x / PI).round();
             let d = (x - k * PI).abs();
-            if !(d <= tol) {
+            if d.is_nan() || d > tol {
                 continue;
             }
             let s = if (k as i64).rem_euclid(2) == 0 {

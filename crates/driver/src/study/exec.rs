@@ -111,7 +111,7 @@ pub fn ignored_at_start(sig: i32) -> bool {
     s.lines()
         .find_map(|l| l.strip_prefix("SigIgn:"))
         .and_then(|h| u64::from_str_radix(h.trim(), 16).ok())
-        .is_some_and(|mask| sig >= 1 && sig <= 64 && mask & (1u64 << (sig - 1)) != 0)
+        .is_some_and(|mask| (1..=64).contains(&sig) && mask & (1u64 << (sig - 1)) != 0)
 }
 
 /// Checkpoint and progress settings.
