@@ -1263,7 +1263,9 @@ mod tests {
 
     #[test]
     fn statistics() {
-        assert_eq!(stats(&[]), (0.0, 0.0, 0.0));
+        // no values: no mean (the fill value), never a NaN
+        assert_eq!(stats(&[]), (FILL, FILL, FILL));
+        assert_eq!(stats(&[1.0, f64::NAN]), (FILL, FILL, FILL));
         assert_eq!(stats(&[2.0]), (2.0, 0.0, 0.0));
         let (m, s, e) = stats(&[1.0, 2.0, 3.0, 4.0]);
         assert_eq!(m, 2.5);
