@@ -356,7 +356,7 @@ impl Store {
                 _ => spans.push((wi, c, c + 1)),
             }
         }
-        let f = hdf5::File::open_rw(path).with_context(|| format!("opening {}", path.display()))?;
+        let f = open_retrying(path, true)?;
         let hash = read_str(&f, "study_hash")?;
         if hash != study.hash() {
             bail!(
@@ -1032,9 +1032,19 @@ impl Store {
 /// Opens a result file for reading. A checkpoint holds HDF5's own lock on the file for a few
 /// milliseconds: an open that meets it is retried for up to 2 s.
 pub fn open_read(path: &Path) -> anyhow::Result<hdf5::File> {
+    open_retrying(path, false)
+}
+
+/// [`open_read`], or for writing (a reader's open blocks a checkpoint the same way).
+fn open_retrying(path: &Path, write: bool) -> anyhow::Result<hdf5::File> {
     let mut last = None;
     for _ in 0..80 {
-        match hdf5::File::open(path) {
+        let r = if write {
+            hdf5::File::open_rw(path)
+        } else {
+            hdf5::File::open(path)
+        };
+        match r {
             Ok(f) => return Ok(f),
             Err(e) if e.to_string().contains("lock") => {
                 last = Some(e);
