@@ -63,6 +63,9 @@ cleanup() {
     if [[ -f "$SLURM_DIR/slurm.conf" ]]; then
         scripts/slurm/stop.sh "$SLURM_DIR" || true
     fi
+    if mountpoint -q "$T/full" 2>/dev/null; then
+        umount "$T/full" || true
+    fi
     if [[ $rc -eq 0 && $FAILED -eq 0 ]]; then
         rm -rf "$T"
     else
