@@ -8,6 +8,11 @@ use std::time::Instant;
 
 pub fn run(a: &AnalyticArgs) -> anyhow::Result<()> {
     let p = Params::new(a.phys.n, a.phys.r, a.phys.alpha, a.phys.delta)?;
+    crate::resolve::memory_guard(
+        "the analytic steady state (Eq. 8, dense (N+1) x (N+1) matrices)",
+        p.n(),
+        analytic::bytes,
+    )?;
     let t0 = Instant::now();
     let s = analytic::steady_state(&p)?;
     let sq = s.moments().squeezing()?;

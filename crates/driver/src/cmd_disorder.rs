@@ -13,9 +13,11 @@ use std::path::PathBuf;
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     after_long_help = "Exit codes: 0 the study is complete; 2 error (bad study file, a result file of \
-another study, ...); 75 stopped early by SIGTERM/SIGUSR1/SIGINT (Slurm's --signal) after saving every \
-finished configuration: run the same command again to continue; 130 a second Ctrl-C (nothing saved \
-since the last checkpoint). Under mpirun, send SIGUSR1 to mpirun (it forwards it; on SIGTERM mpirun \
+another study, a damaged result file, another run writing the same result file, a full disk, not \
+enough memory, ...); 75 stopped early by SIGTERM/SIGUSR1/SIGHUP/SIGINT (Slurm's --signal) or a closed \
+output pipe, after saving every finished configuration: run the same command again to continue; 130 \
+a second Ctrl-C (nothing saved since the last checkpoint). Failures and what is kept: \
+docs/reliability.md. Under mpirun, send SIGUSR1 to mpirun (it forwards it; on SIGTERM mpirun \
 kills the ranks a moment later, after sqz saved what had finished).\n\nExamples:\n  sqz disorder jobs/fig4d-n5.toml --out out/fig4d.h5\n  \
 mpirun -n 4 sqz disorder study.toml\n  srun --mpi=pmix sqz disorder study.toml\n  \
 sqz disorder check study.toml\n  sqz disorder status out/fig4d.h5\n  sqz disorder compare a.h5 b.h5"
@@ -33,18 +35,29 @@ pub struct DisorderArgs {
     /// discard an existing result file and start over
     #[arg(long)]
     pub fresh: bool,
-    /// compute threads of a single-process run [default: all cores]; under MPI each rank
-    /// computes one task at a time
-    #[arg(long)]
+    /// compute threads of a single-process run [default: all cores], 1 <= threads <= 4 x the
+    /// cores (at least 64; more threads than cores only share them: a warning); under MPI each
+    /// rank computes one task at a time
+    #[arg(long, allow_hyphen_values = true, value_parser = crate::cli::parse_count)]
     pub threads: Option<usize>,
     /// write the result file every SECONDS (and on exit, and when a signal arrives)
-    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    #[arg(
+        long,
+        default_value_t = 30.0,
+        value_name = "SECONDS",
+        allow_hyphen_values = true
+    )]
     pub checkpoint_every: f64,
     /// also write it every K finished tasks (0: off)
-    #[arg(long, default_value_t = 0, value_name = "K")]
+    #[arg(long, default_value_t = 0, value_name = "K", allow_hyphen_values = true, value_parser = crate::cli::parse_count_u64)]
     pub checkpoint_tasks: u64,
     /// progress log period when stderr is not a terminal
-    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    #[arg(
+        long,
+        default_value_t = 10.0,
+        value_name = "SECONDS",
+        allow_hyphen_values = true
+    )]
     pub progress_every: f64,
     /// no progress output
     #[arg(long)]
@@ -133,10 +146,28 @@ fn validate(a: &DisorderArgs) -> anyhow::Result<()> {
             a.progress_every
         );
     }
-    if a.threads == Some(0) {
-        anyhow::bail!("invalid --threads 0: allowed 1 or more");
+    if let Some(t) = a.threads {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let max = threads_max(cores);
+        if t == 0 || t > max {
+            anyhow::bail!(
+                "invalid --threads {t}: allowed 1 <= threads <= {max} (4 x the {cores} cores \
+                 available, at least 64; every compute thread holds one solve in memory)"
+            );
+        }
+        if t > cores && !a.quiet {
+            eprintln!(
+                "sqz disorder: warning: --threads {t} is more than the {cores} cores available: the \
+                 threads share them (no faster) and split the memory into {t} shares"
+            );
+        }
     }
     Ok(())
+}
+
+/// Largest `--threads`: 4 x the cores available, at least 64.
+pub fn threads_max(cores: usize) -> usize {
+    (4 * cores).max(64)
 }
 
 pub fn run(a: &DisorderArgs) -> anyhow::Result<()> {
@@ -195,11 +226,18 @@ pub fn run(a: &DisorderArgs) -> anyhow::Result<()> {
         f.insert("ranks".into(), json!(rep.ranks));
         f.insert("threads".into(), json!(rep.threads));
         f.insert("w".into(), json!(study.w));
+        // a w without any ok configuration has no mean: null (the file holds the fill value -1)
+        let defined = |v: &[f64], min: u64| -> Vec<Option<f64>> {
+            v.iter()
+                .zip(&s.count)
+                .map(|(x, &c)| (c >= min).then_some(*x))
+                .collect()
+        };
         f.insert("count".into(), json!(s.count));
-        f.insert("inv_xi2_mean".into(), json!(s.inv_xi2_mean));
-        f.insert("inv_xi2_std".into(), json!(s.inv_xi2_std));
-        f.insert("inv_xi2_sem".into(), json!(s.inv_xi2_sem));
-        f.insert("xi2_mean".into(), json!(s.xi2_mean));
+        f.insert("inv_xi2_mean".into(), json!(defined(&s.inv_xi2_mean, 1)));
+        f.insert("inv_xi2_std".into(), json!(defined(&s.inv_xi2_std, 1)));
+        f.insert("inv_xi2_sem".into(), json!(defined(&s.inv_xi2_sem, 1)));
+        f.insert("xi2_mean".into(), json!(defined(&s.xi2_mean, 1)));
         report::emit(f, true);
     } else if interrupted.is_none() && study.steady.is_none() {
         println!(
@@ -212,6 +250,20 @@ pub fn run(a: &DisorderArgs) -> anyhow::Result<()> {
             "w", "w/pi", "count", "mean 1/xi^2", "std", "sem", "squeezed"
         );
         for i in 0..study.n_w() {
+            if s.count[i] == 0 {
+                // every configuration failed: no mean (see the failures in the file)
+                println!(
+                    "{:>12} {:>8.4} {:>6} {:>12} {:>11} {:>11} {:>10}",
+                    study.w_text[i],
+                    study.w[i] / std::f64::consts::PI,
+                    0,
+                    "-",
+                    "-",
+                    "-",
+                    "-"
+                );
+                continue;
+            }
             println!(
                 "{:>12} {:>8.4} {:>6} {:>12.6} {:>11.3e} {:>11.3e} {:>9.1}%",
                 study.w_text[i],

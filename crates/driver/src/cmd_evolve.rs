@@ -57,6 +57,13 @@ pub const XI2_FILL: f64 = 0.0;
 pub const AUTO_FULL_MAX_DIM: usize = 1 << 14;
 /// Window of `--orthogonalization auto` for large problems.
 pub const AUTO_WINDOW: usize = 4;
+/// Smallest `--tol` (and `traces.tol` of studies): the error estimate of every Krylov step
+/// includes the rounding `|A| eps` (about 1e-14 at N = 5), so a tolerance per unit time below
+/// 1e-14 cannot be met in double precision; it only shrinks the steps without end (`1e-300`
+/// never finished).
+pub const MIN_TOL: f64 = 1e-14;
+/// Largest `--tol`.
+pub const MAX_TOL: f64 = 1e-2;
 /// Largest Husimi grid side.
 const HUSIMI_GRID_MAX: usize = 2001;
 /// A full-space initial state is put in the parity block when the norm of its elements outside
@@ -379,8 +386,13 @@ impl Run {
                 );
             }
         }
-        if !(a.tol.is_finite() && a.tol > 0.0 && a.tol < 1e-2) {
-            bail!("invalid --tol {}: expected 0 < tol < 1e-2", a.tol);
+        if !(a.tol.is_finite() && (MIN_TOL..MAX_TOL).contains(&a.tol)) {
+            bail!(
+                "invalid --tol {:e}: expected {MIN_TOL:e} <= tol < {MAX_TOL:e} (below {MIN_TOL:e} \
+                 the local error cannot be met in double precision: rounding alone is ~|L| 2.2e-16 \
+                 per step)",
+                a.tol
+            );
         }
         if !(2..=200).contains(&a.krylov_dim) {
             bail!(
@@ -432,6 +444,8 @@ struct Frame {
 }
 
 struct Outcome {
+    /// what the user should know (e.g. a tolerance that was not met)
+    notes: Vec<String>,
     space: Space,
     dim: usize,
     ortho: Orthogonalization,
@@ -596,6 +610,7 @@ fn propagate<A: LinearOperator>(
     let mut frames = Vec::new();
     let mut failure: Option<anyhow::Error> = None;
     let mut progress = Progress::new(t_end, run.quiet);
+    let norm0 = v.iter().map(|x| x.norm_sqr()).sum::<f64>().sqrt();
     let mut ws = ExpvWorkspace::new(dim, run.expv.krylov_dim);
     let params = ExpvParams {
         orthogonalization: run.ortho.unwrap_or_else(|| auto_orthogonalization(dim)),
@@ -639,7 +654,20 @@ fn propagate<A: LinearOperator>(
     if let Some(e) = failure {
         return Err(e);
     }
+    let mut notes = Vec::new();
+    // the step control keeps each step's estimate below 1.2 tau tol |v|: over [0, t_end] the sum
+    // stays below 1.2 tol t_end |v| unless rounding (counted in the estimate) exceeds it
+    let allowed = 1.2 * run.expv.tol * t_end * norm0;
+    if info.error_estimate > allowed {
+        notes.push(format!(
+            "the tolerance was not met: the summed local error estimate {:.2e} exceeds \
+             1.2 x tol x t_end x |rho(0)| = {:.2e} (the estimate includes the rounding of each of \
+             the {} steps); use a larger --tol",
+            info.error_estimate, allowed, info.steps
+        ));
+    }
     Ok(Outcome {
+        notes,
         space,
         dim,
         ortho: params.orthogonalization,
@@ -733,6 +761,9 @@ pub fn run(a: &EvolveArgs) -> anyhow::Result<()> {
     if let Some(path) = &run.out {
         write_h5(path, &run, &out).with_context(|| format!("writing {}", path.display()))?;
     }
+    for note in &out.notes {
+        eprintln!("sqz: note: {note}");
+    }
     if run.json {
         report::emit(json_fields(&run, &out), true);
     } else {
@@ -792,6 +823,7 @@ fn json_fields(run: &Run, o: &Outcome) -> Map<String, Value> {
     m.insert("mean_spin".into(), json!(s.mean_spin));
     m.insert("trace".into(), json!(s.trace));
     m.insert("krylov".into(), info_json(&o.info));
+    m.insert("notes".into(), json!(o.notes));
     m.insert("time_s".into(), json!(o.seconds));
     if let Some(path) = &run.out {
         m.insert("out".into(), json!(path.display().to_string()));
@@ -881,6 +913,7 @@ fn write_h5(path: &std::path::Path, run: &Run, o: &Outcome) -> anyhow::Result<()
     h5::write_atomically(path, |f| {
         let p = &run.p;
         h5::attr_str(f, "command", "evolve")?;
+        h5::attr_str(f, "notes", &o.notes.join("\n"))?;
         h5::attr_str(
             f,
             "model",

@@ -19,8 +19,11 @@ fn png_atomically(
     path: &Path,
     draw: impl FnOnce(&Path) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp.png");
-    draw(&tmp).with_context(|| format!("rendering {}", path.display()))?;
+    let tmp = path.with_extension(format!("{}.tmp.png", std::process::id()));
+    if let Err(e) = draw(&tmp).with_context(|| format!("rendering {}", path.display())) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     std::fs::rename(&tmp, path)
         .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
     Ok(())
@@ -91,8 +94,20 @@ fn summary(
             "inv_xi2_max_at_n_max": f3.bcd.points.last().map(|p| p.inv_xi2_max),
             "r_opt_at_n_max": f3.bcd.points.last().map(|p| p.r_opt)},
         "fig4abc": {"r": f4.abc.r, "configs": f4.abc.configs, "ideal_vs_eq7": f4.abc.ideal_vs_eq7, "panels": f4abc},
-        "fig4d": {"configs": f4.d.configs, "paper_w_cross_over_pi": 0.4, "by_r": f4d},
+        "fig4d": {"configs": f4.d.configs, "paper_w_cross_over_pi": 0.4, "by_r": f4d,
+            "largest_w_over_pi": f4.d.w.last().map(|w| w / PI)},
     })
+}
+
+/// "mean falls below 1 at w = 0.1234 pi", or, with no crossing on the grid, that it does not.
+fn crossing_text(cross: &Value, largest: &Value) -> String {
+    match (cross.as_f64(), largest.as_f64()) {
+        (Some(w), _) => format!("mean falls below 1 at w = {w:.4} pi"),
+        (None, Some(wmax)) => {
+            format!("mean does not fall below 1 in the range (w up to {wmax:.4} pi)")
+        }
+        (None, None) => "mean does not fall below 1 in the range".to_string(),
+    }
 }
 
 fn print_summary(s: &Value) {
@@ -131,9 +146,13 @@ fn print_summary(s: &Value) {
     }
     for r in s["fig4d"]["by_r"].as_array().into_iter().flatten() {
         println!(
-            "Fig. 4(d) r = {} ({}): w = 0: {}, w = {}pi: {}; mean falls below 1 at w = {} pi [paper: ~0.4 pi]",
-            f(&r["r"]), r["r_choice"].as_str().unwrap_or(""), f(&r["ideal_w0"]), f(&r["smallest_w_over_pi"]),
-            f(&r["mean_at_smallest_w"]), f(&r["w_cross_over_pi"])
+            "Fig. 4(d) r = {} ({}): w = 0: {}, w = {}pi: {}; {} [paper: ~0.4 pi]",
+            f(&r["r"]),
+            r["r_choice"].as_str().unwrap_or(""),
+            f(&r["ideal_w0"]),
+            f(&r["smallest_w_over_pi"]),
+            f(&r["mean_at_smallest_w"]),
+            crossing_text(&r["w_cross_over_pi"], &s["fig4d"]["largest_w_over_pi"])
         );
     }
 }
@@ -150,7 +169,11 @@ pub fn run(a: &ReproduceArgs) -> anyhow::Result<()> {
     faer::set_global_parallelism(faer::Par::Seq);
     let out_dir: PathBuf = a.out_dir.clone();
     std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let watcher = std::sync::Arc::new(crate::reproduce::interrupt::Watcher::install(
+        out_dir.clone(),
+    )?);
     let mut prog = Progress::new(7, a.quiet);
+    prog.watch(std::sync::Arc::clone(&watcher));
     if !a.quiet {
         eprintln!(
             "sqz reproduce: {} run into {} on {} threads",
@@ -207,12 +230,9 @@ pub fn run(a: &ReproduceArgs) -> anyhow::Result<()> {
     prog.done(
         &f4d.at_r
             .iter()
-            .map(|s| {
-                format!(
-                    "r = {}: below 1 from w = {}",
-                    s.r,
-                    s.w_cross.map_or("-".into(), |w| format!("{:.3}pi", w / PI))
-                )
+            .map(|s| match s.w_cross {
+                Some(w) => format!("r = {}: below 1 from w = {:.3}pi", s.r, w / PI),
+                None => format!("r = {}: does not fall below 1 in the range", s.r),
             })
             .collect::<Vec<_>>()
             .join("; "),
@@ -228,6 +248,7 @@ pub fn run(a: &ReproduceArgs) -> anyhow::Result<()> {
     prog.done(&format!("{} operator applications", f4.abc.matvecs));
 
     prog.stage("writing reproduce.h5 and the PNGs");
+    watcher.writing();
     let sum = summary(&cfg, &f1, &f2, &f3, &f4);
     let h5_path = out_dir.join("reproduce.h5");
     let stage_times = prog.times.clone();
@@ -266,6 +287,13 @@ pub fn run(a: &ReproduceArgs) -> anyhow::Result<()> {
     png_atomically(&out_dir.join("fig2.png"), |p| f2.plot(p))?;
     png_atomically(&out_dir.join("fig3.png"), |p| f3.plot(p))?;
     png_atomically(&out_dir.join("fig4.png"), |p| f4.plot(p))?;
+    watcher.finish(&[
+        h5_path.clone(),
+        out_dir.join("fig1.png"),
+        out_dir.join("fig2.png"),
+        out_dir.join("fig3.png"),
+        out_dir.join("fig4.png"),
+    ]);
     prog.done(&format!(
         "{} and fig1..fig4.png in {}",
         h5_path.display(),

@@ -14,6 +14,11 @@ pub fn run(a: &SteadyArgs) -> anyhow::Result<()> {
             if a.pos.w.is_some() || a.pos.positions.is_some() {
                 bail!("--w and --positions belong to --model full: the collective model (Eq. 7) assumes ideal positions");
             }
+            resolve::memory_guard(
+                "the collective steady state (Eq. 7, sparse LU of the (N+1)^2 Liouvillian)",
+                p.n(),
+                collective::bytes,
+            )?;
             let t0 = Instant::now();
             let s = collective::steady_state(&p)?;
             let sq = observables::moments(&s.rho).squeezing()?;
@@ -26,8 +31,13 @@ pub fn run(a: &SteadyArgs) -> anyhow::Result<()> {
             Ok(())
         }
         Model::Full => {
-            if !(a.tol > 0.0 && a.tol < 1.0) {
-                bail!("invalid --tol {}: allowed 0 < tol < 1", a.tol);
+            if sqz_steady::checks::check_tol(a.tol).is_err() {
+                bail!(
+                    "invalid --tol {:e}: allowed {:e} <= tol < 1 (the error bound |rho - rho_exact| \
+                     cannot be met below that in double precision)",
+                    a.tol,
+                    sqz_steady::checks::MIN_TOL
+                );
             }
             let (z, src) = resolve::positions(p.n(), &a.pos)?;
             let init = resolve::initial(p.n(), &a.init)?;

@@ -69,16 +69,79 @@ pub fn ds_bool(g: &Group, name: &str, v: &[bool]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates `path` (truncating), via a temporary name that is renamed when `fill` succeeds, so
-/// that a result file is never left half-written.
+/// This host's name (for lock files and temporary names); `unknown-host` if it cannot be read.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "unknown-host".into())
+}
+
+/// A temporary name next to `path` that no other process uses: `<path>.<host>.<pid>.tmp`
+/// (two runs on different nodes of a shared file system, or two processes on one node, never
+/// write the same temporary file).
+pub fn temp_path(path: &std::path::Path) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(format!(".{}.{}.tmp", host_name(), std::process::id()));
+    std::path::PathBuf::from(s)
+}
+
+/// Whether `candidate` is a temporary file of [`temp_path`] for `path` (any host, any pid).
+pub fn is_temp_of(path: &std::path::Path, candidate: &std::path::Path) -> bool {
+    let (Some(base), Some(name)) = (
+        path.file_name().and_then(|s| s.to_str()),
+        candidate.file_name().and_then(|s| s.to_str()),
+    ) else {
+        return false;
+    };
+    name.len() > base.len() + 5
+        && name.starts_with(base)
+        && name[base.len()..].starts_with('.')
+        && name.ends_with(".tmp")
+        && candidate.parent() == path.parent()
+}
+
+/// Refuses an output path that is a directory (or whose parent is not one).
+pub fn check_output_path(path: &std::path::Path) -> anyhow::Result<()> {
+    if path.is_dir() {
+        anyhow::bail!(
+            "the output {} is a directory: give a file name (e.g. {})",
+            path.display(),
+            path.join("result.h5").display()
+        );
+    }
+    if path.as_os_str().is_empty() || path.file_name().is_none() {
+        anyhow::bail!("the output {:?} names no file", path.display().to_string());
+    }
+    Ok(())
+}
+
+/// Removes a file when dropped unless disarmed (the temporary file of a failed write).
+struct RemoveOnDrop(Option<std::path::PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Creates `path` (truncating), via a temporary name ([`temp_path`]) that is renamed when `fill`
+/// succeeds, so that a result file is never left half-written; on any failure (a full disk, a
+/// bad `fill`) the temporary file is removed and `path` is untouched. Refuses a directory.
 pub fn write_atomically(
     path: &std::path::Path,
     fill: impl FnOnce(&hdf5::File) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
+    check_output_path(path)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let tmp = path.with_extension("h5.tmp");
+    let tmp = temp_path(path);
+    let mut guard = RemoveOnDrop(Some(tmp.clone()));
     {
         let f = hdf5::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
         attr_str(&f, "code_version", &code_version())?;
@@ -88,9 +151,22 @@ pub fn write_atomically(
             &std::env::args().collect::<Vec<_>>().join(" "),
         )?;
         fill(&f)?;
-        f.flush()?;
+        f.flush()
+            .with_context(|| format!("writing {} (disk full?)", tmp.display()))?;
+        f.close()
+            .with_context(|| format!("writing {} (disk full?)", tmp.display()))?;
     }
+    sync_file(&tmp)?;
     std::fs::rename(&tmp, path)
         .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    guard.0 = None;
     Ok(())
+}
+
+/// `fsync` of a file, so that a rename never publishes a file whose data is still only in the
+/// page cache (a crash of the node after the rename would otherwise leave an empty file).
+pub fn sync_file(path: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("writing {} to disk (fsync)", path.display()))
 }

@@ -4,6 +4,20 @@
 //! into model types (`sqz_model::Params`, positions) before any work starts, and reports errors
 //! that name the value and its allowed range. Only this crate knows clap, HDF5 and (later) MPI.
 
+// Output that never panics on a closed pipe (`out`): these shadow std's macros in every module
+// below.
+macro_rules! println {
+    () => { $crate::out::write($crate::out::Stream::Out, format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::out::write($crate::out::Stream::Out, format_args!($($arg)*), true) };
+}
+macro_rules! eprintln {
+    () => { $crate::out::write($crate::out::Stream::Err, format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::out::write($crate::out::Stream::Err, format_args!($($arg)*), true) };
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => { $crate::out::write($crate::out::Stream::Err, format_args!($($arg)*), false) };
+}
+
 mod cli;
 mod cmd_analytic;
 mod cmd_disorder;
@@ -16,12 +30,13 @@ mod cmd_steady;
 mod cmd_validate;
 mod h5;
 mod ops;
+mod out;
 mod report;
 mod reproduce;
 mod resolve;
 mod study;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -29,7 +44,11 @@ fn main() -> ExitCode {
         eprintln!("sqz: internal error: {info}");
         eprintln!("sqz: this is a bug; please report it with the command line that caused it");
     }));
-    let args = cli::Cli::parse();
+    let matches = cli::Cli::command().version(cli::version()).get_matches();
+    let args = match cli::Cli::from_arg_matches(&matches) {
+        Ok(a) => a,
+        Err(e) => e.exit(),
+    };
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

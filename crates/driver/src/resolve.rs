@@ -63,3 +63,32 @@ pub fn initial(n: usize, s: &str) -> anyhow::Result<sqz_steady::Initial> {
     }
     bail!("invalid --init {s:?}: allowed `ground` or `dicke:M`")
 }
+
+/// The memory guard of the models that do not go through `sqz_superop` (Eq. 7's sparse LU,
+/// Eq. 8): refuses before allocating when `bytes(n)` exceeds the memory available
+/// (`sqz_superop::memory::available_bytes`), naming the estimate, the bytes available and the
+/// largest N that fits.
+pub fn memory_guard(what: &str, n: usize, bytes: fn(usize) -> u64) -> anyhow::Result<()> {
+    let avail = sqz_superop::memory::available_bytes();
+    let need = bytes(n);
+    if need <= avail {
+        return Ok(());
+    }
+    // bytes() grows with N: bisect for the largest N that fits
+    let (mut lo, mut hi) = (0usize, n);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if bytes(mid) <= avail {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Err(sqz_superop::SuperopError::TooLarge {
+        what: format!("{what} at N = {n}"),
+        needed_bytes: need,
+        available_bytes: avail,
+        largest_n: (lo >= 1).then_some(lo),
+    }
+    .into())
+}

@@ -16,11 +16,13 @@
 //! See `docs/numerics.md` for the reasoning and what is left for larger N.
 #![deny(missing_docs)]
 
+pub mod checks;
 pub mod coarse;
 mod dense;
 mod hermitian;
 pub mod ideal;
 pub mod iterative;
+pub mod memory;
 pub mod nullspace;
 pub mod schur_weyl;
 pub mod sparse_direct;
@@ -55,6 +57,9 @@ pub enum SteadyError {
     /// Nothing here solves this problem size.
     #[error("{0}")]
     Unsupported(String),
+    /// The solver's output failed the physical checks ([`checks::check_physical`]).
+    #[error("the computed steady state is not physical: {0}")]
+    Unphysical(String),
 }
 
 /// How the steady state was found.
@@ -150,23 +155,36 @@ pub struct SteadyReport {
 }
 
 /// The steady state of Eq. 3 for `params` at positions `z`: the collective reduction at ideal
-/// positions, the dense method otherwise.
+/// positions, else the path [`memory::plan`] picks (dense, two-level, GMRES-Jacobi) or a refusal
+/// when none fits. Positions with a non-unique steady state are refused
+/// ([`checks::equivalent_pair`]), and every state passes [`checks::check_physical`] before it is
+/// returned.
 pub fn solve(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyReport, SteadyError> {
     sqz_model::positions::check_positions(z, p.n())?;
-    if ideal::is_ideal(z) {
-        return ideal::solve_ideal(p, sp);
-    }
-    if p.n() <= sp.dense_n_max {
-        return solve_dense(p, z, sp);
-    }
-    if twolevel::bytes(p.n()) <= sqz_superop::memory::available_bytes() {
-        return twolevel::solve_two_level(p, z, sp, sp.max_iters);
-    }
-    let mut rep = iterative::solve_iterative(p, z, sp, sp.max_iters)?;
-    rep.notes.push(format!(
-        "the two-level solver needs {:.1} GiB here: fell back to GMRES with a Jacobi preconditioner",
-        twolevel::bytes(p.n()) as f64 / (1u64 << 30) as f64
-    ));
+    checks::check_tol(sp.tol)?;
+    let n = p.n();
+    let rep = if ideal::is_ideal(z) {
+        memory::check_ideal(n)?;
+        ideal::solve_ideal(p, sp)?
+    } else {
+        if let Some(pair) = checks::equivalent_pair(z, checks::STRUCTURE_TOL) {
+            return Err(checks::degenerate_error(z, &pair));
+        }
+        let avail = sp
+            .memory_budget
+            .unwrap_or_else(sqz_superop::memory::available_bytes);
+        let sp = &SteadyParams {
+            memory_budget: Some(avail),
+            ..*sp
+        };
+        let solved = match memory::plan(n, sp, avail)? {
+            Method::DenseHermitian => solve_dense(p, z, sp),
+            _ => twolevel::solve_two_level(p, z, sp, sp.max_iters),
+        };
+        solved.map_err(|e| checks::explain_failure(z, e))?
+    };
+    checks::check_physical(n, &rep)
+        .map_err(|e| checks::explain_failure(z, SteadyError::Unphysical(e)))?;
     Ok(rep)
 }
 

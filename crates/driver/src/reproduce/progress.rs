@@ -21,6 +21,8 @@ pub struct Progress {
     /// CPU seconds (user + system, all threads) of the finished stages; NaN where unknown
     pub cpu_times: Vec<f64>,
     stage_cpu: Option<f64>,
+    /// told the stage name (what a signal interrupted)
+    watcher: Option<std::sync::Arc<super::interrupt::Watcher>>,
 }
 
 /// CPU time (user + system) of this process so far, from `/proc/self/stat` (Linux; clock ticks
@@ -51,6 +53,7 @@ impl Progress {
             times: Vec::new(),
             cpu_times: Vec::new(),
             stage_cpu: None,
+            watcher: None,
         }
     }
 
@@ -59,8 +62,16 @@ impl Progress {
         self.start.elapsed().as_secs_f64()
     }
 
+    /// Tells `w` the name of every stage from now on.
+    pub fn watch(&mut self, w: std::sync::Arc<super::interrupt::Watcher>) {
+        self.watcher = Some(w);
+    }
+
     /// Announces the next stage.
     pub fn stage(&mut self, name: &str) {
+        if let Some(w) = &self.watcher {
+            w.stage(name);
+        }
         self.k += 1;
         self.name = name.to_string();
         self.stage_start = Instant::now();

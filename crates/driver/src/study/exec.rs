@@ -54,8 +54,9 @@ impl Scheduler {
     }
 }
 
-/// Signal flags: SIGTERM and SIGUSR1 (Slurm's `--signal`), SIGINT (Ctrl-C; a second Ctrl-C exits
-/// at once with code 130).
+/// Signal flags: SIGTERM and SIGUSR1 (Slurm's `--signal`), SIGHUP (a closed terminal, a lost ssh
+/// connection), SIGINT (Ctrl-C; a second Ctrl-C exits at once with code 130). Each asks the run
+/// to stop: finish the running tasks, save, exit 75.
 #[derive(Clone)]
 pub struct Signals {
     flags: Vec<(&'static str, Arc<AtomicBool>)>,
@@ -64,14 +65,21 @@ pub struct Signals {
 impl Signals {
     /// Registers the handlers (they only set flags).
     pub fn install() -> anyhow::Result<Self> {
-        use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
         let mut flags = Vec::new();
         for (name, sig) in [
             ("SIGTERM", SIGTERM),
             ("SIGUSR1", SIGUSR1),
+            ("SIGHUP", SIGHUP),
             ("SIGINT", SIGINT),
         ] {
             let f = Arc::new(AtomicBool::new(false));
+            if (sig == SIGHUP || sig == SIGINT) && ignored_at_start(sig) {
+                // `nohup` (SIGHUP) and a shell's background jobs (SIGINT) ignore these on
+                // purpose: keep them ignored
+                flags.push((name, f));
+                continue;
+            }
             if sig == SIGINT {
                 signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&f))
                     .context("installing the SIGINT handler")?;
@@ -83,13 +91,27 @@ impl Signals {
         Ok(Self { flags })
     }
 
-    /// The first signal caught, if any.
+    /// The first signal caught, if any (a closed stdout/stderr counts as one: `crate::out`).
     pub fn caught(&self) -> Option<&'static str> {
         self.flags
             .iter()
             .find(|(_, f)| f.load(Ordering::Relaxed))
             .map(|(n, _)| *n)
+            .or_else(|| crate::out::output_closed().then_some("the output pipe was closed"))
     }
+}
+
+/// Whether signal `sig` was ignored when the process started (`SigIgn` in /proc/self/status):
+/// `nohup` ignores SIGHUP, a non-interactive shell's background jobs ignore SIGINT, and a program
+/// should not undo that.
+pub fn ignored_at_start(sig: i32) -> bool {
+    let Ok(s) = std::fs::read_to_string("/proc/self/status") else {
+        return false;
+    };
+    s.lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .and_then(|h| u64::from_str_radix(h.trim(), 16).ok())
+        .is_some_and(|mask| (1..=64).contains(&sig) && mask & (1u64 << (sig - 1)) != 0)
 }
 
 /// Checkpoint and progress settings.
@@ -131,9 +153,13 @@ pub struct Collector<'a> {
     last_checkpoint: Instant,
     since_checkpoint: u64,
     new_done: u64,
-    written_done: u64,
     stop_reason: Option<String>,
+    /// a checkpoint was written after the stop request
+    stop_saved: bool,
     signals: Signals,
+    /// when the last full write ended, and how long it took
+    last_full: Instant,
+    full_secs: f64,
 }
 
 impl<'a> Collector<'a> {
@@ -161,9 +187,11 @@ impl<'a> Collector<'a> {
             last_checkpoint: Instant::now(),
             since_checkpoint: 0,
             new_done: 0,
-            written_done: u64::MAX,
             stop_reason: None,
+            stop_saved: false,
             signals,
+            last_full: Instant::now(),
+            full_secs: 0.0,
         }
     }
 
@@ -189,21 +217,32 @@ impl<'a> Collector<'a> {
     }
 
     /// Periodic work: signals, checkpoint timer, progress. Returns true when a stop was requested
-    /// (now or earlier).
+    /// (now or earlier). After a stop request one checkpoint saves what finished so far (in
+    /// case the running tasks outlast the grace period before SIGKILL); [`Collector::finish`]
+    /// writes once more after the running tasks end. Nothing is written per result.
     pub fn tick(&mut self) -> anyhow::Result<bool> {
         if self.stop_reason.is_none() {
             if let Some(sig) = self.signals.caught() {
                 self.stop_reason = Some(sig.to_string());
             }
         }
-        let due_time =
-            self.last_checkpoint.elapsed().as_secs_f64() >= self.settings.checkpoint_secs;
-        let due_tasks = self.settings.checkpoint_tasks > 0
-            && self.since_checkpoint >= self.settings.checkpoint_tasks;
-        if (due_time || due_tasks || self.stop_reason.is_some()) && self.since_checkpoint > 0 {
-            self.checkpoint()?;
-        } else if due_time {
-            self.last_checkpoint = Instant::now();
+        if self.stop_reason.is_some() {
+            if !self.stop_saved {
+                self.stop_saved = true;
+                if self.since_checkpoint > 0 {
+                    self.checkpoint()?;
+                }
+            }
+        } else {
+            let due_time =
+                self.last_checkpoint.elapsed().as_secs_f64() >= self.settings.checkpoint_secs;
+            let due_tasks = self.settings.checkpoint_tasks > 0
+                && self.since_checkpoint >= self.settings.checkpoint_tasks;
+            if (due_time || due_tasks) && self.since_checkpoint > 0 {
+                self.checkpoint()?;
+            } else if due_time {
+                self.last_checkpoint = Instant::now();
+            }
         }
         self.progress.update(self.store.done(), self.store.failed());
         Ok(self.stop_reason.is_some())
@@ -217,19 +256,45 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// Writes the result file now (atomically).
-    pub fn checkpoint(&mut self) -> anyhow::Result<()> {
+    /// The whole file, written anew under a temporary name and renamed (the start of a run,
+    /// failed tasks to record).
+    pub fn write_full(&mut self) -> anyhow::Result<()> {
+        let t0 = Instant::now();
         self.store
             .write(&self.settings.out, self.study, &self.info)?;
+        self.full_secs = t0.elapsed().as_secs_f64();
+        self.last_full = Instant::now();
         self.last_checkpoint = Instant::now();
         self.since_checkpoint = 0;
-        self.written_done = self.store.done();
+        Ok(())
+    }
+
+    /// A checkpoint: the rows finished since the last write, in place
+    /// ([`Store::update`](super::store::Store::update)); failed tasks need a full write, done at
+    /// most every `max(checkpoint period, 10 x its duration)` and at the end. If the in-place
+    /// update fails (e.g. another program holds the file open), the whole file is rewritten.
+    pub fn checkpoint(&mut self) -> anyhow::Result<()> {
+        let full_due = self.store.has_unwritten_failures()
+            && self.last_full.elapsed().as_secs_f64()
+                >= (10.0 * self.full_secs).max(self.settings.checkpoint_secs);
+        if full_due {
+            return self.write_full();
+        }
+        if let Err(e) = self.store.update(&self.settings.out, self.study) {
+            self.progress.clear_line();
+            eprintln!("sqz disorder: note: {e:#}; rewriting the whole file instead");
+            return self.write_full();
+        }
+        self.last_checkpoint = Instant::now();
+        self.since_checkpoint = 0;
         Ok(())
     }
 
     /// Final write and the reason the run ended.
     pub fn finish(mut self) -> anyhow::Result<(Store, Ending)> {
-        if self.written_done != self.store.done() || self.since_checkpoint > 0 {
+        if self.store.has_unwritten_failures() {
+            self.write_full()?;
+        } else if self.store.has_unwritten() {
             self.checkpoint()?;
         }
         self.progress.update(self.store.done(), self.store.failed());
@@ -338,19 +403,41 @@ pub fn run_local(coll: &mut Collector, pending: Vec<u64>, threads: usize) -> any
         drop(tx);
         let mut result = Ok(());
         loop {
-            match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(Ok(r)) => {
-                    if let Err(e) = coll.accept(&r) {
-                        result = Err(e);
+            // take every result already queued before the periodic work, so that its cost
+            // (a checkpoint) is paid per batch, not per result
+            let mut first = Some(rx.recv_timeout(Duration::from_millis(100)));
+            let mut disconnected = false;
+            loop {
+                let next = match first.take() {
+                    Some(x) => x,
+                    None => match rx.try_recv() {
+                        Ok(x) => Ok(x),
+                        Err(mpsc::TryRecvError::Empty) => break,
+                        Err(mpsc::TryRecvError::Disconnected) => {
+                            Err(mpsc::RecvTimeoutError::Disconnected)
+                        }
+                    },
+                };
+                match next {
+                    Ok(Ok(r)) => {
+                        if let Err(e) = coll.accept(&r) {
+                            result = Err(e);
+                        }
+                    }
+                    Ok(Err(p)) => {
+                        if result.is_ok() {
+                            result = Err(panic_error(study, &p));
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => break,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => {
+                        disconnected = true;
+                        break;
                     }
                 }
-                Ok(Err(p)) => {
-                    if result.is_ok() {
-                        result = Err(panic_error(study, &p));
-                    }
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            if disconnected {
+                break;
             }
             if result.is_ok() {
                 match coll.tick() {

@@ -9,11 +9,13 @@
 //! * [`progress`]: a bar on a terminal, log lines otherwise.
 //!
 //! Invariants: a task's numbers depend only on (study, task), never on the rank, the thread or
-//! the order (bit-identical files on 1, 2 or 3 ranks); only rank 0 touches the result file, and
-//! only by write-then-rename; every rank that starts also ends, with rank 0's exit code, or the
-//! job is aborted (`MPI_Abort`), never left hanging.
+//! the order (bit-identical files on 1, 2 or 3 ranks); only rank 0 touches the result file,
+//! holding its lock ([`lock`]) for the whole run, by write-then-rename or by an ordered in-place
+//! checkpoint ([`store`]); every rank that starts also ends, with rank 0's exit code, or the job
+//! is aborted (`MPI_Abort`), never left hanging.
 
 pub mod exec;
+pub mod lock;
 #[cfg(feature = "mpi")]
 pub mod mpi_exec;
 pub mod progress;
@@ -141,13 +143,71 @@ fn mpi_launched() -> bool {
         || std::env::var_os("SQZ_MPI_INIT").is_some_and(|v| v == "1")
 }
 
-/// Loads the results to resume, or starts afresh; removes a stale temporary file.
-fn prepare_store(study: &Study, out: &Path, fresh: bool) -> anyhow::Result<(Store, bool)> {
-    let tmp = out.with_extension("h5.tmp");
-    if tmp.exists() {
-        std::fs::remove_file(&tmp)
-            .with_context(|| format!("removing the stale temporary file {}", tmp.display()))?;
+/// Refuses result paths that would destroy something: a directory, the study file itself.
+fn check_out(study: &Path, out: &Path) -> anyhow::Result<()> {
+    crate::h5::check_output_path(out)?;
+    let same = match (std::fs::metadata(study), std::fs::metadata(out)) {
+        (Ok(a), Ok(b)) => {
+            use std::os::unix::fs::MetadataExt;
+            a.dev() == b.dev() && a.ino() == b.ino()
+        }
+        _ => false,
+    };
+    if same
+        || std::fs::canonicalize(study)
+            .ok()
+            .zip(out.parent().and_then(|d| {
+                let d = if d.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    d
+                };
+                std::fs::canonicalize(d).ok()
+            }))
+            .is_some_and(|(s, d)| {
+                Some(s.as_path()) == out.file_name().map(|n| d.join(n)).as_deref()
+            })
+    {
+        anyhow::bail!(
+            "--out {} is the study file itself: the results would overwrite it. Choose another \
+             --out (the default is the study path with extension .h5)",
+            out.display()
+        );
     }
+    Ok(())
+}
+
+/// Removes temporary files of earlier writers of `out` (killed during a full write); called
+/// with the lock held, so no other writer of `out` exists.
+fn remove_stale_temps(out: &Path) -> anyhow::Result<()> {
+    let legacy = out.with_extension("h5.tmp");
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut stale = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(&dir) {
+        for e in rd.flatten() {
+            let p = dir.join(e.file_name());
+            if crate::h5::is_temp_of(out, &p) {
+                stale.push(p);
+            }
+        }
+    }
+    if legacy.exists() && legacy != out {
+        stale.push(legacy);
+    }
+    for p in stale {
+        std::fs::remove_file(&p)
+            .with_context(|| format!("removing the stale temporary file {}", p.display()))?;
+    }
+    Ok(())
+}
+
+/// Loads the results to resume, or starts afresh; removes stale temporary files. The caller
+/// holds the lock of `out`.
+fn prepare_store(study: &Study, out: &Path, fresh: bool) -> anyhow::Result<(Store, bool)> {
+    remove_stale_temps(out)?;
     if out.exists() && !fresh {
         let s = Store::load(out, study).with_context(|| {
             format!(
@@ -158,6 +218,27 @@ fn prepare_store(study: &Study, out: &Path, fresh: bool) -> anyhow::Result<(Stor
         return Ok((s, true));
     }
     Ok((Store::new(study), false))
+}
+
+/// An error after the result file exists: says what the file on disk still holds.
+fn unsaved(e: anyhow::Error, out: &Path, existed: bool) -> anyhow::Error {
+    let kept = match store::file_status(out) {
+        Ok(st) if existed || out.exists() => format!(
+            "{} still holds the {} of {} tasks saved at its last checkpoint (run the same command \
+             again to continue from there)",
+            out.display(),
+            st.done,
+            st.total
+        ),
+        _ => format!("{} was not written", out.display()),
+    };
+    let full = format!("{e:#}").contains("No space left on device");
+    let kept = if full {
+        format!("the disk is full: {kept}; free space on its file system")
+    } else {
+        kept
+    };
+    e.context(kept)
 }
 
 /// `1/xi^2(t)` at ideal positions, for the traces (`traces/inv_xi2_ideal`).
@@ -264,6 +345,8 @@ fn share_memory(solves_per_process: u64) {
 
 /// Runs a study (see the module docs).
 pub fn run(o: &Options) -> anyhow::Result<Report> {
+    // a closed stdout/stderr (`| head`) is a stop request, not a crash: save, then exit
+    crate::out::keep_running_on_close();
     #[cfg(feature = "mpi")]
     if mpi_launched() {
         share_memory(1);
@@ -280,8 +363,10 @@ fn run_single(o: &Options, ranks: usize) -> anyhow::Result<Report> {
     let t0 = std::time::Instant::now();
     let study = read_study(&o.study)?;
     let out = out_path(o);
+    check_out(&o.study, &out)?;
     let signals = Signals::install()?;
     exec::deterministic_numerics();
+    let lock = lock::ResultLock::acquire(&out)?;
     let (store, resumed) = prepare_store(&study, &out, o.fresh)?;
     let pending = store.pending();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -295,10 +380,14 @@ fn run_single(o: &Options, ranks: usize) -> anyhow::Result<Report> {
         ideal_trace: ideal_trace(&study),
     };
     let mut coll = Collector::new(&study, store, info, settings(o, &out), signals);
-    coll.checkpoint()?;
-    exec::run_local(&mut coll, pending, threads)?;
+    coll.write_full().map_err(|e| unsaved(e, &out, resumed))?;
+    let ran = exec::run_local(&mut coll, pending, threads);
     let computed = coll.new_done();
-    let (store, ending) = coll.finish()?;
+    let (store, ending) = match ran {
+        Ok(()) => coll.finish().map_err(|e| unsaved(e, &out, true))?,
+        Err(e) => return Err(unsaved(e, &out, true)),
+    };
+    drop(lock);
     Ok(Report {
         rank: 0,
         ending,
@@ -345,8 +434,10 @@ fn run_mpi(o: &Options) -> anyhow::Result<Report> {
     let mut failure = None;
     if rank == 0 {
         match read_study(&o.study).and_then(|s| {
+            check_out(&o.study, &out)?;
+            let lk = lock::ResultLock::acquire(&out)?;
             let (st, resumed) = prepare_store(&s, &out, o.fresh)?;
-            Ok((s, st, resumed))
+            Ok((s, st, resumed, lk))
         }) {
             Ok(p) => {
                 go = 1;
@@ -372,7 +463,7 @@ fn run_mpi(o: &Options) -> anyhow::Result<Report> {
 
     let mut code: u64 = 0;
     let report = if rank == 0 {
-        let (_, store, resumed) = prepared.expect("rank 0 prepared the store");
+        let (_, store, resumed, lk) = prepared.expect("rank 0 prepared the store");
         let pending = store.pending();
         announce(o, &study, &store, resumed, size, 1, &out);
         let info = RunInfo {
@@ -384,13 +475,19 @@ fn run_mpi(o: &Options) -> anyhow::Result<Report> {
         };
         let mut coll = Collector::new(&study, store, info, settings(o, &out), signals);
         let res = coll
-            .checkpoint()
-            .and_then(|_| mpi_exec::master(&world, &mut coll, pending, 1));
+            .write_full()
+            .map_err(|e| unsaved(e, &out, resumed))
+            .and_then(|_| {
+                mpi_exec::master(&world, &mut coll, pending, 1).map_err(|e| unsaved(e, &out, true))
+            });
         if let Err(e) = res {
             mpi_exec::abort_with(&e);
         }
         let computed = coll.new_done();
-        let (store, ending) = coll.finish().unwrap_or_else(|e| mpi_exec::abort_with(&e));
+        let (store, ending) = coll
+            .finish()
+            .unwrap_or_else(|e| mpi_exec::abort_with(&unsaved(e, &out, true)));
+        drop(lk);
         if ending != Ending::Complete {
             code = EXIT_INTERRUPTED as u64;
         }

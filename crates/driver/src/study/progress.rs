@@ -1,7 +1,7 @@
 //! Progress on rank 0: a bar redrawn in place when stderr is a terminal, otherwise a log line
 //! (done/total, rate, ETA) every `interval` seconds, as batch-job logs want.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 /// Progress reporter.
@@ -101,25 +101,24 @@ impl Progress {
         }
         self.last = Instant::now();
         let (text, pct) = self.line();
-        let mut e = std::io::stderr().lock();
+        // through crate::out: a closed stderr stops the study instead of going unnoticed
         if self.tty {
             let width = 30;
             let fill = ((pct / 100.0) * width as f64).round() as usize;
             let bar: String = "#".repeat(fill.min(width)) + &".".repeat(width - fill.min(width));
-            let _ = write!(e, "\r\x1b[2K[{bar}] {text}");
+            eprint!("\r\x1b[2K[{bar}] {text}");
             if last {
-                let _ = writeln!(e);
+                eprintln!();
             }
         } else {
-            let _ = writeln!(e, "sqz disorder: {text}");
+            eprintln!("sqz disorder: {text}");
         }
-        let _ = e.flush();
     }
 
     /// Ends the bar line (before other output on a terminal).
     pub fn clear_line(&self) {
         if self.enabled && self.tty {
-            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+            eprint!("\r\x1b[2K");
         }
     }
 }

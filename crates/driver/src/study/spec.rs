@@ -15,9 +15,9 @@ use serde::Deserialize;
 use sqz_model::{positions, Params};
 use std::fmt::Write as _;
 
-/// Largest N of a study. `sqz-steady` solves N <= 7 by a dense direct solve (about 0.02 s per
-/// configuration at N = 5, 15 s at N = 7) and larger N by GMRES (45 s per configuration at
-/// N = 8, without a gap estimate); beyond N = 10 the full Liouville space is out of reach.
+/// Largest N of a study: the full Liouville space has 4^N entries, and beyond N = 10 one
+/// configuration takes hours. Which solver handles which N is `sqz_steady`'s choice
+/// (`sqz info --n N` lists the paths; timings are in docs/performance.md).
 pub const N_MAX: i64 = 10;
 /// Largest number of configurations per w (the configuration index must fit in 32 bits).
 pub const CONFIGS_MAX: i64 = 10_000_000;
@@ -142,8 +142,9 @@ impl Study {
             return Err(bad(
                 "n",
                 raw.n,
-                "an integer 1 <= n <= 10 (the full Liouville space of Eq. 3 has 4^N entries; N <= 7 is \
-                 solved densely, larger N by GMRES, ~45 s per configuration at N = 8)",
+                "an integer 1 <= n <= 10 (the full Liouville space of Eq. 3 has 4^N entries and the \
+                 cost per configuration grows about 8-fold per TLS; `sqz info --n N` shows the solver \
+                 path and its memory, docs/performance.md the measured times)",
             ));
         }
         let r = check_f64("r", raw.r, (0.0..=20.0).contains(&raw.r), "0 <= r <= 20")?;
@@ -225,8 +226,9 @@ impl Study {
             check_f64(
                 "steady.tol",
                 tol,
-                tol > 0.0 && tol < 1.0,
-                "0 < tol < 1 (target bound on |rho - rho_exact|)",
+                sqz_steady::checks::check_tol(tol).is_ok(),
+                "1e-14 <= tol < 1 (target bound on |rho - rho_exact|; smaller bounds cannot be met \
+                 in double precision)",
             )?;
             let max_iters = rs
                 .max_iters
@@ -271,7 +273,13 @@ impl Study {
                     ));
                 }
                 let tol = t.tol.unwrap_or(1e-8);
-                check_f64("traces.tol", tol, tol > 0.0 && tol < 1.0, "0 < tol < 1")?;
+                check_f64(
+                    "traces.tol",
+                    tol,
+                    (crate::cmd_evolve::MIN_TOL..1.0).contains(&tol),
+                    "1e-14 <= tol < 1 (the propagator's local error tolerance; smaller ones cannot be \
+                     met in double precision)",
+                )?;
                 Some(TraceOpts {
                     t_max,
                     points: points as usize,
