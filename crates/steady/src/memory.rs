@@ -90,12 +90,11 @@ pub struct PathEstimate {
 
 /// Every path `solve` may take at N with `available` bytes, in the order `solve` tries them.
 pub fn paths(n: usize, available: u64) -> Vec<PathEstimate> {
-    let two_min = crate::twolevel::fixed_bytes(n).saturating_add(
-        sqz_krylov::GmresWorkspace::<f64>::bytes(
+    let two_min =
+        crate::twolevel::fixed_bytes(n).saturating_add(sqz_krylov::GmresWorkspace::<f64>::bytes(
             sqz_superop::parity::block_dim(n),
             crate::twolevel::MIN_RESTART,
-        ),
-    );
+        ));
     vec![
         PathEstimate {
             method: Method::CollectiveReduction,

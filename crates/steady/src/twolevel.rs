@@ -478,3 +478,177 @@ fn finish_real(
         notes,
     })
 }
+
+/// The slowest relaxation rates of `A` itself, for checking the Galerkin gap estimate.
+#[derive(Debug, Clone)]
+pub struct GapCheck {
+    /// `min |Re lambda|` over the eigenvalues of `A` nearest zero (the trace mode excluded)
+    pub gap: f64,
+    /// those eigenvalues
+    pub eigenvalues: Vec<C64>,
+    /// the Galerkin estimate the bound uses
+    pub galerkin: Option<f64>,
+    /// inner solves done (two per Arnoldi step: real and imaginary parts)
+    pub solves: usize,
+    /// GMRES iterations of all inner solves
+    pub inner_iterations: usize,
+    /// wall time in seconds
+    pub seconds: f64,
+}
+
+/// The operator's own slowest rates by shift-invert Arnoldi on `A^{-1}` (at 0), every
+/// application two preconditioned two-level GMRES solves to [`VERIFY_INNER_TOL`] (the real and
+/// imaginary parts of the complexified real form). Costs a few dozen solves: a check, not part of
+/// the default path (`sqz steady --verify-gap`).
+pub fn verify_gap(
+    setup: &Setup,
+    p: &Params,
+    z: &[f64],
+    sp: &SteadyParams,
+) -> Result<GapCheck, SteadyError> {
+    /// relative residual of each inner solve
+    const VERIFY_INNER_TOL: f64 = 1e-10;
+    assert!(
+        setup.matches(p),
+        "two-level set-up built for other parameters"
+    );
+    let t0 = Instant::now();
+    let n = p.n();
+    let budget = sp
+        .memory_budget
+        .unwrap_or_else(sqz_superop::memory::available_bytes);
+    let restart = restart_for(n, budget).ok_or_else(|| {
+        SteadyError::Unsupported(format!("gap check at N = {n}: not enough memory"))
+    })?;
+    let op = HermParity::new(p, z)?;
+    let bd = op.dim();
+    let diag: Vec<usize> = (0..1usize << n)
+        .map(|a| block_index(n, a, a).expect("diagonal in block"))
+        .collect();
+    let inv_d = 1.0 / (1u64 << n) as f64;
+    let a = Deflated {
+        op: &op,
+        diag: diag.clone(),
+        inv_d,
+    };
+    let kc = KronCoarse::new(&setup.sw, &setup.red, &TwoJump::new(p, z))?;
+    let galerkin = kc
+        .slow_eigenvalues(6)
+        .ok()
+        .map(|(v, _)| v.iter().map(|v| v.re.abs()).fold(f64::INFINITY, f64::min));
+    let mut dg = block_diagonal(p);
+    for &i in &diag {
+        dg[i] -= C64::new(inv_d, 0.0);
+    }
+    let dinv: Vec<C64> = dg
+        .iter()
+        .map(|v| {
+            if v.norm() > 1e-12 {
+                1.0 / v
+            } else {
+                C64::new(1.0, 0.0)
+            }
+        })
+        .collect();
+    let pre = TwoLevel {
+        n,
+        op: &op,
+        setup,
+        kc: &kc,
+        diag: &diag,
+        inv_d,
+        dinv,
+    };
+    struct Inner<'a> {
+        a: &'a Deflated<'a>,
+        pre: &'a TwoLevel<'a>,
+        state: std::sync::Mutex<(GmresWorkspace<f64>, HermScratch, PrecScratch, usize, usize)>,
+        tol: f64,
+    }
+    impl sqz_krylov::LinearOperator for Inner<'_> {
+        fn dim(&self) -> usize {
+            self.a.dim()
+        }
+        fn apply(&self, x: &[C64], y: &mut [C64]) {
+            let mut g = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let (ws, sa, sm, solves, its) = &mut *g;
+            let gp = GmresParams {
+                restart: ws.restart(),
+                max_iters: 20_000,
+                rel_tol: self.tol,
+            };
+            let mut parts = [vec![0.0; x.len()], vec![0.0; x.len()]];
+            for (k, part) in parts.iter_mut().enumerate() {
+                let b: Vec<f64> = x.iter().map(|v| if k == 0 { v.re } else { v.im }).collect();
+                if b.iter().all(|v| *v == 0.0) {
+                    continue;
+                }
+                match gmres_with(self.a, sa, self.pre, sm, &b, part, &gp, ws) {
+                    Ok(i) => *its += i.iterations,
+                    Err(KrylovError::NoConvergence { iterations, .. }) => *its += iterations,
+                    Err(_) => {}
+                }
+                *solves += 1;
+            }
+            for (i, v) in y.iter_mut().enumerate() {
+                *v = C64::new(parts[0][i], parts[1][i]);
+            }
+        }
+    }
+    let inner = Inner {
+        a: &a,
+        pre: &pre,
+        state: std::sync::Mutex::new((
+            GmresWorkspace::new(bd, restart),
+            a.new_scratch(),
+            pre.new_scratch(),
+            0,
+            0,
+        )),
+        tol: VERIFY_INNER_TOL,
+    };
+    let start: Vec<C64> = (0..bd)
+        .map(|i| {
+            C64::new(
+                1.0 + ((i * 7) % 13) as f64 * 0.05,
+                ((i * 3) % 5) as f64 * 0.01,
+            )
+        })
+        .collect();
+    let res = sqz_krylov::eigs_largest(
+        &inner,
+        &start,
+        &sqz_krylov::EigParams {
+            nev: 6,
+            krylov_dim: 24,
+            tol: 1e-6,
+            max_restarts: 20,
+        },
+    )
+    .map_err(|e| SteadyError::NoConvergence {
+        method: "gap check (shift-invert Arnoldi)",
+        detail: e.to_string(),
+    })?;
+    let mut eigenvalues = Vec::new();
+    let mut gap = f64::INFINITY;
+    for (mu, v) in res.values.iter().zip(&res.vectors) {
+        let lam = 1.0 / mu;
+        // the deflated trace mode (-1) carries the trace
+        let tr: C64 = diag.iter().map(|&i| v[i]).sum();
+        let vn = v.iter().map(|c| c.norm_sqr()).sum::<f64>().sqrt();
+        if tr.norm() > 1e-6 * vn * (diag.len() as f64).sqrt() && (lam + 1.0).norm() < 1e-3 {
+            continue;
+        }
+        gap = gap.min(lam.re.abs());
+        eigenvalues.push(lam);
+    }
+    let g = inner.state.lock().unwrap_or_else(|e| e.into_inner());
+    Ok(GapCheck {
+        gap,
+        eigenvalues,
+        galerkin,
+        solves: g.3,
+        inner_iterations: g.4,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
