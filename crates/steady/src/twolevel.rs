@@ -25,7 +25,7 @@
 use crate::coarse::{KronCoarse, Reduced};
 use crate::iterative::block_diagonal;
 use crate::schur_weyl::SchurWeyl;
-use crate::{Method, SteadyError, SteadyParams, SteadyReport, C64};
+use crate::{Method, Outcome, SteadyError, SteadyParams, SteadyReport, C64};
 use rayon::prelude::*;
 use sqz_krylov::{gmres_with, GmresParams, GmresWorkspace, KrylovError, LinOp};
 use sqz_model::Params;
@@ -131,6 +131,11 @@ impl Setup {
     /// Dimension of the coarse space, `C_N`.
     pub fn dim(&self) -> usize {
         self.sw.dim()
+    }
+
+    /// Number of TLS.
+    pub fn n(&self) -> usize {
+        self.params.0
     }
 }
 
@@ -422,6 +427,7 @@ pub fn solve_with_setup(
         rep.gap = Some(g);
         rep.error_bound = Some(bound);
         rep.bound_met = bound <= sp.tol;
+        rep.outcome = Outcome::from_bound(Some(bound), sp.tol, String::new);
         rep.notes.push(
             "gap: Galerkin estimate on the coarse space; error bound = 2 residual / gap".into(),
         );
@@ -472,6 +478,13 @@ fn finish_real(
         gap: None,
         error_bound: None,
         bound_met: false,
+        outcome: Outcome::NoGapEstimate {
+            reason: notes
+                .iter()
+                .find(|n| n.contains("gap"))
+                .cloned()
+                .unwrap_or_else(|| "no gap estimate".into()),
+        },
         null_dim: 1,
         min_eigenvalue: min_ev,
         seconds: t0.elapsed().as_secs_f64(),

@@ -123,7 +123,14 @@ fn steady(study: &Study, z: &[f64], r: &mut TaskResult) -> Result<(), String> {
         max_iters: so.max_iters,
         ..Default::default()
     };
-    let rep = sqz_steady::solve(&study.params, z, &sp).map_err(|e| e.to_string())?;
+    // the two-level solver's set-up depends only on (N, r, alpha, Delta): one per thread
+    thread_local! {
+        static CACHE: std::cell::RefCell<sqz_steady::SolverCache> =
+            std::cell::RefCell::new(sqz_steady::SolverCache::new());
+    }
+    let rep = CACHE
+        .with(|c| sqz_steady::solve_cached(&mut c.borrow_mut(), &study.params, z, &sp))
+        .map_err(|e| e.to_string())?;
     let sq = moments_parity(&rep.rho_block)
         .squeezing()
         .map_err(|e| e.to_string())?;
