@@ -112,6 +112,9 @@ pub struct SteadyParams {
     /// bytes the solve may allocate; `None`: what the machine has available now
     /// (`sqz_superop::memory::available_bytes`)
     pub memory_budget: Option<u64>,
+    /// two-level path: check the Galerkin gap against the operator's own slowest rate
+    /// ([`twolevel::verify_gap`], a few dozen extra solves) and base the bound on the checked gap
+    pub verify_gap: bool,
 }
 
 impl Default for SteadyParams {
@@ -123,6 +126,7 @@ impl Default for SteadyParams {
             estimate_gap: true,
             max_iters: 20_000,
             memory_budget: None,
+            verify_gap: false,
         }
     }
 }
