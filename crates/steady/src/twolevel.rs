@@ -190,9 +190,9 @@ struct TwoLevel<'a> {
 impl TwoLevel<'_> {
     /// `q = Z M2 Y^dag r` for a complex block vector `r`.
     fn coarse(&self, r: &[C64], q: &mut [C64], c: &mut [C64], g: &mut [C64]) {
-        self.setup.sw.restrict(r, c, faer::get_global_parallelism());
+        self.setup.sw.restrict_fast(r, c);
         self.kc.precondition(c, g);
-        self.setup.sw.prolong(g, q);
+        self.setup.sw.prolong_hermitian(g, q);
     }
 }
 
