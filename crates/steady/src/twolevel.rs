@@ -72,6 +72,7 @@ pub fn fixed_bytes(n: usize) -> u64 {
     setup_bytes(n)
         .saturating_add(coarse_bytes(n))
         .saturating_add(2 * HermParity::scratch_bytes_for(n))
+        .saturating_add(16 * bd)
         .saturating_add(4 * 16 * bd)
         .saturating_add(4 * 8 * bd)
         .saturating_add(16 * bd)
@@ -171,6 +172,7 @@ struct PrecScratch {
     rc: Vec<C64>,
     q: Vec<C64>,
     aq: Vec<C64>,
+    gx: Vec<C64>,
     kernel: Scratch,
     c: Vec<C64>,
     g: Vec<C64>,
@@ -207,6 +209,7 @@ impl LinOp<f64> for TwoLevel<'_> {
             rc: vec![C64::default(); bd],
             q: vec![C64::default(); bd],
             aq: vec![C64::default(); bd],
+            gx: vec![C64::default(); bd],
             kernel: self.op.new_kernel_scratch(),
             c: vec![C64::default(); self.setup.dim()],
             g: vec![C64::default(); self.setup.dim()],
@@ -218,7 +221,9 @@ impl LinOp<f64> for TwoLevel<'_> {
     fn apply(&self, r: &[f64], y: &mut [f64], s: &mut PrecScratch) {
         to_complex(self.n, r, &mut s.rc);
         self.coarse(&s.rc, &mut s.q, &mut s.c, &mut s.g);
-        self.op.apply_complex(&s.q, &mut s.aq, &mut s.kernel);
+        // only the upper triangle of A q is read below (to_real of a Hermitian result)
+        self.op
+            .apply_hermitian_upper(&s.q, &mut s.aq, &mut s.kernel, &mut s.gx);
         let t: C64 = self.diag.iter().map(|&i| s.q[i]).sum();
         for &i in self.diag {
             s.aq[i] -= t * self.inv_d;
