@@ -735,6 +735,12 @@ impl KronCoarse {
     /// eigenvalues sought), started from the slowest eigenvectors of the populations matrix
     /// `E3`. Returns the values and the number of applications of `E` and `M2`.
     pub fn slow_eigenvalues(&self, k: usize) -> Result<(Vec<C64>, usize), String> {
+        self.slow_eigenpairs(k).map(|(v, _, a)| (v, a))
+    }
+
+    /// [`KronCoarse::slow_eigenvalues`] with the (unit) Ritz vectors.
+    #[allow(clippy::type_complexity)]
+    pub fn slow_eigenpairs(&self, k: usize) -> Result<(Vec<C64>, Vec<Vec<C64>>, usize), String> {
         /// relative residual `|E v - theta v| <= RESIDUAL_TOL |theta|` of a converged Ritz pair
         const RESIDUAL_TOL: f64 = 1e-3;
         /// iterations before giving up
@@ -826,7 +832,7 @@ impl KronCoarse {
                 ritz_vectors.push(x);
             }
             if corrections.is_empty() && wanted.len() == k {
-                return Ok((wanted, apps));
+                return Ok((wanted, ritz_vectors, apps));
             }
             if basis.len() + corrections.len() > MAX_BASIS {
                 basis.clear();

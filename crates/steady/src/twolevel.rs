@@ -539,7 +539,7 @@ pub fn verify_gap(
     sp: &SteadyParams,
 ) -> Result<GapCheck, SteadyError> {
     /// relative residual of each inner solve
-    const VERIFY_INNER_TOL: f64 = 1e-10;
+    const VERIFY_INNER_TOL: f64 = 1e-9;
     assert!(
         setup.matches(p),
         "two-level set-up built for other parameters"
@@ -564,10 +564,10 @@ pub fn verify_gap(
         inv_d,
     };
     let kc = KronCoarse::new(&setup.sw, &setup.red, &TwoJump::new(p, z))?;
-    let galerkin = kc
-        .slow_eigenvalues(6)
-        .ok()
-        .map(|(v, _)| v.iter().map(|v| v.re.abs()).fold(f64::INFINITY, f64::min));
+    let slow = kc.slow_eigenpairs(6).ok();
+    let galerkin = slow
+        .as_ref()
+        .map(|(v, _, _)| v.iter().map(|v| v.re.abs()).fold(f64::INFINITY, f64::min));
     let mut dg = block_diagonal(p);
     for &i in &diag {
         dg[i] -= C64::new(inv_d, 0.0);
@@ -639,22 +639,31 @@ pub fn verify_gap(
         )),
         tol: VERIFY_INNER_TOL,
     };
-    let start: Vec<C64> = (0..bd)
-        .map(|i| {
-            C64::new(
-                1.0 + ((i * 7) % 13) as f64 * 0.05,
-                ((i * 3) % 5) as f64 * 0.01,
-            )
-        })
+    // start from the prolonged slow Galerkin eigenvectors (plus a little of everything)
+    let mut start: Vec<C64> = (0..bd)
+        .map(|i| C64::new(((i * 7) % 13) as f64 * 1e-3, ((i * 3) % 5) as f64 * 1e-3))
         .collect();
+    if let Some((_, vecs, _)) = &slow {
+        let mut q = vec![C64::default(); bd];
+        for v in vecs {
+            setup.sw.prolong(v, &mut q);
+            let nq = q
+                .iter()
+                .map(|c| c.norm_sqr())
+                .sum::<f64>()
+                .sqrt()
+                .max(1e-300);
+            start.iter_mut().zip(&q).for_each(|(s, x)| *s += x / nq);
+        }
+    }
     let res = sqz_krylov::eigs_largest(
         &inner,
         &start,
         &sqz_krylov::EigParams {
-            nev: 6,
-            krylov_dim: 24,
-            tol: 1e-6,
-            max_restarts: 20,
+            nev: 4,
+            krylov_dim: 20,
+            tol: 1e-5,
+            max_restarts: 15,
         },
     )
     .map_err(|e| SteadyError::NoConvergence {
