@@ -237,6 +237,31 @@ impl LinOp<f64> for TwoLevel<'_> {
     }
 }
 
+/// Block indices of the diagonal elements `rho[a, a]` and `1 / 2^N` (the trace deflation).
+fn trace_data(n: usize) -> (Vec<usize>, f64) {
+    let diag = (0..1usize << n)
+        .map(|a| block_index(n, a, a).expect("diagonal in block"))
+        .collect();
+    (diag, 1.0 / (1u64 << n) as f64)
+}
+
+/// `1 / diag(A)` of the deflated operator (1 where the diagonal vanishes): the Jacobi part.
+fn jacobi_inverse(p: &Params, diag: &[usize], inv_d: f64) -> Vec<C64> {
+    let mut dg = block_diagonal(p);
+    for &i in diag {
+        dg[i] -= C64::new(inv_d, 0.0);
+    }
+    dg.iter()
+        .map(|v| {
+            if v.norm() > 1e-12 {
+                1.0 / v
+            } else {
+                C64::new(1.0, 0.0)
+            }
+        })
+        .collect()
+}
+
 /// Two-level GMRES steady state (module docs), building the [`Setup`] itself.
 pub fn solve_two_level(
     p: &Params,
@@ -278,10 +303,7 @@ pub fn solve_with_setup(
     })?;
     let op = HermParity::new(p, z)?;
     let bd = op.dim();
-    let diag: Vec<usize> = (0..1usize << n)
-        .map(|a| block_index(n, a, a).expect("diagonal in block"))
-        .collect();
-    let inv_d = 1.0 / (1u64 << n) as f64;
+    let (diag, inv_d) = trace_data(n);
     let a = Deflated {
         op: &op,
         diag: diag.clone(),
@@ -290,20 +312,7 @@ pub fn solve_with_setup(
     let tc = Instant::now();
     let kc = KronCoarse::new(&setup.sw, &setup.red, &TwoJump::new(p, z))?;
     let coarse_seconds = tc.elapsed().as_secs_f64();
-    let mut dg = block_diagonal(p);
-    for &i in &diag {
-        dg[i] -= C64::new(inv_d, 0.0);
-    }
-    let dinv: Vec<C64> = dg
-        .iter()
-        .map(|v| {
-            if v.norm() > 1e-12 {
-                1.0 / v
-            } else {
-                C64::new(1.0, 0.0)
-            }
-        })
-        .collect();
+    let dinv = jacobi_inverse(p, &diag, inv_d);
     let pre = TwoLevel {
         n,
         op: &op,
@@ -678,10 +687,7 @@ pub fn verify_gap(
     })?;
     let op = HermParity::new(p, z)?;
     let bd = op.dim();
-    let diag: Vec<usize> = (0..1usize << n)
-        .map(|a| block_index(n, a, a).expect("diagonal in block"))
-        .collect();
-    let inv_d = 1.0 / (1u64 << n) as f64;
+    let (diag, inv_d) = trace_data(n);
     let a = Deflated {
         op: &op,
         diag: diag.clone(),
@@ -692,20 +698,7 @@ pub fn verify_gap(
     let galerkin = slow
         .as_ref()
         .map(|(v, _, _)| v.iter().map(|v| v.re.abs()).fold(f64::INFINITY, f64::min));
-    let mut dg = block_diagonal(p);
-    for &i in &diag {
-        dg[i] -= C64::new(inv_d, 0.0);
-    }
-    let dinv: Vec<C64> = dg
-        .iter()
-        .map(|v| {
-            if v.norm() > 1e-12 {
-                1.0 / v
-            } else {
-                C64::new(1.0, 0.0)
-            }
-        })
-        .collect();
+    let dinv = jacobi_inverse(p, &diag, inv_d);
     let pre = TwoLevel {
         n,
         op: &op,
