@@ -163,11 +163,16 @@ impl Reduced {
         Self { n, ns, t, r }
     }
 
-    fn t(&self, to: usize, from: usize) -> Option<&Mat<f64>> {
+    /// The Clebsch–Gordan matrix `T_{J'J}` (sector `from` -> `to` under `sigma`), if connected.
+    pub fn t(&self, to: usize, from: usize) -> Option<&Mat<f64>> {
         self.t[to * self.ns + from].as_ref()
     }
 
-    fn r(&self, i: usize, to: usize, from: usize) -> &Mat<f64> {
+    /// The reduced matrix `R^(i)_{J'J}` of `sigma_i` from sector `from` to `to`.
+    ///
+    /// # Panics
+    /// If the sectors are not connected ([`Reduced::t`] is `None`).
+    pub fn r(&self, i: usize, to: usize, from: usize) -> &Mat<f64> {
         self.r[(i * self.ns + to) * self.ns + from]
             .as_ref()
             .expect("reduced matrix of a connected sector pair")
@@ -175,7 +180,7 @@ impl Reduced {
 
     /// `sum_i w_i R^(i)_{to, from}` (or its transpose `sum_i w_i R^(i)T_{from, to}` when
     /// `transpose`, the factor of `sigma_i^dag` from `from` to `to`).
-    fn combine(&self, w: &[C64], to: usize, from: usize, transpose: bool) -> Mat<C64> {
+    pub fn combine(&self, w: &[C64], to: usize, from: usize, transpose: bool) -> Mat<C64> {
         let (a, b) = if transpose { (from, to) } else { (to, from) };
         let r0 = self.r(0, a, b);
         let (nr, nc) = if transpose {

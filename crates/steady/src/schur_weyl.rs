@@ -170,28 +170,28 @@ impl SchurWeyl {
     }
 
     /// Number of total-spin sectors (`q = 0 ..= N/2`).
-    pub(crate) fn n_sectors(&self) -> usize {
+    pub fn n_sectors(&self) -> usize {
         self.sectors.len()
     }
 
     /// `(q, d_J, column offset in the B_n, offset of C_J in coarse vectors)` of sector `k`.
-    pub(crate) fn sector(&self, k: usize) -> (usize, usize, usize, usize) {
+    pub fn sector(&self, k: usize) -> (usize, usize, usize, usize) {
         let s = &self.sectors[k];
         (s.q, s.d, s.col, s.off)
     }
 
     /// The Eq. 7 steady state `rho_J` of sector `k` (`(2J+1)^2`, index `M + J`).
-    pub(crate) fn sector_rho(&self, k: usize) -> &Mat<C64> {
+    pub fn sector_rho(&self, k: usize) -> &Mat<C64> {
         &self.sectors[k].rho
     }
 
     /// `B_e`, the real orthogonal basis of the `e`-excitation states (columns `(J, a)`).
-    pub(crate) fn basis_real(&self, e: usize) -> &Mat<f64> {
+    pub fn basis_real(&self, e: usize) -> &Mat<f64> {
         &self.basis_r[e]
     }
 
     /// The basis states with `e` excitations, ascending.
-    pub(crate) fn states(&self, e: usize) -> &[usize] {
+    pub fn states(&self, e: usize) -> &[usize] {
         &self.states[e]
     }
 
