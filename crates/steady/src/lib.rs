@@ -22,6 +22,7 @@ mod dense;
 mod hermitian;
 pub mod ideal;
 pub mod iterative;
+pub mod limit;
 pub mod memory;
 pub mod nullspace;
 pub mod schur_weyl;
