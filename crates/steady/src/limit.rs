@@ -791,8 +791,9 @@ fn g2_terms(su: &LimitSetup, kt: &KronTaylor, j: usize, acc: &mut impl Acc) {
     }
 }
 
-/// Accumulates `W` (populations) and the diagonal second-order elements of the coherences in
-/// the eigenbases `Q_J` of `h_J`.
+/// Accumulates `W` (populations) and the second-order elements of the coherences in the
+/// eigenbases `Q_J` of `h_J`: the diagonal ones, and the blocks among coherences of equal
+/// first-order frequency (`clusters`).
 struct PopAcc<'a> {
     q: &'a [Mat<C64>],
     qt: Vec<Mat<C64>>,
@@ -800,10 +801,14 @@ struct PopAcc<'a> {
     w: Mat<C64>,
     /// `coh[J][(a, b)] = q_a^T [G2 (q_a q_b^T)]_J q_b`
     coh: Vec<Mat<C64>>,
+    /// coherences `(J, a, b)` with equal frequency `lambda_Ja - lambda_Jb`, two or more each
+    clusters: Vec<Vec<(usize, usize, usize)>>,
+    /// `G2` restricted to each cluster
+    cmat: Vec<Mat<C64>>,
 }
 
 impl<'a> PopAcc<'a> {
-    fn new(q: &'a [Mat<C64>]) -> Self {
+    fn new(q: &'a [Mat<C64>], clusters: Vec<Vec<(usize, usize, usize)>>) -> Self {
         let mut poff = Vec::with_capacity(q.len());
         let mut at = 0;
         for m in q {
@@ -819,6 +824,11 @@ impl<'a> PopAcc<'a> {
                 .iter()
                 .map(|m| Mat::<C64>::zeros(m.nrows(), m.nrows()))
                 .collect(),
+            cmat: clusters
+                .iter()
+                .map(|c| Mat::<C64>::zeros(c.len(), c.len()))
+                .collect(),
+            clusters,
         }
     }
 }
@@ -863,6 +873,19 @@ impl Acc for PopAcc<'_> {
             for a in 0..dj {
                 for b in 0..dj {
                     c[(a, b)] += t * lv(a, a) * rv(b, b);
+                }
+            }
+        }
+        // q_a^T [t L (q_c q_d^T) R] q_b for (k, a, b) and (j, c, d) in one cluster
+        for (cl, m) in self.clusters.iter().zip(self.cmat.iter_mut()) {
+            for (i1, &(k1, a, b)) in cl.iter().enumerate() {
+                if k1 != k {
+                    continue;
+                }
+                for (i2, &(j2, c, d)) in cl.iter().enumerate() {
+                    if j2 == j {
+                        m[(i1, i2)] += t * lv(a, c) * rv(d, b);
+                    }
                 }
             }
         }
@@ -1226,9 +1249,31 @@ fn sorted_eigenvalues(w: &Mat<C64>) -> Result<Vec<C64>, SteadyError> {
     Ok(ev)
 }
 
+/// The TLS pair `(i, i+1)` with the closest disorder offsets, in words: equal offsets of
+/// neighbours make the pair equivalent at every `w` (`crate::checks::equivalent_pair`).
+fn closest_neighbours(chi: &[f64]) -> String {
+    match (0..chi.len().saturating_sub(1))
+        .map(|i| (i, (chi[i + 1] - chi[i]).abs()))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+    {
+        Some((i, d)) => format!(
+            "; the closest neighbours are TLS {i} and {} with |chi_{i} - chi_{}| = {d:.2e} \
+             (equal offsets of neighbours conserve the pair's total spin at every w)",
+            i + 1,
+            i + 1
+        ),
+        None => String::new(),
+    }
+}
+
 /// The null vector of `w` (right singular vector of the smallest singular value) and the
 /// uniqueness check on its eigenvalues.
-fn null_vector(w: &Mat<C64>, eigs: &[C64], lp: &LimitParams) -> Result<Vec<C64>, SteadyError> {
+fn null_vector(
+    w: &Mat<C64>,
+    eigs: &[C64],
+    lp: &LimitParams,
+    chi: &[f64],
+) -> Result<Vec<C64>, SteadyError> {
     let m = w.nrows();
     if m == 1 {
         return Ok(vec![ONE]);
@@ -1238,10 +1283,11 @@ fn null_vector(w: &Mat<C64>, eigs: &[C64], lp: &LimitParams) -> Result<Vec<C64>,
         return Err(SteadyError::Degenerate(format!(
             "w -> 0+ limit: the second-order generator restricted to the kernel of the first-order \
              one has a null space of dimension >= 2 (eigenvalues {:.3e}, {:.3e} against {:.3e}): \
-             the limit state is fixed only at third order, which is not implemented",
+             the limit state is fixed only at third order, which is not implemented{}",
             eigs[0].norm(),
             eigs[1].norm(),
-            scale
+            scale,
+            closest_neighbours(chi)
         )));
     }
     let svd = w
@@ -1285,11 +1331,12 @@ fn kronecker_limit(
                 return Err(SteadyError::Degenerate(format!(
                     "w -> 0+ limit: the first-order generator is degenerate in the J = {} sector \
                      (h_J has eigenvalues {:.6e} and {:.6e}, spacing {gap:.2e}, largest |lambda| \
-                     {hscale:.3e}): the populations basis is not fixed at first order (two equal \
-                     chi_i, or a symmetric configuration)",
+                     {hscale:.3e}): the populations basis is not fixed at first order (equal \
+                     chi_i, or a symmetric configuration){}",
                     su.sec[k].two_j as f64 / 2.0,
                     w[0],
-                    w[1]
+                    w[1],
+                    closest_neighbours(chi)
                 )));
             }
         }
@@ -1301,8 +1348,52 @@ fn kronecker_limit(
              the rate coefficients"
         ));
     }
+    // coherences grouped by first-order frequency (the singlet-like sectors have additive
+    // spectra, so exactly equal frequencies occur, e.g. at N = 6 and 8)
+    let mut modes: Vec<(f64, (usize, usize, usize))> = Vec::new();
+    for (k, sp) in spectra.iter().enumerate() {
+        for a in 0..sp.len() {
+            for b in 0..sp.len() {
+                if a != b {
+                    modes.push((sp[a] - sp[b], (k, a, b)));
+                }
+            }
+        }
+    }
+    modes.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let ftol = lp.degeneracy_tol * hscale.max(1e-300);
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut near = f64::INFINITY;
+    for i in 0..modes.len() {
+        let sep = if i > 0 { modes[i].0 - modes[i - 1].0 } else { f64::INFINITY };
+        if sep <= ftol {
+            groups.last_mut().expect("a previous mode").push(i);
+        } else {
+            near = near.min(sep);
+            groups.push(vec![i]);
+        }
+    }
+    let clusters: Vec<Vec<(usize, usize, usize)>> = groups
+        .iter()
+        .filter(|g| g.len() > 1)
+        .map(|g| g.iter().map(|&i| modes[i].1).collect())
+        .collect();
+    if !clusters.is_empty() {
+        notes.push(format!(
+            "{} groups of coherences share a first-order frequency (sizes {:?}); their rates are \
+             the eigenvalues of the second-order generator on each group",
+            clusters.len(),
+            clusters.iter().map(Vec::len).collect::<Vec<_>>()
+        ));
+    }
+    if near < 1e-6 * hscale {
+        notes.push(format!(
+            "two coherences have nearly equal first-order frequencies (spacing {near:.1e}): their \
+             rates hold for w well below that spacing divided by the rate coefficients"
+        ));
+    }
     // second order, projected on the populations and on each coherence
-    let mut acc = PopAcc::new(&qs);
+    let mut acc = PopAcc::new(&qs, clusters);
     for j in 0..ns {
         g2_terms(su, &kt, j, &mut acc);
     }
@@ -1319,32 +1410,30 @@ fn kronecker_limit(
         ));
     }
     let eigs = sorted_eigenvalues(&acc.w)?;
-    let pvec = null_vector(&acc.w, &eigs, lp)?;
-    // coherence rates (diagonal second-order elements, non-degenerate frequencies)
+    let pvec = null_vector(&acc.w, &eigs, lp, chi)?;
+    // coherence rates: diagonal second-order elements, or the eigenvalues on a cluster
     let mut coh = Vec::new();
-    let mut freqs: Vec<f64> = Vec::new();
+    let mut clustered = vec![Vec::new(); ns];
+    for cl in &acc.clusters {
+        for &(k, a, b) in cl {
+            clustered[k].push((a, b));
+        }
+    }
     for (k, c) in acc.coh.iter().enumerate() {
         let d = su.sec[k].d;
         for a in 0..d {
             for b in 0..d {
-                if a != b {
+                if a != b && !clustered[k].contains(&(a, b)) {
                     coh.push(-c[(a, b)].re);
-                    freqs.push(spectra[k][a] - spectra[k][b]);
                 }
             }
         }
     }
-    freqs.sort_by(|a, b| a.total_cmp(b));
-    let clash = freqs
-        .windows(2)
-        .map(|w| w[1] - w[0])
-        .fold(f64::INFINITY, f64::min);
-    if clash < 1e-6 * hscale {
-        notes.push(format!(
-            "two coherences have (nearly) equal first-order frequencies (spacing {clash:.1e}): \
-             their rates are the diagonal second-order elements, which is exact only for distinct \
-             frequencies"
-        ));
+    for m in &acc.cmat {
+        let ev = m
+            .eigenvalues()
+            .map_err(|e| SteadyError::Unsupported(format!("limit: coherence cluster: {e:?}")))?;
+        coh.extend(ev.iter().map(|v| -v.re));
     }
     // c* = sum_J Q_J diag(p_J) Q_J^T
     let mut c = vec![ZERO; su.sw.dim()];
@@ -1422,9 +1511,10 @@ fn full_space_limit(
     let expect = su.populations_dim();
     if kernel.len() != expect {
         return Err(SteadyError::Degenerate(format!(
-            "w -> 0+ limit (full space): the kernel of G1 has dimension {} instead of sum_J d_J = \
-             {expect}: a degenerate first-order generator",
-            kernel.len()
+            "w -> 0+ limit (full space): the first-order generator is degenerate: the kernel of G1 \
+             has dimension {} instead of sum_J d_J = {expect}{}",
+            kernel.len(),
+            closest_neighbours(chi)
         )));
     }
     let min_freq = om
@@ -1439,7 +1529,7 @@ fn full_space_limit(
     };
     let (v0, w0) = block(&kernel);
     let eigs = sorted_eigenvalues(&w0)?;
-    let pv = null_vector(&w0, &eigs, lp)?;
+    let pv = null_vector(&w0, &eigs, lp, chi)?;
     let c: Vec<C64> = (0..cn)
         .map(|i| (0..pv.len()).map(|k| v0[(i, k)] * pv[k]).sum())
         .collect();
