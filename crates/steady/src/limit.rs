@@ -1224,11 +1224,7 @@ pub fn limit_state_with(
 }
 
 /// Sorted slow modes: `(rate, kind)` ascending.
-fn collect_rates(
-    pop_eigs: &[C64],
-    coh_rates: &[f64],
-    k: usize,
-) -> (Vec<f64>, Vec<ModeKind>) {
+fn collect_rates(pop_eigs: &[C64], coh_rates: &[f64], k: usize) -> (Vec<f64>, Vec<ModeKind>) {
     let mut all: Vec<(f64, ModeKind)> = pop_eigs
         .iter()
         .skip(1)
@@ -1278,7 +1274,11 @@ fn null_vector(
     if m == 1 {
         return Ok(vec![ONE]);
     }
-    let scale = eigs.iter().map(|v| v.norm()).fold(0.0, f64::max).max(1e-300);
+    let scale = eigs
+        .iter()
+        .map(|v| v.norm())
+        .fold(0.0, f64::max)
+        .max(1e-300);
     if eigs[1].norm() <= lp.uniqueness_tol * scale {
         return Err(SteadyError::Degenerate(format!(
             "w -> 0+ limit: the second-order generator restricted to the kernel of the first-order \
@@ -1290,9 +1290,9 @@ fn null_vector(
             closest_neighbours(chi)
         )));
     }
-    let svd = w
-        .svd()
-        .map_err(|e| SteadyError::Unsupported(format!("limit: SVD of the populations matrix: {e:?}")))?;
+    let svd = w.svd().map_err(|e| {
+        SteadyError::Unsupported(format!("limit: SVD of the populations matrix: {e:?}"))
+    })?;
     let v = svd.V();
     Ok((0..m).map(|i| v[(i, m - 1)]).collect())
 }
@@ -1314,7 +1314,11 @@ fn kronecker_limit(
             .self_adjoint_eigen(Side::Lower)
             .map_err(|e| SteadyError::Unsupported(format!("limit: eigenvectors of h_J: {e:?}")))?;
         let d = h.nrows();
-        spectra.push((0..d).map(|i| evd.S().column_vector()[i]).collect::<Vec<f64>>());
+        spectra.push(
+            (0..d)
+                .map(|i| evd.S().column_vector()[i])
+                .collect::<Vec<f64>>(),
+        );
         qs.push(to_c(&evd.U().to_owned()));
     }
     let hscale = spectra
@@ -1365,7 +1369,11 @@ fn kronecker_limit(
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut near = f64::INFINITY;
     for i in 0..modes.len() {
-        let sep = if i > 0 { modes[i].0 - modes[i - 1].0 } else { f64::INFINITY };
+        let sep = if i > 0 {
+            modes[i].0 - modes[i - 1].0
+        } else {
+            f64::INFINITY
+        };
         if sep <= ftol {
             groups.last_mut().expect("a previous mode").push(i);
         } else {
@@ -1380,10 +1388,11 @@ fn kronecker_limit(
         .collect();
     if !clusters.is_empty() {
         notes.push(format!(
-            "{} groups of coherences share a first-order frequency (sizes {:?}); their rates are \
-             the eigenvalues of the second-order generator on each group",
+            "{} groups of coherences ({} modes, up to {} in a group) share a first-order \
+             frequency; their rates are the eigenvalues of the second-order generator on each group",
             clusters.len(),
-            clusters.iter().map(Vec::len).collect::<Vec<_>>()
+            clusters.iter().map(Vec::len).sum::<usize>(),
+            clusters.iter().map(Vec::len).max().unwrap_or(0)
         ));
     }
     if near < 1e-6 * hscale {
@@ -1485,9 +1494,9 @@ fn full_space_limit(
     let cn = g1.nrows();
     let mut notes = Vec::new();
     // i G1 is Hermitian (G1 = -i [h_J, .] per sector)
-    let g1s = g1.eigenvalues().map_err(|e| {
-        SteadyError::Unsupported(format!("limit: spectrum of G1: {e:?}"))
-    })?;
+    let g1s = g1
+        .eigenvalues()
+        .map_err(|e| SteadyError::Unsupported(format!("limit: spectrum of G1: {e:?}")))?;
     let g1max = g1s.iter().map(|v| v.norm()).fold(0.0, f64::max).max(1e-300);
     let g1re = g1s.iter().map(|v| v.re.abs()).fold(0.0, f64::max) / g1max;
     let herm = Mat::<C64>::from_fn(cn, cn, |i, j| {

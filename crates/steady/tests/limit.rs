@@ -45,16 +45,34 @@ fn taylor_coefficients_are_those_of_the_liouvillian() {
         let l0 = apply(&p, &limit::positions(&chi, 0.0), &x);
         // central differences with one Richardson step (errors h^4)
         let d1 = |h: f64| -> Vec<C64> {
-            let (a, b) = (apply(&p, &limit::positions(&chi, h), &x), apply(&p, &limit::positions(&chi, -h), &x));
+            let (a, b) = (
+                apply(&p, &limit::positions(&chi, h), &x),
+                apply(&p, &limit::positions(&chi, -h), &x),
+            );
             a.iter().zip(&b).map(|(a, b)| (a - b) / (2.0 * h)).collect()
         };
         let d2 = |h: f64| -> Vec<C64> {
-            let (a, b) = (apply(&p, &limit::positions(&chi, h), &x), apply(&p, &limit::positions(&chi, -h), &x));
-            a.iter().zip(&b).zip(&l0).map(|((a, b), c)| (a + b - 2.0 * c) / (2.0 * h * h)).collect()
+            let (a, b) = (
+                apply(&p, &limit::positions(&chi, h), &x),
+                apply(&p, &limit::positions(&chi, -h), &x),
+            );
+            a.iter()
+                .zip(&b)
+                .zip(&l0)
+                .map(|((a, b), c)| (a + b - 2.0 * c) / (2.0 * h * h))
+                .collect()
         };
         let h = 1e-2;
-        let r1: Vec<C64> = d1(h).iter().zip(d1(2.0 * h)).map(|(a, b)| (4.0 * a - b) / 3.0).collect();
-        let r2: Vec<C64> = d2(h).iter().zip(d2(2.0 * h)).map(|(a, b)| (4.0 * a - b) / 3.0).collect();
+        let r1: Vec<C64> = d1(h)
+            .iter()
+            .zip(d1(2.0 * h))
+            .map(|(a, b)| (4.0 * a - b) / 3.0)
+            .collect();
+        let r2: Vec<C64> = d2(h)
+            .iter()
+            .zip(d2(2.0 * h))
+            .map(|(a, b)| (4.0 * a - b) / 3.0)
+            .collect();
         let (e1, e2) = (ft.l1(&x), ft.l2(&x));
         let err1 = vnorm(&r1.iter().zip(&e1).map(|(a, b)| a - b).collect::<Vec<_>>()) / vnorm(&e1);
         let err2 = vnorm(&r2.iter().zip(&e2).map(|(a, b)| a - b).collect::<Vec<_>>()) / vnorm(&e2);
@@ -66,7 +84,13 @@ fn taylor_coefficients_are_those_of_the_liouvillian() {
 /// The Kronecker form of G1 and G2 equals the full-space assembly (GMRES for L0^#).
 #[test]
 fn kronecker_generators_equal_the_full_space_ones() {
-    for (n, seed, conf) in [(3usize, 1u64, 0u64), (4, 1, 0), (4, 7, 3), (5, 1, 0), (6, 2, 1)] {
+    for (n, seed, conf) in [
+        (3usize, 1u64, 0u64),
+        (4, 1, 0),
+        (4, 7, 3),
+        (5, 1, 0),
+        (6, 2, 1),
+    ] {
         let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
         let chi = sqz_model::positions::chi(n, seed, conf);
         let su = LimitSetup::new(&p).unwrap();
@@ -88,8 +112,16 @@ fn kronecker_generators_equal_the_full_space_ones() {
 
 /// `|rho(w) - rho*|_F` over the parity block, and the difference in 1/xi^2.
 fn distance(rho: &[C64], lim: &limit::LimitReport) -> (f64, f64) {
-    let d = vnorm(&rho.iter().zip(&lim.rho_block).map(|(a, b)| a - b).collect::<Vec<_>>());
-    let a = sqz_superop::observables::moments_parity(rho).squeezing().unwrap().inv_xi2;
+    let d = vnorm(
+        &rho.iter()
+            .zip(&lim.rho_block)
+            .map(|(a, b)| a - b)
+            .collect::<Vec<_>>(),
+    );
+    let a = sqz_superop::observables::moments_parity(rho)
+        .squeezing()
+        .unwrap()
+        .inv_xi2;
     let b = lim.squeezing().unwrap().inv_xi2;
     (d, (a - b).abs())
 }
@@ -153,14 +185,23 @@ fn kronecker_limit_equals_the_full_space_limit() {
         let b = limit::limit_state_with(&su, &p, &chi, &kron()).unwrap();
         assert_eq!(a.method, LimitMethod::FullSpace);
         assert_eq!(b.method, LimitMethod::Kronecker);
-        let d = vnorm(&a.rho_block.iter().zip(&b.rho_block).map(|(x, y)| x - y).collect::<Vec<_>>());
+        let d = vnorm(
+            &a.rho_block
+                .iter()
+                .zip(&b.rho_block)
+                .map(|(x, y)| x - y)
+                .collect::<Vec<_>>(),
+        );
         let dr = a
             .rate_coefficients
             .iter()
             .zip(&b.rate_coefficients)
             .map(|(x, y)| (x - y).abs() / y)
             .fold(0.0, f64::max);
-        let (sa, sb) = (a.squeezing().unwrap().inv_xi2, b.squeezing().unwrap().inv_xi2);
+        let (sa, sb) = (
+            a.squeezing().unwrap().inv_xi2,
+            b.squeezing().unwrap().inv_xi2,
+        );
         eprintln!(
             "N = {n}, r = {r}: 1/xi^2 {sa:.8} vs {sb:.8}; |rho_a - rho_b| = {d:.1e}; rates {dr:.1e}; \
              full {:.2} s ({} solves), kronecker {:.4} s",
@@ -185,7 +226,11 @@ fn limit_state_is_physical_and_scale_free() {
     assert!((tr - C64::new(1.0, 0.0)).norm() < 1e-13, "trace {tr}");
     let dense_min = sqz_steady::min_eigenvalue(n, &rep.rho_block);
     assert!(rep.min_eigenvalue > 0.0);
-    assert!((dense_min - rep.min_eigenvalue).abs() < 1e-12, "{dense_min:e} vs {:e}", rep.min_eigenvalue);
+    assert!(
+        (dense_min - rep.min_eigenvalue).abs() < 1e-12,
+        "{dense_min:e} vs {:e}",
+        rep.min_eigenvalue
+    );
     let d = 1usize << n;
     for a in 0..d {
         for b in 0..d {
@@ -200,7 +245,13 @@ fn limit_state_is_physical_and_scale_free() {
     assert!(rep.populations.iter().flatten().all(|&x| x > 0.0));
     let half: Vec<f64> = chi.iter().map(|c| 0.5 * c).collect();
     let rep2 = limit::limit_state(&p, &half, &LimitParams::default()).unwrap();
-    let dd = vnorm(&rep.rho_block.iter().zip(&rep2.rho_block).map(|(x, y)| x - y).collect::<Vec<_>>());
+    let dd = vnorm(
+        &rep.rho_block
+            .iter()
+            .zip(&rep2.rho_block)
+            .map(|(x, y)| x - y)
+            .collect::<Vec<_>>(),
+    );
     assert!(dd < 1e-12, "scaled chi: {dd:e}");
     for (x, y) in rep.rate_coefficients.iter().zip(&rep2.rate_coefficients) {
         assert!((0.25 * x - y).abs() < 1e-12 * x, "{x} {y}");
@@ -216,14 +267,25 @@ fn degenerate_and_bad_directions_are_refused() {
         let e = limit::limit_state(&p, &[0.3, 0.3, -0.5, 0.1], &lp).unwrap_err();
         let msg = e.to_string();
         assert!(matches!(e, sqz_steady::SteadyError::Degenerate(_)), "{msg}");
-        assert!(msg.contains("third order") && msg.contains("TLS 0 and 1"), "{msg}");
+        assert!(
+            msg.contains("third order") && msg.contains("TLS 0 and 1"),
+            "{msg}"
+        );
         let e = limit::limit_state(&p, &[0.2; 4], &lp).unwrap_err();
         assert!(matches!(e, sqz_steady::SteadyError::Degenerate(_)), "{e}");
-        assert!(e.to_string().contains("first-order generator is degenerate"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("first-order generator is degenerate"),
+            "{e}"
+        );
     }
     // equal offsets of TLS that are not neighbours: unique
     assert!(limit::limit_state(&p, &[0.3, -0.5, 0.3, 0.1], &kron()).is_ok());
-    for bad in [vec![0.3, 0.1, 0.2], vec![0.3, 0.1, 1.5, 0.0], vec![0.3, f64::NAN, 0.2, 0.0]] {
+    for bad in [
+        vec![0.3, 0.1, 0.2],
+        vec![0.3, 0.1, 1.5, 0.0],
+        vec![0.3, f64::NAN, 0.2, 0.0],
+    ] {
         let e = limit::limit_state(&p, &bad, &kron()).unwrap_err();
         assert!(e.to_string().contains("chi"), "{e}");
     }
@@ -250,7 +312,12 @@ fn full_solves_converge_to_the_limit_like_w() {
         let lim = limit::limit_state(&p, &chi, &LimitParams::default()).unwrap();
         let mut d = Vec::new();
         for w in [1e-3 * PI, 1e-4 * PI] {
-            let rep = sqz_steady::solve(&p, &limit::positions(&chi, w), &sqz_steady::SteadyParams::default()).unwrap();
+            let rep = sqz_steady::solve(
+                &p,
+                &limit::positions(&chi, w),
+                &sqz_steady::SteadyParams::default(),
+            )
+            .unwrap();
             let (dr, dx) = distance(&rep.rho_block, &lim);
             eprintln!(
                 "N = {n}, r = {r} ({seed}, {conf}), w = {:.0e} pi: |rho - rho*| = {dr:.3e}, |1/xi^2 - limit| = {dx:.3e} ({}, bound {:.1e})",
@@ -263,7 +330,11 @@ fn full_solves_converge_to_the_limit_like_w() {
         let ratio = d[0].0 / d[1].0;
         assert!((5.0..20.0).contains(&ratio), "N = {n}: ratio {ratio}");
         assert!(d[1].0 < 1e-3, "N = {n}: {:e} at 1e-4 pi", d[1].0);
-        assert!(d[1].1 < 1e-3, "N = {n}: 1/xi^2 off by {:e} at 1e-4 pi", d[1].1);
+        assert!(
+            d[1].1 < 1e-3,
+            "N = {n}: 1/xi^2 off by {:e} at 1e-4 pi",
+            d[1].1
+        );
     }
 }
 
@@ -292,7 +363,13 @@ fn slowest_rates(p: &Params, z: &[f64], k: usize) -> Vec<f64> {
 /// N = 3..5): within 3 % at w = 1e-2 pi and 0.1 % at 1e-3 pi.
 #[test]
 fn rate_coefficients_are_the_slowest_rates_over_w_squared() {
-    for (n, seed, conf) in [(3usize, 1u64, 0u64), (4, 1, 0), (4, 2021, 4), (5, 1, 0), (5, 2021, 3)] {
+    for (n, seed, conf) in [
+        (3usize, 1u64, 0u64),
+        (4, 1, 0),
+        (4, 2021, 4),
+        (5, 1, 0),
+        (5, 2021, 3),
+    ] {
         let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
         let chi = sqz_model::positions::chi(n, seed, conf);
         let lim = limit::limit_state(&p, &chi, &LimitParams::default()).unwrap();
@@ -307,8 +384,13 @@ fn rate_coefficients_are_the_slowest_rates_over_w_squared() {
             eprintln!(
                 "N = {n} ({seed}, {conf}) w = {:.0e} pi: rates/w^2 {:?} vs limit {:?}: rel {:?}",
                 w / PI,
-                got.iter().map(|g| format!("{:.5e}", g / (w * w))).collect::<Vec<_>>(),
-                lim.rate_coefficients[..k].iter().map(|c| format!("{c:.5e}")).collect::<Vec<_>>(),
+                got.iter()
+                    .map(|g| format!("{:.5e}", g / (w * w)))
+                    .collect::<Vec<_>>(),
+                lim.rate_coefficients[..k]
+                    .iter()
+                    .map(|c| format!("{c:.5e}"))
+                    .collect::<Vec<_>>(),
                 rel.iter().map(|x| format!("{x:.1e}")).collect::<Vec<_>>()
             );
             assert!(rel.iter().all(|&x| x < tol), "N = {n}, w = {w}: {rel:?}");
@@ -327,7 +409,13 @@ fn gap_coefficient_matches_the_operator_gap_at_n6() {
     let lim = limit::limit_state(&p, &chi, &LimitParams::default()).unwrap();
     let setup = sqz_steady::twolevel::Setup::new(&p).unwrap();
     let w = 1e-2 * PI;
-    let g = sqz_steady::twolevel::verify_gap(&setup, &p, &limit::positions(&chi, w), &sqz_steady::SteadyParams::default()).unwrap();
+    let g = sqz_steady::twolevel::verify_gap(
+        &setup,
+        &p,
+        &limit::positions(&chi, w),
+        &sqz_steady::SteadyParams::default(),
+    )
+    .unwrap();
     let c = lim.gap_coefficient().unwrap();
     let rel = (g.gap / (w * w) - c).abs() / c;
     eprintln!(
