@@ -1,5 +1,4 @@
-//! Operators the driver hands to the Krylov solvers that no library crate provides: the Eq. 7
-//! Liouvillian in the Dicke basis as a CSR [`LinearOperator`].
+//! The Eq. 7 Liouvillian in the Dicke basis as a CSR [`LinearOperator`].
 //!
 //! Eq. 7 (`sqz_model::collective`) acts on the `(N+1)^2` elements of `vec(rho)` (column-major,
 //! Dicke index `k = m + j`). Its triplets come from
