@@ -1,8 +1,9 @@
 //! Wire format of the MPI messages: little-endian numbers, f64 as their bits (exact), strings
-//! with a length. Used only by the MPI executor.
+//! with a length. A task result travels field by field in the order of the schema
+//! ([`crate::schema::FIELDS`]), a trace with its length first. Used only by the MPI executor.
 #![cfg_attr(not(feature = "mpi"), allow(dead_code))]
 
-use super::task::TaskResult;
+use crate::schema::{Cell, Elem, Field, TaskResult, Visit, VisitMut, Width};
 
 /// Little-endian byte encoding for the MPI messages (exact: f64 travel as bits).
 #[derive(Default)]
@@ -17,10 +18,6 @@ impl Writer {
     pub fn u64(&mut self, v: u64) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    /// appends an f64
-    pub fn f64(&mut self, v: f64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
     /// appends a length-prefixed string
     pub fn str(&mut self, s: &str) {
         self.u64(s.len() as u64);
@@ -29,26 +26,19 @@ impl Writer {
     /// appends a task result
     pub fn result(&mut self, r: &TaskResult) {
         self.u64(r.task);
-        self.u8(r.status);
-        self.f64(r.xi2);
-        self.f64(r.inv_xi2);
-        for v in r.mean_spin {
-            self.f64(v);
-        }
-        self.u8(r.method);
-        self.u64(r.iterations);
-        self.f64(r.residual);
-        self.f64(r.gap);
-        self.f64(r.error_bound);
-        self.u8(r.bound_met);
-        self.f64(r.min_eigenvalue);
-        self.f64(r.seconds);
-        self.u64(r.trace.len() as u64);
-        for v in &r.trace {
-            self.f64(*v);
-        }
-        self.u64(r.trace_matvecs);
+        r.visit(self);
         self.str(&r.error);
+    }
+}
+
+impl Visit for Writer {
+    fn visit<E: Elem>(&mut self, f: &Field, v: &[E]) {
+        if f.width == Width::Trace {
+            self.u64(v.len() as u64);
+        }
+        for x in v {
+            x.put(&mut self.0);
+        }
     }
 }
 
@@ -56,12 +46,18 @@ impl Writer {
 pub struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// the first error of a [`Reader::result`]
+    failed: Option<anyhow::Error>,
 }
 
 impl<'a> Reader<'a> {
     /// reads from the start of `buf`
     pub fn new(buf: &'a [u8]) -> Self {
-        Self { buf, pos: 0 }
+        Self {
+            buf,
+            pos: 0,
+            failed: None,
+        }
     }
     fn take(&mut self, k: usize) -> anyhow::Result<&'a [u8]> {
         let s = self
@@ -79,10 +75,6 @@ impl<'a> Reader<'a> {
     pub fn u64(&mut self) -> anyhow::Result<u64> {
         Ok(u64::from_le_bytes(self.take(8)?.try_into()?))
     }
-    /// reads an f64
-    pub fn f64(&mut self) -> anyhow::Result<f64> {
-        Ok(f64::from_le_bytes(self.take(8)?.try_into()?))
-    }
     /// reads a length-prefixed string
     pub fn str(&mut self) -> anyhow::Result<String> {
         let k = self.u64()? as usize;
@@ -90,28 +82,25 @@ impl<'a> Reader<'a> {
     }
     /// reads a task result
     pub fn result(&mut self) -> anyhow::Result<TaskResult> {
-        Ok(TaskResult {
-            task: self.u64()?,
-            status: self.u8()?,
-            xi2: self.f64()?,
-            inv_xi2: self.f64()?,
-            mean_spin: [self.f64()?, self.f64()?, self.f64()?],
-            method: self.u8()?,
-            iterations: self.u64()?,
-            residual: self.f64()?,
-            gap: self.f64()?,
-            error_bound: self.f64()?,
-            bound_met: self.u8()?,
-            min_eigenvalue: self.f64()?,
-            seconds: self.f64()?,
-            trace: {
+        let mut r = TaskResult::filled(self.u64()?, 0);
+        r.visit_mut(self);
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        r.error = self.str()?;
+        Ok(r)
+    }
+    fn elems<E: Elem>(&mut self, f: &Field) -> anyhow::Result<Vec<E>> {
+        let k = match f.width {
+            Width::Trace => {
                 let k = self.u64()? as usize;
                 anyhow::ensure!(k <= self.buf.len() / 8, "bad trace length {k}");
-                (0..k).map(|_| self.f64()).collect::<anyhow::Result<_>>()?
-            },
-            trace_matvecs: self.u64()?,
-            error: self.str()?,
-        })
+                k
+            }
+            w => w.len(0),
+        };
+        let b = self.take(k * E::BYTES)?;
+        Ok(b.chunks_exact(E::BYTES).map(E::get).collect())
     }
     /// whether everything was read
     pub fn at_end(&self) -> bool {
@@ -119,17 +108,30 @@ impl<'a> Reader<'a> {
     }
 }
 
+impl VisitMut for Reader<'_> {
+    fn visit<C: Cell>(&mut self, f: &Field, c: &mut C) {
+        if self.failed.is_some() {
+            return;
+        }
+        match self.elems::<C::Elem>(f) {
+            Ok(v) => c.set(&v),
+            Err(e) => self.failed = Some(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::study::spec::Study;
-    use crate::study::task::{compute, status};
+    use crate::schema::status;
+    use crate::spec::Study;
+    use crate::task::compute;
 
     #[test]
     fn wire_format_round_trips_bits() {
         let study =
             Study::from_toml("n = 3\nr = 0.5\nw = [0.3]\nconfigurations = 2\nseed = 1\n").unwrap();
-        let a = compute(&study, 1);
+        let a = compute(&study, 1, None);
         assert_eq!(a.status, status::OK, "{}", a.error);
         let b = TaskResult {
             status: status::FAILED,

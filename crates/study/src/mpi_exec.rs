@@ -17,10 +17,11 @@
 //! After the loop, rank 0 writes the file and broadcasts the outcome; any error or panic after
 //! start-up aborts the whole job (`MPI_Abort`) instead of leaving ranks waiting.
 
-use super::exec::{compute_loop, panic_error, Collector, Outcome, Scheduler, Signals};
-use super::spec::Study;
-use super::task::{compute, TaskResult};
-use super::wire::{Reader, Writer};
+use crate::exec::{compute_loop, panic_error, Collector, Outcome, Scheduler, Signals};
+use crate::schema::TaskResult;
+use crate::spec::Study;
+use crate::task::compute;
+use crate::wire::{Reader, Writer};
 use mpi::point_to_point::MatchedReceiveVec;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
@@ -47,12 +48,13 @@ impl WorkerState {
 }
 
 /// Rank 0: distributes `pending` over the other ranks and over `local_threads` compute threads
-/// of its own, collecting every result.
+/// of its own (each solve within `memory_budget` bytes), collecting every result.
 pub fn master(
     world: &SimpleCommunicator,
     coll: &mut Collector,
     pending: Vec<u64>,
     local_threads: usize,
+    memory_budget: Option<u64>,
 ) -> anyhow::Result<()> {
     let size = world.size() as usize;
     let sched = Mutex::new(Scheduler::new(coll.limit(pending)));
@@ -63,7 +65,7 @@ pub fn master(
         for _ in 0..local_threads {
             let tx = tx.clone();
             let sched = &sched;
-            s.spawn(move || compute_loop(study, sched, tx));
+            s.spawn(move || compute_loop(study, memory_budget, sched, tx));
         }
         drop(tx);
         let mut local_done = local_threads == 0;
@@ -139,8 +141,14 @@ pub fn master(
     })
 }
 
-/// A rank other than 0: computes the tasks it is given until told there are no more.
-pub fn worker(world: &SimpleCommunicator, study: &Study, signals: &Signals) -> anyhow::Result<()> {
+/// A rank other than 0: computes the tasks it is given (each solve within `memory_budget`
+/// bytes) until told there are no more.
+pub fn worker(
+    world: &SimpleCommunicator,
+    study: &Study,
+    signals: &Signals,
+    memory_budget: Option<u64>,
+) -> anyhow::Result<()> {
     let root = world.process_at_rank(0);
     let send = |caught: bool, want: u64, results: &[TaskResult]| {
         let mut w = Writer::default();
@@ -188,7 +196,7 @@ pub fn worker(world: &SimpleCommunicator, study: &Study, signals: &Signals) -> a
             take_reply(buf, &mut queue, &mut no_more)?;
             continue;
         };
-        let r = pool.install(|| compute(study, t));
+        let r = pool.install(|| compute(study, t, memory_budget));
         let caught = signals.caught().is_some();
         let want = if no_more || caught { 0 } else { 1 };
         send(caught, want, &[r]);

@@ -1,10 +1,12 @@
 //! Running tasks: the shared scheduler, compute threads, the collector that stores results and
 //! writes checkpoints, signals, and the single-process executor (no MPI, or an MPI world of 1).
 
-use super::progress::Progress;
-use super::spec::Study;
-use super::store::{RunInfo, Store};
-use super::task::{compute, TaskResult};
+use crate::layout::RunInfo;
+use crate::progress::Progress;
+use crate::schema::{status, TaskResult};
+use crate::spec::Study;
+use crate::store::Store;
+use crate::task::compute;
 use anyhow::Context;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -91,7 +93,7 @@ impl Signals {
         Ok(Self { flags })
     }
 
-    /// The first signal caught, if any (a closed stdout/stderr counts as one: `crate::out`).
+    /// The first signal caught, if any (a closed stdout/stderr counts as one: [`crate::out`]).
     pub fn caught(&self) -> Option<&'static str> {
         self.flags
             .iter()
@@ -197,7 +199,7 @@ impl<'a> Collector<'a> {
 
     /// Stores a result.
     pub fn accept(&mut self, r: &TaskResult) -> anyhow::Result<()> {
-        if r.status == super::task::status::FAILED {
+        if r.status == status::FAILED {
             let (wi, c) = self.study.split(r.task);
             self.progress.clear_line();
             eprintln!(
@@ -270,7 +272,7 @@ impl<'a> Collector<'a> {
     }
 
     /// A checkpoint: the rows finished since the last write, in place
-    /// ([`Store::update`](super::store::Store::update)); failed tasks need a full write, done at
+    /// ([`Store::update`]); failed tasks need a full write, done at
     /// most every `max(checkpoint period, 10 x its duration)` and at the end. If the in-place
     /// update fails (e.g. another program holds the file open), the whole file is rewritten.
     pub fn checkpoint(&mut self) -> anyhow::Result<()> {
@@ -354,9 +356,15 @@ pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// A compute thread: takes tasks from `sched` until none is left, inside a one-thread rayon
-/// pool so that nothing inside a solve spreads to other threads. A panic in a task is caught,
-/// stops the scheduler and is sent back (under MPI the panic hook aborts the job first).
-pub fn compute_loop(study: &Study, sched: &Mutex<Scheduler>, tx: mpsc::Sender<Outcome>) {
+/// pool so that nothing inside a solve spreads to other threads; each solve within
+/// `memory_budget` bytes. A panic in a task is caught, stops the scheduler and is sent back
+/// (under MPI the panic hook aborts the job first).
+pub fn compute_loop(
+    study: &Study,
+    memory_budget: Option<u64>,
+    sched: &Mutex<Scheduler>,
+    tx: mpsc::Sender<Outcome>,
+) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
@@ -364,14 +372,16 @@ pub fn compute_loop(study: &Study, sched: &Mutex<Scheduler>, tx: mpsc::Sender<Ou
     pool.install(|| loop {
         let next = sched.lock().expect("scheduler lock").take_one();
         let Some(t) = next else { break };
-        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compute(study, t)))
-            .map_err(|p| {
-                sched.lock().expect("scheduler lock").stop();
-                TaskPanic {
-                    task: t,
-                    message: panic_message(p.as_ref()),
-                }
-            });
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            compute(study, t, memory_budget)
+        }))
+        .map_err(|p| {
+            sched.lock().expect("scheduler lock").stop();
+            TaskPanic {
+                task: t,
+                message: panic_message(p.as_ref()),
+            }
+        });
         if tx.send(out).is_err() {
             break;
         }
@@ -389,8 +399,14 @@ pub fn panic_error(study: &Study, p: &TaskPanic) -> anyhow::Error {
     )
 }
 
-/// Runs the pending tasks in this process on `threads` compute threads.
-pub fn run_local(coll: &mut Collector, pending: Vec<u64>, threads: usize) -> anyhow::Result<()> {
+/// Runs the pending tasks in this process on `threads` compute threads, each solve within
+/// `memory_budget` bytes.
+pub fn run_local(
+    coll: &mut Collector,
+    pending: Vec<u64>,
+    threads: usize,
+    memory_budget: Option<u64>,
+) -> anyhow::Result<()> {
     let sched = Mutex::new(Scheduler::new(coll.limit(pending)));
     let (tx, rx) = mpsc::channel::<Outcome>();
     let study = coll.study;
@@ -398,7 +414,7 @@ pub fn run_local(coll: &mut Collector, pending: Vec<u64>, threads: usize) -> any
         for _ in 0..threads.max(1) {
             let tx = tx.clone();
             let sched = &sched;
-            s.spawn(move || compute_loop(study, sched, tx));
+            s.spawn(move || compute_loop(study, memory_budget, sched, tx));
         }
         drop(tx);
         let mut result = Ok(());

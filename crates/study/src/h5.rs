@@ -6,15 +6,6 @@ use hdf5::types::VarLenUnicode;
 use hdf5::{Group, Location};
 use std::str::FromStr;
 
-/// Code version and git hash of this build.
-pub fn code_version() -> String {
-    format!(
-        "sqz {} (git {})",
-        env!("CARGO_PKG_VERSION"),
-        env!("SQZ_GIT_HASH")
-    )
-}
-
 /// Writes a scalar f64 attribute.
 pub fn attr_f64(loc: &Location, name: &str, v: f64) -> anyhow::Result<()> {
     loc.new_attr::<f64>()
@@ -144,7 +135,7 @@ pub fn write_atomically(
     let mut guard = RemoveOnDrop(Some(tmp.clone()));
     {
         let f = hdf5::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        attr_str(&f, "code_version", &code_version())?;
+        attr_str(&f, "code_version", &crate::code_version())?;
         attr_str(
             &f,
             "command_line",

@@ -1,38 +1,16 @@
-//! Disorder studies (Fig. 4): many disorder configurations per disorder strength, spread over
-//! threads and MPI ranks, written to one HDF5 file that a killed run resumes.
-//!
-//! * [`spec`]: the study TOML, its validation and its hash.
-//! * [`task`]: one (w index, configuration) solve; [`wire`]: its MPI message format.
-//! * [`store`]: the results, their HDF5 layout (`docs/hdf5-layout.md`), resume and compare.
-//! * [`exec`]: scheduler, compute threads, checkpoints, signals, the single-process executor.
-//! * `mpi_exec` (feature `mpi`): rank 0 hands out tasks on request and computes too.
-//! * [`progress`]: a bar on a terminal, log lines otherwise.
-//!
-//! Invariants: a task's numbers depend only on (study, task), never on the rank, the thread or
-//! the order (bit-identical files on 1, 2 or 3 ranks); only rank 0 touches the result file,
-//! holding its lock ([`lock`]) for the whole run, by write-then-rename or by an ordered in-place
-//! checkpoint ([`store`]); every rank that starts also ends, with rank 0's exit code, or the job
-//! is aborted (`MPI_Abort`), never left hanging.
+//! A whole run of a study: start-up checks (the launcher, the output path, the memory share of
+//! each concurrent solve), the lock, resume or a fresh file, the executor (threads, or MPI ranks
+//! with feature `mpi`), the final write and the report for the command line.
 
-pub mod exec;
-pub mod lock;
+use crate::exec::{self, Collector, Ending, RunSettings, Signals};
+use crate::layout::RunInfo;
+use crate::spec::Study;
+use crate::store::Store;
+use crate::{layout, lock};
 #[cfg(feature = "mpi")]
-pub mod mpi_exec;
-pub mod progress;
-pub mod spec;
-pub mod store;
-pub mod task;
-pub mod wire;
-
+use crate::{mpi_exec, Exit, EXIT_INTERRUPTED};
 use anyhow::Context;
-use exec::{Collector, Ending, RunSettings, Signals};
-use spec::Study;
 use std::path::{Path, PathBuf};
-use store::{RunInfo, Store};
-
-/// Exit code of a run that stopped early (signal, `--stop-after`) after saving what finished
-/// (sysexits' EX_TEMPFAIL): run the same command again to continue.
-pub const EXIT_INTERRUPTED: u8 = 75;
 
 /// Options of `sqz disorder` (resolved from the command line).
 #[derive(Debug, Clone)]
@@ -222,7 +200,7 @@ fn prepare_store(study: &Study, out: &Path, fresh: bool) -> anyhow::Result<(Stor
 
 /// An error after the result file exists: says what the file on disk still holds.
 fn unsaved(e: anyhow::Error, out: &Path, existed: bool) -> anyhow::Error {
-    let kept = match store::file_status(out) {
+    let kept = match layout::file_status(out) {
         Ok(st) if existed || out.exists() => format!(
             "{} still holds the {} of {} tasks saved at its last checkpoint (run the same command \
              again to continue from there)",
@@ -249,7 +227,7 @@ fn ideal_trace(study: &Study) -> Option<Vec<f64>> {
         ..Default::default()
     };
     let z = sqz_model::positions::ideal(study.params.n());
-    crate::reproduce::evolve::full_trace(&study.params, &z, &study.trace_times(), &ep)
+    sqz_dynamics::traces::full_trace(&study.params, &z, &study.trace_times(), &ep)
         .ok()
         .map(|(v, _)| v)
 }
@@ -327,20 +305,88 @@ fn local_processes() -> u64 {
         .max(1)
 }
 
-/// Gives each concurrent solve on this node its share of the memory: the iterative solvers
-/// (N >= 6) check their memory against `SQZ_MEMORY_LIMIT`, which would otherwise let every
-/// rank and thread claim the whole node. Left alone when the user set it. Runs before any
-/// thread exists (`set_var`).
-fn share_memory(solves_per_process: u64) {
+/// The memory share of each concurrent solve on this node: `available / (processes on this
+/// node x solves per process)` (`sqz_superop::memory::available_bytes`), or all of
+/// `SQZ_MEMORY_LIMIT` when the user set it (a per-solve limit then). Unless the user set it,
+/// `SQZ_MEMORY_LIMIT` is also set to the share, so that every other memory guard of the solves
+/// (the ideal path, the propagation) sees the same share rather than the whole node. Runs
+/// before any thread exists (`set_var`).
+#[derive(Debug, Clone, Copy)]
+struct Share {
+    /// bytes per concurrent solve
+    bytes: u64,
+    /// concurrent solves on this node
+    solves: u64,
+}
+
+fn share_memory(solves_per_process: u64) -> Share {
     let var = sqz_superop::memory::MEMORY_LIMIT_ENV;
     if std::env::var_os(var).is_some() {
-        return;
+        return Share {
+            bytes: sqz_superop::memory::available_bytes(),
+            solves: 1,
+        };
     }
-    let share = local_processes() * solves_per_process.max(1);
-    if share > 1 {
-        let bytes = sqz_superop::memory::available_bytes() / share;
+    let solves = local_processes() * solves_per_process.max(1);
+    let bytes = sqz_superop::memory::available_bytes() / solves;
+    if solves > 1 {
         std::env::set_var(var, bytes.to_string());
     }
+    Share { bytes, solves }
+}
+
+/// Refuses a study whose solves do not fit in the memory share of each concurrent solve, before
+/// anything is written: the path `sqz_steady::solve` would take for disordered positions
+/// (`sqz_steady::memory::plan`), the collective reduction for ideal ones, and the parity-block
+/// propagation of the traces.
+fn check_memory(study: &Study, share: Share) -> anyhow::Result<()> {
+    let n = study.params.n();
+    let how = if share.solves > 1 {
+        format!(
+            "{} concurrent solves share this node's memory",
+            share.solves
+        )
+    } else {
+        format!(
+            "one solve at a time{}",
+            if std::env::var_os(sqz_superop::memory::MEMORY_LIMIT_ENV).is_some() {
+                " (SQZ_MEMORY_LIMIT)"
+            } else {
+                ""
+            }
+        )
+    };
+    let refuse = |e: String| {
+        anyhow::anyhow!(
+            "the study at N = {n} does not fit in the memory share of each solve, {} ({how}): \
+             {e}. Use fewer --threads or ranks per node, more memory, or a smaller N",
+            sqz_superop::memory::human_bytes(share.bytes)
+        )
+    };
+    if let Some(sp) = study.steady_params(Some(share.bytes)) {
+        if study.w.iter().any(|&w| w != 0.0) {
+            sqz_steady::memory::plan(n, &sp, share.bytes).map_err(|e| refuse(e.to_string()))?;
+        }
+        if study.w.contains(&0.0) {
+            let need = sqz_steady::memory::ideal_bytes(n);
+            if need > share.bytes {
+                return Err(refuse(format!(
+                    "the steady state at ideal positions (w = 0) needs about {}",
+                    sqz_superop::memory::human_bytes(need)
+                )));
+            }
+        }
+    }
+    if study.traces.is_some() {
+        let ep = sqz_krylov::expv::ExpvParams::default();
+        let req = sqz_superop::memory::Requirement::solve(
+            sqz_superop::memory::Operator::ParityBlock,
+            ep.krylov_dim + 3,
+        );
+        sqz_superop::memory::check_against(&req, req.bytes(n), share.bytes, Some(n))
+            .map_err(|e| refuse(e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// Runs a study (see the module docs).
@@ -349,19 +395,20 @@ pub fn run(o: &Options) -> anyhow::Result<Report> {
     crate::out::keep_running_on_close();
     #[cfg(feature = "mpi")]
     if mpi_launched() {
-        share_memory(1);
-        return run_mpi(o);
+        let share = share_memory(1);
+        return run_mpi(o, share);
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    share_memory(o.threads.unwrap_or(cores) as u64);
+    let share = share_memory(o.threads.unwrap_or(cores) as u64);
     check_launcher(1)?;
-    run_single(o, 1)
+    run_single(o, 1, share)
 }
 
 /// One process, `threads` compute threads (also an MPI world of 1).
-fn run_single(o: &Options, ranks: usize) -> anyhow::Result<Report> {
+fn run_single(o: &Options, ranks: usize, share: Share) -> anyhow::Result<Report> {
     let t0 = std::time::Instant::now();
     let study = read_study(&o.study)?;
+    check_memory(&study, share)?;
     let out = out_path(o);
     check_out(&o.study, &out)?;
     let signals = Signals::install()?;
@@ -381,7 +428,7 @@ fn run_single(o: &Options, ranks: usize) -> anyhow::Result<Report> {
     };
     let mut coll = Collector::new(&study, store, info, settings(o, &out), signals);
     coll.write_full().map_err(|e| unsaved(e, &out, resumed))?;
-    let ran = exec::run_local(&mut coll, pending, threads);
+    let ran = exec::run_local(&mut coll, pending, threads, Some(share.bytes));
     let computed = coll.new_done();
     let (store, ending) = match ran {
         Ok(()) => coll.finish().map_err(|e| unsaved(e, &out, true))?,
@@ -402,7 +449,7 @@ fn run_single(o: &Options, ranks: usize) -> anyhow::Result<Report> {
 }
 
 #[cfg(feature = "mpi")]
-fn run_mpi(o: &Options) -> anyhow::Result<Report> {
+fn run_mpi(o: &Options, share: Share) -> anyhow::Result<Report> {
     use mpi::traits::Communicator;
     let t0 = std::time::Instant::now();
     let (universe, _level) = mpi::initialize_with_threading(mpi::Threading::Funneled)
@@ -411,7 +458,7 @@ fn run_mpi(o: &Options) -> anyhow::Result<Report> {
     let (rank, size) = (world.rank() as usize, world.size() as usize);
     if size == 1 {
         check_launcher(1)?;
-        let r = run_single(o, 1);
+        let r = run_single(o, 1, share);
         drop(universe);
         return r;
     }
@@ -434,6 +481,7 @@ fn run_mpi(o: &Options) -> anyhow::Result<Report> {
     let mut failure = None;
     if rank == 0 {
         match read_study(&o.study).and_then(|s| {
+            check_memory(&s, share)?;
             check_out(&o.study, &out)?;
             let lk = lock::ResultLock::acquire(&out)?;
             let (st, resumed) = prepare_store(&s, &out, o.fresh)?;
@@ -451,7 +499,7 @@ fn run_mpi(o: &Options) -> anyhow::Result<Report> {
     if go == 0 {
         drop(universe);
         return Err(failure.unwrap_or_else(|| {
-            anyhow::Error::new(crate::cmd_disorder::Exit {
+            anyhow::Error::new(Exit {
                 code: 2,
                 message: None,
             })
@@ -478,7 +526,8 @@ fn run_mpi(o: &Options) -> anyhow::Result<Report> {
             .write_full()
             .map_err(|e| unsaved(e, &out, resumed))
             .and_then(|_| {
-                mpi_exec::master(&world, &mut coll, pending, 1).map_err(|e| unsaved(e, &out, true))
+                mpi_exec::master(&world, &mut coll, pending, 1, Some(share.bytes))
+                    .map_err(|e| unsaved(e, &out, true))
             });
         if let Err(e) = res {
             mpi_exec::abort_with(&e);
@@ -504,7 +553,7 @@ fn run_mpi(o: &Options) -> anyhow::Result<Report> {
             threads: 1,
         }
     } else {
-        if let Err(e) = mpi_exec::worker(&world, &study, &signals) {
+        if let Err(e) = mpi_exec::worker(&world, &study, &signals, Some(share.bytes)) {
             mpi_exec::abort_with(&e);
         }
         mpi_exec::broadcast_u64(&world, &mut code);

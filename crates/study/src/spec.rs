@@ -13,12 +13,13 @@
 
 use serde::Deserialize;
 use sqz_model::{positions, Params};
-use std::fmt::Write as _;
 
-/// Largest N of a study: the full Liouville space has 4^N entries, and beyond N = 10 one
-/// configuration takes hours. Which solver handles which N is `sqz_steady`'s choice
-/// (`sqz info --n N` lists the paths; timings are in docs/performance.md).
-pub const N_MAX: i64 = 10;
+/// Largest N of a study: the largest of the full-space representations
+/// (`sqz_superop::N_MAX_FULL`). Whether a study at N fits is decided at start-up against the
+/// memory share of each concurrent solve (`crate::run`, `sqz_steady::memory::plan`); which solver
+/// handles which N is `sqz_steady`'s choice (`sqz info --n N` lists the paths and their memory;
+/// timings are in docs/performance.md).
+pub const N_MAX: i64 = sqz_superop::N_MAX_FULL as i64;
 /// Largest number of configurations per w (the configuration index must fit in 32 bits).
 pub const CONFIGS_MAX: i64 = 10_000_000;
 /// Largest number of w values.
@@ -75,7 +76,7 @@ pub struct SteadyOpts {
     /// target bound on the error in rho (`residual / gap`); recorded per configuration as
     /// `bound_met`, not a failure when missed
     pub tol: f64,
-    /// estimate the slowest relaxation rate (and so the error bound; dense method only)
+    /// estimate the slowest relaxation rate (and so the error bound)
     pub estimate_gap: bool,
     /// iteration budget of the iterative method (N > 7)
     pub max_iters: usize,
@@ -142,9 +143,12 @@ impl Study {
             return Err(bad(
                 "n",
                 raw.n,
-                "an integer 1 <= n <= 10 (the full Liouville space of Eq. 3 has 4^N entries and the \
-                 cost per configuration grows about 8-fold per TLS; `sqz info --n N` shows the solver \
-                 path and its memory, docs/performance.md the measured times)",
+                &format!(
+                    "an integer 1 <= n <= {N_MAX} (the full Liouville space of Eq. 3 has 4^N entries \
+                     and the cost per configuration grows about 8-fold per TLS; whether N fits in \
+                     the memory is checked when the study starts; `sqz info --n N` shows the solver \
+                     path and its memory, docs/performance.md the measured times)"
+                ),
             ));
         }
         let r = check_f64("r", raw.r, (0.0..=20.0).contains(&raw.r), "0 <= r <= 20")?;
@@ -276,7 +280,7 @@ impl Study {
                 check_f64(
                     "traces.tol",
                     tol,
-                    (crate::cmd_evolve::MIN_TOL..1.0).contains(&tol),
+                    (sqz_dynamics::MIN_TOL..1.0).contains(&tol),
                     "1e-14 <= tol < 1 (the propagator's local error tolerance; smaller ones cannot be \
                      met in double precision)",
                 )?;
@@ -381,14 +385,21 @@ impl Study {
 
     /// Hash of [`Study::normalised`]: `fnv1a64:` and 16 hex digits.
     pub fn hash(&self) -> String {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in self.normalised().bytes() {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        let mut s = String::from("fnv1a64:");
-        let _ = write!(s, "{h:016x}");
-        s
+        let mut h = crate::schema::Fnv::default();
+        h.eat(self.normalised().as_bytes());
+        format!("fnv1a64:{:016x}", h.0)
+    }
+
+    /// The solver parameters of every task (`None` without steady states); `memory_budget`:
+    /// the bytes each concurrent solve may use (`None`: what the machine has at each solve).
+    pub fn steady_params(&self, memory_budget: Option<u64>) -> Option<sqz_steady::SteadyParams> {
+        self.steady.map(|so| sqz_steady::SteadyParams {
+            tol: so.tol,
+            estimate_gap: so.estimate_gap,
+            max_iters: so.max_iters,
+            memory_budget,
+            ..Default::default()
+        })
     }
 }
 
@@ -442,8 +453,9 @@ mod tests {
     fn errors_name_the_key_and_range() {
         let e = err("n = 4\nr = 0.5\nw = [0.1]\nbogus = 1\n");
         assert!(e.contains("bogus"), "{e}");
-        let e = err("n = 11\nr = 0.5\nw = [0.1]\n");
-        assert!(e.contains("`n`") && e.contains("n <= 10"), "{e}");
+        let e = err("n = 16\nr = 0.5\nw = [0.1]\n");
+        assert!(e.contains("`n`") && e.contains("n <= 15"), "{e}");
+        assert!(Study::from_toml("n = 11\nr = 0.5\nw = [0.1]\n").is_ok());
         let e = err("n = 4\nr = -1\nw = [0.1]\n");
         assert!(e.contains("`r`") && e.contains("0 <= r <= 20"), "{e}");
         let e = err("n = 4\nr = 0.5\nw = [\"0.1xpi\"]\n");
