@@ -60,6 +60,32 @@ pub fn ds_bool(g: &Group, name: &str, v: &[bool]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes a row-major n-D dataset of `shape`.
+pub fn ds_nd<T: hdf5::H5Type>(
+    g: &Group,
+    name: &str,
+    shape: &[usize],
+    v: &[T],
+) -> anyhow::Result<()> {
+    assert_eq!(
+        v.len(),
+        shape.iter().product::<usize>(),
+        "dataset {name}: shape"
+    );
+    g.new_dataset::<T>()
+        .shape(shape)
+        .create(name)
+        .with_context(|| format!("dataset {name}"))?
+        .write_raw(v)
+        .with_context(|| format!("dataset {name}"))?;
+    Ok(())
+}
+
+/// The HDF5 library this build runs with (`--version`).
+pub fn library_version() -> (u8, u8, u8) {
+    hdf5::library_version()
+}
+
 /// This host's name (for lock files and temporary names); `unknown-host` if it cannot be read.
 pub fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")

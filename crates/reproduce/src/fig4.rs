@@ -10,15 +10,15 @@
 //! Configuration c of every w is the ChaCha8 stream c of `fig4_seed`: the first
 //! `fig4abc_configs` configurations of (d) are those of (a-c) (same `chi_i`, scaled by w).
 
-use super::evolve::{collective_states, dicke, full_trace, inv_xi2_series};
-use super::plot::{palette, render, Band, Panel, Series, Style, ORANGE, REF_RED};
-use super::progress::Progress;
-use super::{ds2, first_crossing_below, mean_std, par_map_in_order, Config};
-use crate::cmd_scaling::scan;
-use crate::h5;
+use crate::plot::{palette, render, Band, Panel, Series, Style, ORANGE, REF_RED};
+use crate::{first_crossing_below, mean_std, par_map_in_order, Config, Progress};
 use anyhow::Context;
 use rayon::prelude::*;
+use sqz_dynamics::times::logspace;
+use sqz_dynamics::traces::{collective_states, full_trace, inv_xi2_series};
+use sqz_dynamics::InitState;
 use sqz_krylov::expv::ExpvParams;
+use sqz_model::scaling::scan;
 use sqz_model::{analytic, positions, Params};
 use sqz_steady::SteadyParams;
 use std::f64::consts::PI;
@@ -111,14 +111,19 @@ pub struct Fig4 {
     pub abc: Fig4abc,
     /// (d)
     pub d: Fig4d,
-    n: usize,
-    seed: u64,
-    alpha: f64,
-    delta: f64,
-    tol: f64,
+    /// N
+    pub n: usize,
+    /// seed of the disorder
+    pub seed: u64,
+    /// squeezing angle
+    pub alpha: f64,
+    /// frequency shift
+    pub delta: f64,
+    /// propagator tolerance
+    pub tol: f64,
 }
 
-fn inv_xi2_of_block(rho: &[num_complex::Complex64]) -> anyhow::Result<f64> {
+fn inv_xi2_of_block(rho: &[sqz_model::C64]) -> anyhow::Result<f64> {
     Ok(sqz_superop::observables::moments_parity(rho)
         .squeezing()
         .map(|s| s.inv_xi2)
@@ -126,7 +131,7 @@ fn inv_xi2_of_block(rho: &[num_complex::Complex64]) -> anyhow::Result<f64> {
 }
 
 /// Runs Fig. 4(d).
-pub fn compute_d(cfg: &Config, prog: &Progress) -> anyhow::Result<Fig4d> {
+pub fn compute_d(cfg: &Config, prog: &dyn Progress) -> anyhow::Result<Fig4d> {
     let n = cfg.fig4_n;
     let mut rs = Vec::new();
     for r in &cfg.fig4d_r {
@@ -228,16 +233,12 @@ pub fn panel_times(cfg: &Config, gap: f64) -> Vec<f64> {
     let t_max = ((t / e).ceil() * e).min(cfg.fig4abc_t_cap);
     let k = (cfg.fig4abc_points_per_decade as f64 * (t_max / cfg.fig4abc_t_min).log10()).round();
     let mut v = vec![0.0];
-    v.extend(super::logspace(
-        cfg.fig4abc_t_min,
-        t_max,
-        (k as usize).max(2),
-    ));
+    v.extend(logspace(cfg.fig4abc_t_min, t_max, (k as usize).max(2)));
     v
 }
 
 /// Runs Fig. 4(a-c); the steady-state references and the time windows come from `d`.
-pub fn compute_abc(cfg: &Config, d: &Fig4d, prog: &Progress) -> anyhow::Result<Fig4abc> {
+pub fn compute_abc(cfg: &Config, d: &Fig4d, prog: &dyn Progress) -> anyhow::Result<Fig4abc> {
     let n = cfg.fig4_n;
     let p = Params::new(n, cfg.fig4abc_r, cfg.alpha, cfg.delta)?;
     let ep = ExpvParams {
@@ -299,7 +300,8 @@ pub fn compute_abc(cfg: &Config, d: &Fig4d, prog: &Progress) -> anyhow::Result<F
     let kl = (0..grids.len())
         .max_by(|&a, &b| grids[a].len().cmp(&grids[b].len()))
         .context("Fig. 4(a-c) without panels")?;
-    let (st, _) = collective_states(&p, &dicke(n, -(n as f64) / 2.0)?, &grids[kl], &ep)?;
+    let psi = InitState::Ground.collective_vector(n)?;
+    let (st, _) = collective_states(&p, &psi, &grids[kl], &ep)?;
     let (coll, _) = inv_xi2_series(&st)?;
     let ideal_vs_eq7 = by_panel[kl]
         .0
@@ -363,97 +365,6 @@ impl Fig4 {
             delta: cfg.delta,
             tol: cfg.expv_tol,
         }
-    }
-
-    /// Writes groups `fig4abc` and `fig4d`.
-    pub fn write(&self, f: &hdf5::File) -> anyhow::Result<()> {
-        let a = &self.abc;
-        let g = f.create_group("fig4abc")?;
-        h5::attr_u64(&g, "n", self.n as u64)?;
-        h5::attr_f64(&g, "r", a.r)?;
-        h5::attr_f64(&g, "alpha", self.alpha)?;
-        h5::attr_f64(&g, "delta", self.delta)?;
-        h5::attr_u64(&g, "seed", self.seed)?;
-        h5::attr_u64(&g, "configs", a.configs as u64)?;
-        h5::attr_f64(&g, "expv_tol", self.tol)?;
-        h5::attr_str(&g, "initial_state", "all TLS in |g>")?;
-        h5::attr_str(
-            &g,
-            "disorder",
-            "z_i = 2 pi i + w chi_i, chi_i uniform in [-1, 1] from ChaCha8 (seed, stream = config)",
-        )?;
-        h5::attr_str(
-            &g,
-            "content",
-            "w_<k>/t: output times of panel k (0, then log-spaced up to gap_factor / gap_median, \
-             clamped); w_<k>/ideal: 1/xi^2(t) at ideal positions (Eq. 3, parity block); \
-             w_<k>/traces[config, t]; \
-             mean, std over configurations; steady_mean/std: steady state of the same \
-             configurations (Fig. 4(d) solver); t_decay: first t where ideal - mean reaches \
-             (1 - 1/e) of (Eq. 8 - steady_mean)",
-        )?;
-        h5::attr_f64(&g, "ideal_vs_eq7_max_abs", a.ideal_vs_eq7)?;
-        for (k, p) in a.panels.iter().enumerate() {
-            let s = g.create_group(&format!("w_{k}"))?;
-            h5::attr_f64(&s, "w", p.w)?;
-            h5::attr_f64(&s, "w_over_pi", p.w / PI)?;
-            h5::attr_f64(&s, "steady_mean", p.steady_mean)?;
-            h5::attr_f64(&s, "steady_std", p.steady_std)?;
-            h5::attr_f64(&s, "gap_median", p.gap_median)?;
-            h5::attr_f64(&s, "t_decay", p.t_decay.unwrap_or(-1.0))?;
-            h5::attr_f64(&s, "zeta_over_a_w", 1.0 / p.w)?;
-            h5::attr_f64(&s, "final_mean_minus_steady_abs", p.final_gap_to_steady)?;
-            h5::ds_f64(&s, "t", &p.t)?;
-            h5::ds_f64(&s, "ideal", &p.ideal)?;
-            h5::ds_f64(&s, "mean", &p.mean)?;
-            h5::ds_f64(&s, "std", &p.std)?;
-            let flat: Vec<f64> = p.traces.iter().flatten().copied().collect();
-            ds2(&s, "traces", p.traces.len(), p.t.len(), &flat)?;
-        }
-
-        let d = &self.d;
-        let g = f.create_group("fig4d")?;
-        h5::attr_u64(&g, "n", self.n as u64)?;
-        h5::attr_f64(&g, "alpha", self.alpha)?;
-        h5::attr_f64(&g, "delta", self.delta)?;
-        h5::attr_u64(&g, "seed", self.seed)?;
-        h5::attr_u64(&g, "configs", d.configs as u64)?;
-        h5::attr_str(
-            &g,
-            "solver",
-            "sqz_steady::solve: dense real-Hermitian LU of the Eq. 3 parity block with trace \
-             deflation; gap = slowest relaxation rate (shift-invert Arnoldi); error_bound = \
-             |L rho| / gap",
-        )?;
-        h5::attr_str(
-            &g,
-            "content",
-            "r_<k>/inv_xi2[w_index, config]; mean, std per w; ideal_w0: Eq. 8 at w = 0; \
-             w_cross: first w where the mean falls below 1 (-1: not on the grid)",
-        )?;
-        h5::ds_f64(&g, "w", &d.w)?;
-        h5::ds_f64(
-            &g,
-            "w_over_pi",
-            &d.w.iter().map(|x| x / PI).collect::<Vec<_>>(),
-        )?;
-        for (k, s) in d.at_r.iter().enumerate() {
-            let sg = g.create_group(&format!("r_{k}"))?;
-            h5::attr_f64(&sg, "r", s.r)?;
-            h5::attr_str(&sg, "r_choice", &s.r_note)?;
-            h5::attr_f64(&sg, "ideal_w0", s.ideal)?;
-            h5::attr_f64(&sg, "w_cross", s.w_cross.unwrap_or(-1.0))?;
-            h5::attr_f64(&sg, "w_cross_over_pi", s.w_cross.map_or(-1.0, |w| w / PI))?;
-            h5::attr_u64(&sg, "bound_missed", s.bound_missed as u64)?;
-            let flat: Vec<f64> = s.values.iter().flatten().copied().collect();
-            ds2(&sg, "inv_xi2", d.w.len(), d.configs, &flat)?;
-            h5::ds_f64(&sg, "mean", &s.mean)?;
-            h5::ds_f64(&sg, "std", &s.std)?;
-            h5::ds_f64(&sg, "gap_min", &s.gap_min)?;
-            h5::ds_f64(&sg, "gap_median", &s.gap_median)?;
-            h5::ds_f64(&sg, "error_bound_max", &s.error_bound_max)?;
-        }
-        Ok(())
     }
 
     /// Renders `fig4.png`: panels (a-d).

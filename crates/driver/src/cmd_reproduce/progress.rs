@@ -111,10 +111,12 @@ impl Progress {
             );
         }
     }
+}
 
+impl sqz_reproduce::Progress for Progress {
     /// A thread-safe counter of `total` work items for the current stage.
-    pub fn counter(&self, label: &str, total: usize) -> Counter {
-        Counter {
+    fn counter(&self, label: &str, total: usize) -> Box<dyn sqz_reproduce::Counter + '_> {
+        Box::new(Counter {
             label: label.to_string(),
             total,
             done: AtomicUsize::new(0),
@@ -122,7 +124,7 @@ impl Progress {
             last: Mutex::new((Instant::now(), 0)),
             quiet: self.quiet,
             tty: self.tty,
-        }
+        })
     }
 }
 
@@ -139,9 +141,9 @@ pub struct Counter {
     tty: bool,
 }
 
-impl Counter {
+impl sqz_reproduce::Counter for Counter {
     /// One more item finished.
-    pub fn tick(&self) {
+    fn tick(&self) {
         let k = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if self.quiet || self.total == 0 {
             return;

@@ -4,14 +4,14 @@
 //! paper's fits, Eq. 9 `(xi^2)_min = 1.64 N^-0.54` and `r_opt = 0.27 ln N - 0.11`, and beyond the
 //! paper up to N = 2000.
 
-use super::evolve::{collective_states, dicke, inv_xi2_series};
-use super::plot::{palette, render, Band, Panel, Series, Style, GREY, REF_RED};
-use super::progress::Progress;
-use super::{ds2, par_map_in_order, Config};
-use crate::cmd_scaling::{fit_line, n_grid, scan, LineFit, ScalingPoint};
-use crate::h5;
+use crate::plot::{palette, render, Band, Panel, Series, Style, GREY, REF_RED};
+use crate::{par_map_in_order, Config, Progress};
 use anyhow::Context;
+use sqz_dynamics::times::logspace;
+use sqz_dynamics::traces::{collective_states, inv_xi2_series};
+use sqz_dynamics::InitState;
 use sqz_krylov::expv::ExpvParams;
+use sqz_model::scaling::{n_grid, range_fit, scan, RangeFit, ScalingPoint};
 use sqz_model::{analytic, Params};
 use std::path::Path;
 
@@ -38,19 +38,6 @@ pub struct Fig3a {
     pub max_trace_err: f64,
 }
 
-/// A named fit of `ln xi2_min` and `r_opt` against `ln N` over a range of N.
-#[derive(Debug, Clone, Copy)]
-pub struct RangeFit {
-    /// smallest N in the fit
-    pub n_min: usize,
-    /// largest N in the fit
-    pub n_max: usize,
-    /// `ln xi2_min = b ln N + ln a`
-    pub xi: LineFit,
-    /// `r_opt = c ln N + d`
-    pub r: LineFit,
-}
-
 /// Results of Fig. 3(b-d).
 #[derive(Debug, Clone)]
 pub struct Fig3bcd {
@@ -71,14 +58,18 @@ pub struct Fig3 {
     pub a: Fig3a,
     /// panels (b-d)
     pub bcd: Fig3bcd,
-    alpha: f64,
-    delta: f64,
-    krylov_dim: usize,
-    tol: f64,
+    /// squeezing angle
+    pub alpha: f64,
+    /// frequency shift
+    pub delta: f64,
+    /// Krylov dimension of panel (a)
+    pub krylov_dim: usize,
+    /// propagator tolerance
+    pub tol: f64,
 }
 
 /// Runs panel (a).
-pub fn compute_a(cfg: &Config, prog: &Progress) -> anyhow::Result<Fig3a> {
+pub fn compute_a(cfg: &Config, prog: &dyn Progress) -> anyhow::Result<Fig3a> {
     let ep = ExpvParams {
         tol: cfg.expv_tol,
         krylov_dim: cfg.fig3a_krylov_dim,
@@ -125,7 +116,8 @@ pub fn compute_a(cfg: &Config, prog: &Progress) -> anyhow::Result<Fig3a> {
             krylov_dim: ep.krylov_dim.min((n + 1) * (n + 1) / 2).max(2),
             ..ep
         };
-        let (st, _) = collective_states(&p, &dicke(n, -(n as f64) / 2.0)?, &[cfg.fig3a_t], &ep)
+        let psi = InitState::Ground.collective_vector(n)?;
+        let (st, _) = collective_states(&p, &psi, &[cfg.fig3a_t], &ep)
             .with_context(|| format!("Fig. 3(a), N = {n}, r = {r}"))?;
         let (v, _) = inv_xi2_series(&st)?;
         let tr: f64 = (0..=n).map(|q| st[0][(q, q)].re).sum();
@@ -161,22 +153,6 @@ pub fn compute_a(cfg: &Config, prog: &Progress) -> anyhow::Result<Fig3a> {
     })
 }
 
-fn range_fit(points: &[ScalingPoint], n_min: usize, n_max: usize) -> Option<RangeFit> {
-    let sel: Vec<&ScalingPoint> = points
-        .iter()
-        .filter(|p| p.n >= n_min && p.n <= n_max)
-        .collect();
-    let ln_n: Vec<f64> = sel.iter().map(|p| (p.n as f64).ln()).collect();
-    let ln_xi: Vec<f64> = sel.iter().map(|p| (1.0 / p.inv_xi2_max).ln()).collect();
-    let ropt: Vec<f64> = sel.iter().map(|p| p.r_opt).collect();
-    Some(RangeFit {
-        n_min: sel.first()?.n,
-        n_max: sel.last()?.n,
-        xi: fit_line(&ln_n, &ln_xi)?,
-        r: fit_line(&ln_n, &ropt)?,
-    })
-}
-
 /// The N values of Fig. 3(b-d): `sqz scaling`'s grid over the paper's range (2 ..
 /// `scaling_fit_paper_n_max`, `scaling_points` log-spaced values, so that the fit compared with
 /// the paper is the one of `sqz scaling`), continued with the same logarithmic step up to
@@ -203,7 +179,7 @@ pub fn scaling_grid(cfg: &Config) -> Vec<usize> {
 }
 
 /// Runs panels (b-d).
-pub fn compute_bcd(cfg: &Config, prog: &Progress) -> anyhow::Result<Fig3bcd> {
+pub fn compute_bcd(cfg: &Config, prog: &dyn Progress) -> anyhow::Result<Fig3bcd> {
     let ns = scaling_grid(cfg);
     let base = Params::new(2, 0.5, cfg.alpha, cfg.delta)?;
     let counter = prog.counter("Fig. 3(b-d) Eq. 8 scans over r", ns.len());
@@ -253,98 +229,6 @@ impl Fig3 {
     /// The fit compared with the paper.
     pub fn paper_fit(&self) -> Option<&RangeFit> {
         self.bcd.fits.first().map(|f| &f.1)
-    }
-
-    /// Writes groups `fig3a` and `fig3bcd`.
-    pub fn write(&self, f: &hdf5::File) -> anyhow::Result<()> {
-        let a = &self.a;
-        let g = f.create_group("fig3a")?;
-        h5::attr_f64(&g, "alpha", self.alpha)?;
-        h5::attr_f64(&g, "delta", self.delta)?;
-        h5::attr_f64(&g, "t_numerics", a.t)?;
-        h5::attr_u64(&g, "krylov_dim", self.krylov_dim as u64)?;
-        h5::attr_str(&g, "krylov_dim_note", "capped at (N+1)^2 / 2")?;
-        h5::attr_f64(&g, "expv_tol", self.tol)?;
-        h5::attr_str(
-            &g,
-            "content",
-            "inv_xi2_eq8[N_index, r_index] on r_eq8 (analytic steady state, Eq. 8); \
-             inv_xi2_eq7[N_index, r_index] on r_numerics: Eq. 7 propagated from |j,-j> to \
-             t_numerics; eq8_at_numerics: Eq. 8 at r_numerics",
-        )?;
-        h5::ds_u64(&g, "n", &a.n.iter().map(|&x| x as u64).collect::<Vec<_>>())?;
-        h5::ds_f64(&g, "r_eq8", &a.r_eq8)?;
-        h5::ds_f64(&g, "r_numerics", &a.r_num)?;
-        let flat = |v: &Vec<Vec<f64>>| v.iter().flatten().copied().collect::<Vec<_>>();
-        ds2(&g, "inv_xi2_eq8", a.n.len(), a.r_eq8.len(), &flat(&a.eq8))?;
-        ds2(&g, "inv_xi2_eq7", a.n.len(), a.r_num.len(), &flat(&a.num))?;
-        ds2(
-            &g,
-            "eq8_at_numerics",
-            a.n.len(),
-            a.r_num.len(),
-            &flat(&a.eq8_at_num),
-        )?;
-        h5::ds_f64(&g, "max_abs_deviation", &a.max_dev)?;
-        h5::attr_f64(&g, "max_trace_error", a.max_trace_err)?;
-
-        let b = &self.bcd;
-        let g = f.create_group("fig3bcd")?;
-        h5::attr_f64(&g, "alpha", self.alpha)?;
-        h5::attr_f64(&g, "delta", self.delta)?;
-        h5::attr_f64(&g, "r_tol", b.r_tol)?;
-        h5::attr_f64(&g, "r_max", b.r_max)?;
-        h5::attr_str(
-            &g,
-            "content",
-            "Eq. 8 per N: r_opt, inv_xi2_max = max over r of 1/xi^2, squeezed range (r_lo, r_hi) \
-             of r with xi^2 < 1; fits/<range>: xi2_min = a N^b and r_opt = c ln N + d",
-        )?;
-        let pts = &b.points;
-        h5::ds_u64(&g, "n", &pts.iter().map(|p| p.n as u64).collect::<Vec<_>>())?;
-        h5::ds_f64(
-            &g,
-            "r_opt",
-            &pts.iter().map(|p| p.r_opt).collect::<Vec<_>>(),
-        )?;
-        h5::ds_f64(
-            &g,
-            "inv_xi2_max",
-            &pts.iter().map(|p| p.inv_xi2_max).collect::<Vec<_>>(),
-        )?;
-        h5::ds_f64(
-            &g,
-            "xi2_min",
-            &pts.iter().map(|p| 1.0 / p.inv_xi2_max).collect::<Vec<_>>(),
-        )?;
-        h5::ds_f64(&g, "r_lo", &pts.iter().map(|p| p.r_lo).collect::<Vec<_>>())?;
-        h5::ds_f64(&g, "r_hi", &pts.iter().map(|p| p.r_hi).collect::<Vec<_>>())?;
-        h5::ds_bool(
-            &g,
-            "squeezed",
-            &pts.iter().map(|p| p.squeezed).collect::<Vec<_>>(),
-        )?;
-        let fg = g.create_group("fits")?;
-        for (name, fit) in &b.fits {
-            let s = fg.create_group(name)?;
-            h5::attr_u64(&s, "n_min", fit.n_min as u64)?;
-            h5::attr_u64(&s, "n_max", fit.n_max as u64)?;
-            h5::attr_u64(&s, "points", fit.xi.points as u64)?;
-            h5::attr_f64(&s, "a", fit.xi.intercept.exp())?;
-            h5::attr_f64(&s, "a_err", fit.xi.intercept.exp() * fit.xi.intercept_err)?;
-            h5::attr_f64(&s, "b", fit.xi.slope)?;
-            h5::attr_f64(&s, "b_err", fit.xi.slope_err)?;
-            h5::attr_f64(&s, "c", fit.r.slope)?;
-            h5::attr_f64(&s, "c_err", fit.r.slope_err)?;
-            h5::attr_f64(&s, "d", fit.r.intercept)?;
-            h5::attr_f64(&s, "d_err", fit.r.intercept_err)?;
-            h5::attr_str(
-                &s,
-                "paper",
-                "a = 1.64, b = -0.54 (Eq. 9); c = 0.27, d = -0.11 (Fig. 3d)",
-            )?;
-        }
-        Ok(())
     }
 
     /// Renders `fig3.png`: panels (a-d).
@@ -436,7 +320,7 @@ impl Fig3 {
                 Style::Markers,
             ));
         }
-        let nfine: Vec<f64> = super::logspace(2.0, *ns.last().unwrap_or(&2.0), 100);
+        let nfine: Vec<f64> = logspace(2.0, *ns.last().unwrap_or(&2.0), 100);
         pc.series.push(Series::new(
             "paper: 1.64 N^−0.54",
             nfine.clone(),

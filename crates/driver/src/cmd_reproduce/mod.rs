@@ -3,14 +3,19 @@
 //! parameter as attributes) and one PNG per figure rendered by the binary (`fig1.png` ..
 //! `fig4.png`), with a summary of the key numbers next to the paper's on stdout.
 //!
-//! The studies and their parameters are in [`crate::reproduce`]; `--quick` runs the reduced
-//! configuration [`crate::reproduce::Config::quick`].
+//! The studies, their parameters and their PNGs are `sqz_reproduce`; `--quick` runs the reduced
+//! configuration `sqz_reproduce::Config::quick`. Here: the stages and their progress
+//! ([`progress`]), what a signal ends ([`interrupt`]), the HDF5 groups ([`h5`]) and the summary.
 
-use crate::cli::ReproduceArgs;
-use crate::h5;
-use crate::reproduce::{fig1, fig2, fig3, fig4, progress::Progress, Config};
+mod h5;
+mod interrupt;
+mod progress;
+
+use crate::cli::{Global, ReproduceArgs};
 use anyhow::Context;
+use progress::Progress;
 use serde_json::{json, Value};
+use sqz_reproduce::{fig1, fig2, fig3, fig4, Config};
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 
@@ -157,7 +162,7 @@ fn print_summary(s: &Value) {
     }
 }
 
-pub fn run(a: &ReproduceArgs) -> anyhow::Result<()> {
+pub fn run(a: &ReproduceArgs, g: Global) -> anyhow::Result<()> {
     let cfg = if a.quick {
         Config::quick()
     } else {
@@ -169,12 +174,10 @@ pub fn run(a: &ReproduceArgs) -> anyhow::Result<()> {
     faer::set_global_parallelism(faer::Par::Seq);
     let out_dir: PathBuf = a.out_dir.clone();
     std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let watcher = std::sync::Arc::new(crate::reproduce::interrupt::Watcher::install(
-        out_dir.clone(),
-    )?);
-    let mut prog = Progress::new(7, a.quiet);
+    let watcher = std::sync::Arc::new(interrupt::Watcher::install(out_dir.clone())?);
+    let mut prog = Progress::new(7, g.quiet);
     prog.watch(std::sync::Arc::clone(&watcher));
-    if !a.quiet {
+    if !g.quiet {
         eprintln!(
             "sqz reproduce: {} run into {} on {} threads",
             if cfg.quick { "quick" } else { "full" },
@@ -254,32 +257,33 @@ pub fn run(a: &ReproduceArgs) -> anyhow::Result<()> {
     let stage_times = prog.times.clone();
     let stage_cpu = prog.cpu_times.clone();
     let total_so_far = prog.elapsed();
-    h5::write_atomically(&h5_path, |f| {
-        h5::attr_str(
+    sqz_study::h5::write_atomically(&h5_path, |f| {
+        use sqz_study::h5::{attr_f64, attr_str, attr_u64};
+        attr_str(
             f,
             "study",
             "sqz reproduce: Bai & An, PRL 127, 083602 (2021), Figs. 1-4",
         )?;
-        h5::attr_u64(f, "quick", cfg.quick as u64)?;
-        h5::attr_f64(f, "alpha", cfg.alpha)?;
-        h5::attr_f64(f, "delta", cfg.delta)?;
-        h5::attr_f64(f, "expv_tol", cfg.expv_tol)?;
-        h5::attr_u64(f, "krylov_dim", cfg.krylov_dim as u64)?;
-        h5::attr_u64(f, "threads", rayon::current_num_threads() as u64)?;
-        h5::attr_str(f, "units", "rates in A, times in 1/A, lengths in zeta")?;
-        h5::attr_str(f, "summary_json", &sum.to_string())?;
-        h5::attr_f64(f, "compute_seconds", total_so_far)?;
+        attr_u64(f, "quick", cfg.quick as u64)?;
+        attr_f64(f, "alpha", cfg.alpha)?;
+        attr_f64(f, "delta", cfg.delta)?;
+        attr_f64(f, "expv_tol", cfg.expv_tol)?;
+        attr_u64(f, "krylov_dim", cfg.krylov_dim as u64)?;
+        attr_u64(f, "threads", rayon::current_num_threads() as u64)?;
+        attr_str(f, "units", "rates in A, times in 1/A, lengths in zeta")?;
+        attr_str(f, "summary_json", &sum.to_string())?;
+        attr_f64(f, "compute_seconds", total_so_far)?;
         let tg = f.create_group("timing")?;
         for (k, (name, s)) in stage_times.iter().enumerate() {
             let g = tg.create_group(&format!("stage_{k}"))?;
-            h5::attr_str(&g, "stage", name)?;
-            h5::attr_f64(&g, "seconds", *s)?;
-            h5::attr_f64(&g, "cpu_seconds", stage_cpu[k])?;
+            attr_str(&g, "stage", name)?;
+            attr_f64(&g, "seconds", *s)?;
+            attr_f64(&g, "cpu_seconds", stage_cpu[k])?;
         }
-        f1.write(f)?;
-        f2.write(f)?;
-        f3.write(f)?;
-        f4.write(f)?;
+        h5::write_fig1(f, &f1)?;
+        h5::write_fig2(f, &f2)?;
+        h5::write_fig3(f, &f3)?;
+        h5::write_fig4(f, &f4)?;
         Ok(())
     })
     .with_context(|| format!("writing {}", h5_path.display()))?;
@@ -300,7 +304,7 @@ pub fn run(a: &ReproduceArgs) -> anyhow::Result<()> {
         out_dir.display()
     ));
 
-    if a.json {
+    if g.json {
         let mut s = sum;
         s["out_dir"] = json!(out_dir.display().to_string());
         s["seconds"] = json!(prog.elapsed());
@@ -310,7 +314,7 @@ pub fn run(a: &ReproduceArgs) -> anyhow::Result<()> {
             .iter()
             .map(|x| x.is_finite().then_some(*x))
             .collect::<Vec<_>>());
-        s["cpu_seconds"] = json!(crate::reproduce::progress::cpu_seconds());
+        s["cpu_seconds"] = json!(progress::cpu_seconds());
         println!("{s}");
     } else {
         print_summary(&sum);
@@ -319,7 +323,7 @@ pub fn run(a: &ReproduceArgs) -> anyhow::Result<()> {
             h5_path.display(),
             out_dir.display(),
             prog.elapsed(),
-            crate::reproduce::progress::cpu_seconds().map_or("?".into(), |c| format!("{c:.1}"))
+            progress::cpu_seconds().map_or("?".into(), |c| format!("{c:.1}"))
         );
     }
     Ok(())

@@ -8,12 +8,12 @@
 //! covariance, in units of the coherent-state value N/4, which quantify "shrinks in one
 //! direction at the expense of expanding in its orthogonal direction".
 
-use super::evolve::{collective_states, dicke, inv_xi2};
-use super::plot::{render_heat, Heat};
-use super::progress::Progress;
-use super::{ds2, ds3, linspace, Config};
-use crate::h5;
-use rayon::prelude::*;
+use crate::plot::{render_heat, Heat};
+use crate::{Config, Progress};
+use sqz_dynamics::propagate::inv_xi2;
+use sqz_dynamics::times::linspace;
+use sqz_dynamics::traces::collective_states;
+use sqz_dynamics::InitState;
 use sqz_krylov::expv::ExpvParams;
 use sqz_model::observables;
 use sqz_model::Params;
@@ -47,12 +47,14 @@ pub struct Fig2 {
     pub x: Vec<f64>,
     /// frames
     pub frames: Vec<Frame>,
-    alpha: f64,
-    delta: f64,
+    /// squeezing angle
+    pub alpha: f64,
+    /// frequency shift
+    pub delta: f64,
 }
 
 /// Runs the Fig. 2 study.
-pub fn compute(cfg: &Config, _prog: &Progress) -> anyhow::Result<Fig2> {
+pub fn compute(cfg: &Config, _prog: &dyn Progress) -> anyhow::Result<Fig2> {
     let n = cfg.fig2_n;
     let p = Params::new(n, cfg.fig2_r, cfg.alpha, cfg.delta)?;
     let ep = ExpvParams {
@@ -60,7 +62,8 @@ pub fn compute(cfg: &Config, _prog: &Progress) -> anyhow::Result<Fig2> {
         krylov_dim: cfg.krylov_dim,
         ..ExpvParams::default()
     };
-    let (states, _) = collective_states(&p, &dicke(n, -(n as f64) / 2.0)?, &cfg.fig2_times, &ep)?;
+    let psi = InitState::Ground.collective_vector(n)?;
+    let (states, _) = collective_states(&p, &psi, &cfg.fig2_times, &ep)?;
     let k = cfg.fig2_grid;
     let x = linspace(-cfg.fig2_extent, cfg.fig2_extent, k - 1);
     let mut frames = Vec::new();
@@ -74,23 +77,7 @@ pub fn compute(cfg: &Config, _prog: &Progress) -> anyhow::Result<Fig2> {
         );
         let disc = (0.25 * (a - d) * (a - d) + b * b).sqrt();
         let unit = n as f64 / 4.0;
-        let q: Vec<f64> = (0..k * k)
-            .into_par_iter()
-            .map(|idx| {
-                let (u1, u2) = (x[idx / k], x[idx % k]);
-                let r2 = u1 * u1 + u2 * u2;
-                if r2 > 1.0 {
-                    return 0.0;
-                }
-                let h = (1.0 - r2).sqrt();
-                let u: Vec<f64> = (0..3)
-                    .map(|c| u1 * n1[c] + u2 * n2[c] + h * n0[c])
-                    .collect();
-                let th = u[2].clamp(-1.0, 1.0).acos();
-                let ph = u[1].atan2(u[0]);
-                observables::husimi_q(rho, &[th], &[ph])[0]
-            })
-            .collect();
+        let q = observables::husimi_plane(rho, (n0, n1, n2), &x);
         frames.push(Frame {
             t,
             axes: [n0, n1, n2],
@@ -111,55 +98,6 @@ pub fn compute(cfg: &Config, _prog: &Progress) -> anyhow::Result<Fig2> {
 }
 
 impl Fig2 {
-    /// Writes group `fig2`.
-    pub fn write(&self, f: &hdf5::File) -> anyhow::Result<()> {
-        let g = f.create_group("fig2")?;
-        h5::attr_u64(&g, "n", self.n as u64)?;
-        h5::attr_f64(&g, "r", self.r)?;
-        h5::attr_f64(&g, "alpha", self.alpha)?;
-        h5::attr_f64(&g, "delta", self.delta)?;
-        h5::attr_str(&g, "initial_state", "|j,-j>")?;
-        h5::attr_str(
-            &g,
-            "definition",
-            "Q(th,ph) = (2j+1)/(4 pi) <th,ph|rho|th,ph> at the direction u = x1 n1 + x2 n2 + \
-             sqrt(1 - x1^2 - x2^2) n (orthographic projection of the hemisphere around the mean \
-             spin n onto the n_perp plane); q[frame, i1, i2] at (x1[i1], x2[i2]); var_min, \
-             var_max: principal variances in the n_perp plane in units of N/4",
-        )?;
-        let k = self.x.len();
-        let nf = self.frames.len();
-        h5::ds_f64(&g, "x1", &self.x)?;
-        h5::ds_f64(&g, "x2", &self.x)?;
-        h5::ds_f64(
-            &g,
-            "t",
-            &self.frames.iter().map(|f| f.t).collect::<Vec<_>>(),
-        )?;
-        let q: Vec<f64> = self.frames.iter().flat_map(|f| f.q.clone()).collect();
-        ds3(&g, "q", [nf, k, k], &q)?;
-        for (a, name) in ["n", "n1", "n2"].iter().enumerate() {
-            let v: Vec<f64> = self.frames.iter().flat_map(|f| f.axes[a]).collect();
-            ds2(&g, name, nf, 3, &v)?;
-        }
-        h5::ds_f64(
-            &g,
-            "var_min",
-            &self.frames.iter().map(|f| f.var_min).collect::<Vec<_>>(),
-        )?;
-        h5::ds_f64(
-            &g,
-            "var_max",
-            &self.frames.iter().map(|f| f.var_max).collect::<Vec<_>>(),
-        )?;
-        h5::ds_f64(
-            &g,
-            "inv_xi2",
-            &self.frames.iter().map(|f| f.inv_xi2).collect::<Vec<_>>(),
-        )?;
-        Ok(())
-    }
-
     /// Renders `fig2.png`: one heat map per frame.
     pub fn plot(&self, path: &Path) -> anyhow::Result<()> {
         let labels = ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)"];

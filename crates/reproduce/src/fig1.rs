@@ -2,12 +2,12 @@
 //! `|j,-j>` at several r, (c) from several `|j,m>` at r = 0.5. The long-time value is compared
 //! with the analytic steady state, Eq. 8.
 
-use super::evolve::{collective_states, dicke, inv_xi2_series};
-use super::plot::{palette, render, Panel, Series, Style, REF_RED};
-use super::progress::Progress;
-use super::{ds2, linspace, Config};
-use crate::h5;
+use crate::plot::{palette, render, Panel, Series, Style, REF_RED};
+use crate::{Config, Progress};
 use rayon::prelude::*;
+use sqz_dynamics::times::linspace;
+use sqz_dynamics::traces::{collective_states, inv_xi2_series};
+use sqz_dynamics::InitState;
 use sqz_krylov::expv::ExpvParams;
 use sqz_model::{analytic, Params};
 use std::path::Path;
@@ -39,13 +39,16 @@ pub struct Fig1 {
     pub max_final_dev: f64,
     /// operator applications in all propagations
     pub matvecs: usize,
-    alpha: f64,
-    delta: f64,
-    tol: f64,
+    /// squeezing angle
+    pub alpha: f64,
+    /// frequency shift
+    pub delta: f64,
+    /// propagator tolerance
+    pub tol: f64,
 }
 
 /// Runs the Fig. 1 study.
-pub fn compute(cfg: &Config, prog: &Progress) -> anyhow::Result<Fig1> {
+pub fn compute(cfg: &Config, prog: &dyn Progress) -> anyhow::Result<Fig1> {
     let n = cfg.fig1_n;
     let t = linspace(0.0, cfg.fig1_t_max, cfg.fig1_steps);
     let ep = ExpvParams {
@@ -64,7 +67,10 @@ pub fn compute(cfg: &Config, prog: &Progress) -> anyhow::Result<Fig1> {
         .par_iter()
         .map(|&(r, m)| {
             let p = Params::new(n, r, cfg.alpha, cfg.delta)?;
-            let (states, info) = collective_states(&p, &dicke(n, m)?, &t, &ep)?;
+            let psi = InitState::dicke(m)
+                .map_err(anyhow::Error::msg)?
+                .collective_vector(n)?;
+            let (states, info) = collective_states(&p, &psi, &t, &ep)?;
             let (inv, mask) = inv_xi2_series(&states)?;
             let steady = analytic::steady_state(&p)?.moments().squeezing()?.inv_xi2;
             counter.tick();
@@ -96,54 +102,6 @@ pub fn compute(cfg: &Config, prog: &Progress) -> anyhow::Result<Fig1> {
 }
 
 impl Fig1 {
-    /// Writes groups `fig1b` and `fig1c`.
-    pub fn write(&self, f: &hdf5::File) -> anyhow::Result<()> {
-        let nt = self.t.len();
-        for (name, what) in [("fig1b", "b"), ("fig1c", "c")] {
-            let g = f.create_group(name)?;
-            h5::attr_u64(&g, "n", self.n as u64)?;
-            h5::attr_f64(&g, "alpha", self.alpha)?;
-            h5::attr_f64(&g, "delta", self.delta)?;
-            h5::attr_f64(&g, "expv_tol", self.tol)?;
-            h5::attr_str(&g, "model", "Eq. 7 (collective), Krylov propagation")?;
-            h5::ds_f64(&g, "t", &self.t)?;
-            if what == "b" {
-                h5::attr_str(&g, "initial_state", "|j,-j> (all TLS in |g>)")?;
-                h5::attr_str(
-                    &g,
-                    "content",
-                    "inv_xi2[r_index, t_index] = 1/xi_R^2 from |j,-j>; steady_inv_xi2: Eq. 8",
-                )?;
-                h5::ds_f64(&g, "r", &self.b_r)?;
-                let flat: Vec<f64> = self.b_inv.iter().flatten().copied().collect();
-                ds2(&g, "inv_xi2", self.b_r.len(), nt, &flat)?;
-                h5::ds_f64(&g, "steady_inv_xi2", &self.b_steady)?;
-            } else {
-                h5::attr_f64(&g, "r", self.c_r)?;
-                h5::attr_str(
-                    &g,
-                    "content",
-                    "inv_xi2[m_index, t_index] = 1/xi_R^2 from |j,m> (0 where the mean spin \
-                     vanishes: xi2_defined = 0); steady_inv_xi2: Eq. 8",
-                )?;
-                h5::ds_f64(&g, "m", &self.c_m)?;
-                let flat: Vec<f64> = self.c_inv.iter().flatten().copied().collect();
-                ds2(&g, "inv_xi2", self.c_m.len(), nt, &flat)?;
-                let mask: Vec<f64> = self
-                    .c_defined
-                    .iter()
-                    .flatten()
-                    .map(|&b| b as u8 as f64)
-                    .collect();
-                ds2(&g, "xi2_defined", self.c_m.len(), nt, &mask)?;
-                h5::attr_f64(&g, "steady_inv_xi2", self.c_steady)?;
-            }
-            h5::attr_f64(&g, "max_final_deviation_from_eq8", self.max_final_dev)?;
-            h5::attr_u64(&g, "matvecs_fig1", self.matvecs as u64)?;
-        }
-        Ok(())
-    }
-
     /// Renders `fig1.png`: panels (b) and (c).
     pub fn plot(&self, path: &Path) -> anyhow::Result<()> {
         let mut b = Panel::new(

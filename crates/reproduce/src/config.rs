@@ -1,21 +1,8 @@
-//! The built-in studies of `sqz reproduce`: one module per figure of Bai & An, PRL 127, 083602
-//! (2021), plus the shared pieces (time evolution, progress, HDF5 helpers, plotting).
-//!
-//! Every study is a pure function of a [`Config`] (no input files); [`Config::full`] is the
-//! documented default run and [`Config::quick`] a reduced first look (see the `quick` docs of
-//! each field). Each figure module returns a data struct that knows how to write itself into an
-//! HDF5 group and how to render its PNG.
+//! The built-in studies of `sqz reproduce`: every parameter of every figure, no input files.
+//! [`Config::full`] is the documented default run and [`Config::quick`] a reduced first look
+//! (see the `quick` docs of each field).
 
-pub mod evolve;
-pub mod fig1;
-pub mod fig2;
-pub mod fig3;
-pub mod fig4;
-pub mod interrupt;
-pub mod plot;
-pub mod progress;
-
-use anyhow::Context;
+use sqz_dynamics::times::linspace;
 use std::f64::consts::PI;
 
 /// Everything the studies need; no field is read from a file.
@@ -108,33 +95,6 @@ pub struct Config {
     pub fig4d_r: Vec<Option<f64>>,
 }
 
-/// `k + 1` log-spaced points from `a` to `b`, both included.
-pub fn logspace(a: f64, b: f64, k: usize) -> Vec<f64> {
-    let (la, lb) = (a.ln(), b.ln());
-    (0..=k)
-        .map(|i| {
-            if i == k {
-                b
-            } else {
-                (la + (lb - la) * i as f64 / k as f64).exp()
-            }
-        })
-        .collect()
-}
-
-/// `k + 1` uniform points from `a` to `b`, both included.
-pub fn linspace(a: f64, b: f64, k: usize) -> Vec<f64> {
-    (0..=k)
-        .map(|i| {
-            if i == k {
-                b
-            } else {
-                a + (b - a) * i as f64 / k as f64
-            }
-        })
-        .collect()
-}
-
 impl Config {
     /// The default study (about 4-5 minutes on 2 cores).
     pub fn full() -> Self {
@@ -216,162 +176,36 @@ impl Config {
     }
 }
 
-/// Writes a row-major 2-D f64 dataset `rows x cols`.
-pub fn ds2(g: &hdf5::Group, name: &str, rows: usize, cols: usize, v: &[f64]) -> anyhow::Result<()> {
-    assert_eq!(v.len(), rows * cols, "ds2 {name}: shape");
-    g.new_dataset::<f64>()
-        .shape([rows, cols])
-        .create(name)
-        .with_context(|| format!("dataset {name}"))?
-        .write_raw(v)
-        .with_context(|| format!("dataset {name}"))?;
-    Ok(())
-}
-
-/// Writes a row-major 3-D f64 dataset.
-pub fn ds3(g: &hdf5::Group, name: &str, shape: [usize; 3], v: &[f64]) -> anyhow::Result<()> {
-    assert_eq!(
-        v.len(),
-        shape.iter().product::<usize>(),
-        "ds3 {name}: shape"
-    );
-    g.new_dataset::<f64>()
-        .shape(shape)
-        .create(name)
-        .with_context(|| format!("dataset {name}"))?
-        .write_raw(v)
-        .with_context(|| format!("dataset {name}"))?;
-    Ok(())
-}
-
-/// Maps `f` over `jobs` on the rayon pool, starting the jobs strictly in the given order (put the
-/// expensive ones first for load balance): each worker takes the next index from a shared
-/// counter. Results come back in job order; the first error stops the remaining jobs.
-pub fn par_map_in_order<J, T, F>(jobs: &[J], f: F) -> anyhow::Result<Vec<T>>
-where
-    J: Sync,
-    T: Send,
-    F: Fn(&J) -> anyhow::Result<T> + Sync,
-{
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
-    let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<anyhow::Result<T>>>> =
-        (0..jobs.len()).map(|_| Mutex::new(None)).collect();
-    let workers = rayon::current_num_threads().clamp(1, jobs.len().max(1));
-    rayon::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|_| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= jobs.len() {
-                    break;
-                }
-                let r = f(&jobs[i]);
-                if r.is_err() {
-                    next.store(jobs.len(), Ordering::SeqCst);
-                }
-                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-            });
-        }
-    });
-    let mut out = Vec::with_capacity(jobs.len());
-    let mut missing = false;
-    for slot in slots {
-        match slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            Some(Ok(v)) => out.push(v),
-            Some(Err(e)) => return Err(e),
-            None => missing = true,
-        }
-    }
-    if missing {
-        anyhow::bail!("a parallel job did not run (internal error)");
-    }
-    Ok(out)
-}
-
-/// Mean and (sample, n - 1) standard deviation.
-pub fn mean_std(v: &[f64]) -> (f64, f64) {
-    let n = v.len();
-    if n == 0 {
-        return (0.0, 0.0);
-    }
-    let m = v.iter().sum::<f64>() / n as f64;
-    if n < 2 {
-        return (m, 0.0);
-    }
-    let s2 = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
-    (m, s2.sqrt())
-}
-
-/// First `x` where the piecewise-linear `y(x)` falls from above `level` to below it.
-pub fn first_crossing_below(x: &[f64], y: &[f64], level: f64) -> Option<f64> {
-    (1..x.len()).find_map(|i| {
-        (y[i - 1] >= level && y[i] < level)
-            .then(|| x[i - 1] + (x[i] - x[i - 1]) * (y[i - 1] - level) / (y[i - 1] - y[i]))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn grids_and_statistics() {
-        let l = logspace(1e-2, 1e2, 4);
-        assert_eq!(l.len(), 5);
-        assert!((l[2] - 1.0).abs() < 1e-12 && l[4] == 1e2);
-        assert_eq!(linspace(0.0, 1.0, 4), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
-        let (m, s) = mean_std(&[1.0, 2.0, 3.0]);
-        assert!((m - 2.0).abs() < 1e-15 && (s - 1.0).abs() < 1e-15);
-        let c = first_crossing_below(&[0.0, 1.0, 2.0], &[2.0, 1.5, 0.5], 1.0).unwrap();
-        assert!((c - 1.5).abs() < 1e-15);
-        assert!(first_crossing_below(&[0.0, 1.0], &[2.0, 1.5], 1.0).is_none());
-    }
-
-    #[test]
-    fn ordered_parallel_map_keeps_job_order_and_reports_errors() {
-        let jobs: Vec<usize> = (0..50).collect();
-        let v = par_map_in_order(&jobs, |&j| Ok(j * j)).unwrap();
-        assert_eq!(v, jobs.iter().map(|j| j * j).collect::<Vec<_>>());
-        let e = par_map_in_order(&jobs, |&j| {
-            if j == 7 {
-                anyhow::bail!("job 7")
-            } else {
-                Ok(j)
-            }
-        });
-        assert!(e.unwrap_err().to_string().contains("job 7"));
-        assert!(par_map_in_order(&Vec::<usize>::new(), |&j| Ok(j))
-            .unwrap()
-            .is_empty());
-    }
-
-    #[test]
     fn scaling_grid_extends_the_paper_grid() {
         let c = Config::full();
-        let g = super::fig3::scaling_grid(&c);
-        let paper = crate::cmd_scaling::n_grid(2, 1000, 48);
+        let g = crate::fig3::scaling_grid(&c);
+        let paper = sqz_model::scaling::n_grid(2, 1000, 48);
         assert_eq!(&g[..paper.len()], &paper[..]);
         assert_eq!(*g.last().unwrap(), 2000);
         assert!(g.windows(2).all(|w| w[0] < w[1]));
         assert!(g.len() > paper.len() + 3);
         let q = Config::quick();
         assert_eq!(
-            super::fig3::scaling_grid(&q),
-            crate::cmd_scaling::n_grid(2, 200, 16)
+            crate::fig3::scaling_grid(&q),
+            sqz_model::scaling::n_grid(2, 200, 16)
         );
     }
 
     #[test]
     fn fig4_windows_follow_the_gap_within_their_bounds() {
         let c = Config::full();
-        let t = super::fig4::panel_times(&c, 1.0 / 840.0);
+        let t = crate::fig4::panel_times(&c, 1.0 / 840.0);
         assert_eq!(t[0], 0.0);
         assert_eq!(*t.last().unwrap(), 7000.0);
         assert!((t[1] - 1e-2).abs() < 1e-15);
-        assert_eq!(*super::fig4::panel_times(&c, 1e-5).last().unwrap(), 1e4);
-        assert_eq!(*super::fig4::panel_times(&c, 1.0).last().unwrap(), 1e3);
-        assert_eq!(*super::fig4::panel_times(&c, f64::NAN).last().unwrap(), 1e4);
+        assert_eq!(*crate::fig4::panel_times(&c, 1e-5).last().unwrap(), 1e4);
+        assert_eq!(*crate::fig4::panel_times(&c, 1.0).last().unwrap(), 1e3);
+        assert_eq!(*crate::fig4::panel_times(&c, f64::NAN).last().unwrap(), 1e4);
         assert!(t.windows(2).all(|w| w[1] > w[0]));
     }
 

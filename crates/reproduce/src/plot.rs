@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Once;
 
 /// DejaVu Sans (Bitstream Vera license, see `assets/fonts/DejaVuSans-LICENSE.txt`).
-static FONT: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans.ttf");
+static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 /// Font family name the embedded font is registered under.
 const FAMILY: &str = "sans-serif";
 
@@ -360,6 +360,23 @@ fn draw_panel(area: &DrawingArea<BitMapBackend<'_>, Shift>, p: &Panel) -> anyhow
     Ok(())
 }
 
+/// A white PNG of `size` pixels and its area below `title`.
+fn canvas<'a>(
+    path: &'a Path,
+    title: &str,
+    size: (u32, u32),
+    font: u32,
+) -> anyhow::Result<(Area<'a>, Area<'a>)> {
+    init_font()?;
+    let root = BitMapBackend::new(path, size).into_drawing_area();
+    root.fill(&WHITE).map_err(pe)?;
+    let body = root.titled(title, (FAMILY, font)).map_err(pe)?;
+    Ok((root, body))
+}
+
+/// A drawing area of a PNG.
+type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+
 /// Renders `panels` on a `rows x cols` grid under a title into a PNG of `size` pixels.
 pub fn render(
     path: &Path,
@@ -368,10 +385,7 @@ pub fn render(
     grid: (usize, usize),
     panels: &[Panel],
 ) -> anyhow::Result<()> {
-    init_font()?;
-    let root = BitMapBackend::new(path, size).into_drawing_area();
-    root.fill(&WHITE).map_err(pe)?;
-    let body = root.titled(title, (FAMILY, 26)).map_err(pe)?;
+    let (root, body) = canvas(path, title, size, 26)?;
     let areas = body.split_evenly(grid);
     for (a, p) in areas.iter().zip(panels) {
         draw_panel(a, p)?;
@@ -455,10 +469,7 @@ pub fn render_heat(
     grid: (usize, usize),
     heats: &[Heat],
 ) -> anyhow::Result<()> {
-    init_font()?;
-    let root = BitMapBackend::new(path, size).into_drawing_area();
-    root.fill(&WHITE).map_err(pe)?;
-    let body = root.titled(title, (FAMILY, 24)).map_err(pe)?;
+    let (root, body) = canvas(path, title, size, 24)?;
     let (main, bar) = body.split_vertically(size.1 as i32 - 80);
     for (a, h) in main.split_evenly(grid).iter().zip(heats) {
         draw_heat(a, h)?;
