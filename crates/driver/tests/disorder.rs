@@ -3,7 +3,9 @@
 //! resume after `--stop-after`, SIGTERM and SIGKILL, refusal of another study's file, `--fresh`,
 //! and the launcher check.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{cmd, dir, ok, s, sqz, write};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,55 +17,6 @@ w = ["0.03pi", 0.3]
 configurations = 20
 seed = 42
 "#;
-
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sqz-disorder-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn write(d: &Path, name: &str, text: &str) -> PathBuf {
-    let p = d.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn cmd() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sqz"));
-    // a clean launcher environment, whatever runs the tests
-    for k in [
-        "SLURM_NTASKS",
-        "SLURM_STEP_NUM_TASKS",
-        "OMPI_COMM_WORLD_SIZE",
-        "PMI_SIZE",
-        "PMI_RANK",
-        "PMIX_RANK",
-        "SQZ_MPI_INIT",
-    ] {
-        c.env_remove(k);
-    }
-    c
-}
-
-fn sqz(args: &[&str]) -> (i32, String, String) {
-    let out = cmd().args(args).output().expect("run sqz");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn ok(args: &[&str]) -> String {
-    let (code, out, err) = sqz(args);
-    assert_eq!(code, 0, "sqz {args:?}: {err}");
-    out
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 #[test]
 fn bad_study_files_name_the_key_and_range() {
@@ -360,4 +313,38 @@ fn time_traces_are_stored_identically_for_any_thread_count_and_resume() {
     ok(&["disorder", "compare", s(&a), s(&b)]);
     let out = ok(&["disorder", "check", s(&p)]);
     assert!(out.contains("\"points\":5"), "{out}");
+}
+
+/// Issue 14: a study may have any N of the full-space representations; whether it fits is
+/// decided at start-up against the memory share of each concurrent solve, before any file is
+/// written, naming N, the estimate, the share and the largest N that fits.
+#[test]
+fn a_study_that_does_not_fit_its_memory_share_is_refused_up_front() {
+    let d = dir("n11");
+    let st = write(
+        &d,
+        "n11.toml",
+        "n = 11\nr = 0.5\nw = [\"0.1pi\"]\nconfigurations = 2\n",
+    );
+    let v: serde_json::Value = serde_json::from_str(&ok(&["disorder", "check", s(&st)])).unwrap();
+    assert_eq!(v["normalised"]["n"], 11, "{v}");
+    let out = d.join("n11.h5");
+    let o = cmd()
+        .args(["disorder", s(&st), "--out", s(&out), "--threads", "2"])
+        .env("SQZ_MEMORY_LIMIT", "64MiB")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for needle in [
+        "N = 11",
+        "needs about",
+        "memory share",
+        "64.00 MiB",
+        "largest N that fits",
+    ] {
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+    assert!(!out.exists(), "nothing is written");
+    std::fs::remove_dir_all(&d).ok();
 }
