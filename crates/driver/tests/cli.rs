@@ -1,7 +1,7 @@
 //! End-to-end tests of the `sqz` binary.
 
 mod common;
-use common::{json, sqz};
+use common::{collective_steady, json, sqz};
 
 #[test]
 fn analytic_json_has_the_promised_fields() {
@@ -21,16 +21,7 @@ fn analytic_json_has_the_promised_fields() {
 #[test]
 fn analytic_agrees_with_collective_null_vector_at_n400_and_runs_at_n2000() {
     let a = json(&["analytic", "--n", "400", "--r", "1.9", "--json"]);
-    let s = json(&[
-        "steady",
-        "--model",
-        "collective",
-        "--n",
-        "400",
-        "--r",
-        "1.9",
-        "--json",
-    ]);
+    let s = collective_steady("400", "1.9");
     let (xa, xs) = (a["xi2"].as_f64().unwrap(), s["xi2"].as_f64().unwrap());
     assert!((xa - xs).abs() < 1e-9 * xs, "xi2: Eq. 8 {xa} vs Eq. 7 {xs}");
     for i in 0..3 {

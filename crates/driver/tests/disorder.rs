@@ -4,7 +4,7 @@
 //! and the launcher check.
 
 mod common;
-use common::{cmd, dir, ok, s, sqz, write};
+use common::{cmd, dir, disorder, ok, s, sqz, write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -98,16 +98,7 @@ fn stop_and_resume_equals_an_uninterrupted_run_without_recomputing() {
     let p = write(&d, "small.toml", SMALL);
     let (full, part) = (d.join("full.h5"), d.join("part.h5"));
     ok(&["disorder", s(&p), "--out", s(&full), "--quiet"]);
-    let (code, _, err) = sqz(&[
-        "disorder",
-        s(&p),
-        "--out",
-        s(&part),
-        "--threads",
-        "1",
-        "--stop-after",
-        "13",
-    ]);
+    let (code, _, err) = disorder(&p, &part, &["--threads", "1", "--stop-after", "13"]);
     assert_eq!(code, 75, "{err}");
     assert!(err.contains("run the same command again"), "{err}");
     // the compute thread may finish a few more tasks while the stop takes effect: all are saved
@@ -261,16 +252,7 @@ fn a_panicking_task_stops_the_run_with_an_error_and_keeps_the_finished_ones() {
     let d = dir("panic");
     let p = write(&d, "small.toml", SMALL);
     let out = d.join("p.h5");
-    let (code, _, err) = sqz(&[
-        "disorder",
-        s(&p),
-        "--out",
-        s(&out),
-        "--threads",
-        "2",
-        "--panic-at-task",
-        "25",
-    ]);
+    let (code, _, err) = disorder(&p, &out, &["--threads", "2", "--panic-at-task", "25"]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("panicked") && err.contains("configuration 5"),

@@ -3,7 +3,7 @@
 //! trace conservation, HDF5 output and the Husimi Q.
 
 mod common;
-use common::{f64s, json, max_abs_diff, sqz};
+use common::{collective_steady, f64s, json, max_abs_diff, sqz};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -147,16 +147,7 @@ fn full_equals_collective_at_ideal_positions() {
 #[test]
 fn collective_long_time_limit_is_the_steady_state() {
     let a = json(&["analytic", "--n", "6", "--r", "0.5", "--json"]);
-    let s = json(&[
-        "steady",
-        "--model",
-        "collective",
-        "--n",
-        "6",
-        "--r",
-        "0.5",
-        "--json",
-    ]);
+    let s = collective_steady("6", "0.5");
     for init in ["ground", "dicke:1"] {
         let e = json(&[
             "evolve", "--n", "6", "--r", "0.5", "--init", init, "--times", "200", "--json",

@@ -3,8 +3,8 @@
 //! studies are in scripts/test-extra.sh. Every test here failed on the code before the fix.
 
 mod common;
-use common::{cmd, dir, run_limited, s, sqz_env, sqz_limited as sqz};
-use std::io::{BufRead, BufReader, Read};
+use common::{cmd, dir, s, sqz_env, sqz_limited as sqz, study_json};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -69,12 +69,7 @@ fn item1_unphysical_states_never_enter_a_study_mean() {
     )
     .unwrap();
     let out = d.join("tiny.h5");
-    let (code, stdout, err, _) = sqz(
-        &["disorder", s(&st), "--out", s(&out), "--quiet", "--json"],
-        120,
-    );
-    assert_eq!(code, 0, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let v = study_json(&st, &out, 120);
     assert_eq!(v["count"][0], 1, "{v}");
     assert_eq!(v["count"][1], 3, "{v}");
     let f = hdf5::File::open(&out).unwrap();
@@ -252,12 +247,7 @@ fn item4_a_w_without_results_has_no_mean() {
     )
     .unwrap();
     let out = d.join("f.h5");
-    let (code, stdout, err, _) = sqz(
-        &["disorder", s(&st), "--out", s(&out), "--quiet", "--json"],
-        120,
-    );
-    assert_eq!(code, 0, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let v = study_json(&st, &out, 120);
     assert_eq!(v["count"][0], 0);
     assert!(v["inv_xi2_mean"][0].is_null(), "{v}");
     let f = hdf5::File::open(&out).unwrap();

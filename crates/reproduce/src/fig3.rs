@@ -295,31 +295,26 @@ impl Fig3 {
         pc.x_log = true;
         pc.y_log = true;
         let pm = self.paper_fit().map_or(usize::MAX, |f| f.n_max);
-        let split = |pred: &dyn Fn(usize) -> bool, f: &dyn Fn(&ScalingPoint) -> f64| {
-            let sel: Vec<&ScalingPoint> = b.points.iter().filter(|p| pred(p.n)).collect();
-            (
-                sel.iter().map(|p| p.n as f64).collect::<Vec<_>>(),
-                sel.iter().map(|p| f(p)).collect::<Vec<_>>(),
-            )
+        // the points of the paper's range, then (if any) those beyond it, as markers
+        let markers = |pn: &mut Panel, f: &dyn Fn(&ScalingPoint) -> f64| {
+            for beyond in [false, true] {
+                let sel: Vec<&ScalingPoint> =
+                    b.points.iter().filter(|p| (p.n > pm) == beyond).collect();
+                if beyond && sel.is_empty() {
+                    continue;
+                }
+                let (label, color) = if beyond {
+                    ("Eq. 8, beyond the paper".to_string(), palette(4))
+                } else {
+                    (format!("Eq. 8, N ≤ {pm}"), palette(0))
+                };
+                let x = sel.iter().map(|p| p.n as f64).collect();
+                let y = sel.iter().map(|p| f(p)).collect();
+                pn.series
+                    .push(Series::new(&label, x, y, color, Style::Markers));
+            }
         };
-        let (x1, y1) = split(&|n| n <= pm, &|p| p.inv_xi2_max);
-        pc.series.push(Series::new(
-            &format!("Eq. 8, N ≤ {pm}"),
-            x1,
-            y1,
-            palette(0),
-            Style::Markers,
-        ));
-        let (x2, y2) = split(&|n| n > pm, &|p| p.inv_xi2_max);
-        if !x2.is_empty() {
-            pc.series.push(Series::new(
-                "Eq. 8, beyond the paper",
-                x2,
-                y2,
-                palette(4),
-                Style::Markers,
-            ));
-        }
+        markers(&mut pc, &|p| p.inv_xi2_max);
         let nfine: Vec<f64> = logspace(2.0, *ns.last().unwrap_or(&2.0), 100);
         pc.series.push(Series::new(
             "paper: 1.64 N^−0.54",
@@ -342,24 +337,7 @@ impl Fig3 {
 
         let mut pd = Panel::new("(d) optimal r (Eq. 8)", "N", "r_opt");
         pd.x_log = true;
-        let (x1, y1) = split(&|n| n <= pm, &|p| p.r_opt);
-        pd.series.push(Series::new(
-            &format!("Eq. 8, N ≤ {pm}"),
-            x1,
-            y1,
-            palette(0),
-            Style::Markers,
-        ));
-        let (x2, y2) = split(&|n| n > pm, &|p| p.r_opt);
-        if !x2.is_empty() {
-            pd.series.push(Series::new(
-                "Eq. 8, beyond the paper",
-                x2,
-                y2,
-                palette(4),
-                Style::Markers,
-            ));
-        }
+        markers(&mut pd, &|p| p.r_opt);
         pd.series.push(Series::new(
             "paper: 0.27 ln N − 0.11",
             nfine.clone(),

@@ -11,6 +11,7 @@
 //! | [`fig2`] | Fig. 2: Husimi Q along the mean spin, Eq. 7, N = 30 |
 //! | [`fig3`] | Fig. 3: (a) Eq. 8 against Eq. 7 at t = 200/A; (b-d) the scaling study and the Eq. 9 fits |
 //! | [`fig4`] | Fig. 4: position disorder, Eq. 3: (d) steady states against w, (a-c) time traces |
+//! | [`summary`] | the key numbers next to the paper's |
 //!
 //! This crate does not print: the figures report finished work items to a [`Progress`].
 
@@ -20,6 +21,7 @@ pub mod fig2;
 pub mod fig3;
 pub mod fig4;
 pub mod plot;
+pub mod summary;
 
 pub use config::Config;
 

@@ -1,7 +1,7 @@
 //! `sqz disorder compare`: the result datasets of two study files bit for bit, or whether a
 //! resumed file kept every task another had finished.
 
-use crate::layout::{open_read, read_str};
+use crate::h5::{open_read, read_str};
 use anyhow::bail;
 use hdf5::types::{FloatSize, IntSize, TypeDescriptor};
 use hdf5::Group;

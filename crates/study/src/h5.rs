@@ -1,9 +1,10 @@
 //! Small helpers over `hdf5-metno` so that every result file carries its parameters and
 //! provenance as attributes and opens in h5py without help.
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use hdf5::types::VarLenUnicode;
 use hdf5::{Group, Location};
+use std::path::Path;
 use std::str::FromStr;
 
 /// Writes a scalar f64 attribute.
@@ -186,4 +187,100 @@ pub fn sync_file(path: &std::path::Path) -> anyhow::Result<()> {
     std::fs::File::open(path)
         .and_then(|f| f.sync_all())
         .with_context(|| format!("writing {} to disk (fsync)", path.display()))
+}
+
+/// Opens a result file for reading. A checkpoint holds HDF5's own lock on the file for a few
+/// milliseconds: an open that meets it is retried for up to 2 s.
+pub fn open_read(path: &Path) -> anyhow::Result<hdf5::File> {
+    open_retrying(path, false)
+}
+
+/// [`open_read`], or for writing (a reader's open blocks a checkpoint the same way).
+pub fn open_retrying(path: &Path, write: bool) -> anyhow::Result<hdf5::File> {
+    let mut last = None;
+    for _ in 0..80 {
+        let r = if write {
+            hdf5::File::open_rw(path)
+        } else {
+            hdf5::File::open(path)
+        };
+        match r {
+            Ok(f) => return Ok(f),
+            Err(e) if e.to_string().contains("lock") => {
+                last = Some(e);
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "opening {} (not an HDF5 file, or damaged)",
+                    path.display()
+                )))
+            }
+        }
+    }
+    Err(anyhow::Error::new(last.expect("at least one try"))
+        .context(format!("opening {}: it stays locked", path.display())))
+}
+
+/// Writes a scalar u8 attribute.
+pub fn attr_u8(loc: &Location, name: &str, v: u8) -> anyhow::Result<()> {
+    loc.new_attr::<u8>()
+        .create(name)?
+        .write_scalar(&v)
+        .with_context(|| format!("attribute {name}"))
+}
+
+/// `flag_values` and `flag_meanings` attributes (CF conventions) of a code dataset.
+pub fn flags(loc: &Location, values: &[u8], meanings: &str) -> anyhow::Result<()> {
+    loc.new_attr::<u8>()
+        .shape([values.len()])
+        .create("flag_values")?
+        .write_raw(values)?;
+    attr_str(loc, "flag_meanings", meanings)
+}
+
+/// Creates an n-D dataset from row-major data with `dims`, `long_name` and `units` attributes.
+pub fn ds<T: hdf5::H5Type>(
+    g: &Group,
+    name: &str,
+    shape: &[usize],
+    data: &[T],
+    dims: &str,
+    long_name: &str,
+    units: &str,
+) -> anyhow::Result<hdf5::Dataset> {
+    debug_assert_eq!(shape.iter().product::<usize>(), data.len());
+    let d = g
+        .new_dataset::<T>()
+        .shape(shape)
+        .create(name)
+        .with_context(|| format!("dataset {name}"))?;
+    d.write_raw(data)
+        .with_context(|| format!("dataset {name}"))?;
+    attr_str(&d, "dims", dims)?;
+    attr_str(&d, "long_name", long_name)?;
+    attr_str(&d, "units", units)?;
+    Ok(d)
+}
+
+/// Reads a whole dataset of `len` values.
+pub fn read<T: hdf5::H5Type>(g: &Group, name: &str, len: usize) -> anyhow::Result<Vec<T>> {
+    let v = g
+        .dataset(name)
+        .and_then(|d| d.read_raw::<T>())
+        .with_context(|| format!("reading dataset {name}"))?;
+    if v.len() != len {
+        bail!("dataset {name} has {} values, expected {len}", v.len());
+    }
+    Ok(v)
+}
+
+/// Reads a string attribute.
+pub fn read_str(loc: &Location, name: &str) -> anyhow::Result<String> {
+    Ok(loc
+        .attr(name)
+        .and_then(|a| a.read_scalar::<VarLenUnicode>())
+        .with_context(|| format!("reading attribute {name}"))?
+        .as_str()
+        .to_string())
 }

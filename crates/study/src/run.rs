@@ -305,26 +305,30 @@ fn local_processes() -> u64 {
         .max(1)
 }
 
+/// The memory each concurrent solve on this node may use.
+#[derive(Debug, Clone, Copy)]
+struct Share {
+    /// bytes per solve
+    bytes: u64,
+    /// concurrent solves on this node that share the memory (1 when the user set the limit)
+    solves: u64,
+    /// `SQZ_MEMORY_LIMIT` was set by the user (a per-solve limit)
+    user: bool,
+}
+
 /// The memory share of each concurrent solve on this node: `available / (processes on this
 /// node x solves per process)` (`sqz_superop::memory::available_bytes`), or all of
 /// `SQZ_MEMORY_LIMIT` when the user set it (a per-solve limit then). Unless the user set it,
 /// `SQZ_MEMORY_LIMIT` is also set to the share, so that every other memory guard of the solves
-/// (the ideal path, the propagation) sees the same share rather than the whole node. Runs
-/// before any thread exists (`set_var`).
-#[derive(Debug, Clone, Copy)]
-struct Share {
-    /// bytes per concurrent solve
-    bytes: u64,
-    /// concurrent solves on this node
-    solves: u64,
-}
-
+/// (the ideal path, the propagation) sees the share rather than the whole node. Runs before any
+/// thread exists (`set_var`).
 fn share_memory(solves_per_process: u64) -> Share {
     let var = sqz_superop::memory::MEMORY_LIMIT_ENV;
     if std::env::var_os(var).is_some() {
         return Share {
             bytes: sqz_superop::memory::available_bytes(),
             solves: 1,
+            user: true,
         };
     }
     let solves = local_processes() * solves_per_process.max(1);
@@ -332,7 +336,11 @@ fn share_memory(solves_per_process: u64) -> Share {
     if solves > 1 {
         std::env::set_var(var, bytes.to_string());
     }
-    Share { bytes, solves }
+    Share {
+        bytes,
+        solves,
+        user: false,
+    }
 }
 
 /// Refuses a study whose solves do not fit in the memory share of each concurrent solve, before
@@ -341,20 +349,15 @@ fn share_memory(solves_per_process: u64) -> Share {
 /// propagation of the traces.
 fn check_memory(study: &Study, share: Share) -> anyhow::Result<()> {
     let n = study.params.n();
-    let how = if share.solves > 1 {
+    let how = if share.user {
+        "SQZ_MEMORY_LIMIT, for each solve".to_string()
+    } else if share.solves > 1 {
         format!(
-            "{} concurrent solves share this node's memory",
+            "the memory available, shared by {} concurrent solves on this node",
             share.solves
         )
     } else {
-        format!(
-            "one solve at a time{}",
-            if std::env::var_os(sqz_superop::memory::MEMORY_LIMIT_ENV).is_some() {
-                " (SQZ_MEMORY_LIMIT)"
-            } else {
-                ""
-            }
-        )
+        "the memory available".to_string()
     };
     let refuse = |e: String| {
         anyhow::anyhow!(

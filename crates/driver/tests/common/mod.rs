@@ -105,6 +105,36 @@ pub fn sqz_env(args: &[&str], env: (&str, &str), limit_s: u64) -> (i32, String, 
     run_limited(c, Duration::from_secs(limit_s))
 }
 
+/// `sqz disorder STUDY --out OUT EXTRA...`: (exit code, stdout, stderr).
+pub fn disorder(study: &Path, out: &Path, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["disorder", s(study), "--out", s(out)];
+    args.extend_from_slice(extra);
+    sqz(&args)
+}
+
+/// `sqz disorder STUDY --out OUT --quiet --json` within `limit_s`, which must succeed: its JSON
+/// report.
+pub fn study_json(study: &Path, out: &Path, limit_s: u64) -> Value {
+    let args = ["disorder", s(study), "--out", s(out), "--quiet", "--json"];
+    let (code, stdout, err, _) = sqz_limited(&args, limit_s);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+}
+
+/// `sqz steady --model collective --n N --r R --json`.
+pub fn collective_steady(n: &str, r: &str) -> Value {
+    json(&[
+        "steady",
+        "--model",
+        "collective",
+        "--n",
+        n,
+        "--r",
+        r,
+        "--json",
+    ])
+}
+
 /// A fresh temporary directory for one test (of this test file and process).
 pub fn dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!(
