@@ -14,6 +14,8 @@ pub fn run(a: &SteadyArgs, g: Global) -> anyhow::Result<()> {
             if a.pos.w.is_some() || a.pos.positions.is_some() {
                 bail!("--w and --positions belong to --model full: the collective model (Eq. 7) assumes ideal positions");
             }
+            // Eq. 7's steady state is unique: the initial state only has to exist at this N
+            resolve::steady_initial(p.n(), &a.init, false)?;
             resolve::memory_guard(
                 "the collective steady state (Eq. 7, sparse LU of the (N+1)^2 Liouvillian)",
                 p.n(),

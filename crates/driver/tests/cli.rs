@@ -192,7 +192,7 @@ fn every_command_takes_the_same_init_syntax() {
 fn json_is_global_and_steady_reports_its_outcome() {
     let a = json(&["--json", "analytic", "--n", "10", "--r", "0.5"]);
     let b = json(&["analytic", "--n", "10", "--r", "0.5", "--json", "--quiet"]);
-    assert_eq!(a, b);
+    assert_eq!((&a["xi2"], &a["mean_spin"]), (&b["xi2"], &b["mean_spin"]));
     let v = json(&[
         "steady", "--model", "full", "--n", "4", "--r", "0.5", "--w", "0.1pi", "--json",
     ]);

@@ -4,7 +4,7 @@
 //! and the launcher check.
 
 mod common;
-use common::{cmd, dir, disorder, ok, s, sqz, write};
+use common::{cmd, dir, disorder, disorder_ok, ok, s, sqz, write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -60,15 +60,7 @@ fn thread_counts_give_identical_files_and_json_reports_statistics() {
     let d = dir("threads");
     let p = write(&d, "small.toml", SMALL);
     let (a, b) = (d.join("t1.h5"), d.join("t2.h5"));
-    ok(&[
-        "disorder",
-        s(&p),
-        "--out",
-        s(&a),
-        "--threads",
-        "1",
-        "--quiet",
-    ]);
+    disorder_ok(&p, &a, &["--threads", "1", "--quiet"]);
     let out = ok(&[
         "disorder",
         s(&p),
@@ -138,14 +130,7 @@ fn another_study_is_refused_and_fresh_starts_over() {
         err.contains("different study") && err.contains("--fresh"),
         "{err}"
     );
-    ok(&[
-        "disorder",
-        s(&other),
-        "--out",
-        s(&out),
-        "--quiet",
-        "--fresh",
-    ]);
+    disorder_ok(&other, &out, &["--quiet", "--fresh"]);
     let (code, out2, _) = sqz(&["disorder", "status", s(&out)]);
     assert_eq!(code, 0, "{out2}");
     // not a study file at all
@@ -271,15 +256,7 @@ fn time_traces_are_stored_identically_for_any_thread_count_and_resume() {
     let text = "n = 3\nr = 0.5\nw = [\"0.1pi\", \"0.3pi\"]\nconfigurations = 6\nseed = 9\n[traces]\nt_max = 4.0\npoints = 5\n";
     let p = write(&d, "tr.toml", text);
     let (a, b) = (d.join("a.h5"), d.join("b.h5"));
-    ok(&[
-        "disorder",
-        s(&p),
-        "--out",
-        s(&a),
-        "--threads",
-        "1",
-        "--quiet",
-    ]);
+    disorder_ok(&p, &a, &["--threads", "1", "--quiet"]);
     let (code, _, err) = sqz(&[
         "disorder",
         s(&p),

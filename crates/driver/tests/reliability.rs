@@ -3,7 +3,7 @@
 //! studies are in scripts/test-extra.sh. Every test here failed on the code before the fix.
 
 mod common;
-use common::{cmd, dir, s, sqz_env, sqz_limited as sqz, study_json};
+use common::{cmd, dir, s, sqz_env, sqz_limited as sqz, study_json, write};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -62,12 +62,7 @@ fn item1_unphysical_state_without_gap_is_an_error() {
 #[test]
 fn item1_unphysical_states_never_enter_a_study_mean() {
     let d = dir("item1-study");
-    let st = d.join("tiny.toml");
-    std::fs::write(
-        &st,
-        "n = 5\nr = 0.5\nw = [\"1e-8pi\", \"0.1pi\"]\nconfigurations = 3\nseed = 1\n[steady]\nestimate_gap = false\n",
-    )
-    .unwrap();
+    let st = write(&d, "tiny.toml", "n = 5\nr = 0.5\nw = [\"1e-8pi\", \"0.1pi\"]\nconfigurations = 3\nseed = 1\n[steady]\nestimate_gap = false\n");
     let out = d.join("tiny.h5");
     let v = study_json(&st, &out, 120);
     assert_eq!(v["count"][0], 1, "{v}");
@@ -239,13 +234,12 @@ fn item4_a_corrupted_result_file_is_refused_on_resume() {
 #[test]
 fn item4_a_w_without_results_has_no_mean() {
     let d = dir("item4-fill");
-    let st = d.join("f.toml");
     // one GMRES iteration cannot converge: every configuration fails
-    std::fs::write(
-        &st,
+    let st = write(
+        &d,
+        "f.toml",
         "n = 6\nr = 0.5\nw = [\"0.1pi\"]\nconfigurations = 2\nseed = 1\n[steady]\nmax_iters = 1\n",
-    )
-    .unwrap();
+    );
     let out = d.join("f.h5");
     let v = study_json(&st, &out, 120);
     assert_eq!(v["count"][0], 0);
@@ -276,12 +270,7 @@ fn item4_a_w_without_results_has_no_mean() {
 #[test]
 fn item7_sighup_saves_and_exits_75() {
     let d = dir("item7");
-    let st = d.join("long.toml");
-    std::fs::write(
-        &st,
-        "n = 5\nr = 0.5\nw = [\"0.1pi\", \"0.3pi\"]\nconfigurations = 2000\nseed = 5\n[steady]\nestimate_gap = false\n",
-    )
-    .unwrap();
+    let st = write(&d, "long.toml", "n = 5\nr = 0.5\nw = [\"0.1pi\", \"0.3pi\"]\nconfigurations = 2000\nseed = 5\n[steady]\nestimate_gap = false\n");
     let out = d.join("r.h5");
     let child = cmd()
         .args(["disorder", s(&st), "--out", s(&out), "--threads", "1"])
@@ -533,12 +522,11 @@ fn item11_a_closed_stdout_ends_quietly() {
 #[test]
 fn item11_a_closed_stderr_stops_a_study_cleanly() {
     let d = dir("item11");
-    let st = d.join("s.toml");
-    std::fs::write(
-        &st,
+    let st = write(
+        &d,
+        "s.toml",
         "n = 4\nr = 0.5\nw = [\"0.1pi\", \"0.3pi\"]\nconfigurations = 2000\nseed = 3\n",
-    )
-    .unwrap();
+    );
     let out = d.join("r.h5");
     let mut child = cmd()
         .args(["disorder", s(&st), "--out", s(&out), "--threads", "1"])

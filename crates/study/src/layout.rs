@@ -174,12 +174,12 @@ impl WriteRows<'_> {
         let (wi, c0, c1) = self.span;
         let (t0, t1) = (wi * self.n_c + c0, wi * self.n_c + c1);
         let d = g.dataset(f.dataset)?;
-        match f.width.len(self.k) {
-            _ if f.width == Width::One => d.write_slice(&col[t0..t1], (wi, c0..c1))?,
-            w => {
-                let v = ndarray::ArrayView2::from_shape((t1 - t0, w), &col[w * t0..w * t1])?;
-                d.write_slice(v, (wi, c0..c1, ..))?
-            }
+        if f.width == Width::One {
+            d.write_slice(&col[t0..t1], (wi, c0..c1))?;
+        } else {
+            let w = f.width.len(self.k);
+            let v = ndarray::ArrayView2::from_shape((t1 - t0, w), &col[w * t0..w * t1])?;
+            d.write_slice(v, (wi, c0..c1, ..))?;
         }
         Ok(())
     }

@@ -112,6 +112,19 @@ pub fn disorder(study: &Path, out: &Path, extra: &[&str]) -> (i32, String, Strin
     sqz(&args)
 }
 
+/// [`disorder`], which must succeed: its stdout.
+pub fn disorder_ok(study: &Path, out: &Path, extra: &[&str]) -> String {
+    let (code, stdout, err) = disorder(study, out, extra);
+    assert_eq!(
+        code,
+        0,
+        "sqz disorder {} --out {} {extra:?}: {err}",
+        s(study),
+        s(out)
+    );
+    stdout
+}
+
 /// `sqz disorder STUDY --out OUT --quiet --json` within `limit_s`, which must succeed: its JSON
 /// report.
 pub fn study_json(study: &Path, out: &Path, limit_s: u64) -> Value {
