@@ -27,7 +27,7 @@ fn bad_study_files_name_the_key_and_range() {
             "n = 4\nr = 0.5\nw = [0.1]\n[steady]\ntolerance = 1e-8\n",
             "tolerance",
         ),
-        ("n = 12\nr = 0.5\nw = [0.1]\n", "n <= 10"),
+        ("n = 16\nr = 0.5\nw = [0.1]\n", "n <= 15"),
         ("n = 4\nr = 0.5\nw = [\"0.1qi\"]\n", "w[0]"),
         (
             "n = 4\nr = 0.5\nw = [0.1]\nconfigurations = -5\n",

@@ -82,11 +82,6 @@ pub fn ds_nd<T: hdf5::H5Type>(
     Ok(())
 }
 
-/// The HDF5 library this build runs with (`--version`).
-pub fn library_version() -> (u8, u8, u8) {
-    hdf5::library_version()
-}
-
 /// This host's name (for lock files and temporary names); `unknown-host` if it cannot be read.
 pub fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
