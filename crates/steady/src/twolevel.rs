@@ -349,7 +349,7 @@ pub fn solve_with_setup(
     let mut notes = Vec::new();
     let tg = Instant::now();
     let gap = if sp.estimate_gap {
-        match kc.slow_eigenvalues(6) {
+        match kc.slow_eigenvalues(4) {
             Ok((vals, _)) => {
                 let g = vals
                     .iter()
