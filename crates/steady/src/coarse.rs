@@ -50,6 +50,7 @@ use crate::{SteadyError, C64};
 use faer::linalg::matmul::matmul;
 use faer::linalg::solvers::Solve;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
+use rayon::prelude::*;
 use sqz_superop::lindblad::TwoJump;
 
 /// `T[k', k] = <J M; 1 -1 | J' M-1>` with `k = M + J`, `k' = M - 1 + J'` (Condon–Shortley), for
@@ -645,36 +646,49 @@ impl KronCoarse {
     /// `x = (S - theta)^{-1} f`: per sector `(K2 - theta) X + X K2^dag = F` by Bartels–Stewart on
     /// the Schur form.
     fn sylvester_solve(&self, f: &[C64], x: &mut [C64], theta: C64) {
-        for k in 0..self.sec.len() {
-            let d = self.sec[k].0;
-            let q = &self.q[k];
-            let t = &self.tri[k];
-            let ft = q.adjoint() * self.block(f, k) * q;
-            let mut xt = ft;
-            // columns from the last: (T + conj(T_jj)) x_j = f_j - sum_{l>j} conj(T_jl) x_l
-            for j in (0..d).rev() {
-                for l in j + 1..d {
-                    let c = t[(j, l)].conj();
-                    if c == C64::default() {
-                        continue;
+        let blocks: Vec<Mat<C64>> = (0..self.sec.len())
+            .into_par_iter()
+            .map(|k| {
+                let d = self.sec[k].0;
+                let q = &self.q[k];
+                let t = &self.tri[k];
+                let ft = q.adjoint() * self.block(f, k) * q;
+                // column-major copies: xt (overwritten by the solution) and T
+                let mut xt: Vec<C64> = (0..d * d).map(|i| ft[(i % d, i / d)]).collect();
+                let tc: Vec<C64> = (0..d * d).map(|i| t[(i % d, i / d)]).collect();
+                // columns from the last: (T + conj(T_jj) - theta) x_j = f_j - sum_{l>j} conj(T_jl) x_l
+                for j in (0..d).rev() {
+                    let (head, tail) = xt.split_at_mut((j + 1) * d);
+                    let xj = &mut head[j * d..];
+                    for l in j + 1..d {
+                        let c = tc[j + d * l].conj();
+                        if c != C64::default() {
+                            let xl = &tail[(l - j - 1) * d..(l - j) * d];
+                            xj.iter_mut().zip(xl).for_each(|(a, b)| *a -= c * b);
+                        }
                     }
-                    for i in 0..d {
-                        let v = xt[(i, l)];
-                        xt[(i, j)] -= c * v;
+                    // back substitution by columns of T
+                    let sj = tc[j + d * j].conj() - theta;
+                    for m in (0..d).rev() {
+                        let den = tc[m + d * m] + sj;
+                        let v = if den.norm() > 1e-300 {
+                            xj[m] / den
+                        } else {
+                            xj[m]
+                        };
+                        xj[m] = v;
+                        if v != C64::default() {
+                            let tm = &tc[d * m..d * m + m];
+                            xj[..m].iter_mut().zip(tm).for_each(|(a, b)| *a -= v * b);
+                        }
                     }
                 }
-                let sj = t[(j, j)].conj() - theta;
-                for i in (0..d).rev() {
-                    let mut s = xt[(i, j)];
-                    for m in i + 1..d {
-                        s -= t[(i, m)] * xt[(m, j)];
-                    }
-                    let den = t[(i, i)] + sj;
-                    xt[(i, j)] = if den.norm() > 1e-300 { s / den } else { s };
-                }
-            }
-            let xb = q * &xt * q.adjoint();
-            self.block_mut(x, k).copy_from(&xb);
+                let xm = MatRef::from_column_major_slice(&xt, d, d);
+                q * xm * q.adjoint()
+            })
+            .collect();
+        for (k, b) in blocks.into_iter().enumerate() {
+            self.block_mut(x, k).copy_from(&b);
         }
     }
 
