@@ -59,10 +59,15 @@ fn main() {
         op.apply_complex(&xc, &mut yc, &mut ks)
     });
     let mut c = vec![C64::default(); sw.dim()];
-    time("restrict", reps, || {
+    time("restrict (reference)", reps, || {
         sw.restrict(&xc, &mut c, faer::get_global_parallelism())
     });
-    time("prolong", reps, || sw.prolong(&c, &mut yc));
+    time("restrict_fast", reps, || sw.restrict_fast(&xc, &mut c));
+    let ch = c.clone();
+    time("prolong (reference)", reps, || sw.prolong(&ch, &mut yc));
+    time("prolong_hermitian", reps, || {
+        sw.prolong_hermitian(&ch, &mut yc)
+    });
     let mut g = vec![C64::default(); sw.dim()];
     time("coarse E apply (Kronecker)", reps, || kc.apply(&c, &mut g));
     time("coarse M2 (level-2 preconditioner)", reps, || {

@@ -110,6 +110,7 @@ pub fn to_real(n: usize, y: &[C64], out: &mut [f64]) {
 pub struct HermScratch {
     xc: Vec<C64>,
     yc: Vec<C64>,
+    gx: Vec<C64>,
     kernel: Scratch,
 }
 
@@ -137,12 +138,12 @@ impl HermParity {
         self.n
     }
 
-    /// Bytes of one [`HermScratch`] at N: two complex block vectors and the kernel's scratch
+    /// Bytes of one [`HermScratch`] at N: three complex block vectors and the kernel's scratch
     /// (two tile-major block vectors plus per-task buffers).
     pub fn scratch_bytes_for(n: usize) -> u64 {
         let bd = crate::parity::block_dim(n) as u64;
         let d = hilbert_dim(n) as u64;
-        4 * 16 * bd + 2 * 16 * d * (4 * rayon::current_num_threads() as u64).max(1)
+        5 * 16 * bd + 2 * 16 * d * (4 * rayon::current_num_threads() as u64).max(1)
     }
 
     /// A kernel scratch for [`HermParity::apply_complex`].
@@ -153,6 +154,14 @@ impl HermParity {
     /// `y = L x` on complex block vectors (the ordinary parity-block apply).
     pub fn apply_complex(&self, x: &[C64], y: &mut [C64], s: &mut Scratch) {
         self.engine.apply(x, y, s);
+    }
+
+    /// `y = L x` for a Hermitian complex block vector `x`, exact on the upper triangle
+    /// `h_a <= h_b` (what [`to_real`] reads); `gx` is a block-length work vector. About 1.75
+    /// times fewer multiply-adds than [`HermParity::apply_complex`] (the pair terms of the
+    /// one-sided operator once instead of twice, half of the ket-side jumps).
+    pub fn apply_hermitian_upper(&self, x: &[C64], y: &mut [C64], s: &mut Scratch, gx: &mut [C64]) {
+        self.engine.apply_hermitian_upper(x, y, s, gx);
     }
 }
 
@@ -168,6 +177,7 @@ impl LinOp<f64> for HermParity {
         HermScratch {
             xc: vec![C64::default(); bd],
             yc: vec![C64::default(); bd],
+            gx: vec![C64::default(); bd],
             kernel: self.engine.new_scratch(),
         }
     }
@@ -178,7 +188,8 @@ impl LinOp<f64> for HermParity {
 
     fn apply(&self, x: &[f64], y: &mut [f64], s: &mut HermScratch) {
         to_complex(self.n, x, &mut s.xc);
-        self.engine.apply(&s.xc, &mut s.yc, &mut s.kernel);
+        self.engine
+            .apply_hermitian_upper(&s.xc, &mut s.yc, &mut s.kernel, &mut s.gx);
         to_real(self.n, &s.yc, y);
     }
 }
