@@ -88,7 +88,7 @@ pub fn steady_initial(
         InitState::Product { theta, .. } if theta == std::f64::consts::PI => {
             sqz_steady::Initial::Ground
         }
-        InitState::Product { theta, .. } if theta == 0.0 => sqz_steady::Initial::Dicke(n),
+        InitState::Product { theta: 0.0, .. } => sqz_steady::Initial::Dicke(n),
         InitState::Product { .. } if ideal => bail!(
             "--init {}: at ideal positions the steady state depends on the initial state, and \
              the solver takes `ground`, `dicke:M` or a product state with THETA = 0 or pi (a \

@@ -20,13 +20,16 @@ pub fn write_scaling_points(g: &hdf5::Group, pts: &[ScalingPoint]) -> anyhow::Re
     )
 }
 
+/// One Husimi frame: the time, the axes `n`, `n1`, `n2` and `q` on the grid.
+pub type HusimiFrame<'a> = (f64, [[f64; 3]; 3], &'a [f64]);
+
 /// Husimi frames (`sqz evolve --husimi-times`' `/husimi`, `reproduce.h5`'s `/fig2`): the grid
 /// axes `x1`, `x2` (both `x`), the times `t`, `q[frame, i1, i2]` and the axes `n`, `n1`, `n2`
 /// `[frame, 3]` of each frame.
 pub fn write_husimi_frames(
     g: &hdf5::Group,
     x: &[f64],
-    frames: &[(f64, [[f64; 3]; 3], &[f64])],
+    frames: &[HusimiFrame<'_>],
 ) -> anyhow::Result<()> {
     let (k, nf) = (x.len(), frames.len());
     h5::ds_f64(g, "x1", x)?;
