@@ -66,7 +66,7 @@ pub(crate) fn task_count() -> usize {
 
 /// Index geometry of the stored matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Geometry {
+pub enum Geometry {
     /// `rho[a, b]` at `a + D b`
     Full,
     /// the weak-parity block, [`crate::parity`]
@@ -356,11 +356,7 @@ impl Engine {
             y.len(),
             self.dim()
         );
-        assert_eq!(
-            scratch.shape,
-            (self.nrows, self.ncols),
-            "scratch made for another operator"
-        );
+        self.assert_scratch(scratch);
         let Scratch {
             s1,
             s2,
@@ -394,6 +390,16 @@ impl Engine {
         // D: y += J_- s1
         self.ket_pass(None, s1, &self.ket_j[1], None, y, local);
         lap(3);
+    }
+
+    /// # Panics
+    /// If `scratch` was made for another operator shape.
+    fn assert_scratch(&self, scratch: &Scratch) {
+        assert_eq!(
+            scratch.shape,
+            (self.nrows, self.ncols),
+            "scratch made for another operator"
+        );
     }
 
     #[inline(always)]

@@ -26,11 +26,7 @@ impl Engine {
             "Hermitian apply: parity block only"
         );
         assert!(x.len() == self.dim() && y.len() == self.dim() && gx.len() == self.dim());
-        assert_eq!(
-            scratch.shape,
-            (self.nrows, self.ncols),
-            "scratch made for another operator"
-        );
+        self.assert_scratch(scratch);
         let Scratch {
             s1,
             s2,
