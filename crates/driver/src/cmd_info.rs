@@ -1,12 +1,12 @@
 //! `sqz info --n N`: the memory each representation of Eq. 3 needs, every path the steady-state
 //! solver may take (`sqz_steady::memory`) with its bytes, and which one it takes now.
 
-use crate::cli::InfoArgs;
+use crate::cli::{Global, InfoArgs};
 use anyhow::bail;
 use serde_json::json;
 use sqz_superop::memory::{available_bytes, human_bytes, memory_table_with};
 
-pub fn run(a: &InfoArgs) -> anyhow::Result<()> {
+pub fn run(a: &InfoArgs, g: Global) -> anyhow::Result<()> {
     if a.n == 0 || a.n > sqz_superop::N_MAX_FULL {
         bail!(
             "invalid --n {}: allowed 1 <= N <= {} for the full-space representations",
@@ -44,7 +44,7 @@ pub fn run(a: &InfoArgs) -> anyhow::Result<()> {
         "collective model: Eq. 8 analytic steady state (sqz analytic)".into(),
         sqz_model::analytic::bytes(a.n),
     ));
-    if a.json {
+    if g.json {
         let items: Vec<_> = rows
             .iter()
             .map(|(k, b)| json!({"what": k, "bytes": b, "fits": *b <= avail}))

@@ -2,90 +2,12 @@
 //! issue that a single process shows; the ones that need two processes, a private mount or long
 //! studies are in scripts/test-extra.sh. Every test here failed on the code before the fix.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+mod common;
+use common::{cmd, dir, s, sqz_env, sqz_limited as sqz, study_json, write};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn cmd() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sqz"));
-    for k in [
-        "SLURM_NTASKS",
-        "SLURM_STEP_NUM_TASKS",
-        "OMPI_COMM_WORLD_SIZE",
-        "PMI_SIZE",
-        "PMI_RANK",
-        "PMIX_RANK",
-        "SQZ_MPI_INIT",
-        "SQZ_MEMORY_LIMIT",
-    ] {
-        c.env_remove(k);
-    }
-    c
-}
-
-/// Runs `c` for at most `limit` (then kills it: a command that hangs fails the test instead of
-/// the test hanging); returns (exit code, stdout, stderr, seconds). Exit code -1: killed.
-fn run_limited(mut c: Command, limit: Duration) -> (i32, String, String, f64) {
-    let t0 = Instant::now();
-    let mut child = c
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run sqz");
-    let mut so = child.stdout.take().unwrap();
-    let mut se = child.stderr.take().unwrap();
-    let ho = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = so.read_to_string(&mut s);
-        s
-    });
-    let he = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = se.read_to_string(&mut s);
-        s
-    });
-    let code = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st.code().unwrap_or(-1);
-        }
-        if t0.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break -1;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (
-        code,
-        ho.join().unwrap(),
-        he.join().unwrap(),
-        t0.elapsed().as_secs_f64(),
-    )
-}
-
-fn sqz(args: &[&str], limit_s: u64) -> (i32, String, String, f64) {
-    let mut c = cmd();
-    c.args(args);
-    run_limited(c, Duration::from_secs(limit_s))
-}
-
-fn sqz_env(args: &[&str], env: (&str, &str), limit_s: u64) -> (i32, String, String, f64) {
-    let mut c = cmd();
-    c.args(args).env(env.0, env.1);
-    run_limited(c, Duration::from_secs(limit_s))
-}
-
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sqz-rel-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn temp_files(d: &Path) -> Vec<String> {
     std::fs::read_dir(d)
@@ -140,19 +62,9 @@ fn item1_unphysical_state_without_gap_is_an_error() {
 #[test]
 fn item1_unphysical_states_never_enter_a_study_mean() {
     let d = dir("item1-study");
-    let st = d.join("tiny.toml");
-    std::fs::write(
-        &st,
-        "n = 5\nr = 0.5\nw = [\"1e-8pi\", \"0.1pi\"]\nconfigurations = 3\nseed = 1\n[steady]\nestimate_gap = false\n",
-    )
-    .unwrap();
+    let st = write(&d, "tiny.toml", "n = 5\nr = 0.5\nw = [\"1e-8pi\", \"0.1pi\"]\nconfigurations = 3\nseed = 1\n[steady]\nestimate_gap = false\n");
     let out = d.join("tiny.h5");
-    let (code, stdout, err, _) = sqz(
-        &["disorder", s(&st), "--out", s(&out), "--quiet", "--json"],
-        120,
-    );
-    assert_eq!(code, 0, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let v = study_json(&st, &out, 120);
     assert_eq!(v["count"][0], 1, "{v}");
     assert_eq!(v["count"][1], 3, "{v}");
     let f = hdf5::File::open(&out).unwrap();
@@ -322,20 +234,14 @@ fn item4_a_corrupted_result_file_is_refused_on_resume() {
 #[test]
 fn item4_a_w_without_results_has_no_mean() {
     let d = dir("item4-fill");
-    let st = d.join("f.toml");
     // one GMRES iteration cannot converge: every configuration fails
-    std::fs::write(
-        &st,
+    let st = write(
+        &d,
+        "f.toml",
         "n = 6\nr = 0.5\nw = [\"0.1pi\"]\nconfigurations = 2\nseed = 1\n[steady]\nmax_iters = 1\n",
-    )
-    .unwrap();
-    let out = d.join("f.h5");
-    let (code, stdout, err, _) = sqz(
-        &["disorder", s(&st), "--out", s(&out), "--quiet", "--json"],
-        120,
     );
-    assert_eq!(code, 0, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let out = d.join("f.h5");
+    let v = study_json(&st, &out, 120);
     assert_eq!(v["count"][0], 0);
     assert!(v["inv_xi2_mean"][0].is_null(), "{v}");
     let f = hdf5::File::open(&out).unwrap();
@@ -364,12 +270,7 @@ fn item4_a_w_without_results_has_no_mean() {
 #[test]
 fn item7_sighup_saves_and_exits_75() {
     let d = dir("item7");
-    let st = d.join("long.toml");
-    std::fs::write(
-        &st,
-        "n = 5\nr = 0.5\nw = [\"0.1pi\", \"0.3pi\"]\nconfigurations = 2000\nseed = 5\n[steady]\nestimate_gap = false\n",
-    )
-    .unwrap();
+    let st = write(&d, "long.toml", "n = 5\nr = 0.5\nw = [\"0.1pi\", \"0.3pi\"]\nconfigurations = 2000\nseed = 5\n[steady]\nestimate_gap = false\n");
     let out = d.join("r.h5");
     let child = cmd()
         .args(["disorder", s(&st), "--out", s(&out), "--threads", "1"])
@@ -621,12 +522,11 @@ fn item11_a_closed_stdout_ends_quietly() {
 #[test]
 fn item11_a_closed_stderr_stops_a_study_cleanly() {
     let d = dir("item11");
-    let st = d.join("s.toml");
-    std::fs::write(
-        &st,
+    let st = write(
+        &d,
+        "s.toml",
         "n = 4\nr = 0.5\nw = [\"0.1pi\", \"0.3pi\"]\nconfigurations = 2000\nseed = 3\n",
-    )
-    .unwrap();
+    );
     let out = d.join("r.h5");
     let mut child = cmd()
         .args(["disorder", s(&st), "--out", s(&out), "--threads", "1"])
@@ -743,11 +643,12 @@ fn item13_version_config_threads_and_wording() {
         err.contains("--threads 1000") && err.contains("cores"),
         "{err}"
     );
-    // the study error for n says nothing that the solvers do not do
-    std::fs::write(&st, "n = 11\nr = 0.5\nw = [0.1]\n").unwrap();
+    // the study error for n says nothing that the solvers do not do (whether N fits in the
+    // memory is checked when a study starts: issue 14)
+    std::fs::write(&st, "n = 16\nr = 0.5\nw = [0.1]\n").unwrap();
     let (code, _, err, _) = sqz(&["disorder", "check", s(&st)], 30);
     assert_eq!(code, 2);
-    assert!(err.contains("1 <= n <= 10"), "{err}");
+    assert!(err.contains("1 <= n <= 15"), "{err}");
     assert!(!err.contains("N <= 7") && !err.contains("45 s"), "{err}");
     std::fs::remove_dir_all(&d).ok();
 }

@@ -6,6 +6,7 @@
 
 pub mod arnoldi;
 pub mod dense;
+pub mod expm;
 pub mod expv;
 pub mod gmres;
 pub mod linop;

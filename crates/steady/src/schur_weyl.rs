@@ -533,9 +533,25 @@ impl SchurWeyl {
                 (xr, xi)
             })
             .collect();
-        let mut at = vec![vec![usize::MAX; n + 1]; n + 1];
+        // the blocks below the diagonal, X_fe = X_ef^dag, as their own (column-major) matrices so
+        // that the scatter reads every block down its columns
+        let lower: Vec<Option<(Mat<f64>, Mat<f64>)>> = pairs
+            .par_iter()
+            .zip(blocks.par_iter())
+            .map(|(&(e, f), (xr, xi))| {
+                (e < f).then(|| {
+                    let mut ti = xi.transpose().to_owned();
+                    ti.as_mut()
+                        .col_iter_mut()
+                        .for_each(|c| c.iter_mut().for_each(|v| *v = -*v));
+                    (xr.transpose().to_owned(), ti)
+                })
+            })
+            .collect();
+        let mut at = vec![vec![(usize::MAX, false); n + 1]; n + 1];
         for (k, &(e, f)) in pairs.iter().enumerate() {
-            at[e][f] = k;
+            at[e][f] = (k, false);
+            at[f][e] = (k, e < f);
         }
         // position of every basis state inside its excitation block
         let mut pos = vec![0usize; 1 << n];
@@ -565,13 +581,14 @@ impl SchurWeyl {
                     };
                     let e = a.count_ones() as usize;
                     let ia = pos[a];
-                    *o = if e <= f {
-                        let (xr, xi) = &blocks[at[e][f]];
-                        C64::new(xr[(ia, jb)], xi[(ia, jb)])
+                    let (k, low) = at[e][f];
+                    let (xr, xi) = if low {
+                        let l = lower[k].as_ref().expect("lower block");
+                        (&l.0, &l.1)
                     } else {
-                        let (xr, xi) = &blocks[at[f][e]];
-                        C64::new(xr[(jb, ia)], -xi[(jb, ia)])
+                        (&blocks[k].0, &blocks[k].1)
                     };
+                    *o = C64::new(xr[(ia, jb)], xi[(ia, jb)]);
                 }
             });
     }

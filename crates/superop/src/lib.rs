@@ -39,6 +39,7 @@
 
 pub mod basis;
 pub mod csr;
+mod engine_op;
 mod error;
 pub mod herm;
 mod kernel;
@@ -49,6 +50,7 @@ pub mod observables;
 pub mod parity;
 
 pub use csr::CsrLiouvillian;
+pub use engine_op::{EngineOp, Full, ParityHalf, Shape};
 pub use error::SuperopError;
 pub use kernel::Scratch;
 pub use matfree::MatFree;
