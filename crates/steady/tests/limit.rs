@@ -31,6 +31,13 @@ fn apply(p: &Params, z: &[f64], x: &[C64]) -> Vec<C64> {
     y
 }
 
+/// (N, seed, configuration) of the generator comparison (full space against Kronecker).
+const GENERATOR_CASES: &[(usize, u64, u64)] =
+    &[(3, 1, 0), (4, 1, 0), (4, 7, 3), (5, 1, 0), (6, 2, 1)];
+/// (N, seed, configuration) of the rate comparison (dense spectra of L(w)).
+const RATE_CASES: &[(usize, u64, u64)] =
+    &[(3, 1, 0), (4, 1, 0), (4, 2021, 4), (5, 1, 0), (5, 2021, 3)];
+
 /// L1 and L2 of the dense reference are the Taylor coefficients of the matrix-free Liouvillian.
 #[test]
 fn taylor_coefficients_are_those_of_the_liouvillian() {
@@ -84,13 +91,7 @@ fn taylor_coefficients_are_those_of_the_liouvillian() {
 /// The Kronecker form of G1 and G2 equals the full-space assembly (GMRES for L0^#).
 #[test]
 fn kronecker_generators_equal_the_full_space_ones() {
-    for (n, seed, conf) in [
-        (3usize, 1u64, 0u64),
-        (4, 1, 0),
-        (4, 7, 3),
-        (5, 1, 0),
-        (6, 2, 1),
-    ] {
+    for &(n, seed, conf) in GENERATOR_CASES {
         let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
         let chi = sqz_model::positions::chi(n, seed, conf);
         let su = LimitSetup::new(&p).unwrap();
@@ -363,13 +364,7 @@ fn slowest_rates(p: &Params, z: &[f64], k: usize) -> Vec<f64> {
 /// N = 3..5): within 3 % at w = 1e-2 pi and 0.1 % at 1e-3 pi.
 #[test]
 fn rate_coefficients_are_the_slowest_rates_over_w_squared() {
-    for (n, seed, conf) in [
-        (3usize, 1u64, 0u64),
-        (4, 1, 0),
-        (4, 2021, 4),
-        (5, 1, 0),
-        (5, 2021, 3),
-    ] {
+    for &(n, seed, conf) in RATE_CASES {
         let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
         let chi = sqz_model::positions::chi(n, seed, conf);
         let lim = limit::limit_state(&p, &chi, &LimitParams::default()).unwrap();
