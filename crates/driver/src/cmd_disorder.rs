@@ -102,6 +102,9 @@ pub fn run(a: &DisorderArgs, g: Global) -> anyhow::Result<()> {
         f.insert("ranks".into(), json!(rep.ranks));
         f.insert("threads".into(), json!(rep.threads));
         f.insert("w".into(), json!(study.w));
+        if study.w_limit.iter().any(|&x| x) {
+            f.insert("w_limit".into(), json!(study.w_limit));
+        }
         // a w without any ok configuration has no mean: null (the file holds the fill value -1)
         let defined = |v: &[f64], min: u64| -> Vec<Option<f64>> {
             v.iter()

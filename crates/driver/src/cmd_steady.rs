@@ -45,6 +45,9 @@ fn full(a: &SteadyArgs, g: Global, p: &Params) -> anyhow::Result<()> {
             sqz_steady::checks::MIN_TOL
         );
     }
+    if a.pos.w.is_some_and(|w| w.is_limit()) {
+        return limit(a, g, p);
+    }
     let (z, src) = resolve::positions(p.n(), &a.pos)?;
     let initial = resolve::steady_initial(p.n(), &a.init, sqz_steady::ideal::is_ideal(&z))?;
     let sp = sqz_steady::SteadyParams {
@@ -63,11 +66,7 @@ fn full(a: &SteadyArgs, g: Global, p: &Params) -> anyhow::Result<()> {
     let mut f = report::point_json(p, &sq);
     f.insert("model".into(), json!("full"));
     f.insert("positions".into(), json!(z));
-    if let resolve::PositionSource::Disorder { w, seed, config } = src {
-        f.insert("w".into(), json!(w));
-        f.insert("seed".into(), json!(seed));
-        f.insert("config".into(), json!(config));
-    }
+    f.extend(src.json());
     f.insert("method".into(), json!(rep.method.name()));
     f.insert("iterations".into(), json!(rep.iterations));
     f.insert("residual".into(), json!(rep.residual));
@@ -76,6 +75,54 @@ fn full(a: &SteadyArgs, g: Global, p: &Params) -> anyhow::Result<()> {
     f.insert("bound_met".into(), json!(rep.bound_met));
     f.insert("outcome".into(), json!(rep.outcome.name()));
     f.insert("null_dim".into(), json!(rep.null_dim));
+    f.insert("min_eigenvalue".into(), json!(rep.min_eigenvalue));
+    f.insert("time_s".into(), json!(rep.seconds));
+    f.insert("notes".into(), json!(rep.notes));
+    for note in &rep.notes {
+        eprintln!("sqz: note: {note}");
+    }
+    report::emit(f, g.json);
+    Ok(())
+}
+
+/// `--w 0+`: the limit `w -> 0+` of the steady state (`sqz_steady::limit`) along the direction
+/// of `--seed/--config` or `--chi`, with its rate coefficients (slowest rates over `w^2`).
+fn limit(a: &SteadyArgs, g: Global, p: &Params) -> anyhow::Result<()> {
+    let n = p.n();
+    let (chi, source) = match &a.pos.chi {
+        Some(c) => (resolve::chi(n, c)?, json!({"position_source": "direction"})),
+        None => (
+            sqz_model::positions::chi(n, a.pos.seed, a.pos.config),
+            json!({"position_source": "disorder", "seed": a.pos.seed, "config": a.pos.config}),
+        ),
+    };
+    let lp = sqz_steady::limit::LimitParams::default();
+    let rep = sqz_steady::limit::limit_state(p, &chi, &lp)?;
+    let sq = rep.squeezing()?;
+    let mut f = report::point_json(p, &sq);
+    f.insert("model".into(), json!("full"));
+    f.insert("w".into(), json!("0+"));
+    f.insert("w_limit".into(), json!(true));
+    if let serde_json::Value::Object(m) = source {
+        f.extend(m);
+    }
+    f.insert("chi".into(), json!(chi));
+    f.insert("positions".into(), json!(sqz_model::positions::ideal(n)));
+    f.insert("method".into(), json!(rep.method.name()));
+    f.insert("rate_coefficients".into(), json!(rep.rate_coefficients));
+    let kinds: Vec<&str> = rep
+        .rate_kinds
+        .iter()
+        .map(|k| match k {
+            sqz_steady::limit::ModeKind::Population => "population",
+            sqz_steady::limit::ModeKind::Coherence => "coherence",
+        })
+        .collect();
+    f.insert("rate_kinds".into(), json!(kinds));
+    f.insert("gap_coefficient".into(), json!(rep.gap_coefficient()));
+    f.insert("uniqueness_gap".into(), json!(rep.uniqueness_gap));
+    f.insert("min_frequency".into(), json!(rep.min_frequency));
+    f.insert("sector_weights".into(), json!(rep.sector_weights));
     f.insert("min_eigenvalue".into(), json!(rep.min_eigenvalue));
     f.insert("time_s".into(), json!(rep.seconds));
     f.insert("notes".into(), json!(rep.notes));

@@ -1,11 +1,11 @@
 //! Second layer of argument handling: typed arguments into validated model inputs (positions,
 //! the steady state's initial state, the memory guard of the collective models).
 
-use crate::cli::PositionArgs;
+use crate::cli::{value::Chi, PositionArgs};
 use anyhow::bail;
 use serde_json::{json, Map, Value};
 use sqz_dynamics::InitState;
-use sqz_model::positions;
+use sqz_model::positions::{self, Disorder};
 
 /// How the positions were chosen, for reports and result files.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +21,13 @@ pub enum PositionSource {
         /// configuration (stream)
         config: u64,
     },
+    /// disorder `w` along the direction `chi` given on the command line (`--chi`)
+    Direction {
+        /// disorder strength
+        w: f64,
+        /// the offsets `c_i` (`z_i = 2 pi i + w c_i`)
+        chi: Vec<f64>,
+    },
     /// given on the command line
     Explicit,
 }
@@ -33,7 +40,19 @@ pub fn positions(n: usize, a: &PositionArgs) -> anyhow::Result<(Vec<f64>, Positi
         return Ok((z, PositionSource::Explicit));
     }
     if let Some(w) = a.w {
-        let w = w.0;
+        let w = match w {
+            Disorder::Value(w) => w,
+            Disorder::ZeroPlus => bail!(
+                "--w 0+ is the limit w -> 0+ of the steady state, which only `sqz steady --model \
+                 full` computes; give this command a number (e.g. --w 1e-4pi)"
+            ),
+        };
+        if let Some(c) = &a.chi {
+            positions::check_w(w)?;
+            let chi = chi(n, c)?;
+            let z = sqz_steady::limit::positions(&chi, w);
+            return Ok((z, PositionSource::Direction { w, chi }));
+        }
         let z = positions::disordered(n, w, a.seed, a.config)?;
         return Ok((
             z,
@@ -45,6 +64,18 @@ pub fn positions(n: usize, a: &PositionArgs) -> anyhow::Result<(Vec<f64>, Positi
         ));
     }
     Ok((positions::ideal(n), PositionSource::Ideal))
+}
+
+/// `--chi` checked against N: exactly N offsets (each in [-1, 1], checked by the parser).
+pub fn chi(n: usize, c: &Chi) -> anyhow::Result<Vec<f64>> {
+    if c.0.len() != n {
+        bail!(
+            "invalid --chi: {} values given: allowed exactly N = {n} offsets c_i (one per TLS, \
+             each -1 <= c_i <= 1)",
+            c.0.len()
+        );
+    }
+    Ok(c.0.clone())
 }
 
 impl PositionSource {
@@ -61,6 +92,12 @@ impl PositionSource {
                 m.insert("seed".into(), json!(seed));
                 m.insert("config".into(), json!(config));
                 "disorder"
+            }
+            PositionSource::Direction { w, chi } => {
+                m.insert("w".into(), json!(w));
+                m.insert("w_over_pi".into(), json!(w / std::f64::consts::PI));
+                m.insert("chi".into(), json!(chi));
+                "direction"
             }
         };
         m.insert("position_source".into(), json!(name));

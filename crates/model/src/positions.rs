@@ -117,6 +117,50 @@ impl std::str::FromStr for Lengths {
     }
 }
 
+/// A disorder strength as the command line and the study files write it: a [`Length`]
+/// (`0.3pi`, `0.1`), or `0+`, the limit `w -> 0+` of the steady state (which differs from the
+/// state at `w = 0`: `sqz_steady::limit`). The one parser of the syntax is [`parse_w`]; the range
+/// `0 <= w <= 10 pi` is checked by [`check_w`] where the value is used.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Disorder {
+    /// `z_i = 2 pi i + w chi_i` with this `w` (units of zeta)
+    Value(f64),
+    /// the limit `w -> 0+` (written `0+`)
+    ZeroPlus,
+}
+
+impl Disorder {
+    /// The number the positions use: `w`, or 0 for the limit (its positions are the ideal ones;
+    /// only the steady state differs).
+    pub fn value(self) -> f64 {
+        match self {
+            Disorder::Value(w) => w,
+            Disorder::ZeroPlus => 0.0,
+        }
+    }
+
+    /// Whether this is the limit `w -> 0+`.
+    pub fn is_limit(self) -> bool {
+        self == Disorder::ZeroPlus
+    }
+}
+
+/// Parses a disorder strength: `0+` (the limit `w -> 0+`) or a length ([`parse_length`]).
+pub fn parse_w(s: &str) -> Result<Disorder, ModelError> {
+    if s.trim() == "0+" {
+        Ok(Disorder::ZeroPlus)
+    } else {
+        parse_length(s).map(Disorder::Value)
+    }
+}
+
+impl std::str::FromStr for Disorder {
+    type Err = ModelError;
+    fn from_str(s: &str) -> Result<Self, ModelError> {
+        parse_w(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +176,9 @@ mod tests {
         assert!(parse_length("xpi").is_err());
         assert!(parse_length("inf").is_err());
         assert_eq!(parse_lengths("0,2pi").unwrap().len(), 2);
+        assert_eq!(parse_w(" 0+ ").unwrap(), Disorder::ZeroPlus);
+        assert_eq!(parse_w("0.5").unwrap(), Disorder::Value(0.5));
+        assert!(parse_w("1+").is_err());
     }
 
     #[test]

@@ -390,6 +390,20 @@ impl Store {
 
         let wds = ds(f, "w", &[n_w], &study.w, "w", "disorder strength w", "zeta")?;
         h5::attr_str(&wds, "w_text", &study.w_text.join(", "))?;
+        if study.w_limit.iter().any(|&x| x) {
+            // a "0+" w is stored as w = 0 with this flag (docs/hdf5-layout.md)
+            let flags: Vec<u8> = study.w_limit.iter().map(|&x| x as u8).collect();
+            let d = ds(
+                f,
+                "w_limit",
+                &[n_w],
+                &flags,
+                "w",
+                "1: the limit w -> 0+ of the steady state (w stored as 0), 0: w as given",
+                "1",
+            )?;
+            h5::flags(&d, &[0, 1], "w 0+")?;
+        }
         let w_pi: Vec<f64> = study.w.iter().map(|w| w / std::f64::consts::PI).collect();
         ds(f, "w_over_pi", &[n_w], &w_pi, "w", "w / pi", "pi zeta")?;
         let cfg: Vec<u64> = (0..n_c as u64).collect();

@@ -23,13 +23,16 @@ pub mod method {
     /// not computed or failed
     pub const NONE: u8 = 0;
     /// names of the codes 0, 1, 2, ... (`sqz_steady::Method::name`); 255 is any other method
-    pub const NAMES: [&str; 5] = [
+    pub const NAMES: [&str; 6] = [
         "none",
         "dense-hermitian-lu",
         "collective-reduction",
         "gmres-jacobi",
         "gmres-two-level",
+        "limit-kronecker",
     ];
+    /// the limit `w -> 0+` (`sqz_steady::limit`, a `"0+"` w of the study)
+    pub const LIMIT: u8 = 5;
     /// code of a method not in [`NAMES`]
     pub const OTHER: u8 = 255;
 

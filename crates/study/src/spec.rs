@@ -103,6 +103,10 @@ pub struct Study {
     pub w: Vec<f64>,
     /// the w values as written in the file
     pub w_text: Vec<String>,
+    /// per w: whether it is `"0+"`, the limit `w -> 0+` of the steady state (`sqz_steady::limit`;
+    /// its `w` is 0, its positions the ideal ones, its steady state the limit along the
+    /// configuration's direction `chi`)
+    pub w_limit: Vec<bool>,
     /// configurations per w
     pub configurations: u64,
     /// global seed
@@ -172,25 +176,29 @@ impl Study {
         }
         let mut w = Vec::with_capacity(raw.w.len());
         let mut w_text = Vec::with_capacity(raw.w.len());
+        let mut w_limit = Vec::with_capacity(raw.w.len());
         for (i, l) in raw.w.iter().enumerate() {
             let key = format!("w[{i}]");
-            let (v, t) = match l {
-                RawLength::Num(x) => (*x, format!("{x}")),
+            let (d, t) = match l {
+                RawLength::Num(x) => (positions::Disorder::Value(*x), format!("{x}")),
                 RawLength::Text(s) => (
-                    positions::parse_length(s).map_err(|_| {
+                    positions::parse_w(s).map_err(|_| {
                         bad(
                             &key,
                             format!("{s:?}"),
-                            "a number or a string like \"0.03pi\" (units of zeta)",
+                            "a number, a string like \"0.03pi\" (units of zeta), or \"0+\" (the \
+                             limit w -> 0+ of the steady state)",
                         )
                     })?,
                     s.trim().to_string(),
                 ),
             };
+            let v = d.value();
             if positions::check_w(v).is_err() {
                 return Err(bad(&key, &t, "0 <= w <= 10pi (units of zeta)"));
             }
-            if let Some(j) = w.iter().position(|&x: &f64| x == v) {
+            let same = |j: usize| w[j] == v && w_limit[j] == d.is_limit();
+            if let Some(j) = (0..w.len()).find(|&j| same(j)) {
                 return Err(bad(
                     &key,
                     &t,
@@ -199,6 +207,15 @@ impl Study {
             }
             w.push(v);
             w_text.push(t);
+            w_limit.push(d.is_limit());
+        }
+        if w_limit.iter().any(|&x| x) && raw.steady.as_ref().and_then(|s| s.enabled) == Some(false)
+        {
+            return Err(bad(
+                "w",
+                "\"0+\"",
+                "numbers only when steady states are off: \"0+\" is the limit of the steady state",
+            ));
         }
         let configurations = raw.configurations.unwrap_or(200);
         if !(1..=CONFIGS_MAX).contains(&configurations) {
@@ -302,6 +319,7 @@ impl Study {
             params,
             w,
             w_text,
+            w_limit,
             configurations,
             seed: seed as u64,
             steady,
@@ -350,7 +368,18 @@ impl Study {
         ((w_index as u64) << 32) | config
     }
 
-    /// Positions of a task, `z_i = 2 pi i + w chi_i`.
+    /// The disorder direction `chi` of a task (`z_i = 2 pi i + w chi_i`).
+    pub fn chi(&self, task: u64) -> Vec<f64> {
+        let (wi, c) = self.split(task);
+        positions::chi(self.params.n(), self.seed, Self::stream(wi, c))
+    }
+
+    /// Whether a task's w is the limit `w -> 0+`.
+    pub fn is_limit(&self, task: u64) -> bool {
+        self.w_limit[self.split(task).0]
+    }
+
+    /// Positions of a task, `z_i = 2 pi i + w chi_i` (ideal for the limit `w -> 0+`).
     pub fn positions(&self, task: u64) -> Vec<f64> {
         let (wi, c) = self.split(task);
         positions::disordered(self.params.n(), self.w[wi], self.seed, Self::stream(wi, c))
@@ -367,7 +396,7 @@ impl Study {
             .traces
             .map(|t| serde_json::json!({"t_max": t.t_max, "points": t.points, "tol": t.tol}));
         // serde_json's Map is ordered by key: the text is canonical
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "format": "sqz-disorder-study/1",
             "n": p.n(),
             "r": p.r(),
@@ -379,8 +408,12 @@ impl Study {
             "steady": steady,
             "traces": traces,
             "stream_rule": STREAM_RULE,
-        })
-        .to_string()
+        });
+        // only studies with a limit carry the key: the hashes of the others are unchanged
+        if self.w_limit.iter().any(|&x| x) {
+            v["w_limit"] = serde_json::json!(self.w_limit);
+        }
+        v.to_string()
     }
 
     /// Hash of [`Study::normalised`]: `fnv1a64:` and 16 hex digits.

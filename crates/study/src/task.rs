@@ -14,9 +14,62 @@ use std::time::Instant;
 /// show that a panic aborts an MPI job instead of hanging it. `u64::MAX`: none.
 pub static PANIC_AT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(u64::MAX);
 
+/// Stores a steady state's squeezing; refuses non-finite values.
+fn store_squeezing(
+    r: &mut TaskResult,
+    sq: &sqz_model::observables::Squeezing,
+    residual: f64,
+    min_eigenvalue: f64,
+) -> Result<(), String> {
+    let finite = [sq.xi2, sq.inv_xi2, residual, min_eigenvalue]
+        .iter()
+        .chain(&sq.mean_spin)
+        .all(|v| v.is_finite());
+    if !finite {
+        return Err("non-finite steady state or squeezing".into());
+    }
+    r.xi2 = sq.xi2;
+    r.inv_xi2 = sq.inv_xi2;
+    r.mean_spin = sq.mean_spin;
+    r.residual = residual;
+    r.min_eigenvalue = min_eigenvalue;
+    Ok(())
+}
+
+/// The steady state of a `"0+"` task: the limit `w -> 0+` along the task's direction `chi`
+/// (`sqz_steady::limit`). Stored like a solve, with `gap` the coefficient of the gap,
+/// `gap(w) = w^2 gap` (units A / zeta^2), `residual` 0 (the limit is an exact null vector of the
+/// ideal Liouvillian), no error bound.
+fn steady_limit(study: &Study, task: u64, r: &mut TaskResult) -> Result<(), String> {
+    use sqz_steady::limit::{limit_state_with, LimitParams, LimitSetup};
+    // the set-up depends only on (N, r, alpha, Delta): one per thread
+    thread_local! {
+        static SETUP: std::cell::RefCell<Option<LimitSetup>> = const { std::cell::RefCell::new(None) };
+    }
+    let p = &study.params;
+    let chi = study.chi(task);
+    let rep = SETUP.with(|c| {
+        let mut c = c.borrow_mut();
+        if !c.as_ref().is_some_and(|s| s.matches(p)) {
+            *c = Some(LimitSetup::new(p).map_err(|e| e.to_string())?);
+        }
+        let su = c.as_ref().expect("set up above");
+        limit_state_with(su, p, &chi, &LimitParams::default()).map_err(|e| e.to_string())
+    })?;
+    let sq = rep.squeezing().map_err(|e| e.to_string())?;
+    store_squeezing(r, &sq, 0.0, rep.min_eigenvalue)?;
+    r.method = method::LIMIT;
+    r.gap = rep
+        .gap_coefficient()
+        .filter(|x| x.is_finite())
+        .unwrap_or(FILL);
+    Ok(())
+}
+
 /// The steady-state part of a task.
 fn steady(
     study: &Study,
+    task: u64,
     z: &[f64],
     memory_budget: Option<u64>,
     r: &mut TaskResult,
@@ -24,6 +77,9 @@ fn steady(
     let Some(sp) = study.steady_params(memory_budget) else {
         return Ok(());
     };
+    if study.is_limit(task) {
+        return steady_limit(study, task, r);
+    }
     // the two-level solver's set-up depends only on (N, r, alpha, Delta): one per thread
     thread_local! {
         static CACHE: std::cell::RefCell<sqz_steady::SolverCache> =
@@ -35,24 +91,13 @@ fn steady(
     let sq = moments_parity(&rep.rho_block)
         .squeezing()
         .map_err(|e| e.to_string())?;
-    let finite = [sq.xi2, sq.inv_xi2, rep.residual, rep.min_eigenvalue]
-        .iter()
-        .chain(&sq.mean_spin)
-        .all(|v| v.is_finite());
-    if !finite {
-        return Err("non-finite steady state or squeezing".into());
-    }
+    store_squeezing(r, &sq, rep.residual, rep.min_eigenvalue)?;
     let fin = |v: Option<f64>| v.filter(|x| x.is_finite()).unwrap_or(FILL);
-    r.xi2 = sq.xi2;
-    r.inv_xi2 = sq.inv_xi2;
-    r.mean_spin = sq.mean_spin;
     r.method = method::code(rep.method);
     r.iterations = rep.iterations as u64;
-    r.residual = rep.residual;
     r.gap = fin(rep.gap);
     r.error_bound = fin(rep.error_bound);
     r.bound_met = rep.bound_met as u8;
-    r.min_eigenvalue = rep.min_eigenvalue;
     Ok(())
 }
 
@@ -87,7 +132,8 @@ pub fn compute(study: &Study, task: u64, memory_budget: Option<u64>) -> TaskResu
     let z = study.positions(task);
     let points = study.trace_points();
     let mut r = TaskResult::filled(task, points);
-    if let Err(e) = steady(study, &z, memory_budget, &mut r).and_then(|_| trace(study, &z, &mut r))
+    if let Err(e) =
+        steady(study, task, &z, memory_budget, &mut r).and_then(|_| trace(study, &z, &mut r))
     {
         r = TaskResult::filled(task, points);
         r.status = status::FAILED;
@@ -116,5 +162,27 @@ mod tests {
             "{}",
             ideal.error
         );
+    }
+
+    /// A `"0+"` w is the limit along each configuration's direction: the same 1/xi^2 as the
+    /// library's limit, different from the ideal (w = 0) state, and the gap coefficient stored.
+    #[test]
+    fn a_limit_task_is_the_limit_state() {
+        let study =
+            Study::from_toml("n = 4\nr = 0.5\nw = [\"0+\", 0]\nconfigurations = 2\n").unwrap();
+        assert_eq!(study.w_limit, [true, false]);
+        let a = compute(&study, 1, None);
+        assert_eq!(a.status, crate::schema::status::OK, "{}", a.error);
+        assert_eq!(method::NAMES[a.method as usize], "limit-kronecker");
+        let lim = sqz_steady::limit::limit_state(
+            &study.params,
+            &study.chi(1),
+            &sqz_steady::limit::LimitParams::default(),
+        )
+        .unwrap();
+        assert_eq!(a.inv_xi2, lim.squeezing().unwrap().inv_xi2);
+        assert_eq!(a.gap, lim.gap_coefficient().unwrap());
+        let ideal = compute(&study, 2, None);
+        assert!((a.inv_xi2 - ideal.inv_xi2).abs() > 1e-3);
     }
 }

@@ -1,19 +1,33 @@
 //! Every command's arguments, typed: clap parses each value once, through the one parser of its
 //! syntax. `--json` and `--quiet` are global ([`super::Global`]).
 
-use super::value::{parse_config, parse_count, parse_count_u64, parse_n, parse_n_full, parse_seed};
+use super::value::{
+    parse_chi, parse_config, parse_count, parse_count_u64, parse_n, parse_n_full, parse_seed,
+    parse_w, Chi,
+};
 use clap::{Args, Subcommand, ValueEnum};
 use sqz_dynamics::{InitState, Orthogonalization, Times};
-use sqz_model::positions::{Length, Lengths};
+use sqz_model::positions::{Disorder, Lengths};
 use std::path::PathBuf;
 
-/// Where the TLS sit (full model): disorder `--w --seed [--config]`, explicit `--positions`, or
-/// ideal positions `z_i = 2 pi i` when neither is given.
+/// Where the TLS sit (full model): disorder `--w --seed [--config]` or `--w --chi`, explicit
+/// `--positions`, or ideal positions `z_i = 2 pi i` when neither is given.
 #[derive(Debug, Clone, Args)]
 pub struct PositionArgs {
-    /// disorder strength w in units of zeta (a `pi` suffix is accepted: `--w 0.3pi`)
-    #[arg(long, conflicts_with = "positions", allow_hyphen_values = true)]
-    pub w: Option<Length>,
+    /// disorder strength w in units of zeta (a `pi` suffix is accepted: `--w 0.3pi`); `0+` is
+    /// the limit w -> 0+ of the steady state (`sqz steady --model full` only)
+    #[arg(long, conflicts_with = "positions", allow_hyphen_values = true, value_parser = parse_w)]
+    pub w: Option<Disorder>,
+    /// explicit disorder direction c1,..,cN (N values, each -1 <= c_i <= 1) in place of --seed
+    /// and --config: positions z_i = 2 pi i + w c_i (with --w, any w or `0+`)
+    #[arg(
+        long,
+        requires = "w",
+        conflicts_with_all = ["positions", "seed", "config"],
+        allow_hyphen_values = true,
+        value_parser = parse_chi
+    )]
+    pub chi: Option<Chi>,
     /// seed of the disorder
     #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_parser = parse_seed)]
     pub seed: u64,

@@ -1,9 +1,10 @@
 //! The command line, in two layers (ripgrep's split): clap parses every value once, into a type
 //! ([`args`]: every `Args` struct; the value types and their one parser each come from the
-//! libraries: `sqz_dynamics::InitState`, `sqz_model::positions::Length`, `sqz_dynamics::Times`,
-//! `sqz_dynamics::Orthogonalization`; [`value`]: whole numbers with their ranges); each command
-//! then resolves the typed arguments into its inputs (`crate::resolve`, the `cmd_*` modules)
-//! before any work starts, with errors that name the value and its allowed range.
+//! libraries: `sqz_dynamics::InitState`, `sqz_model::positions::{Disorder, Lengths}`,
+//! `sqz_dynamics::Times`, `sqz_dynamics::Orthogonalization`; [`value`]: whole numbers with their
+//! ranges, `--w` (a length or `0+`) and `--chi`); each command then resolves the typed arguments
+//! into its inputs (`crate::resolve`, the `cmd_*` modules) before any work starts, with errors
+//! that name the value and its allowed range.
 
 pub mod args;
 pub mod value;

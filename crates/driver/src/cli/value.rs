@@ -1,5 +1,6 @@
-//! Whole numbers on the command line: parsed once by clap (negative values reach the parser, so
-//! that the error is the range, not "unexpected argument"), with the allowed range in the error.
+//! Whole numbers, disorder strengths and disorder directions on the command line: parsed once by
+//! clap (negative values reach the parser, so that the error is the range, not "unexpected
+//! argument"), with the allowed range in the error.
 
 /// Largest `--config`: the study files put the w index in the upper 32 bits of the random
 /// stream (`stream = w_index * 2^32 + configuration`), so larger configurations would reuse
@@ -71,4 +72,40 @@ pub fn parse_config(s: &str) -> Result<u64, String> {
 /// [`parse_count`] as u64.
 pub fn parse_count_u64(s: &str) -> Result<u64, String> {
     parse_count(s).map(|v| v as u64)
+}
+
+/// `--w`: a disorder strength, a length (`0.3pi`, `0.1`) or `0+` (the limit `w -> 0+`), by the
+/// one parser of the syntax ([`sqz_model::positions::parse_w`]); the range is checked where the
+/// value is used.
+pub fn parse_w(s: &str) -> Result<sqz_model::positions::Disorder, String> {
+    sqz_model::positions::parse_w(s).map_err(|e| {
+        format!("{e}, or `0+` for the limit w -> 0+ of the steady state (sqz steady --model full)")
+    })
+}
+
+/// `--chi`: an explicit disorder direction `c1,..,cN` (positions `z_i = 2 pi i + w c_i`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chi(pub Vec<f64>);
+
+/// `--chi`: comma-separated numbers, each `-1 <= c_i <= 1`; their count is checked against N
+/// when the command resolves them (`crate::resolve::chi`).
+pub fn parse_chi(s: &str) -> Result<Chi, String> {
+    s.split(',')
+        .enumerate()
+        .map(|(i, t)| {
+            let v: f64 = t
+                .trim()
+                .parse()
+                .map_err(|_| format!("c_{} = {:?} is not a number", i + 1, t.trim()))?;
+            if !(v.is_finite() && (-1.0..=1.0).contains(&v)) {
+                return Err(format!(
+                    "c_{} = {} is out of range: allowed -1 <= c_i <= 1 (the offsets in units of w)",
+                    i + 1,
+                    t.trim()
+                ));
+            }
+            Ok(v)
+        })
+        .collect::<Result<Vec<f64>, String>>()
+        .map(Chi)
 }

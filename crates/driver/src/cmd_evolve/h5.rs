@@ -64,6 +64,11 @@ pub(super) fn write(path: &std::path::Path, run: &Run, o: &Evolution) -> anyhow:
                     h5::attr_u64(f, "seed", *seed)?;
                     h5::attr_u64(f, "config", *config)?;
                 }
+                PositionSource::Direction { w, chi } => {
+                    h5::attr_str(f, "position_source", "direction")?;
+                    h5::attr_f64(f, "w", *w)?;
+                    h5::ds_f64(f, "chi", chi)?;
+                }
             }
         }
         let s = &o.series;
