@@ -69,7 +69,7 @@
 //!   of the Hermitian `i G1`, and the second-order eigenvalues from each eigenspace of `G1`.
 //!
 //! Both give the same state and rates (tests: 1e-9); [`LimitMethod::Auto`] runs the Kronecker
-//! form. See docs/limit.md for the derivation and what was verified.
+//! form. See docs/numerics.md ("The w -> 0+ limit") for the derivation and what was verified.
 
 use crate::coarse::Reduced;
 use crate::schur_weyl::SchurWeyl;
