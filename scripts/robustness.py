@@ -12,7 +12,8 @@ below 1 (linear interpolation in w between the grid points; "< 0+" when the limi
 below 1, "> w_max" when it never crosses), a bootstrap 95 % interval of w_c (configurations
 resampled with replacement at every w independently, the crossing recomputed; percentiles 2.5
 and 97.5), and the fraction of squeezed configurations (1/xi^2 > 1) at each w. Only
-configurations with steady/ok == 1 count. Prints a Markdown table; writes the figure (mean
+configurations with steady/ok == 1 count (failed solves are counted in the table). The "solve
+time" is the sum of the per-task wall times. Prints a Markdown table; writes the figure (mean
 1/xi^2 against w, one panel per r kind). Needs h5py, numpy, matplotlib.
 """
 
@@ -121,6 +122,9 @@ def main():
         lo, hi = a["ci"]
         ci = f"{fmt_wc(a['wc'], wmax)} ({fmt_wc(lo, wmax)} .. {fmt_wc(hi, wmax)})"
         unfinished = "" if d["done"] == d["total"] else f" (unfinished {d['done']}/{d['total']})"
+        failed = sum(d["configs"] - len(v) for v in d["vals"])
+        if failed:
+            unfinished += f" ({failed} solves failed)"
         print(f"| {d['n']} | {d['r']:.4g} | {d['configs']}{unfinished} | {lims} | {ci} | "
               + ", ".join(f"{m:.3f}" for m in a["means"]) + " | "
               + ", ".join(f"{f:.2f}" for f in a["frac"]) + f" | {d['seconds']:.0f} s |")
