@@ -426,6 +426,7 @@ fn run_single(o: &Options, ranks: usize, share: Share) -> anyhow::Result<Report>
         study_file: o.study.display().to_string(),
         ranks,
         threads,
+        hosts: vec![crate::h5::host_name()],
         ideal: ideal_value(&study),
         ideal_trace: ideal_trace(&study),
     };
@@ -511,6 +512,7 @@ fn run_mpi(o: &Options, share: Share) -> anyhow::Result<Report> {
     mpi_exec::broadcast_bytes(&world, &mut text);
     let study = Study::from_toml(&String::from_utf8_lossy(&text))
         .unwrap_or_else(|e| mpi_exec::abort_with(&e.context("the study broadcast by rank 0")));
+    let hosts = mpi_exec::gather_hosts(&world);
 
     let mut code: u64 = 0;
     let report = if rank == 0 {
@@ -521,6 +523,7 @@ fn run_mpi(o: &Options, share: Share) -> anyhow::Result<Report> {
             study_file: o.study.display().to_string(),
             ranks: size,
             threads: 1,
+            hosts,
             ideal: ideal_value(&study),
             ideal_trace: ideal_trace(&study),
         };
@@ -556,7 +559,9 @@ fn run_mpi(o: &Options, share: Share) -> anyhow::Result<Report> {
             threads: 1,
         }
     } else {
-        if let Err(e) = mpi_exec::worker(&world, &study, &signals, Some(share.bytes)) {
+        // a rank whose node cannot fit the solves (its own share) computes nothing and says why
+        let refusal = check_memory(&study, share).err().map(|e| format!("{e:#}"));
+        if let Err(e) = mpi_exec::worker(&world, &study, &signals, Some(share.bytes), refusal) {
             mpi_exec::abort_with(&e);
         }
         mpi_exec::broadcast_u64(&world, &mut code);
