@@ -160,7 +160,7 @@ pub fn host_summary(p: &Provenance, cols: &Columns) -> HostSummary {
 }
 
 #[cfg(feature = "hdf5")]
-pub use h5io::{read, write};
+pub use h5io::{of_file, read, write};
 
 #[cfg(feature = "hdf5")]
 mod h5io {
@@ -175,7 +175,13 @@ mod h5io {
             .collect()
     }
 
-    fn str_ds(g: &Group, name: &str, v: Vec<VarLenUnicode>, dims: &str, long: &str) -> anyhow::Result<()> {
+    fn str_ds(
+        g: &Group,
+        name: &str,
+        v: Vec<VarLenUnicode>,
+        dims: &str,
+        long: &str,
+    ) -> anyhow::Result<()> {
         ds(g, name, &[v.len()], &v, dims, long, "1")?;
         Ok(())
     }
@@ -188,21 +194,96 @@ mod h5io {
             "who computed each configuration: rank, host (index into hosts), run (index into \
              runs/*); the runs that wrote this file, oldest first",
         )?;
-        str_ds(g, "hosts", strings(p.hosts.iter().cloned())?, "host", "host names")?;
+        str_ds(
+            g,
+            "hosts",
+            strings(p.hosts.iter().cloned())?,
+            "host",
+            "host names",
+        )?;
         let r = g.create_group("runs")?;
         let col = |f: fn(&RunRecord) -> String| strings(p.runs.iter().map(f));
         let dims = "run";
-        str_ds(&r, "job_id", col(|x| x.job_id.clone())?, dims, "SLURM_JOB_ID (none: not under Slurm)")?;
-        str_ds(&r, "node_list", col(|x| x.node_list.clone())?, dims, "SLURM_JOB_NODELIST (none: not under Slurm)")?;
-        str_ds(&r, "rank_hosts", col(|x| x.rank_hosts.clone())?, dims, "host of each rank, in rank order")?;
-        str_ds(&r, "code_version", col(|x| x.code_version.clone())?, dims, "code version of the run")?;
+        str_ds(
+            &r,
+            "job_id",
+            col(|x| x.job_id.clone())?,
+            dims,
+            "SLURM_JOB_ID (none: not under Slurm)",
+        )?;
+        str_ds(
+            &r,
+            "node_list",
+            col(|x| x.node_list.clone())?,
+            dims,
+            "SLURM_JOB_NODELIST (none: not under Slurm)",
+        )?;
+        str_ds(
+            &r,
+            "rank_hosts",
+            col(|x| x.rank_hosts.clone())?,
+            dims,
+            "host of each rank, in rank order",
+        )?;
+        str_ds(
+            &r,
+            "code_version",
+            col(|x| x.code_version.clone())?,
+            dims,
+            "code version of the run",
+        )?;
         let n = [p.runs.len()];
         let u = |f: fn(&RunRecord) -> u64| p.runs.iter().map(f).collect::<Vec<u64>>();
-        ds(&r, "restart", &n, &u(|x| x.restart), dims, "SLURM_RESTART_COUNT (requeues)", "1")?;
+        ds(
+            &r,
+            "restart",
+            &n,
+            &u(|x| x.restart),
+            dims,
+            "SLURM_RESTART_COUNT (requeues)",
+            "1",
+        )?;
         ds(&r, "ranks", &n, &u(|x| x.ranks), dims, "MPI ranks", "1")?;
-        ds(&r, "started", &n, &u(|x| x.started), dims, "start of the run", "s since 1970-01-01 UTC")?;
-        ds(&r, "saved", &n, saved, dims, "configurations the run computed that are saved here", "1")?;
+        ds(
+            &r,
+            "started",
+            &n,
+            &u(|x| x.started),
+            dims,
+            "start of the run",
+            "s since 1970-01-01 UTC",
+        )?;
+        ds(
+            &r,
+            "saved",
+            &n,
+            saved,
+            dims,
+            "configurations the run computed that are saved here",
+            "1",
+        )?;
         Ok(())
+    }
+
+    /// The provenance of a result file and its per-host summary (of the configurations whose
+    /// status on disk is finished); `None` for a file older than format 3.
+    pub fn of_file(
+        path: &std::path::Path,
+    ) -> anyhow::Result<Option<(Provenance, super::HostSummary)>> {
+        let f = h5::open_read(path)?;
+        let Ok(g) = f.group("provenance") else {
+            return Ok(None);
+        };
+        let p = read(&g)?;
+        let status: Vec<u8> = f.group("steady")?.dataset("status")?.read_raw()?;
+        let t = status.len();
+        let mut c = crate::schema::Columns::new(t, 0);
+        c.status = status;
+        c.rank = h5::read(&g, "rank", t)?;
+        c.host = h5::read(&g, "host", t)?;
+        c.run = h5::read(&g, "run", t)?;
+        let s = super::host_summary(&p, &c);
+        Ok(Some((p, s)))
     }
 
     /// Rewrites `runs/saved` in place (a checkpoint).
@@ -228,10 +309,16 @@ mod h5io {
         let rank_hosts = text(&r, "rank_hosts")?;
         let code = text(&r, "code_version")?;
         let num = |name: &str| h5::read::<u64>(&r, name, len);
-        let (restart, ranks, started, saved) =
-            (num("restart")?, num("ranks")?, num("started")?, num("saved")?);
+        let (restart, ranks, started, saved) = (
+            num("restart")?,
+            num("ranks")?,
+            num("started")?,
+            num("saved")?,
+        );
         anyhow::ensure!(
-            [nodes.len(), rank_hosts.len(), code.len()].iter().all(|&k| k == len),
+            [nodes.len(), rank_hosts.len(), code.len()]
+                .iter()
+                .all(|&k| k == len),
             "the lists of provenance/runs differ in length"
         );
         let runs = (0..len)
