@@ -121,6 +121,17 @@ pub fn paths(n: usize, available: u64) -> Vec<PathEstimate> {
 /// ([`SuperopError::TooLarge`]: the estimate, the bytes available, the largest N that fits).
 pub fn plan(n: usize, sp: &SteadyParams, available: u64) -> Result<Method, SteadyError> {
     if n <= sp.dense_n_max {
+        // the dense path has no smaller variant: refuse as `solve_dense` would
+        let need = crate::dense_bytes(n);
+        if need > available {
+            return Err(SuperopError::TooLarge {
+                what: format!("the dense steady-state solve at N = {n}"),
+                needed_bytes: need,
+                available_bytes: available,
+                largest_n: (1..=n).rev().find(|&k| crate::dense_bytes(k) <= available),
+            }
+            .into());
+        }
         return Ok(Method::DenseHermitian);
     }
     if crate::twolevel::restart_for(n, available).is_some() {
