@@ -212,12 +212,13 @@ fn provenance_status(
         let hosts: Vec<_> = s
             .hosts
             .iter()
-            .map(|(h, n, ranks)| {
-                let r: serde_json::Map<_, _> = ranks
+            .map(|h| {
+                let r: serde_json::Map<_, _> = h
+                    .ranks
                     .iter()
                     .map(|(k, v)| (k.to_string(), json!(v)))
                     .collect();
-                json!({"host": h, "configurations": n, "ranks": r})
+                json!({"host": h.host, "configurations": h.configurations, "ranks": r})
             })
             .collect();
         let runs: Vec<_> = p
@@ -236,12 +237,14 @@ fn provenance_status(
         return Ok(());
     }
     println!("  configurations per host (per rank):");
-    for (h, n, ranks) in s.hosts.iter().filter(|h| h.1 > 0) {
-        let r: Vec<String> = ranks
+    for h in s.hosts.iter().filter(|h| h.configurations > 0) {
+        let r: Vec<String> = h
+            .ranks
             .iter()
             .map(|(k, v)| format!("rank {k}: {v}"))
             .collect();
-        println!("    {h:<16} {n:>8}   ({})", r.join(", "));
+        let (name, n) = (&h.host, h.configurations);
+        println!("    {name:<16} {n:>8}   ({})", r.join(", "));
     }
     if s.unrecorded > 0 {
         println!(

@@ -118,11 +118,22 @@ impl Provenance {
     }
 }
 
+/// The configurations one host computed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HostCount {
+    /// host name
+    pub host: String,
+    /// finished configurations it computed
+    pub configurations: u64,
+    /// `(rank, configurations)`, by rank (ranks of all runs together)
+    pub ranks: Vec<(u64, u64)>,
+}
+
 /// Configurations per host and per (host, rank), from the stored columns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HostSummary {
-    /// `(host, configurations, [(rank, configurations)])`, hosts in table order
-    pub hosts: Vec<(String, u64, Vec<(u64, u64)>)>,
+    /// every host of the file's list, in list order
+    pub hosts: Vec<HostCount>,
     /// finished configurations with no recorded host (computed before format 3)
     pub unrecorded: u64,
     /// finished configurations per run (index of [`Provenance::runs`])
@@ -132,7 +143,14 @@ pub struct HostSummary {
 /// Counts the finished configurations of `cols` per host, rank and run.
 pub fn host_summary(p: &Provenance, cols: &Columns) -> HostSummary {
     let mut s = HostSummary {
-        hosts: p.hosts.iter().map(|h| (h.clone(), 0, Vec::new())).collect(),
+        hosts: p
+            .hosts
+            .iter()
+            .map(|h| HostCount {
+                host: h.clone(),
+                ..Default::default()
+            })
+            .collect(),
         unrecorded: 0,
         per_run: vec![0; p.runs.len()],
     };
@@ -147,14 +165,14 @@ pub fn host_summary(p: &Provenance, cols: &Columns) -> HostSummary {
             s.unrecorded += 1;
             continue;
         };
-        h.1 += 1;
-        match h.2.iter_mut().find(|(r, _)| *r == cols.rank[t]) {
+        h.configurations += 1;
+        match h.ranks.iter_mut().find(|(r, _)| *r == cols.rank[t]) {
             Some(e) => e.1 += 1,
-            None => h.2.push((cols.rank[t], 1)),
+            None => h.ranks.push((cols.rank[t], 1)),
         }
     }
     for h in &mut s.hosts {
-        h.2.sort_unstable();
+        h.ranks.sort_unstable();
     }
     s
 }
@@ -175,16 +193,52 @@ mod h5io {
             .collect()
     }
 
-    fn str_ds(
-        g: &Group,
-        name: &str,
-        v: Vec<VarLenUnicode>,
-        dims: &str,
-        long: &str,
-    ) -> anyhow::Result<()> {
-        ds(g, name, &[v.len()], &v, dims, long, "1")?;
-        Ok(())
-    }
+    /// The text columns of `/provenance/runs`: name, value, `long_name`.
+    type TextColumn = (&'static str, fn(&RunRecord) -> String, &'static str);
+    const TEXT_COLUMNS: [TextColumn; 4] = [
+        (
+            "job_id",
+            |x| x.job_id.clone(),
+            "SLURM_JOB_ID (none: not under Slurm)",
+        ),
+        (
+            "node_list",
+            |x| x.node_list.clone(),
+            "SLURM_JOB_NODELIST (none: not under Slurm)",
+        ),
+        (
+            "rank_hosts",
+            |x| x.rank_hosts.clone(),
+            "host of each rank, in rank order",
+        ),
+        (
+            "code_version",
+            |x| x.code_version.clone(),
+            "code version of the run",
+        ),
+    ];
+    /// The number columns of `/provenance/runs` (besides `saved`): name, value, `long_name`, units.
+    type NumberColumn = (
+        &'static str,
+        fn(&RunRecord) -> u64,
+        &'static str,
+        &'static str,
+    );
+    const NUMBER_COLUMNS: [NumberColumn; 3] = [
+        (
+            "restart",
+            |x| x.restart,
+            "SLURM_RESTART_COUNT (requeues)",
+            "1",
+        ),
+        ("ranks", |x| x.ranks, "MPI ranks", "1"),
+        (
+            "started",
+            |x| x.started,
+            "start of the run",
+            "s since 1970-01-01 UTC",
+        ),
+    ];
 
     /// Writes the lists of `/provenance` (the group `g`); `saved` is [`RunRecord::saved`] per run.
     pub fn write(p: &Provenance, g: &Group, saved: &[u64]) -> anyhow::Result<()> {
@@ -194,74 +248,28 @@ mod h5io {
             "who computed each configuration: rank, host (index into hosts), run (index into \
              runs/*); the runs that wrote this file, oldest first",
         )?;
-        str_ds(
+        let hosts = strings(p.hosts.iter().cloned())?;
+        ds(
             g,
             "hosts",
-            strings(p.hosts.iter().cloned())?,
+            &[hosts.len()],
+            &hosts,
             "host",
             "host names",
+            "1",
         )?;
         let r = g.create_group("runs")?;
-        let col = |f: fn(&RunRecord) -> String| strings(p.runs.iter().map(f));
-        let dims = "run";
-        str_ds(
-            &r,
-            "job_id",
-            col(|x| x.job_id.clone())?,
-            dims,
-            "SLURM_JOB_ID (none: not under Slurm)",
-        )?;
-        str_ds(
-            &r,
-            "node_list",
-            col(|x| x.node_list.clone())?,
-            dims,
-            "SLURM_JOB_NODELIST (none: not under Slurm)",
-        )?;
-        str_ds(
-            &r,
-            "rank_hosts",
-            col(|x| x.rank_hosts.clone())?,
-            dims,
-            "host of each rank, in rank order",
-        )?;
-        str_ds(
-            &r,
-            "code_version",
-            col(|x| x.code_version.clone())?,
-            dims,
-            "code version of the run",
-        )?;
         let n = [p.runs.len()];
-        let u = |f: fn(&RunRecord) -> u64| p.runs.iter().map(f).collect::<Vec<u64>>();
-        ds(
-            &r,
-            "restart",
-            &n,
-            &u(|x| x.restart),
-            dims,
-            "SLURM_RESTART_COUNT (requeues)",
-            "1",
-        )?;
-        ds(&r, "ranks", &n, &u(|x| x.ranks), dims, "MPI ranks", "1")?;
-        ds(
-            &r,
-            "started",
-            &n,
-            &u(|x| x.started),
-            dims,
-            "start of the run",
-            "s since 1970-01-01 UTC",
-        )?;
-        ds(
-            &r,
-            "saved",
-            &n,
-            saved,
-            dims,
-            "configurations the run computed that are saved here",
-            "1",
-        )?;
+        for (name, f, long) in TEXT_COLUMNS {
+            let v = strings(p.runs.iter().map(f))?;
+            ds(&r, name, &n, &v, "run", long, "1")?;
+        }
+        for (name, f, long, units) in NUMBER_COLUMNS {
+            let v: Vec<u64> = p.runs.iter().map(f).collect();
+            ds(&r, name, &n, &v, "run", long, units)?;
+        }
+        let long = "configurations the run computed that are saved here";
+        ds(&r, "saved", &n, saved, "run", long, "1")?;
         Ok(())
     }
 
@@ -364,8 +372,9 @@ mod tests {
             c.set_row(t, &r);
         }
         let s = host_summary(&p, &c);
-        assert_eq!(s.hosts[0], ("a".into(), 1, vec![(0, 1)]));
-        assert_eq!(s.hosts[1], ("b".into(), 2, vec![(1, 1), (2, 1)]));
+        let count = |h: &HostCount| (h.host.clone(), h.configurations, h.ranks.clone());
+        assert_eq!(count(&s.hosts[0]), ("a".into(), 1, vec![(0, 1)]));
+        assert_eq!(count(&s.hosts[1]), ("b".into(), 2, vec![(1, 1), (2, 1)]));
         assert_eq!((s.unrecorded, s.per_run.clone()), (0, vec![3]));
         p.accepted = 3;
         assert_eq!(p.saved(1), vec![2]);
