@@ -368,7 +368,19 @@ fn check_memory(study: &Study, share: Share) -> anyhow::Result<()> {
     };
     if let Some(sp) = study.steady_params(Some(share.bytes)) {
         if study.w.iter().any(|&w| w != 0.0) {
-            sqz_steady::memory::plan(n, &sp, share.bytes).map_err(|e| refuse(e.to_string()))?;
+            let path =
+                sqz_steady::memory::plan(n, &sp, share.bytes).map_err(|e| refuse(e.to_string()))?;
+            // the dense path has no smaller variant: `solve_dense` refuses what does not fit
+            let need = sqz_steady::dense_bytes(n);
+            if path == sqz_steady::Method::DenseHermitian && need > share.bytes {
+                return Err(refuse(format!(
+                    "the dense steady-state solve at N = {n} needs about {} ({need} bytes), \
+                     more than the {} ({} bytes) available",
+                    sqz_superop::memory::human_bytes(need),
+                    sqz_superop::memory::human_bytes(share.bytes),
+                    share.bytes
+                )));
+            }
         }
         if study.w.contains(&0.0) {
             let need = sqz_steady::memory::ideal_bytes(n);
