@@ -4,7 +4,9 @@
 #   scripts/test-extra.sh
 #
 # 1. mpi     the CI study (jobs/ci-small.toml: N = 4, 2 w, 20 configurations) with `mpirun -n 1`
-#            and `-n 3` (oversubscribed) and with threads: identical result datasets; a panic in
+#            and `-n 3` (oversubscribed) and with threads: identical result datasets, the ranks
+#            recorded in the file; ranks whose SQZ_MEMORY_LIMIT cannot fit the solve refuse up
+#            front naming their host and rank 0 computes everything; a panic in
 #            one task (hidden --panic-at-task) aborts the whole job instead of hanging it.
 # 2. kill    a longer study under `mpirun -n 2`, its ranks killed with SIGKILL mid-way, resumed
 #            under `mpirun -n 3`; then SIGUSR1 to mpirun (forwarded: sqz saves and exits 75),
@@ -151,6 +153,25 @@ else
         "mpirun -n 2 '$SQZ' disorder '$T/small.toml' --out '$T/small-n2.h5' --quiet --json | grep -q '\"ranks\":2'"
     check "a complete file is not recomputed" bash -c \
         "mpirun -n 2 '$SQZ' disorder '$T/small.toml' --out '$T/small-n2.h5' --quiet --json | grep -q '\"computed_this_run\":0'"
+    check "the file records the ranks that computed (3 ranks, 1 run, each configuration once)" bash -c \
+        "'$SQZ' disorder status --json '$T/small-n3.h5' | grep -q '\"ranks\":{\"0\":[0-9]*,\"1\":[0-9]*,\"2\":[0-9]*}' &&
+         '$SQZ' disorder status --json '$T/small-n3.h5' | grep -q '\"unrecorded\":0'"
+    # per-rank memory: ranks 1 and 2 get 50 kB (the N = 4 solve needs 306 kB), rank 0 1 GB (MPMD)
+    set +e
+    timeout 120 mpirun -n 1 -x SQZ_MEMORY_LIMIT=1G "$SQZ" disorder "$T/small.toml" --out "$T/small-mem.h5" --quiet \
+        : -n 2 -x SQZ_MEMORY_LIMIT=50000 "$SQZ" disorder "$T/small.toml" --out "$T/small-mem.h5" --quiet \
+        >"$T/mem.log" 2>&1
+    RC=$?
+    set -e
+    if [[ $RC -eq 0 ]] && [[ "$(grep -c "rank [12] on host $(hostname) computes no configuration: .*needs about" "$T/mem.log")" == 2 ]]; then
+        pass "ranks whose memory cannot fit the solve refuse up front naming their host; the study completes"
+    else
+        fail "per-rank memory refusal: exit $RC: $(tail -n 5 "$T/mem.log")"
+    fi
+    check "... and rank 0 computed every configuration: equal to one process" \
+        "$SQZ" disorder compare "$T/small-t1.h5" "$T/small-mem.h5"
+    check "... and the file records only rank 0" bash -c \
+        "'$SQZ' disorder status --json '$T/small-mem.h5' | grep -q '\"ranks\":{\"0\":40}'"
 
     set +e
     timeout 120 mpirun -n 3 "$SQZ" disorder "$T/small.toml" --out "$T/panic.h5" --quiet --panic-at-task 7 \

@@ -10,6 +10,10 @@
 #               one-process run bit for bit; the 6 ranks ran on 3 distinct hosts (hostname and
 #               network namespace of every rank, logged by the cluster's TaskProlog), and each
 #               rank got its node's memory share.
+#               In a-e the result file itself is counted too (check_provenance: `sqz disorder
+#               status --json`): every configuration recorded once with the host and rank that
+#               computed it, the hosts expected, the runs (Slurm job ids) expected, and nothing
+#               that one run saved recomputed by a later one.
 # b. node loss  jobs/fig4d-n5.sbatch on 3 x 2 (a longer study), node sqzn2 crashed mid-study (link
 #               down, then SIGKILL to every process of the node): Slurm ends the job (NODE_FAIL);
 #               the same sbatch command on the 2 surviving nodes completes the study; the result
@@ -22,9 +26,9 @@
 # e. memory     nodes with different RealMemory (8192/7168/6144 MB): the scheduler refuses a job
 #               that does not fit the smallest node, a step over its --mem is killed; then the
 #               free memory of sqzn3 is cut to 4 MB (2 MB per rank) under a N = 5 study whose
-#               solve needs 3.09 MiB: the ranks there say so and the study does not hang.
-#               Checks marked XFAIL are what today's code does not do yet (see
-#               MEMORY_REFUSAL_XFAIL_UNTIL_PHASE2 below).
+#               solve needs 3.09 MiB: the ranks there say so naming sqzn3 and compute nothing,
+#               the study does not hang, and the ranks of sqzn1 and sqzn2 compute every
+#               configuration (result equal to one process; the file records no sqzn3).
 #
 # Every wait has a time limit; the cluster is always stopped (namespaces, bridge, daemons).
 # SQZ_SKIP_MULTINODE=1 skips everything (reported); SQZ_MN_KEEP=1 keeps the folder with the
@@ -35,11 +39,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
-# Today a rank whose node cannot fit a configuration fails that configuration at once, so its
-# ranks take most of the study's configurations and fail them, the job reports a complete study
-# (exit 0) and a rerun does not retry them; the refusal does not name the host. These checks
-# are expected to fail until phase 2 of issue 15: set to 0 when they pass.
-MEMORY_REFUSAL_XFAIL_UNTIL_PHASE2="${MEMORY_REFUSAL_XFAIL_UNTIL_PHASE2:-1}"
+# Until phase 2 of issue 15 a rank whose node could not fit a configuration failed that
+# configuration at once (its ranks took most of the study and failed it; the refusal did not
+# name the host). Now such a rank refuses up front, naming its host, and gets no configuration.
+# MEMORY_REFUSAL_XFAIL_UNTIL_PHASE2=1 turns those checks back into expected failures.
+MEMORY_REFUSAL_XFAIL_UNTIL_PHASE2="${MEMORY_REFUSAL_XFAIL_UNTIL_PHASE2:-0}"
 
 START=$SECONDS
 PASSED=0
@@ -194,11 +198,60 @@ ranks_of() {
         r = $4; h = $5; n = $7; m = $9; sub("rank=", "", r); sub("host=", "", h);
         sub("netns=", "", n); sub("mem_limit=", "", m); print r, h, n, m }' "$CL/log/tasks.log" | sort -n
 }
-# Phase 2 of issue 15 records the host and rank of every configuration in the result file:
-# this is where the test will count them (each configuration computed exactly once, by a rank
-# on the expected hosts). Until then "nothing lost" is checked by comparing results.
+# check_provenance FILE HOSTS JOBS [RESTARTS]: counts from the result file (its /provenance, read
+# by `sqz disorder status --json`) that every configuration is finished and recorded with the
+# host and rank that computed it; that the configurations per host add up to the total (none
+# missing; each has one row, so one host); that the hosts are exactly HOSTS; that the runs are
+# the jobs JOBS in order (and their RESTARTS); and that no configuration was computed twice: a
+# configuration saved by one run and recomputed by a later one would leave the earlier run's
+# `saved` count above the configurations still recorded for it (docs/hdf5-layout.md).
 check_provenance() {
-    : # "$1" result file, "$2" expected hosts (space separated)
+    local file="$1" hosts="$2" jobs="$3" restarts="${4:-}" out
+    if out="$({ timeout 20 "$SQZ" disorder status --json "$file" 2>/dev/null || true; } | python3 -c '
+import json, sys
+hosts, jobs, restarts = sys.argv[1].split(), sys.argv[2].split(), sys.argv[3].split()
+try:
+    s = json.load(sys.stdin)
+except ValueError as e:
+    sys.exit("no status: %s" % e)
+bad = []
+total, done = s["total"], s["done"]
+if done != total:
+    bad.append("%d of %d done" % (done, total))
+if s.get("unrecorded", 0):
+    bad.append("%d configurations without a recorded host" % s["unrecorded"])
+per_host = {h["host"]: h["configurations"] for h in s.get("hosts", []) if h["configurations"] > 0}
+if sum(per_host.values()) != total:
+    bad.append("configurations per host add up to %d, not %d" % (sum(per_host.values()), total))
+for h in s.get("hosts", []):
+    if sum(h["ranks"].values()) != h["configurations"]:
+        bad.append("ranks of %s do not add up" % h["host"])
+if sorted(per_host) != sorted(hosts):
+    bad.append("hosts %s, expected %s" % (sorted(per_host), sorted(hosts)))
+runs = s.get("runs", [])
+if [r["job_id"] for r in runs] != jobs:
+    bad.append("runs of jobs %s, expected %s" % ([r["job_id"] for r in runs], jobs))
+if restarts and [str(r["restart"]) for r in runs] != restarts:
+    bad.append("restarts %s, expected %s" % ([r["restart"] for r in runs], restarts))
+if sum(r["configurations"] for r in runs) != total:
+    bad.append("configurations per run do not add up to the total")
+for i, r in enumerate(runs):
+    if r["saved"] > r["configurations"]:
+        bad.append("run %d saved %d but only %d are still its own: recomputed by a later run"
+                   % (i, r["saved"], r["configurations"]))
+if runs and runs[-1]["saved"] != runs[-1]["configurations"]:
+    bad.append("the last run saved a different count than it holds")
+desc = "; ".join("%s %d" % hn for hn in sorted(per_host.items()))
+rdesc = "; ".join("job %s/%s on %s: %d" % (r["job_id"], r["restart"], r["node_list"],
+                  r["configurations"]) for r in runs)
+print("%d configurations: %s (runs: %s)" % (total, desc, rdesc))
+if bad:
+    sys.exit("; ".join(bad))
+' "$hosts" "$jobs" "$restarts" 2>&1)"; then
+        pass "every configuration recorded once with its host and rank, none recomputed: $out"
+    else
+        fail "provenance in $file: $out"
+    fi
 }
 
 section setup "a private 3-node Slurm cluster (scripts/slurm/start.sh --nodes 3)"
@@ -271,7 +324,7 @@ else
     fi
     check "the job ran 6 MPI ranks" grep -qF "6 rank(s) x 1 compute thread(s)" "$T/a-$JOB.out"
     check "result equals the one-process run" "$SQZ" disorder compare "$T/small-ref.h5" "$T/small-mn.h5"
-    check_provenance "$T/small-mn.h5" "$NODES"
+    check_provenance "$T/small-mn.h5" "$NODES" "$JOB"
     ranks_of "$JOB" >"$T/a-ranks.txt"
     sed 's/^/      rank /' "$T/a-ranks.txt"
     NR="$(wc -l <"$T/a-ranks.txt")"
@@ -346,7 +399,7 @@ node_loss() {
     check "nothing saved before the crash was lost or recomputed" "$SQZ" disorder compare --kept "$T/long-$tag-snapshot.h5" "$out"
     check "final result equals the one-process run" "$SQZ" disorder compare "$T/long-ref.h5" "$out"
     check "no temporary file left" test ! -e "$out.tmp"
-    check_provenance "$out" "$NODES"
+    check_provenance "$out" "$NODES" "$job ${job2:-?}"
     check "$node boots again and is idle" timeout 120 "$MN" start-node "$CL" "$node"
 }
 
@@ -387,16 +440,16 @@ else
     else
         fail "ranks that exited 75 on: '$E75': $(grep 'srun: error' "$LOG" | head -n 5)"
     fi
-    # (its "requeued" line after `scontrol requeue` is often cut off: Slurm ends the batch
-    # script as soon as it requeues the job; the restart count above shows the requeue)
     check "the batch script saw exit code 75" grep -q "job $JOB: interrupted, finished configurations saved" "$LOG"
+    # printed before `scontrol requeue` (Slurm may end the script as soon as it requeues)
+    check "the batch script said it requeues the job" grep -q "job $JOB: requeueing it" "$LOG"
     check "the first run is recorded with exit code 75 (jobcomp)" \
         grep -q "JobId=$JOB .*DerivedExitCode=75:0" "$CL/log/jobcomp.log"
     K="$(done_in "$T/long-d-snapshot.h5")"
     check "the requeued run resumed the saved tasks" grep -q "resuming .*of $LONG_TOTAL tasks done" "$LOG"
     check "nothing saved before the signal was lost or recomputed" "$SQZ" disorder compare --kept "$T/long-d-snapshot.h5" "$OUT"
     check "final result equals the one-process run" "$SQZ" disorder compare "$T/long-ref.h5" "$OUT"
-    check_provenance "$OUT" "$NODES"
+    check_provenance "$OUT" "$NODES" "$JOB $JOB" "0 1"
 fi
 
 # ---------------------------------------------------------------- e. per-node memory
@@ -461,6 +514,7 @@ else
     fi
     xcheck "no configuration lost to the small node (result equals one process, or the job fails and the file is incomplete)" \
         "$LOST_OK" "$NF of 200 configurations recorded as failed, job exit $EC, 'sqz disorder status' says complete"
+    check_provenance "$T/mem.h5" "sqzn1 sqzn2" "$JOB"
 fi
 timeout 20 "$MN" node-mem "$CL" sqzn3
 

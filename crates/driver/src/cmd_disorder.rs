@@ -7,7 +7,7 @@ use crate::report;
 use serde_json::json;
 use sqz_study::exec::Ending;
 use sqz_study::spec::Study;
-use sqz_study::{compare as files, layout, run as study, Exit, EXIT_INTERRUPTED};
+use sqz_study::{compare as files, layout, provenance, run as study, Exit, EXIT_INTERRUPTED};
 
 fn validate(a: &DisorderArgs, g: Global) -> anyhow::Result<()> {
     if !(a.checkpoint_every.is_finite() && a.checkpoint_every > 0.0) {
@@ -199,18 +199,83 @@ fn check(path: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The per-host and per-run part of `sqz disorder status` (format 3 files): JSON fields, or
+/// printed lines.
+fn provenance_status(
+    file: &std::path::Path,
+    json_out: Option<&mut serde_json::Map<String, serde_json::Value>>,
+) -> anyhow::Result<()> {
+    let Some((p, s)) = provenance::of_file(file)? else {
+        if json_out.is_none() {
+            println!("  (no per-host record: the file predates format 3)");
+        }
+        return Ok(());
+    };
+    if let Some(m) = json_out {
+        let hosts: Vec<_> = s
+            .hosts
+            .iter()
+            .map(|h| {
+                let r: serde_json::Map<_, _> = h
+                    .ranks
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), json!(v)))
+                    .collect();
+                json!({"host": h.host, "configurations": h.configurations, "ranks": r})
+            })
+            .collect();
+        let runs: Vec<_> = p
+            .runs
+            .iter()
+            .zip(&s.per_run)
+            .map(|(r, n)| {
+                json!({"job_id": r.job_id, "restart": r.restart, "node_list": r.node_list,
+                       "ranks": r.ranks, "rank_hosts": r.rank_hosts, "started": r.started,
+                       "code_version": r.code_version, "saved": r.saved, "configurations": n})
+            })
+            .collect();
+        m.insert("hosts".into(), json!(hosts));
+        m.insert("unrecorded".into(), json!(s.unrecorded));
+        m.insert("runs".into(), json!(runs));
+        return Ok(());
+    }
+    println!("  configurations per host (per rank):");
+    for h in s.hosts.iter().filter(|h| h.configurations > 0) {
+        let r: Vec<String> = h
+            .ranks
+            .iter()
+            .map(|(k, v)| format!("rank {k}: {v}"))
+            .collect();
+        let (name, n) = (&h.host, h.configurations);
+        println!("    {name:<16} {n:>8}   ({})", r.join(", "));
+    }
+    if s.unrecorded > 0 {
+        println!(
+            "    {:<16} {:>8}   (computed before format 3)",
+            "not recorded", s.unrecorded
+        );
+    }
+    println!("  runs ({}):", p.runs.len());
+    for (i, (r, n)) in p.runs.iter().zip(&s.per_run).enumerate() {
+        println!(
+            "    run {i}: {}: {n} configuration(s) in the file",
+            r.describe()
+        );
+    }
+    Ok(())
+}
+
 fn status(file: &std::path::Path, as_json: bool) -> anyhow::Result<()> {
     let st = layout::file_status(file)?;
     if as_json {
-        report::emit(
-            serde_json::Map::from_iter([
-                ("done".to_string(), json!(st.done)),
-                ("total".to_string(), json!(st.total)),
-                ("failed".to_string(), json!(st.failed)),
-                ("study_hash".to_string(), json!(st.hash)),
-            ]),
-            true,
-        );
+        let mut m = serde_json::Map::from_iter([
+            ("done".to_string(), json!(st.done)),
+            ("total".to_string(), json!(st.total)),
+            ("failed".to_string(), json!(st.failed)),
+            ("study_hash".to_string(), json!(st.hash)),
+        ]);
+        provenance_status(file, Some(&mut m))?;
+        report::emit(m, true);
     } else {
         println!(
             "{}: {}/{} tasks done ({} failed), study {}",
@@ -220,6 +285,7 @@ fn status(file: &std::path::Path, as_json: bool) -> anyhow::Result<()> {
             st.failed,
             st.hash
         );
+        provenance_status(file, None)?;
     }
     if st.done == st.total {
         Ok(())

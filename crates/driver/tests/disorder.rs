@@ -1,6 +1,7 @@
 //! End-to-end tests of `sqz disorder` in one process (the MPI and Slurm runs are in
 //! scripts/test-extra.sh): validation messages, identical results for any thread count,
-//! resume after `--stop-after`, SIGTERM and SIGKILL, refusal of another study's file, `--fresh`,
+//! resume after `--stop-after`, SIGTERM and SIGKILL (with who computed what, and a format-2 file
+//! resumed and upgraded), refusal of another study's file, `--fresh`,
 //! and the launcher check.
 
 mod common;
@@ -105,9 +106,59 @@ fn stop_and_resume_equals_an_uninterrupted_run_without_recomputing() {
     assert_eq!(v["computed_this_run"], 40 - done, "{v}");
     ok(&["disorder", "compare", s(&full), s(&part)]);
     ok(&["disorder", "compare", "--kept", s(&snapshot), s(&part)]);
+    // who computed what: one host, rank 0, two runs outside Slurm with their own configurations
+    let st = common::json(&["disorder", "status", "--json", s(&part)]);
+    assert_eq!(st["hosts"].as_array().unwrap().len(), 1, "{st}");
+    assert_eq!(st["hosts"][0]["configurations"], 40, "{st}");
+    assert_eq!(st["hosts"][0]["ranks"]["0"], 40, "{st}");
+    assert_eq!(st["unrecorded"], 0, "{st}");
+    let runs = st["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{st}");
+    for (r, n) in runs.iter().zip([done, 40 - done]) {
+        assert!(r["job_id"] == "none" && r["node_list"] == "none", "{st}");
+        assert!(r["configurations"] == n && r["saved"] == n, "{st}");
+    }
+    let text = ok(&["disorder", "status", s(&part)]);
+    assert!(text.contains("run 1: no Slurm job, 1 rank(s)"), "{text}");
     // a complete file: a re-run computes nothing
     let out = ok(&["disorder", s(&p), "--out", s(&part), "--json", "--quiet"]);
     assert!(out.contains("\"computed_this_run\":0"), "{out}");
+}
+
+#[test]
+fn a_format_2_file_without_provenance_is_resumed_and_upgraded() {
+    let d = dir("format2");
+    let p = write(&d, "small.toml", SMALL);
+    let (full, part) = (d.join("full.h5"), d.join("part.h5"));
+    ok(&["disorder", s(&p), "--out", s(&full), "--quiet"]);
+    let (code, _, err) = disorder(&p, &part, &["--threads", "1", "--stop-after", "10"]);
+    assert_eq!(code, 75, "{err}");
+    let done = done_in(&part);
+    {
+        // what a format-2 build wrote: no /provenance, format_version 2
+        let f = hdf5::File::open_rw(&part).unwrap();
+        f.unlink("provenance").unwrap();
+        f.attr("format_version")
+            .unwrap()
+            .write_scalar(&2u64)
+            .unwrap();
+    }
+    let (code, text, _) = sqz(&["disorder", "status", s(&part)]);
+    assert!(code == 3 && text.contains("predates format 3"), "{text}");
+    disorder_ok(&p, &part, &[]);
+    ok(&["disorder", "compare", s(&full), s(&part)]);
+    let st = common::json(&["disorder", "status", "--json", s(&part)]);
+    assert_eq!(st["unrecorded"], done, "{st}");
+    assert_eq!(st["hosts"][0]["configurations"], 40 - done, "{st}");
+    assert_eq!(st["runs"].as_array().unwrap().len(), 1, "{st}");
+    let f = hdf5::File::open(&part).unwrap();
+    assert_eq!(
+        f.attr("format_version")
+            .unwrap()
+            .read_scalar::<u64>()
+            .unwrap(),
+        3
+    );
 }
 
 #[test]

@@ -14,6 +14,7 @@
 //! memory than the two-level solver with its smallest basis (complex vectors, a longer basis) and
 //! converges far more slowly at small w; it stays available for comparisons.
 
+use crate::twolevel::BASELINE_BYTES;
 use crate::{Method, SteadyError, SteadyParams};
 use sqz_superop::memory::{available_bytes, estimate_with, Operator};
 use sqz_superop::SuperopError;
@@ -88,7 +89,9 @@ pub struct PathEstimate {
     pub bytes_planned: u64,
 }
 
-/// Every path `solve` may take at N with `available` bytes, in the order `solve` tries them.
+/// Every path `solve` may take at N with `available` bytes, in the order `solve` tries them;
+/// the bytes are the process's peak (the path's data plus [`BASELINE_BYTES`], the resident size of
+/// `sqz` before it solves anything).
 pub fn paths(n: usize, available: u64) -> Vec<PathEstimate> {
     let two_min =
         crate::twolevel::fixed_bytes(n).saturating_add(sqz_krylov::GmresWorkspace::<f64>::bytes(
@@ -99,14 +102,14 @@ pub fn paths(n: usize, available: u64) -> Vec<PathEstimate> {
         PathEstimate {
             method: Method::CollectiveReduction,
             when: "ideal positions (every z_i in 2 pi Z)",
-            bytes: ideal_bytes(n),
-            bytes_planned: ideal_bytes(n),
+            bytes: ideal_bytes(n) + BASELINE_BYTES,
+            bytes_planned: ideal_bytes(n) + BASELINE_BYTES,
         },
         PathEstimate {
             method: Method::DenseHermitian,
             when: "disordered positions, N <= 5 (dense_n_max)",
-            bytes: crate::dense_bytes(n),
-            bytes_planned: crate::dense_bytes(n),
+            bytes: crate::dense_bytes(n) + BASELINE_BYTES,
+            bytes_planned: crate::dense_bytes(n) + BASELINE_BYTES,
         },
         PathEstimate {
             method: Method::TwoLevel,

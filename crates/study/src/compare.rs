@@ -11,6 +11,15 @@ use std::path::Path;
 /// checksum covers the wall time).
 pub const TIMING_DATASETS: &[&str] = &["/steady/seconds", "/steady/checksum"];
 
+/// The group of who computed what (hosts, ranks, runs): left out of [`compare`], kept by
+/// [`compare_kept`].
+pub const PROVENANCE_GROUP: &str = "/provenance";
+
+fn is_provenance(name: &str) -> bool {
+    name.strip_prefix(PROVENANCE_GROUP)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 fn collect_datasets(g: &Group, out: &mut Vec<String>) -> anyhow::Result<()> {
     for d in g.datasets()? {
         out.push(d.name());
@@ -40,7 +49,7 @@ fn raw_bytes(d: &hdf5::Dataset) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Compares the result datasets of two study files bit for bit (all datasets except
-/// [`TIMING_DATASETS`], and the study hash). Returns the names of the datasets that differ.
+/// [`TIMING_DATASETS`] and the [`PROVENANCE_GROUP`], and the study hash). Returns the names of the datasets that differ.
 pub fn compare(a: &Path, b: &Path) -> anyhow::Result<Vec<String>> {
     let fa = open_read(a)?;
     let fb = open_read(b)?;
@@ -51,6 +60,8 @@ pub fn compare(a: &Path, b: &Path) -> anyhow::Result<Vec<String>> {
     let (mut na, mut nb) = (Vec::new(), Vec::new());
     collect_datasets(&fa, &mut na)?;
     collect_datasets(&fb, &mut nb)?;
+    na.retain(|n| !is_provenance(n));
+    nb.retain(|n| !is_provenance(n));
     na.sort();
     nb.sort();
     for name in na.iter().filter(|n| !nb.contains(n)) {
@@ -72,7 +83,8 @@ pub fn compare(a: &Path, b: &Path) -> anyhow::Result<Vec<String>> {
 }
 
 /// Checks that `b` kept every task that `a` had finished: all per-task values of those tasks,
-/// timings included, are equal bit for bit. A run resumed from `a` passes; a run that recomputed
+/// timings and provenance (rank, host, run: when `a` records them) included, are equal bit for
+/// bit. A run resumed from `a` passes; a run that recomputed
 /// them does not (their wall times differ). Returns the datasets that differ.
 pub fn compare_kept(a: &Path, b: &Path) -> anyhow::Result<(u64, Vec<String>)> {
     let fa = open_read(a)?;
@@ -80,15 +92,22 @@ pub fn compare_kept(a: &Path, b: &Path) -> anyhow::Result<(u64, Vec<String>)> {
     if read_str(&fa, "study_hash")? != read_str(&fb, "study_hash")? {
         return Ok((0, vec!["study_hash (attribute)".into()]));
     }
-    let ga = fa.group("steady")?;
-    let gb = fb.group("steady")?;
-    let done: Vec<u8> = ga.dataset("completed")?.read_raw()?;
+    let done: Vec<u8> = fa.group("steady")?.dataset("completed")?.read_raw()?;
     let tasks = done.len();
     let mut diff = Vec::new();
-    for d in ga.datasets()? {
+    let mut per_task = fa.group("steady")?.datasets()?;
+    if let Ok(p) = fa.group("provenance") {
+        for name in ["rank", "host", "run"] {
+            per_task.push(p.dataset(name)?);
+        }
+    }
+    for d in per_task {
         let name = d.name();
-        let short = name.rsplit('/').next().unwrap_or(&name).to_string();
-        let (va, vb) = (raw_bytes(&d)?, raw_bytes(&gb.dataset(&short)?)?);
+        let Ok(db) = fb.dataset(&name) else {
+            diff.push(format!("{name} (only in {})", a.display()));
+            continue;
+        };
+        let (va, vb) = (raw_bytes(&d)?, raw_bytes(&db)?);
         if va.len() != vb.len() || va.len() % tasks != 0 {
             diff.push(name);
             continue;

@@ -162,6 +162,8 @@ pub struct Collector<'a> {
     /// when the last full write ended, and how long it took
     last_full: Instant,
     full_secs: f64,
+    /// index into the file's host list of each rank's host
+    rank_host: Vec<u64>,
 }
 
 impl<'a> Collector<'a> {
@@ -173,6 +175,16 @@ impl<'a> Collector<'a> {
         settings: RunSettings,
         signals: Signals,
     ) -> Self {
+        let mut store = store;
+        let hosts = if info.hosts.is_empty() {
+            vec![crate::h5::host_name()]
+        } else {
+            info.hosts.clone()
+        };
+        store
+            .prov
+            .begin_run(crate::provenance::RunRecord::this_run(&hosts));
+        let rank_host = hosts.iter().map(|h| store.prov.host_index(h)).collect();
         let done = store.done();
         let progress = Progress::new(
             store.tasks() as u64,
@@ -194,20 +206,37 @@ impl<'a> Collector<'a> {
             signals,
             last_full: Instant::now(),
             full_secs: 0.0,
+            rank_host,
         }
     }
 
-    /// Stores a result.
+    /// Stores a result computed by this process (rank 0).
     pub fn accept(&mut self, r: &TaskResult) -> anyhow::Result<()> {
+        self.accept_from(r, 0)
+    }
+
+    /// Stores a result computed by rank `rank`, with its provenance (rank, host, this run).
+    pub fn accept_from(&mut self, r: &TaskResult, rank: usize) -> anyhow::Result<()> {
+        let mut r = r.clone();
+        r.rank = rank as u64;
+        r.host = self
+            .rank_host
+            .get(rank)
+            .copied()
+            .unwrap_or(crate::schema::UNKNOWN);
+        r.run = self.store.prov.current_run();
         if r.status == status::FAILED {
             let (wi, c) = self.study.split(r.task);
             self.progress.clear_line();
+            let host = self.store.prov.hosts.get(r.host as usize);
             eprintln!(
-                "sqz disorder: w_index {wi} (w = {}) configuration {c} failed: {}",
-                self.study.w_text[wi], r.error
+                "sqz disorder: w_index {wi} (w = {}) configuration {c} failed on rank {rank} ({}): {}",
+                self.study.w_text[wi],
+                host.map_or("unknown host", String::as_str),
+                r.error
             );
         }
-        self.store.insert(r);
+        self.store.insert(&r);
         self.new_done += 1;
         self.since_checkpoint += 1;
         if let Some(k) = self.settings.stop_after {
@@ -248,6 +277,13 @@ impl<'a> Collector<'a> {
         }
         self.progress.update(self.store.done(), self.store.failed());
         Ok(self.stop_reason.is_some())
+    }
+
+    /// Prints a note (`sqz disorder: ...`) above the progress bar.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub fn note(&mut self, msg: &str) {
+        self.progress.clear_line();
+        eprintln!("sqz disorder: {msg}");
     }
 
     /// Requests a stop (a worker rank caught a signal).

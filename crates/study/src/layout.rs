@@ -31,11 +31,14 @@ use std::path::Path;
 
 /// `format` attribute of a study result file.
 pub const FORMAT: &str = "sqz-disorder-study";
-/// `format_version` attribute; bump when the layout changes incompatibly. Version 2 added
-/// `steady/checksum` (files of version 1 are resumed after a finiteness check and upgraded).
-pub const FORMAT_VERSION: u64 = 2;
+/// `format_version` attribute; bump when the layout changes. Version 2 added `steady/checksum`
+/// (files of version 1 are resumed after a finiteness check and upgraded); version 3 added
+/// `/provenance` (who computed each configuration, the runs; files of versions 1 and 2 are
+/// resumed with their configurations marked "not recorded", and upgraded). Older builds refuse
+/// version 3 files instead of resuming them and dropping the provenance.
+pub const FORMAT_VERSION: u64 = 3;
 /// Versions this build resumes.
-pub const FORMAT_VERSIONS_READ: [u64; 2] = [1, 2];
+pub const FORMAT_VERSIONS_READ: [u64; 3] = [1, 2, 3];
 /// `definition` attribute of `steady/checksum`: the schema's fields in order.
 const CHECKSUM_DEFINITION: &str =
     "FNV-1a 64 over, little-endian: status, method, bound_met (u8); xi2, inv_xi2, residual, \
@@ -52,6 +55,8 @@ pub struct RunInfo {
     pub ranks: usize,
     /// compute threads per rank
     pub threads: usize,
+    /// the host of each rank (empty: this host)
+    pub hosts: Vec<String>,
     /// `(xi2, 1/xi2)` at ideal positions (w = 0), for plots
     pub ideal: Option<(f64, f64)>,
     /// `1/xi^2(t)` at ideal positions, when the study has traces
@@ -113,10 +118,12 @@ const TRACE_STATS: [(&str, &str); 3] = [
     ("inv_xi2_sem", "standard error of the mean of 1/xi^2(t)"),
 ];
 
-/// The groups of the schema's fields in an open file (`/traces` only with traces).
+/// The groups of the schema's fields in an open file (`/traces` only with traces,
+/// `/provenance` from format 3 on).
 struct FieldGroups {
     steady: Group,
     traces: Option<Group>,
+    provenance: Option<Group>,
 }
 
 impl FieldGroups {
@@ -124,6 +131,7 @@ impl FieldGroups {
         match f.group {
             FieldGroup::Steady => Some(&self.steady),
             FieldGroup::Traces => self.traces.as_ref(),
+            FieldGroup::Provenance => self.provenance.as_ref(),
         }
     }
 }
@@ -149,6 +157,8 @@ impl Visit for WriteColumns<'_> {
         let r = ds(g, f.dataset, &shape, col, f.dims(), f.long_name, f.units).and_then(|d| {
             if f.fill == FILL {
                 h5::attr_f64(&d, "fill_value", FILL)?;
+            } else if !f.is_result() {
+                h5::attr_u64(&d, "fill_value", crate::schema::UNKNOWN)?;
             }
             Ok(())
         });
@@ -279,6 +289,7 @@ impl Store {
         let groups = FieldGroups {
             steady: f.group("steady")?,
             traces: study.traces.map(|_| f.group("traces")).transpose()?,
+            provenance: Some(f.group("provenance")?),
         };
         let g = &groups.steady;
         // 1. values and checksums of the new rows
@@ -345,6 +356,10 @@ impl Store {
         f.attr("tasks_failed")?.write_scalar(&failed)?;
         f.attr("complete")?
             .write_scalar(&((done == self.tasks() as u64) as u8))?;
+        if let Some(pg) = &groups.provenance {
+            let unsaved = self.dirty.len() - rows.len();
+            crate::provenance::write_saved(pg, &self.prov.saved(unsaved as u64))?;
+        }
         f.flush()?;
         drop(f);
         h5::sync_file(path)?;
@@ -438,6 +453,7 @@ impl Store {
                     Ok(g)
                 })
                 .transpose()?,
+            provenance: Some(f.create_group("provenance")?),
         };
         let mut w = WriteColumns {
             groups: &groups,
@@ -512,6 +528,9 @@ impl Store {
         if let Some(tg) = &groups.traces {
             self.fill_traces(tg, info)?;
         }
+        if let Some(pg) = &groups.provenance {
+            crate::provenance::write(&self.prov, pg, &self.prov.saved(0))?;
+        }
         Ok(())
     }
 
@@ -577,7 +596,12 @@ impl Store {
         let groups = FieldGroups {
             steady: f.group("steady")?,
             traces: study.traces.map(|_| f.group("traces")).transpose()?,
+            provenance: (ver >= 3).then(|| f.group("provenance")).transpose()?,
         };
+        if let Some(pg) = &groups.provenance {
+            s.prov = crate::provenance::read(pg)
+                .map_err(|e| damaged(format!("its /provenance cannot be read ({e:#})")))?;
+        }
         if let Some(tg) = &groups.traces {
             let times: Vec<f64> = read(tg, "t", s.times.len())?;
             if times
@@ -656,6 +680,16 @@ impl Store {
             if let Some((name, v)) = nf.0 {
                 return Err(damaged(format!(
                     "{name} of {} is {v}, not a finite number",
+                    s.task_name(task)
+                )));
+            }
+            let (host, run) = (s.cols.host[task], s.cols.run[task]);
+            let unknown = crate::schema::UNKNOWN;
+            if (host != unknown && host >= s.prov.hosts.len() as u64)
+                || (run != unknown && run >= s.prov.runs.len() as u64)
+            {
+                return Err(damaged(format!(
+                    "provenance/host or provenance/run of {} points past its list",
                     s.task_name(task)
                 )));
             }

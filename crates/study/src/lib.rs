@@ -10,6 +10,7 @@
 //! | [`task`] | one (w index, configuration) solve: steady state and time trace |
 //! | [`wire`] | the MPI message format of task results |
 //! | [`store`] | the results in memory and their per-w statistics |
+//! | [`provenance`] | who computed what: the hosts, the runs (Slurm job id, node list), the per-host summary |
 //! | `layout` | (feature `hdf5`) the HDF5 layout (`docs/hdf5-layout.md`): full writes, in-place checkpoints, verified resume, file status |
 //! | `compare` | (feature `hdf5`) two result files bit for bit, or what a resume kept |
 //! | `exec` | (feature `hdf5`) scheduler, compute threads, checkpoints, signals, the single-process executor |
@@ -61,6 +62,7 @@ pub mod lock;
 pub mod mpi_exec;
 pub mod out;
 pub mod progress;
+pub mod provenance;
 #[cfg(feature = "hdf5")]
 pub mod run;
 pub mod schema;

@@ -4,9 +4,15 @@
 //! Protocol (tags [`TAG_REQ`], [`TAG_WORK`]); every request gets exactly one reply:
 //!
 //! ```text
-//! worker -> 0   REQ  [signal_caught: u8][want: u64][k: u64][k task results]
+//! worker -> 0   REQ  [signal_caught: u8][want: u64][refusal: str][k: u64][k task results]
 //! 0 -> worker   WORK [no_more: u8][k: u64][k task numbers: u64]
 //! ```
+//!
+//! Each result carries the rank that computed it (schema field `rank`); rank 0 adds the host
+//! (from [`gather_hosts`] at start-up) and the run. A worker whose node cannot fit the study's
+//! solves (its own memory share) says why in its first request (`refusal`, empty otherwise):
+//! rank 0 prints it with the rank's host, answers `no_more` and hands that rank nothing, so its
+//! configurations go to the ranks that fit.
 //!
 //! A worker asks for 2 tasks at start and for 1 more with each result, so it always holds the
 //! next task while it computes (no idle wait on the master). Rank 0's main thread only polls
@@ -39,6 +45,7 @@ struct WorkerState {
     hello: bool,
     assigned: usize,
     no_more_sent: bool,
+    refused: bool,
 }
 
 impl WorkerState {
@@ -48,7 +55,8 @@ impl WorkerState {
 }
 
 /// Rank 0: distributes `pending` over the other ranks and over `local_threads` compute threads
-/// of its own (each solve within `memory_budget` bytes), collecting every result.
+/// of its own (each solve within `memory_budget` bytes), collecting every result; `hosts` is
+/// the host of each rank (messages).
 pub fn master(
     world: &SimpleCommunicator,
     coll: &mut Collector,
@@ -56,6 +64,7 @@ pub fn master(
     local_threads: usize,
     memory_budget: Option<u64>,
 ) -> anyhow::Result<()> {
+    let hosts = coll.info.hosts.clone();
     let size = world.size() as usize;
     let sched = Mutex::new(Scheduler::new(coll.limit(pending)));
     let mut workers = vec![WorkerState::default(); size];
@@ -92,14 +101,28 @@ pub fn master(
                     let mut rd = Reader::new(&buf);
                     let caught = rd.u8()?;
                     let want = rd.u64()? as usize;
+                    let refusal = rd.str()?;
                     let k = rd.u64()? as usize;
                     for _ in 0..k {
                         let r = rd.result()?;
-                        coll.accept(&r)?;
+                        anyhow::ensure!(
+                            r.rank == src as u64,
+                            "rank {src} sent a result of rank {}",
+                            r.rank
+                        );
+                        coll.accept_from(&r, src)?;
                     }
                     anyhow::ensure!(rd.at_end(), "malformed request from rank {src}");
                     let w = &mut workers[src];
                     w.hello = true;
+                    if !refusal.is_empty() && !w.refused {
+                        w.refused = true;
+                        coll.note(&format!(
+                            "rank {src} on host {} computes no configuration: {refusal}; the \
+                             other ranks compute its share",
+                            hosts.get(src).map_or("?", String::as_str)
+                        ));
+                    }
                     w.assigned = w.assigned.checked_sub(k).ok_or_else(|| {
                         anyhow::anyhow!("rank {src} returned tasks it was not given")
                     })?;
@@ -107,7 +130,9 @@ pub fn master(
                         coll.request_stop(format!("a signal on rank {src}"));
                         sched.lock().expect("scheduler lock").stop();
                     }
-                    let (tasks, no_more) = {
+                    let (tasks, no_more) = if w.refused {
+                        (Vec::new(), true)
+                    } else {
                         let mut sc = sched.lock().expect("scheduler lock");
                         let t = sc.take(want);
                         (t, sc.exhausted())
@@ -142,18 +167,22 @@ pub fn master(
 }
 
 /// A rank other than 0: computes the tasks it is given (each solve within `memory_budget`
-/// bytes) until told there are no more.
+/// bytes) until told there are no more. With a `refusal` (its node cannot fit the solves) it
+/// computes nothing: it sends the reason to rank 0 and waits for the end.
 pub fn worker(
     world: &SimpleCommunicator,
     study: &Study,
     signals: &Signals,
     memory_budget: Option<u64>,
+    refusal: Option<String>,
 ) -> anyhow::Result<()> {
     let root = world.process_at_rank(0);
-    let send = |caught: bool, want: u64, results: &[TaskResult]| {
+    let me = world.rank() as u64;
+    let send = |caught: bool, want: u64, refusal: &str, results: &[TaskResult]| {
         let mut w = Writer::default();
         w.u8(caught as u8);
         w.u64(want);
+        w.str(refusal);
         w.u64(results.len() as u64);
         for r in results {
             w.result(r);
@@ -163,7 +192,13 @@ pub fn worker(
     let mut queue = VecDeque::new();
     let mut no_more = false;
     let mut outstanding = 1usize;
-    send(signals.caught().is_some(), 2, &[]);
+    let first_want = if refusal.is_some() { 0 } else { 2 };
+    send(
+        signals.caught().is_some(),
+        first_want,
+        refusal.as_deref().unwrap_or(""),
+        &[],
+    );
     let take_reply = |buf: Vec<u8>, queue: &mut VecDeque<u64>, no_more: &mut bool| {
         let mut rd = Reader::new(&buf);
         *no_more |= rd.u8()? != 0;
@@ -196,10 +231,11 @@ pub fn worker(
             take_reply(buf, &mut queue, &mut no_more)?;
             continue;
         };
-        let r = pool.install(|| compute(study, t, memory_budget));
+        let mut r = pool.install(|| compute(study, t, memory_budget));
+        r.rank = me;
         let caught = signals.caught().is_some();
         let want = if no_more || caught { 0 } else { 1 };
-        send(caught, want, &[r]);
+        send(caught, want, "", &[r]);
         outstanding += 1;
     }
     Ok(())
@@ -212,6 +248,28 @@ pub fn broadcast_bytes(world: &SimpleCommunicator, bytes: &mut Vec<u8>) {
     root.broadcast_into(&mut len);
     bytes.resize(len as usize, 0);
     root.broadcast_into(&mut bytes[..]);
+}
+
+/// The host name of every rank, in rank order, on rank 0 (empty on the others); collective.
+pub fn gather_hosts(world: &SimpleCommunicator) -> Vec<String> {
+    const LEN: usize = 256;
+    let mut mine = [0u8; LEN];
+    let name = crate::h5::host_name();
+    let k = name.len().min(LEN);
+    mine[..k].copy_from_slice(&name.as_bytes()[..k]);
+    let root = world.process_at_rank(0);
+    if world.rank() != 0 {
+        root.gather_into(&mine[..]);
+        return Vec::new();
+    }
+    let mut all = vec![0u8; LEN * world.size() as usize];
+    root.gather_into_root(&mine[..], &mut all[..]);
+    all.chunks_exact(LEN)
+        .map(|c| {
+            let end = c.iter().position(|&b| b == 0).unwrap_or(LEN);
+            String::from_utf8_lossy(&c[..end]).into_owned()
+        })
+        .collect()
 }
 
 /// Broadcasts one number from rank 0.

@@ -368,7 +368,19 @@ fn check_memory(study: &Study, share: Share) -> anyhow::Result<()> {
     };
     if let Some(sp) = study.steady_params(Some(share.bytes)) {
         if study.w.iter().any(|&w| w != 0.0) {
-            sqz_steady::memory::plan(n, &sp, share.bytes).map_err(|e| refuse(e.to_string()))?;
+            let path =
+                sqz_steady::memory::plan(n, &sp, share.bytes).map_err(|e| refuse(e.to_string()))?;
+            // the dense path has no smaller variant: `solve_dense` refuses what does not fit
+            let need = sqz_steady::dense_bytes(n);
+            if path == sqz_steady::Method::DenseHermitian && need > share.bytes {
+                return Err(refuse(format!(
+                    "the dense steady-state solve at N = {n} needs about {} ({need} bytes), \
+                     more than the {} ({} bytes) available",
+                    sqz_superop::memory::human_bytes(need),
+                    sqz_superop::memory::human_bytes(share.bytes),
+                    share.bytes
+                )));
+            }
         }
         if study.w.contains(&0.0) {
             let need = sqz_steady::memory::ideal_bytes(n);
@@ -426,6 +438,7 @@ fn run_single(o: &Options, ranks: usize, share: Share) -> anyhow::Result<Report>
         study_file: o.study.display().to_string(),
         ranks,
         threads,
+        hosts: vec![crate::h5::host_name()],
         ideal: ideal_value(&study),
         ideal_trace: ideal_trace(&study),
     };
@@ -511,6 +524,7 @@ fn run_mpi(o: &Options, share: Share) -> anyhow::Result<Report> {
     mpi_exec::broadcast_bytes(&world, &mut text);
     let study = Study::from_toml(&String::from_utf8_lossy(&text))
         .unwrap_or_else(|e| mpi_exec::abort_with(&e.context("the study broadcast by rank 0")));
+    let hosts = mpi_exec::gather_hosts(&world);
 
     let mut code: u64 = 0;
     let report = if rank == 0 {
@@ -521,6 +535,7 @@ fn run_mpi(o: &Options, share: Share) -> anyhow::Result<Report> {
             study_file: o.study.display().to_string(),
             ranks: size,
             threads: 1,
+            hosts,
             ideal: ideal_value(&study),
             ideal_trace: ideal_trace(&study),
         };
@@ -556,7 +571,9 @@ fn run_mpi(o: &Options, share: Share) -> anyhow::Result<Report> {
             threads: 1,
         }
     } else {
-        if let Err(e) = mpi_exec::worker(&world, &study, &signals, Some(share.bytes)) {
+        // a rank whose node cannot fit the solves (its own share) computes nothing and says why
+        let refusal = check_memory(&study, share).err().map(|e| format!("{e:#}"));
+        if let Err(e) = mpi_exec::worker(&world, &study, &signals, Some(share.bytes), refusal) {
             mpi_exec::abort_with(&e);
         }
         mpi_exec::broadcast_u64(&world, &mut code);

@@ -7,6 +7,7 @@
 //! Order matters once: the checksum hashes the fields in table order (then the failure message),
 //! so the table keeps the order of the format-2 checksum definition (`steady/checksum`'s
 //! `definition` attribute): the `u8` fields, the `f64` fields, the `u64` fields, the trace.
+//! The provenance fields (group [`Group::Provenance`], format 3) come last and are not hashed.
 
 /// Outcome codes stored in `steady/status`.
 pub mod status {
@@ -186,6 +187,9 @@ pub enum Group {
     Steady,
     /// `/traces` (studies with traces only)
     Traces,
+    /// `/provenance` (format 3): who computed the task. Not results: left out of the checksum
+    /// ([`row_hash`]) and of `sqz disorder compare` (they depend on the ranks, not the physics)
+    Provenance,
 }
 
 /// Elements per task of a field.
@@ -244,7 +248,13 @@ impl Field {
         match self.group {
             Group::Steady => self.dataset.to_string(),
             Group::Traces => format!("traces/{}", self.dataset),
+            Group::Provenance => format!("provenance/{}", self.dataset),
         }
+    }
+
+    /// Whether the field is a result (in the checksum and in comparisons), not provenance.
+    pub fn is_result(&self) -> bool {
+        self.group != Group::Provenance
     }
 }
 
@@ -422,7 +432,19 @@ schema! {
     /// task failed); empty without traces
     trace: Vec<f64>, Traces / "inv_xi2", Trace, fill FILL,
         "1/xi_R^2(t) (0 where the mean spin vanishes; -1 where not computed)", "1";
+    /// MPI rank that computed the task ([`UNKNOWN`]: pending, or a file older than format 3)
+    rank: u64, Provenance / "rank", One, fill UNKNOWN,
+        "MPI rank that computed the configuration (2^64-1: not recorded)", "1";
+    /// index into `/provenance/hosts` of the host that computed it ([`UNKNOWN`]: not recorded)
+    host: u64, Provenance / "host", One, fill UNKNOWN,
+        "index into /provenance/hosts of the host that computed the configuration (2^64-1: not recorded)", "1";
+    /// index into `/provenance/runs` of the run that computed it ([`UNKNOWN`]: not recorded)
+    run: u64, Provenance / "run", One, fill UNKNOWN,
+        "index into /provenance/runs of the run that computed the configuration (2^64-1: not recorded)", "1";
 }
+
+/// Fill value of the provenance fields: not recorded (pending, or computed before format 3).
+pub const UNKNOWN: u64 = u64::MAX;
 
 /// FNV-1a 64 over little-endian bytes.
 #[derive(Debug, Clone, Copy)]
@@ -445,7 +467,10 @@ impl Fnv {
 }
 
 impl Visit for Fnv {
-    fn visit<E: Elem>(&mut self, _: &Field, v: &[E]) {
+    fn visit<E: Elem>(&mut self, f: &Field, v: &[E]) {
+        if !f.is_result() {
+            return;
+        }
         let mut b = Vec::with_capacity(v.len() * E::BYTES);
         for x in v {
             x.put(&mut b);
@@ -454,8 +479,8 @@ impl Visit for Fnv {
     }
 }
 
-/// The checksum of a task's stored row: FNV-1a 64 over every field in schema order
-/// (little-endian), then the failure message (UTF-8), never 0 (0 marks a pending task).
+/// The checksum of a task's stored row: FNV-1a 64 over every result field (not the provenance)
+/// in schema order (little-endian), then the failure message (UTF-8), never 0 (0 marks a pending task).
 pub fn row_hash(row: impl FnOnce(&mut Fnv), error: &str) -> u64 {
     let mut h = Fnv::default();
     row(&mut h);
@@ -481,7 +506,14 @@ mod tests {
         c.reset_row(1, 2);
         assert_eq!(c.xi2[1], FILL);
         assert_eq!(c.status[1], status::PENDING);
-        assert_eq!(FIELDS.len(), 14);
+        assert_eq!(FIELDS.len(), 17);
         assert_eq!(FIELDS[0].name, "status");
+        // provenance is not in the checksum (format-2 checksums stay valid)
+        let mut p = r.clone();
+        p.rank = 3;
+        p.host = 1;
+        p.run = 2;
+        assert_eq!(row_hash(|h| p.visit(h), ""), a);
+        assert_eq!(c.rank[1], UNKNOWN);
     }
 }

@@ -68,6 +68,8 @@ pub struct Store {
     pub steady: bool,
     /// FNV-1a 64 of each finished task's row ([`Store::row_checksum`]); 0 while pending
     pub checksum: Vec<u64>,
+    /// the hosts and runs that the per-task `rank`, `host` and `run` refer to
+    pub prov: crate::provenance::Provenance,
     /// tasks finished since the last write (rows a checkpoint must write)
     pub(crate) dirty: BTreeSet<u64>,
     /// failed tasks not on disk yet: their messages need a full write
@@ -94,6 +96,7 @@ impl Store {
             code_versions: vec![crate::code_version()],
             steady: study.steady.is_some(),
             checksum: vec![0; t],
+            prov: Default::default(),
             dirty: Default::default(),
             failed_unwritten: Default::default(),
         }
@@ -167,6 +170,7 @@ impl Store {
         }
         self.checksum[t] = self.row_checksum(t);
         self.dirty.insert(r.task);
+        self.prov.accepted += 1;
     }
 
     /// Per-w statistics over successful configurations.
