@@ -21,8 +21,11 @@
 use crate::basis::Basis;
 use crate::liouvillian::Csr;
 use crate::{PermError, C64};
+use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::solvers::SolveCore;
-use faer::Mat;
+use faer::sparse::linalg::lu;
+use faer::sparse::{SparseColMat, Triplet};
+use faer::{Mat, Par};
 use rayon::prelude::*;
 use sqz_krylov::{gmres, GmresInfo, GmresParams, LinearOperator};
 use sqz_model::{collective, Params};
@@ -47,15 +50,30 @@ impl LinearOperator for Deflated<'_> {
     }
 }
 
+/// One factorised diagonal block (faer's low-level sparse LU, so that the solves run
+/// sequentially inside the parallel loop over blocks, with preallocated scratch).
+struct BlockLu {
+    symbolic: lu::SymbolicLu<usize>,
+    numeric: lu::NumericLu<usize, C64>,
+    /// scratch of one solve
+    scratch: std::sync::Mutex<MemBuffer>,
+}
+
 /// Block Jacobi over `J` with sparse LUs of the diagonal blocks of `A`.
 struct BlockJacobi {
     ranges: Vec<Range<usize>>,
-    lus: Vec<faer::sparse::linalg::solvers::Lu<usize, C64>>,
+    lus: Vec<BlockLu>,
 }
 
 impl BlockJacobi {
     fn new(l: &Csr, basis: &Basis, diag: &[usize]) -> Result<Self, PermError> {
         let ranges: Vec<Range<usize>> = (0..basis.blocks()).map(|k| basis.block_range(k)).collect();
+        let num_err = |k: usize, e: String| {
+            PermError::Model(sqz_model::ModelError::Numerical(format!(
+                "sparse LU of the diagonal block 2J = {}: {e}",
+                basis.j2(k)
+            )))
+        };
         let lus = ranges
             .par_iter()
             .enumerate()
@@ -67,28 +85,39 @@ impl BlockJacobi {
                     for (&c, &v) in c.iter().zip(v) {
                         let c = c as usize;
                         if r.contains(&c) {
-                            trips.push(faer::sparse::Triplet::new(i - r.start, c - r.start, v));
+                            trips.push(Triplet::new(i - r.start, c - r.start, v));
                         }
                     }
                 }
                 if k == 0 {
                     for &d in diag.iter().filter(|d| r.contains(d)) {
-                        trips.push(faer::sparse::Triplet::new(
-                            0,
-                            d - r.start,
-                            C64::new(-1.0, 0.0),
-                        ));
+                        trips.push(Triplet::new(0, d - r.start, C64::new(-1.0, 0.0)));
                     }
                 }
-                let m = faer::sparse::SparseColMat::<usize, C64>::try_new_from_triplets(
-                    dim, dim, &trips,
-                )
-                .map_err(|e| sqz_model::ModelError::Numerical(format!("block assembly: {e:?}")))?;
-                m.sp_lu().map_err(|e| {
-                    PermError::Model(sqz_model::ModelError::Numerical(format!(
-                        "sparse LU of the diagonal block 2J = {}: {e:?}",
-                        basis.j2(k)
-                    )))
+                let m = SparseColMat::<usize, C64>::try_new_from_triplets(dim, dim, &trips)
+                    .map_err(|e| num_err(k, format!("assembly: {e:?}")))?;
+                let symbolic = lu::factorize_symbolic_lu(m.symbolic(), Default::default())
+                    .map_err(|e| num_err(k, format!("{e:?}")))?;
+                let mut numeric = lu::NumericLu::new();
+                let mut mem = MemBuffer::new(
+                    symbolic.factorize_numeric_lu_scratch::<C64>(Par::Seq, Default::default()),
+                );
+                symbolic
+                    .factorize_numeric_lu(
+                        &mut numeric,
+                        m.as_ref(),
+                        Par::Seq,
+                        MemStack::new(&mut mem),
+                        Default::default(),
+                    )
+                    .map_err(|e| num_err(k, format!("{e:?}")))?;
+                let scratch = std::sync::Mutex::new(MemBuffer::new(
+                    symbolic.solve_in_place_scratch::<C64>(1, Par::Seq),
+                ));
+                Ok(BlockLu {
+                    symbolic,
+                    numeric,
+                    scratch,
                 })
             })
             .collect::<Result<Vec<_>, PermError>>()?;
@@ -108,12 +137,17 @@ impl BlockJacobi {
             .into_par_iter()
             .zip(self.ranges.par_iter())
             .zip(self.lus.par_iter())
-            .for_each(|((out, rg), lu)| {
-                let mut m = Mat::<C64>::from_fn(rg.len(), 1, |i, _| r[rg.start + i]);
-                lu.solve_in_place_with_conj(faer::Conj::No, m.as_mut());
-                for (i, o) in out.iter_mut().enumerate() {
-                    *o = m[(i, 0)];
-                }
+            .for_each(|((out, rg), b)| {
+                out.copy_from_slice(&r[rg.clone()]);
+                let len = out.len();
+                let rhs = faer::MatMut::from_column_major_slice_mut(out, len, 1);
+                let mut mem = b.scratch.lock().expect("block scratch");
+                lu::LuRef::new_unchecked(&b.symbolic, &b.numeric).solve_in_place_with_conj(
+                    faer::Conj::No,
+                    rhs,
+                    Par::Seq,
+                    MemStack::new(&mut mem),
+                );
             });
     }
 }
@@ -274,7 +308,7 @@ pub fn solve(
         b,
         x,
         &GmresParams {
-            restart: 60,
+            restart: 30,
             max_iters,
             rel_tol,
         },
@@ -307,7 +341,7 @@ impl LinearOperator for InexactInverse<'_> {
             y,
             out,
             &GmresParams {
-                restart: 60,
+                restart: 20,
                 max_iters: 300,
                 rel_tol: self.rel_tol,
             },

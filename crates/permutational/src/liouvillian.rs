@@ -311,3 +311,79 @@ pub fn build(p: &Params, basis: Basis) -> PermLiouvillian {
 pub fn liouvillian(p: &Params, sector: Sector) -> PermLiouvillian {
     build(p, Basis::all_blocks(p.n(), sector))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(n: usize, gl: f64, gd: f64) -> Params {
+        Params::new(n, 0.7, 0.3, 1.2)
+            .unwrap()
+            .with_local_rates(gl, gd)
+            .unwrap()
+    }
+
+    /// `Tr L(rho) = 0` for every rho: the trace functional is a left null vector.
+    #[test]
+    fn trace_preserving() {
+        for n in [1, 2, 5, 8] {
+            for sector in [Sector::All, Sector::Even] {
+                let lv = liouvillian(&params(n, 0.3, 0.2), sector);
+                let mut colsum = vec![C64::new(0.0, 0.0); lv.basis.dim()];
+                for i in lv.basis.diagonal() {
+                    let (c, v) = lv.csr.row(i);
+                    for (&c, &v) in c.iter().zip(v) {
+                        colsum[c as usize] += v;
+                    }
+                }
+                let worst = colsum.iter().map(|v| v.norm()).fold(0.0, f64::max);
+                assert!(worst < 1e-12, "N = {n} {sector:?}: {worst:e}");
+            }
+        }
+    }
+
+    /// `L(rho^dag) = L(rho)^dag` block by block.
+    #[test]
+    fn hermiticity_preserving() {
+        let n = 6;
+        let lv = liouvillian(&params(n, 0.25, 0.4), Sector::All);
+        let b = &lv.basis;
+        let x: Vec<C64> = (0..b.dim())
+            .map(|i| C64::new((i % 5) as f64 - 2.0, (i % 3) as f64 * 0.7))
+            .collect();
+        let mut xd = vec![C64::new(0.0, 0.0); b.dim()];
+        for i in 0..b.dim() {
+            let (k, a, c) = b.element(i);
+            xd[b.index(k, c, a).unwrap()] = x[i].conj();
+        }
+        let (mut y, mut yd) = (
+            vec![C64::new(0.0, 0.0); b.dim()],
+            vec![C64::new(0.0, 0.0); b.dim()],
+        );
+        lv.csr.apply(&x, &mut y);
+        lv.csr.apply(&xd, &mut yd);
+        for i in 0..b.dim() {
+            let (k, a, c) = b.element(i);
+            let t = b.index(k, c, a).unwrap();
+            assert!((yd[t] - y[i].conj()).norm() < 1e-12);
+        }
+    }
+
+    /// At most 14 entries per row; without local rates the blocks decouple.
+    #[test]
+    fn sparsity() {
+        let lv = liouvillian(&params(12, 0.3, 0.2), Sector::Even);
+        let worst = (0..lv.csr.dim)
+            .map(|i| lv.csr.row_ptr[i + 1] - lv.csr.row_ptr[i])
+            .max()
+            .unwrap();
+        assert!(worst <= 14, "{worst}");
+        let lv = liouvillian(&params(12, 0.0, 0.0), Sector::Even);
+        for i in 0..lv.csr.dim {
+            let (k, _, _) = lv.basis.element(i);
+            for &c in lv.csr.row(i).0 {
+                assert_eq!(lv.basis.element(c as usize).0, k);
+            }
+        }
+    }
+}

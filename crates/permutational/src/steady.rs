@@ -267,16 +267,30 @@ fn gap_estimate(
         .map(|i| C64::new(1.0 + (i % 7) as f64 * 0.1, 0.05 * (i % 3) as f64))
         .collect();
     let nev = opt.nev.min(dim - 1).max(1);
-    match eigs_largest(
-        inv,
-        &start,
-        &EigParams {
-            nev,
-            krylov_dim: opt.krylov_dim.min(dim).max(nev + 2),
-            tol,
-            max_restarts: 40,
-        },
-    ) {
+    // a second try with a larger Krylov space when clustered eigenvalues stall the first
+    let mut result = Err(sqz_krylov::KrylovError::Breakdown("not run".into()));
+    let mut used = 0;
+    for kd in [opt.krylov_dim, 2 * opt.krylov_dim] {
+        result = eigs_largest(
+            inv,
+            &start,
+            &EigParams {
+                nev,
+                krylov_dim: kd.min(dim).max(nev + 2),
+                tol,
+                max_restarts: 20,
+            },
+        );
+        match &result {
+            Ok(r) => {
+                used += r.matvecs;
+                break;
+            }
+            Err(sqz_krylov::KrylovError::NoConvergence { iterations, .. }) => used += iterations,
+            Err(_) => break,
+        }
+    }
+    match result {
         Ok(res) => {
             let mut g = f64::INFINITY;
             let mut ev = Vec::new();
@@ -291,12 +305,12 @@ fn gap_estimate(
                 g = g.min(lam.re.abs());
             }
             if g.is_finite() {
-                (Some(g), ev, res.matvecs, None)
+                (Some(g), ev, used, None)
             } else {
                 (
                     None,
                     ev,
-                    res.matvecs,
+                    used,
                     Some("gap estimate: no relaxation eigenvalue found near 0".into()),
                 )
             }
@@ -408,7 +422,7 @@ pub fn steady_state(p: &Params, opt: &SteadyOptions) -> Result<PermSteady, PermE
                     denom: C64::new(1.0, 0.0) - w_dot_x,
                     ..probe
                 };
-                let (g, ev, solves, note) = gap_estimate(&op, &diag, opt, 1e-8);
+                let (g, ev, solves, note) = gap_estimate(&op, &diag, opt, 1e-7);
                 gap = g;
                 eigenvalues = ev;
                 gap_solves = solves;
