@@ -141,6 +141,23 @@ pub enum Model {
     Collective,
     /// Eq. 3 in the full 4^N Liouville space (any positions)
     Full,
+    /// Eq. 7 plus local loss and dephasing (--gamma-loss, --gamma-deph) on permutation-invariant
+    /// states: blocks of total spin J, O(N^3) unknowns (ideal positions)
+    Permutational,
+}
+
+/// Local processes of every TLS (beyond the paper): `gamma_loss D[sigma_i] rho +
+/// (gamma_deph/2) D[sigma^z_i] rho`; only `--model permutational` includes them.
+#[derive(Debug, Clone, Args)]
+pub struct LocalRateArgs {
+    /// local loss rate of each TLS in units of A (0 <= gamma <= 1e6): gamma_loss D[sigma_i];
+    /// beta = A / (A + gamma_loss) (--model permutational)
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub gamma_loss: f64,
+    /// local dephasing rate of each TLS in units of A (0 <= gamma <= 1e6): (gamma_deph/2)
+    /// D[sigma^z_i], coherences decay at gamma_deph (--model permutational)
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub gamma_deph: f64,
 }
 
 /// `sqz steady`
@@ -151,6 +168,8 @@ pub struct SteadyArgs {
     pub model: Model,
     #[command(flatten)]
     pub phys: PhysArgs,
+    #[command(flatten)]
+    pub rates: LocalRateArgs,
     /// positions (full model only)
     #[command(flatten)]
     pub pos: PositionArgs,
@@ -212,6 +231,8 @@ pub struct EvolveArgs {
     pub model: Model,
     #[command(flatten)]
     pub phys: PhysArgs,
+    #[command(flatten)]
+    pub rates: LocalRateArgs,
     /// positions (full model only)
     #[command(flatten)]
     pub pos: PositionArgs,

@@ -328,6 +328,7 @@ impl Run {
     fn from_args(a: &EvolveArgs) -> anyhow::Result<Self> {
         let p = Params::new(a.phys.n, a.phys.r, a.phys.alpha, a.phys.delta)?;
         let z = match a.model {
+            Model::Permutational => unreachable!("dispatched in run"),
             Model::Collective => {
                 if a.pos.w.is_some() || a.pos.positions.is_some() {
                     bail!(
@@ -725,6 +726,10 @@ fn evolve_full(run: &Run, z: &[f64]) -> anyhow::Result<Outcome> {
 }
 
 pub fn run(a: &EvolveArgs) -> anyhow::Result<()> {
+    if a.model == Model::Permutational {
+        return crate::cmd_permutational::evolve(a);
+    }
+    crate::cmd_permutational::reject_local_rates(&a.rates, a.model)?;
     let run = Run::from_args(a)?;
     let out = match (&run.model, &run.z) {
         (Model::Full, Some((z, _))) => evolve_full(&run, z)?,
@@ -769,6 +774,7 @@ fn json_fields(run: &Run, o: &Outcome) -> Map<String, Value> {
         json!(match run.model {
             Model::Collective => "collective",
             Model::Full => "full",
+            Model::Permutational => "permutational",
         }),
     );
     m.insert("n".into(), json!(p.n()));
@@ -887,6 +893,7 @@ fn write_h5(path: &std::path::Path, run: &Run, o: &Outcome) -> anyhow::Result<()
             match run.model {
                 Model::Collective => "collective",
                 Model::Full => "full",
+                Model::Permutational => "permutational",
             },
         )?;
         h5::attr_u64(f, "n", p.n() as u64)?;

@@ -8,6 +8,10 @@ use sqz_model::{collective, observables, Params};
 use std::time::Instant;
 
 pub fn run(a: &SteadyArgs) -> anyhow::Result<()> {
+    if a.model == Model::Permutational {
+        return crate::cmd_permutational::steady(a);
+    }
+    crate::cmd_permutational::reject_local_rates(&a.rates, a.model)?;
     let p = Params::new(a.phys.n, a.phys.r, a.phys.alpha, a.phys.delta)?;
     match a.model {
         Model::Collective => {
@@ -25,6 +29,7 @@ pub fn run(a: &SteadyArgs) -> anyhow::Result<()> {
             report::emit(f, a.json);
             Ok(())
         }
+        Model::Permutational => unreachable!("dispatched above"),
         Model::Full => {
             if !(a.tol > 0.0 && a.tol < 1.0) {
                 bail!("invalid --tol {}: allowed 0 < tol < 1", a.tol);

@@ -122,6 +122,12 @@ impl LinearOperator for Csr {
     }
 }
 
+/// Upper estimate of the bytes [`build`] holds at its peak on `basis`: the CSR (at most 14
+/// entries per row, 20 bytes each) twice over (rows are gathered before they are packed).
+pub fn csr_bytes_estimate(basis: &Basis) -> u64 {
+    2 * (14 * 20 + 8) * basis.dim() as u64
+}
+
 /// The permutational Liouvillian with its basis.
 #[derive(Debug, Clone)]
 pub struct PermLiouvillian {

@@ -81,6 +81,32 @@ impl Default for SteadyOptions {
     }
 }
 
+/// Estimate of the peak bytes of [`steady_state`] at N (default options), calibrated on measured
+/// peak RSS (`docs/performance.md`): the Liouvillian, the Krylov vectors of the solver and of the
+/// gap estimate (up to 2 x 30 + 31 + 21), and the sparse LU fill: of the whole matrix for the direct
+/// method, of the diagonal blocks for the two-level method (about `2.5 d^3` entries per block of
+/// side `d = 2J + 1`, measured).
+pub fn bytes_estimate(n: usize, local_rates: bool) -> u64 {
+    let basis = if local_rates {
+        Basis::all_blocks(n, Sector::Even)
+    } else {
+        Basis::new(n, Sector::Even, n)
+    };
+    let dim = basis.dim() as u64;
+    let csr = crate::liouvillian::csr_bytes_estimate(&basis);
+    let vectors = 16 * dim * (2 * 30 + 31 + 21 + 10);
+    let lu = if dim as usize <= DIRECT_MAX_DIM || !local_rates {
+        // measured fill of the trace-row LU: ~ dim^(4/3) x 40 entries (3-D-like)
+        16 * ((dim as f64).powf(4.0 / 3.0) * 40.0) as u64
+    } else {
+        let s: f64 = (0..basis.blocks())
+            .map(|k| ((basis.j2(k) + 1) as f64).powi(3))
+            .sum();
+        (16.0 * 2.5 * s) as u64
+    };
+    csr + vectors + lu
+}
+
 /// The steady state and what it took.
 #[derive(Debug, Clone)]
 pub struct PermSteady {
