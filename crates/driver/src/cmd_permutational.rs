@@ -4,7 +4,7 @@
 //!
 //! `sqz steady --model permutational` reports `inv_xi2` with `inv_xi2_bound` (first-order bound
 //! implied by `error_bound = residual / gap` on the state), the method (`sparse-lu` up to
-//! 12 000 unknowns, `gmres-two-level` above, `symmetric-subspace-lu` without local rates), the
+//! 3 000 unknowns (N = 30), `gmres-two-level` above, `symmetric-subspace-lu` without local rates), the
 //! weight of the symmetric subspace and the time. Without local rates the steady state is
 //! degenerate across J; the one reported is the state reached from a symmetric initial state
 //! (J = N/2, equal to Eq. 8).

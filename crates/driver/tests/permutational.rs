@@ -22,7 +22,7 @@ fn json(args: &[&str]) -> Value {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
 }
 
-/// The example at a CI-sized N: 1/xi^2 with a bound, the method and the time.
+/// The example at a CI-sized N (sparse LU): 1/xi^2 with a bound, the method and the time.
 #[test]
 fn steady_reports_inv_xi2_with_a_bound_method_and_time() {
     let v = json(&[

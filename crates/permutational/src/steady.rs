@@ -64,9 +64,11 @@ pub enum Method {
     TwoLevel,
 }
 
-/// [`Method::Auto`] uses the direct LU up to this many unknowns (N = 50 in the even sector:
-/// 11 726; the LU's fill grows like a 3-D problem's and took 130 s at N = 100).
-pub const DIRECT_MAX_DIM: usize = 12_000;
+/// [`Method::Auto`] uses the direct LU up to this many unknowns (N = 30 in the even sector:
+/// 2 736). The LU's fill grows like a 3-D problem's: 0.1 s at N = 30, 1.5 s at N = 50, 130 s and
+/// 9 GB at N = 100, while the two-level GMRES is already faster at N = 30 (measured with
+/// `examples/perm_time`, see `docs/performance.md`).
+pub const DIRECT_MAX_DIM: usize = 3_000;
 
 impl Default for SteadyOptions {
     fn default() -> Self {
@@ -82,10 +84,11 @@ impl Default for SteadyOptions {
 }
 
 /// Estimate of the peak bytes of [`steady_state`] at N (default options), calibrated on measured
-/// peak RSS (`docs/performance.md`): the Liouvillian, the Krylov vectors of the solver and of the
-/// gap estimate (up to 2 x 30 + 31 + 21), and the sparse LU fill: of the whole matrix for the direct
-/// method, of the diagonal blocks for the two-level method (about `2.5 d^3` entries per block of
-/// side `d = 2J + 1`, measured).
+/// peak RSS (`docs/performance.md`: 0.34, 1.2 and 2.9 GB at N = 100, 150, 200 against estimates
+/// of 0.33, 1.3 and 3.4 GB): the Liouvillian, the Krylov vectors of the solver and of the gap
+/// estimate (up to 2 x 30 + 31 + 21), and the sparse LU fill: of the whole matrix for the direct
+/// method, of the diagonal blocks for the two-level method (at most `d^3 / 2` entries per block of
+/// side `d = 2J + 1`; 0.35 measured at N = 200).
 pub fn bytes_estimate(n: usize, local_rates: bool) -> u64 {
     let basis = if local_rates {
         Basis::all_blocks(n, Sector::Even)
@@ -102,7 +105,7 @@ pub fn bytes_estimate(n: usize, local_rates: bool) -> u64 {
         let s: f64 = (0..basis.blocks())
             .map(|k| ((basis.j2(k) + 1) as f64).powi(3))
             .sum();
-        (16.0 * 2.5 * s) as u64
+        (16.0 * 0.5 * s) as u64
     };
     csr + vectors + lu
 }
