@@ -7,7 +7,8 @@
 //! * smoother `B`: block Jacobi over `J`, every diagonal block `A_JJ` (a 2-D problem in
 //!   `(M, M')`: collective terms plus the local terms that stay in the block) factorised by a
 //!   sparse LU;
-//! * coarse space: the steady states `sigma_J` of Eq. 7 in every block (prolongation `Z`) and the
+//! * coarse space: the steady states `sigma_J` of Eq. 7 in every block (Eq. 8 for spin J,
+//!   `sqz_model::analytic`; prolongation `Z`) and the
 //!   block traces (restriction `Y`, `Y Z = I`). For small rates the slow modes of `L` are
 //!   population transfers between the `sigma_J` at rates `~gamma` (see [`crate::limit`]): `Z`
 //!   holds them. Coarse matrix `E = Y A Z` (one column per block), dense LU;
@@ -28,7 +29,7 @@ use faer::sparse::{SparseColMat, Triplet};
 use faer::{Mat, Par};
 use rayon::prelude::*;
 use sqz_krylov::{gmres, GmresInfo, GmresParams, LinearOperator};
-use sqz_model::{collective, Params};
+use sqz_model::{analytic, Params};
 use std::ops::Range;
 
 /// `A = L - e_0 t^T`.
@@ -184,11 +185,11 @@ impl Coarse {
                     v[0] = C64::new(1.0, 0.0);
                     return Ok(v);
                 }
-                let s = collective::steady_state(&p.with_n(j2)?)?;
+                let rho = analytic::steady_state(&p.with_n(j2)?)?.rho();
                 for b in 0..=j2 {
                     for aa in 0..=j2 {
                         if let Some(i) = basis.index(k, aa, b) {
-                            v[i - ranges[k].start] = s.rho[(aa, b)];
+                            v[i - ranges[k].start] = rho[(aa, b)];
                         }
                     }
                 }

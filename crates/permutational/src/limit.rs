@@ -19,7 +19,7 @@ use crate::liouvillian::build;
 use crate::state;
 use crate::{PermError, C64};
 use faer::Mat;
-use sqz_model::{collective, Params};
+use sqz_model::{analytic, Params};
 
 /// The `gamma -> 0+` steady state and its ingredients.
 #[derive(Debug, Clone)]
@@ -51,11 +51,11 @@ pub fn small_rate_limit(p: &Params) -> Result<SmallRateLimit, PermError> {
         if j2 == 0 {
             v[basis.index(k, 0, 0).unwrap()] = C64::new(1.0, 0.0);
         } else {
-            let s = collective::steady_state(&p.with_n(j2)?)?;
+            let rho = analytic::steady_state(&p.with_n(j2)?)?.rho();
             for b in 0..=j2 {
                 for a in 0..=j2 {
                     if let Some(i) = basis.index(k, a, b) {
-                        v[i] = s.rho[(a, b)];
+                        v[i] = rho[(a, b)];
                     }
                 }
             }

@@ -226,6 +226,9 @@ pub fn local_sources(
     out
 }
 
+/// One CSR row being gathered: `(column, value)`.
+type Row = Vec<(u32, C64)>;
+
 /// Assembles the Liouvillian of the model on `basis` (see the module docs). Blocks of the basis
 /// that the local terms would feed but that the basis lacks (`j2_min > N mod 2`) are dropped:
 /// exact only without local rates.
@@ -236,7 +239,7 @@ pub fn build(p: &Params, basis: Basis) -> PermLiouvillian {
     let yd = 2.0 * p.gamma_deph();
     let dim = basis.dim();
     // per block: the collective rows of each local (a + d b) index
-    let per_block: Vec<Vec<(usize, Vec<(u32, C64)>)>> = (0..basis.blocks())
+    let per_block: Vec<Vec<(usize, Row)>> = (0..basis.blocks())
         .into_par_iter()
         .map(|k| {
             let j2 = basis.j2(k);
