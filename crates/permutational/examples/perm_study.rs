@@ -2,11 +2,14 @@
 //! with local loss (`beta = A/(A + gamma_loss)`) and local dephasing, N up to 200.
 //!
 //! ```text
-//! cargo run --release -p sqz-permutational --example perm_study -- OUT_DIR [N,N,...]
-//! python3 scripts/plot_permutational.py OUT_DIR/perm_study.csv docs/figures/permutational_beta.png
+//! cargo run --release -p sqz-permutational --example perm_study -- OUT_DIR [N,N,...] [BETAS] [DEPHS] [NAME]
+//! python3 scripts/plot_permutational.py docs/figures/permutational_beta.png OUT_DIR/*.csv
 //! ```
 //!
-//! For every N (default 10,20,50,100,200) and every (beta, gamma_deph) of the grid below,
+//! For every N (default 10,20,50,100,200) and every (beta, gamma_deph) of the grid (default
+//! beta = 1, 0.99, 0.95, 0.9, 0.8, 0.5, 0.2 at gamma_deph = 0 and gamma_deph = 0.001, 0.01, 0.1, 1
+//! at beta = 1; `BETAS`, `DEPHS` comma-separated replace them, `-` for none), written to
+//! `OUT_DIR/NAME.csv` (default `perm_study`),
 //! `r_opt` maximises the steady 1/xi^2 (alpha = 0.5, Delta = 1): a scan of 7 points on
 //! `[0.05, r_opt^ideal + 0.6]` then golden-section search to 3e-3 in r. beta = 1 with
 //! gamma_deph = 0 is Eq. 8 (`sqz_model::analytic`). Each line of the CSV: `n, beta, gamma_loss,
@@ -101,8 +104,18 @@ fn main() {
     let ns: Vec<usize> = args.get(1).map_or(vec![10, 20, 50, 100, 200], |s| {
         s.split(',').map(|x| x.parse().expect("N")).collect()
     });
+    let list = |i: usize, d: &[f64]| -> Vec<f64> {
+        match args.get(i).map(|s| s.as_str()) {
+            None => d.to_vec(),
+            Some("-") => Vec::new(),
+            Some(s) => s.split(',').map(|x| x.parse().expect("a number")).collect(),
+        }
+    };
+    let betas = list(2, &BETAS);
+    let dephs = list(3, &DEPHS);
+    let name = args.get(4).map_or("perm_study", |s| s.as_str());
     std::fs::create_dir_all(&out).unwrap();
-    let path = out.join("perm_study.csv");
+    let path = out.join(format!("{name}.csv"));
     let mut file = std::fs::File::create(&path).unwrap();
     writeln!(
         file,
