@@ -14,7 +14,7 @@
 //! | module | content |
 //! |---|---|
 //! | [`basis`] | blocks `J`, index map, sectors |
-//! | [`liouvillian`] | the Liouvillian as CSR (Eq. 7 per block + the PIQS local coefficients) |
+//! | [`mod@liouvillian`] | the Liouvillian as CSR (Eq. 7 per block + the PIQS local coefficients) |
 //! | [`state`] | trace, moments, `xi_R^2`, block populations |
 //! | [`steady`] | steady state: sparse LU + shift-invert gap estimate + error bound |
 //! | [`limit`] | the limit `gamma -> 0+` (degenerate perturbation theory over the `J` blocks) |

@@ -112,7 +112,7 @@ pub fn min_eigenvalue(basis: &Basis, x: &[C64]) -> f64 {
 
 /// A pure state of the symmetric subspace `|psi>` (Dicke basis, index `M + N/2`) as a state
 /// vector on `basis` (which must hold the block `J = N/2`, block 0). Elements outside the
-/// sector are dropped; see [`pure_symmetric_fits`].
+/// sector are dropped; see [`pure_symmetric_fits_even`].
 pub fn pure_symmetric(basis: &Basis, psi: &[C64]) -> Vec<C64> {
     let n = basis.n();
     assert_eq!(

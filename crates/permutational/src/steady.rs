@@ -1,18 +1,21 @@
 //! Steady state of the permutational model with an error bound.
 //!
 //! 1. Assemble `L` (CSR, [`crate::liouvillian`]) in the even sector ([`Sector::Even`]: the
-//!    steady state has `M - M'` even), replace the equation of `rho_{N/2}[-N/2, -N/2]` (row 0) by
-//!    the trace row `t` (`t x = Tr rho`), and solve `A x = e_0` by faer's sparse LU (COLAMD
-//!    ordering), as `sqz_model::collective::steady_state` does for Eq. 7. `A` is nonsingular
-//!    exactly when the steady state is unique (row 0 of `L` is minus the sum of the other
-//!    diagonal rows, because `t L = 0`).
+//!    steady state has `M - M'` even). Up to [`DIRECT_MAX_DIM`] unknowns ([`Method::Direct`]):
+//!    replace the equation of `rho_{N/2}[-N/2, -N/2]` (row 0) by the trace row `t`
+//!    (`t x = Tr rho`), and solve `A x = e_0` by faer's sparse LU (COLAMD ordering), as
+//!    `sqz_model::collective::steady_state` does for Eq. 7. `A` is nonsingular exactly when the
+//!    steady state is unique (row 0 of `L` is minus the sum of the other diagonal rows, because
+//!    `t L = 0`). Above ([`Method::TwoLevel`]): GMRES with the two-level preconditioner of
+//!    [`crate::iterative`] on `L~ = L - e_0 t^T`, `L~ x = -e_0`.
 //! 2. Gap: with `u = e_0` (`t u = 1`), `L~ = L - u t^T` has the spectrum of `L` with the
 //!    eigenvalue 0 replaced by -1 (its eigenvector is the only one with a nonzero trace).
 //!    `L~ = A - e_0 w^T` with `w = 2 t - l_0` (`l_0` = row 0 of `L`), so by Sherman–Morrison
 //!    `L~^{-1} y = z + x (w.z) / (1 - w.x)`, `z = A^{-1} y`, `x = A^{-1} e_0`: one LU solve per
-//!    application. Shift-invert Arnoldi ([`sqz_krylov::eigs_largest`]) on `L~^{-1}` gives the
-//!    eigenvalues of `L` nearest 0; the gap `g` is the smallest `|Re lambda|` among them,
-//!    dropping the deflated -1.
+//!    application (two-level method: a GMRES solve to 1e-9 per application). Shift-invert
+//!    Arnoldi ([`sqz_krylov::eigs_largest`]) on `L~^{-1}` gives the eigenvalues of `L` nearest 0;
+//!    the gap `g` is the smallest `|Re lambda|` among them, dropping the deflated -1. Checked
+//!    against the dense spectrum (`tests/limits.rs`).
 //! 3. Bound: `||x - x_ss||_2 <~ ||L x||_2 / g` (an estimate, exact for normal `L`; the same
 //!    convention as `sqz-steady`), and from it a first-order bound on `1/xi^2`: every moment
 //!    `<O> = sum_J Tr(rho_J O_J)` moves by at most `||dx||_2 (sum_J ||O_J||_F^2)^(1/2)`, and
