@@ -1,6 +1,6 @@
 //! Steady state of the permutational model with an error bound.
 //!
-//! 1. Assemble `L` (CSR, [`crate::liouvillian`]) in the even sector ([`Sector::Even`]: the
+//! 1. Assemble `L` (CSR, [`mod@crate::liouvillian`]) in the even sector ([`Sector::Even`]: the
 //!    steady state has `M - M'` even). Up to [`DIRECT_MAX_DIM`] unknowns ([`Method::Direct`]):
 //!    replace the equation of `rho_{N/2}[-N/2, -N/2]` (row 0) by the trace row `t`
 //!    (`t x = Tr rho`), and solve `A x = e_0` by faer's sparse LU (COLAMD ordering), as
