@@ -22,7 +22,7 @@ use crate::{h5, report};
 use anyhow::{bail, Context};
 use num_complex::Complex64 as C64;
 use serde_json::{json, Map, Value};
-use sqz_krylov::expv::{expv_times, Event, ExpvParams, ExpvWorkspace};
+use sqz_krylov::expv::{ExpvParams, ExpvWorkspace};
 use sqz_model::observables;
 use sqz_model::{ModelError, Params};
 use sqz_permutational::{basis::Basis, state, steady_state, Sector, SteadyOptions};
@@ -233,21 +233,17 @@ pub fn evolve(a: &EvolveArgs) -> anyhow::Result<()> {
             memory::human_bytes(avail)
         );
     }
-    let lv = sqz_permutational::build(&p, basis);
-    let v = state::pure_symmetric(&lv.basis, &psi);
     let params = ExpvParams {
         krylov_dim: a.krylov_dim,
         tol: a.tol,
         orthogonalization: ortho.unwrap_or_else(|| auto_orthogonalization(dim)),
         ..ExpvParams::default()
     };
-    let mut ws = ExpvWorkspace::new(dim, a.krylov_dim);
-    let mut v = v;
     let mut pts: Vec<(f64, Point)> = Vec::with_capacity(times.len());
     let mut failure = None;
     let start = Instant::now();
-    let info = expv_times(&lv, &times, &mut v, &params, &mut ws, |ev| match ev {
-        Event::Output { t, w, .. } => match measure(&lv.basis, w) {
+    let info = sqz_permutational::evolve::evolve(&p, &psi, &times, &params, |t, basis, w| {
+        match measure(basis, w) {
             Ok(pt) => {
                 pts.push((t, pt));
                 ControlFlow::Continue(())
@@ -256,10 +252,9 @@ pub fn evolve(a: &EvolveArgs) -> anyhow::Result<()> {
                 failure = Some(e.context(format!("observables at t = {t}")));
                 ControlFlow::Break(())
             }
-        },
-        Event::Step { .. } => ControlFlow::Continue(()),
+        }
     })
-    .context("Krylov propagation")?;
+    .context("permutational time evolution")?;
     if let Some(e) = failure {
         return Err(e);
     }
@@ -326,7 +321,6 @@ pub fn evolve(a: &EvolveArgs) -> anyhow::Result<()> {
         m.insert("operator".into(), json!("permutational-csr"));
         m.insert("sector".into(), json!(sector_s));
         m.insert("dim".into(), json!(dim));
-        m.insert("nnz".into(), json!(lv.csr.nnz()));
         m.insert("tol".into(), json!(a.tol));
         m.insert("krylov_dim".into(), json!(a.krylov_dim));
         m.insert("t".into(), json!(t));

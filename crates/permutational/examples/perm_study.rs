@@ -126,8 +126,8 @@ fn main() {
         // ideal r_opt from Eq. 8
         let (r_ideal, _, _) = maximise(&mut |r| eval(n, r, 0.0, 0.0).inv, 0.02, 3.0, 1e-4);
         let mut grid: Vec<(f64, f64, f64)> =
-            BETAS.iter().map(|&b| (b, 1.0 / b - 1.0, 0.0)).collect();
-        grid.extend(DEPHS.iter().map(|&d| (1.0, 0.0, d)));
+            betas.iter().map(|&b| (b, 1.0 / b - 1.0, 0.0)).collect();
+        grid.extend(dephs.iter().map(|&d| (1.0, 0.0, d)));
         for (beta, gl, gd) in grid {
             let t = Instant::now();
             let mut f = |r: f64| eval(n, r, gl, gd).inv;

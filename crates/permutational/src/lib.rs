@@ -17,10 +17,12 @@
 //! | [`mod@liouvillian`] | the Liouvillian as CSR (Eq. 7 per block + the PIQS local coefficients) |
 //! | [`state`] | trace, moments, `xi_R^2`, block populations |
 //! | [`steady`] | steady state: sparse LU + shift-invert gap estimate + error bound |
+//! | [`evolve`] | time evolution from a symmetric pure state (Krylov `expv`) |
 //! | [`limit`] | the limit `gamma -> 0+` (degenerate perturbation theory over the `J` blocks) |
 #![deny(missing_docs)]
 
 pub mod basis;
+pub mod evolve;
 pub mod iterative;
 pub mod limit;
 pub mod liouvillian;
