@@ -15,8 +15,18 @@
 #            study, result checked; then the longer study submitted, `scancel --signal=TERM`
 #            while it runs, resubmitted: completes without recomputing finished tasks.
 #            If Slurm cannot be started this FAILS; SQZ_SKIP_SLURM=1 skips it explicitly.
-# 4. plot    scripts/plot_disorder.py on a result file, when python3 has h5py and matplotlib
+# 4. faults  issue 12, docs/reliability.md "Fault injection": kill -9 at random points of a run
+#            that checkpoints after every task (8 rounds), then resume: equal to the reference and
+#            nothing finished recomputed; a second writer of the same result file refused with the
+#            holder's PID and host; SIGTERM on a 500 000-task study exits 75 within seconds, and
+#            checkpoints cost the new rows only; sqz reproduce says what was saved on SIGTERM and
+#            SIGINT; a full disk (a 1 MiB tmpfs mounted for the test, root only) at the start, on
+#            resume and in the middle of a run.
+# 5. plot    scripts/plot_disorder.py on a result file, when python3 has h5py and matplotlib
 #            (they are pip-installed if missing and PyPI is reachable; otherwise reported as skipped).
+# 5. multinode scripts/test-multinode.sh: a private 3-node Slurm (network namespaces), results
+#            across nodes, node loss, rank 0's node lost, preemption and requeue, per-node memory.
+#            SQZ_SKIP_MULTINODE=1 (or SQZ_SKIP_SLURM=1) skips it.
 #
 # Needs the `mpi` feature (SQZ_FEATURE_ARGS from scripts/setup.sh); with SQZ_NO_MPI=1 the MPI and
 # Slurm parts are skipped (reported). Prints "N passed, M failed" at the end.
@@ -55,6 +65,9 @@ cleanup() {
     done
     if [[ -f "$SLURM_DIR/slurm.conf" ]]; then
         scripts/slurm/stop.sh "$SLURM_DIR" || true
+    fi
+    if mountpoint -q "$T/full" 2>/dev/null; then
+        umount "$T/full" || true
     fi
     if [[ $rc -eq 0 && $FAILED -eq 0 ]]; then
         rm -rf "$T"
@@ -176,7 +189,7 @@ else
         check "resume under mpirun -n 3" mpirun -n 3 "$SQZ" disorder "$T/long.toml" --out "$T/long-k.h5" --quiet
         check "resumed file equals the uninterrupted one" "$SQZ" disorder compare "$T/long-ref.h5" "$T/long-k.h5"
         check "tasks saved before the kill were not recomputed" "$SQZ" disorder compare --kept "$T/long-k-snapshot.h5" "$T/long-k.h5"
-        check "no temporary file left" test ! -e "$T/long-k.h5.tmp"
+        check "no temporary file left" bash -c "! ls '$T'/long-k.h5*.tmp 2>/dev/null | grep -q ."
     else
         fail "the mpirun -n 2 run made no progress: $(tail -n 5 "$T/kill.log")"
         kill -KILL "$MPIRUN" 2>/dev/null || true
@@ -276,7 +289,187 @@ else
     fi
 fi
 
-# ---------------------------------------------------------------- 4. plot
+# ---------------------------------------------------------------- 4. fault injection (issue 12)
+section faults "kill -9 at random points, two writers, SIGTERM on 500 000 tasks, reproduce signals, full disk"
+no_temps() { ! ls "$1"/*.tmp "$1"/*.tmp.* 2>/dev/null | grep -q .; }
+
+# kill -9 at random points of a run that checkpoints after every finished task
+printf 'n = 4\nr = 0.5\nw = ["0.05pi", "0.3pi"]\nconfigurations = 600\nseed = 12\n' >"$T/k9.toml"
+check "kill -9 reference run" "$SQZ" disorder "$T/k9.toml" --out "$T/k9-ref.h5" --quiet
+K9_OK=1
+for round in 1 2 3 4 5 6 7 8; do
+    "$SQZ" disorder "$T/k9.toml" --out "$T/k9.h5" --checkpoint-tasks 1 --quiet >"$T/k9-$round.log" 2>&1 &
+    P=$!
+    BG_PIDS+=("$P")
+    sleep "0.$((RANDOM % 9 + 1))$((RANDOM % 10))"
+    kill -KILL "$P" 2>/dev/null || true
+    wait "$P" 2>/dev/null || true
+    if [[ -e "$T/k9.h5" ]]; then
+        cp "$T/k9.h5" "$T/k9-snap-$round.h5"
+        # the file a kill left behind must be readable (status: 0 complete, 3 incomplete)
+        set +e
+        "$SQZ" disorder status "$T/k9.h5" >/dev/null 2>"$T/k9-status.log"
+        RC=$?
+        set -e
+        if [[ $RC -ne 0 && $RC -ne 3 ]]; then
+            K9_OK=0
+            fail "kill -9 round $round left an unreadable file: $(tail -n 2 "$T/k9-status.log")"
+        fi
+    fi
+done
+check "kill -9 x 8: resume completes" "$SQZ" disorder "$T/k9.toml" --out "$T/k9.h5" --quiet
+check "kill -9 x 8: resumed file equals the uninterrupted run" "$SQZ" disorder compare "$T/k9-ref.h5" "$T/k9.h5"
+for snap in "$T"/k9-snap-*.h5; do
+    [[ -e "$snap" ]] || continue
+    check "kill -9: tasks saved in $(basename "$snap") kept, not recomputed" \
+        "$SQZ" disorder compare --kept "$snap" "$T/k9.h5"
+done
+check "kill -9: no temporary or lock file left" bash -c "! ls '$T'/k9.h5.*tmp '$T'/k9.h5.lock 2>/dev/null | grep -q ."
+[[ $K9_OK == 1 ]] && pass "kill -9 x 8: every file left behind was readable"
+
+# two writers of one result file
+"$SQZ" disorder "$T/long.toml" --out "$T/two.h5" --checkpoint-tasks 10 --quiet >"$T/two-a.log" 2>&1 &
+PA=$!
+BG_PIDS+=("$PA")
+if wait_done "$T/two.h5" 20 120; then
+    set +e
+    "$SQZ" disorder "$T/long.toml" --out "$T/two.h5" --quiet >"$T/two-b.log" 2>&1
+    RB=$?
+    wait "$PA"
+    RA=$?
+    set -e
+    if [[ $RB -eq 2 ]] && grep -q "pid $PA on host $(cat /proc/sys/kernel/hostname)" "$T/two-b.log"; then
+        pass "a second writer is refused, naming pid $PA and the host"
+    else
+        fail "second writer: exit $RB: $(tail -n 3 "$T/two-b.log")"
+    fi
+    if [[ $RA -eq 0 ]]; then pass "the first writer completed"; else fail "first writer exit $RA: $(tail -n 3 "$T/two-a.log")"; fi
+    check "the first writer's file equals the reference" "$SQZ" disorder compare "$T/long-ref.h5" "$T/two.h5"
+    check "two writers: no temporary or lock file left" bash -c "! ls '$T'/two.h5.*tmp '$T'/two.h5.lock 2>/dev/null | grep -q ."
+else
+    fail "two writers: the first run made no progress: $(tail -n 3 "$T/two-a.log")"
+    kill -KILL "$PA" 2>/dev/null || true
+fi
+
+# SIGTERM on a 500 000-task study: one write, exit 75 within seconds
+printf 'n = 2\nr = 0.5\nw = ["0.1pi", "0.3pi"]\nconfigurations = 250000\nseed = 9\n[steady]\nestimate_gap = false\n' >"$T/big.toml"
+"$SQZ" disorder "$T/big.toml" --out "$T/big.h5" --quiet >"$T/big.log" 2>&1 &
+P=$!
+BG_PIDS+=("$P")
+for _ in $(seq 600); do
+    [[ -e "$T/big.h5" ]] && break
+    sleep 0.1
+done
+if [[ -e "$T/big.h5" ]]; then
+    sleep 2
+    T0=$SECONDS
+    kill -TERM "$P"
+    STOPPED=0
+    for _ in $(seq 300); do
+        if ! kill -0 "$P" 2>/dev/null; then STOPPED=1; break; fi
+        sleep 0.1
+    done
+    set +e
+    if [[ $STOPPED == 1 ]]; then wait "$P"; RC=$?; else kill -KILL "$P"; wait "$P"; RC=137; fi
+    set -e
+    K="$(done_in "$T/big.h5")"
+    if [[ $RC -eq 75 ]] && ((SECONDS - T0 <= 30)) && ((K > 0)); then
+        pass "SIGTERM on 500 000 tasks: exit 75 after $((SECONDS - T0)) s, $K tasks saved"
+    else
+        fail "SIGTERM on 500 000 tasks: exit $RC after $((SECONDS - T0)) s, $K saved: $(tail -n 3 "$T/big.log")"
+    fi
+fi
+# checkpoints write the new rows only: 100 checkpoints of a 60 MB file in well under 30 s
+T0=$SECONDS
+check "500 000 tasks, a checkpoint every 1000 tasks, 100 000 tasks" bash -c \
+    "'$SQZ' disorder '$T/big.toml' --out '$T/big2.h5' --quiet --checkpoint-tasks 1000 --stop-after 100000; test \$? -eq 75"
+if ((SECONDS - T0 <= 30)); then pass "100 checkpoints took $((SECONDS - T0)) s in all (cost of the new rows, not of the file)"; else
+    fail "100 checkpoints took $((SECONDS - T0)) s"
+fi
+rm -f "$T"/big*.h5
+
+# sqz reproduce on SIGTERM and SIGINT says what was saved (job control on: a background job of a
+# script without it ignores SIGINT, and sqz keeps an ignored SIGINT or SIGHUP ignored)
+for sig in TERM INT; do
+    mkdir -p "$T/rep-$sig"
+    set -m
+    "$SQZ" reproduce --quick --out-dir "$T/rep-$sig" >"$T/rep-$sig.log" 2>&1 &
+    P=$!
+    set +m
+    BG_PIDS+=("$P")
+    sleep 3
+    kill "-$sig" "$P"
+    set +e
+    wait "$P"
+    RC=$?
+    set -e
+    WANT=143
+    [[ $sig == INT ]] && WANT=130
+    if [[ $RC -eq $WANT ]] && grep -q "interrupted by SIG$sig" "$T/rep-$sig.log" &&
+        grep -q "nothing of this run was saved" "$T/rep-$sig.log" && no_temps "$T/rep-$sig"; then
+        pass "sqz reproduce on SIG$sig: exit $RC and says what was saved"
+    else
+        fail "sqz reproduce on SIG$sig: exit $RC: $(tail -n 3 "$T/rep-$sig.log")"
+    fi
+done
+
+# a full disk: a 1 MiB tmpfs as the output's file system
+if [[ "$(id -u)" != 0 ]]; then
+    echo "test-extra: the full-disk tests need root (a private tmpfs mount): SKIPPED" >&2
+elif ! mkdir -p "$T/full" || ! mount -t tmpfs -o size=1m sqz-test-full "$T/full"; then
+    fail "could not mount a tmpfs for the full-disk tests"
+else
+    printf 'n = 2\nr = 0.5\nw = ["0.1pi", "0.3pi"]\nconfigurations = 5000\nseed = 4\n' >"$T/full-big.toml"
+    set +e
+    "$SQZ" disorder "$T/full-big.toml" --out "$T/full/big.h5" --quiet >"$T/full1.log" 2>&1
+    RC=$?
+    set -e
+    if [[ $RC -eq 2 ]] && grep -q "No space left on device" "$T/full1.log" && [[ ! -e "$T/full/big.h5" ]] && no_temps "$T/full"; then
+        pass "disk full at the first write: exit 2, the reason named, no file and no temporary left"
+    else
+        fail "disk full at the first write: exit $RC: $(tail -n 3 "$T/full1.log")"
+    fi
+    printf 'n = 3\nr = 0.5\nw = ["0.1pi", "0.3pi"]\nconfigurations = 800\nseed = 4\n' >"$T/full.toml"
+    check "full-disk reference" "$SQZ" disorder "$T/full.toml" --out "$T/full-ref.h5" --quiet
+    # the disk fills up while a run is going: checkpoints rewrite rows in place and need no space
+    "$SQZ" disorder "$T/full.toml" --out "$T/full/r.h5" --checkpoint-tasks 10 --threads 1 --quiet >"$T/full2.log" 2>&1 &
+    P=$!
+    BG_PIDS+=("$P")
+    wait_done "$T/full/r.h5" 10 60 || true
+    dd if=/dev/zero of="$T/full/filler" bs=4k >/dev/null 2>&1 || true
+    set +e
+    wait "$P"
+    RC=$?
+    set -e
+    if [[ $RC -eq 0 ]]; then pass "the disk filled up during a run: checkpoints in place, the run completed"; else
+        fail "disk filled during a run: exit $RC: $(tail -n 3 "$T/full2.log")"
+    fi
+    check "... and its file equals the reference" "$SQZ" disorder compare "$T/full-ref.h5" "$T/full/r.h5"
+    # resuming on a full disk: refused, the file kept as it was
+    rm -f "$T/full/r.h5" "$T/full/filler"
+    set +e
+    "$SQZ" disorder "$T/full.toml" --out "$T/full/r.h5" --stop-after 300 --quiet >/dev/null 2>&1
+    set -e
+    cp "$T/full/r.h5" "$T/full-snap.h5"
+    dd if=/dev/zero of="$T/full/filler" bs=4k >/dev/null 2>&1 || true
+    set +e
+    "$SQZ" disorder "$T/full.toml" --out "$T/full/r.h5" --quiet >"$T/full3.log" 2>&1
+    RC=$?
+    set -e
+    if [[ $RC -eq 2 ]] && grep -q "No space left on device" "$T/full3.log" && grep -q "still holds the 300 of 1600 tasks" "$T/full3.log" &&
+        no_temps "$T/full" && cmp -s "$T/full/r.h5" "$T/full-snap.h5"; then
+        pass "resume on a full disk: exit 2, says what the file still holds, file unchanged, no temporary left"
+    else
+        fail "resume on a full disk: exit $RC: $(tail -n 3 "$T/full3.log")"
+    fi
+    rm -f "$T/full/filler"
+    check "with space again, the resume completes" "$SQZ" disorder "$T/full.toml" --out "$T/full/r.h5" --quiet
+    check "... equal to the reference" "$SQZ" disorder compare "$T/full-ref.h5" "$T/full/r.h5"
+    check "... keeping the 300 tasks saved before" "$SQZ" disorder compare --kept "$T/full-snap.h5" "$T/full/r.h5"
+    umount "$T/full" || true
+fi
+
+# ---------------------------------------------------------------- 5. plot
 section plot "scripts/plot_disorder.py (h5py + matplotlib)"
 PY_OK=0
 if python3 -c 'import h5py, matplotlib' 2>/dev/null; then
@@ -290,6 +483,20 @@ if [[ $PY_OK == 1 ]]; then
     check "plot written" test -s "$T/plot.png"
 else
     echo "test-extra: plot test SKIPPED: python3 has no h5py/matplotlib and pip could not install them ($(tail -n 1 "$T/pip.log" 2>/dev/null))" >&2
+fi
+
+# ---------------------------------------------------------------- 5. multi-node Slurm
+if [[ $HAVE_MPI != 1 || "${SQZ_SKIP_SLURM:-0}" == 1 || "${SQZ_SKIP_MULTINODE:-0}" == 1 ]]; then
+    section multinode "SKIPPED (no MPI, SQZ_SKIP_SLURM=1 or SQZ_SKIP_MULTINODE=1)"
+else
+    section multinode "scripts/test-multinode.sh: 3-node private Slurm"
+    set +e
+    timeout --kill-after=30 1200 scripts/test-multinode.sh
+    RC=$?
+    set -e
+    if [[ $RC -eq 0 ]]; then pass "multi-node tests (scripts/test-multinode.sh)"; else
+        fail "multi-node tests (scripts/test-multinode.sh) failed (exit $RC; 124: timed out): see above"
+    fi
 fi
 
 printf '\ntest-extra: %d passed, %d failed (%ds)\n' "$PASSED" "$FAILED" "$((SECONDS - START))"

@@ -6,6 +6,7 @@
 # Steps, in order; the first one that fails stops the run and is named:
 #   setup    scripts/setup.sh (installs missing system packages as root)
 #   fmt      cargo fmt --all -- --check
+#   architecture  scripts/check-architecture.sh (the dependency invariants of docs/architecture.md)
 #   clippy   cargo clippy --workspace --all-targets [--features sqz/mpi] -- -D warnings
 #   test     cargo test --workspace --release [--features sqz/mpi]
 #   extra    scripts/test-extra.sh, when it exists and is executable (MPI / Slurm tests)
@@ -59,6 +60,10 @@ done_step
 
 section fmt "cargo fmt --all -- --check"
 cargo fmt --all -- --check
+done_step
+
+section architecture "scripts/check-architecture.sh: layers, MPI/HDF5 and clap only where allowed"
+scripts/check-architecture.sh
 done_step
 
 section clippy "cargo clippy --workspace --all-targets${SQZ_FEATURE_ARGS:+ $SQZ_FEATURE_ARGS} -- -D warnings"

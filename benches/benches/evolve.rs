@@ -10,54 +10,13 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use num_complex::Complex64 as C64;
-use sqz_krylov::expv::{expv_times, Event, ExpvParams, ExpvWorkspace, Orthogonalization};
+use sqz_dynamics::{DickeLiouvillian, Orthogonalization};
+use sqz_krylov::expv::{expv_times, Event, ExpvParams, ExpvWorkspace};
 use sqz_krylov::LinearOperator;
-use sqz_model::{collective, observables, positions, Params};
+use sqz_model::{observables, positions, Params};
 use sqz_superop::{observables as full_obs, parity, ParityBlock};
 use std::ops::ControlFlow;
 use std::time::Duration;
-
-/// Eq. 7 in the Dicke basis as CSR (the driver's `ops::DickeLiouvillian` lives in the binary
-/// crate, so the few lines are repeated here).
-struct Dicke {
-    dim: usize,
-    row_ptr: Vec<usize>,
-    col: Vec<usize>,
-    val: Vec<C64>,
-}
-
-impl Dicke {
-    fn new(p: &Params) -> Self {
-        let dim = (p.n() + 1).pow(2);
-        let mut t = collective::liouvillian_triplets(p);
-        t.sort_by_key(|&(r, c, _)| (r, c));
-        let mut row_ptr = vec![0; dim + 1];
-        for &(r, _, _) in &t {
-            row_ptr[r + 1] += 1;
-        }
-        for r in 0..dim {
-            row_ptr[r + 1] += row_ptr[r];
-        }
-        Self {
-            dim,
-            row_ptr,
-            col: t.iter().map(|x| x.1).collect(),
-            val: t.iter().map(|x| x.2).collect(),
-        }
-    }
-}
-
-impl LinearOperator for Dicke {
-    fn dim(&self) -> usize {
-        self.dim
-    }
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
-        for (r, yr) in y.iter_mut().enumerate() {
-            let (a, b) = (self.row_ptr[r], self.row_ptr[r + 1]);
-            *yr = (a..b).map(|k| self.val[k] * x[self.col[k]]).sum();
-        }
-    }
-}
 
 fn grid(t_max: f64, k: usize) -> Vec<f64> {
     (0..=k).map(|i| t_max * i as f64 / k as f64).collect()
@@ -66,11 +25,7 @@ fn grid(t_max: f64, k: usize) -> Vec<f64> {
 /// `sqz evolve`'s choice: full Gram-Schmidt up to 2^14 unknowns, incomplete:4 above.
 fn params(dim: usize) -> ExpvParams {
     ExpvParams {
-        orthogonalization: if dim <= 1 << 14 {
-            Orthogonalization::Full
-        } else {
-            Orthogonalization::Incomplete(4)
-        },
+        orthogonalization: Orthogonalization::Auto.resolve(dim),
         ..ExpvParams::default()
     }
 }
@@ -105,7 +60,7 @@ fn full_n5(c: &mut Criterion) {
 fn collective_n30(c: &mut Criterion) {
     let n = 30;
     let p = Params::new(n, 0.8, 0.5, 1.0).unwrap();
-    let op = Dicke::new(&p);
+    let op = DickeLiouvillian::new(&p);
     let times = grid(4.0, 40);
     let prm = params(op.dim());
     let mut ws = ExpvWorkspace::new(op.dim(), prm.krylov_dim);

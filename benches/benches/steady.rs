@@ -1,9 +1,10 @@
-//! Issue 4 benchmarks: the full-space steady state of Eq. 3 at the default accuracy (N = 5: dense
-//! real-Hermitian LU with gap estimate; N = 6..8: two-level GMRES with the Schur–Weyl coarse
-//! space and its Galerkin gap estimate), at w = 0.01 pi and 0.3 pi, next to a sparse direct solve
-//! of the bordered complex 4^N system (what QuTiP's default `steadystate` does, here with faer's
-//! sparse LU) at N = 5, 6 and, timed once outside criterion in the same run, N = 7.
-//! Run: `cargo bench -p sqz-benches --bench steady` (about 4 minutes). N = 9, 10 and peak
+//! Benchmarks of the full-space steady state of Eq. 3 at the default accuracy (N = 5: dense
+//! real-Hermitian LU with gap estimate; N = 6..9: two-level GMRES on the real form with the
+//! Schur–Weyl coarse space in Kronecker form and its Galerkin gap estimate), at w = 0.01 pi and
+//! 0.3 pi, next to a sparse direct solve of the bordered complex 4^N system (what QuTiP's default
+//! `steadystate` does, here with faer's sparse LU) at N = 5, 6 and, timed once outside criterion
+//! in the same run, N = 7.
+//! Run: `cargo bench -p sqz-benches --bench steady` (about 6 minutes). N = 10..12 and peak
 //! memory: `scripts/bench/steady_table.sh`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -19,7 +20,7 @@ fn sparse_direct(p: &Params, z: &[f64]) -> f64 {
 fn steady(c: &mut Criterion) {
     let mut g = c.benchmark_group("steady_full");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
-    for n in [5usize, 6, 7, 8] {
+    for n in [5usize, 6, 7, 8, 9] {
         // small dense problems: sequential faer is faster than waking threads
         faer::set_global_parallelism(if n <= 5 {
             faer::Par::Seq

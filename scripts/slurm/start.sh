@@ -10,9 +10,26 @@
 #
 # Settings: SQZ_SLURM_PORT (slurmctld port, default 16817; slurmd uses the next one).
 # Fails (exit 1, with the daemon logs) when the cluster does not come up within 60 s.
+#
+#   scripts/slurm/start.sh --nodes N DIR    a multi-node cluster instead (N >= 2): one network
+#                                           namespace per node, see scripts/slurm/multinode.sh
 set -euo pipefail
 
-dir="${1:?usage: start.sh DIR}"
+nodes=1
+args=()
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --nodes) nodes="${2:?--nodes N}" && shift 2 ;;
+        --nodes=*) nodes="${1#--nodes=}" && shift ;;
+        *) args+=("$1") && shift ;;
+    esac
+done
+set -- ${args[@]+"${args[@]}"}
+if [[ "$nodes" != 1 ]]; then
+    exec "$(dirname "$0")/multinode.sh" start "${1:?usage: start.sh [--nodes N] DIR}" --nodes "$nodes"
+fi
+
+dir="${1:?usage: start.sh [--nodes N] DIR}"
 if [[ "$(id -u)" != 0 ]]; then
     echo "slurm start: must run as root (slurmd runs jobs as their users)" >&2
     exit 1

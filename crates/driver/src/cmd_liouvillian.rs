@@ -2,13 +2,14 @@
 //! assembly time, so that independent implementations (QuTiP, `scripts/bench/`) can check they
 //! build the same operator before anything is timed.
 
-use crate::cli::LiouvillianArgs;
-use crate::{h5, resolve};
+use crate::cli::{Global, LiouvillianArgs};
+use crate::resolve;
 use serde_json::json;
 use sqz_model::Params;
+use sqz_study::h5;
 use std::time::Instant;
 
-pub fn run(a: &LiouvillianArgs) -> anyhow::Result<()> {
+pub fn run(a: &LiouvillianArgs, g: Global) -> anyhow::Result<()> {
     let p = Params::new(a.phys.n, a.phys.r, a.phys.alpha, a.phys.delta)?;
     let (z, _) = resolve::positions(p.n(), &a.pos)?;
     let t0 = Instant::now();
@@ -43,7 +44,7 @@ pub fn run(a: &LiouvillianArgs) -> anyhow::Result<()> {
     }
     let v =
         json!({"n": p.n(), "dim": m.rows(), "nnz": m.nnz(), "assembly_s": seconds, "positions": z});
-    if a.json {
+    if g.json {
         println!("{v}");
     } else {
         println!(

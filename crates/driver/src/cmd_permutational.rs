@@ -13,41 +13,34 @@
 //! in J = N/2) with Krylov `expv`; per time `inv_xi2`, `mean_spin`, `trace` and
 //! `symmetric_population`. No Husimi output.
 
-use crate::cli::{EvolveArgs, LocalRateArgs, Model, SteadyArgs};
-use crate::cmd_evolve::{
-    auto_orthogonalization, parse_init, parse_orthogonalization, parse_times, uniform_grid, Init,
-    XI2_FILL,
-};
-use crate::{h5, report};
+use crate::cli::{EvolveArgs, Global, LocalRateArgs, Model, PhysArgs, PositionArgs, SteadyArgs};
+use crate::cmd_evolve::{uniform_grid, XI2_FILL};
+use crate::{report, resolve};
 use anyhow::{bail, Context};
-use num_complex::Complex64 as C64;
 use serde_json::{json, Map, Value};
+use sqz_dynamics::propagate::ortho_name;
+use sqz_dynamics::{MAX_TOL, MIN_TOL};
 use sqz_krylov::expv::{ExpvParams, ExpvWorkspace};
-use sqz_model::observables;
-use sqz_model::{ModelError, Params};
+use sqz_model::{ModelError, Params, C64};
 use sqz_permutational::{basis::Basis, state, steady_state, Sector, SteadyOptions};
+use sqz_study::h5;
 use sqz_superop::memory;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-/// Validated parameters with the local rates.
-fn params(phys: &crate::cli::PhysArgs, rates: &LocalRateArgs) -> anyhow::Result<Params> {
+/// Validated parameters with the local rates (validated by clap already).
+fn params(phys: &PhysArgs, rates: &LocalRateArgs) -> anyhow::Result<Params> {
     Ok(Params::new(phys.n, phys.r, phys.alpha, phys.delta)?
         .with_local_rates(rates.gamma_loss, rates.gamma_deph)?)
 }
 
-/// For `--model collective/full`: validates the rates and refuses nonzero ones.
+/// For `--model collective/full`: refuses nonzero local rates (their ranges are clap's).
 pub fn reject_local_rates(rates: &LocalRateArgs, model: Model) -> anyhow::Result<()> {
-    let p = Params::new(1, 0.0, 0.0, 0.0)?.with_local_rates(rates.gamma_loss, rates.gamma_deph)?;
-    if p.has_local_rates() {
-        let name = match model {
-            Model::Collective => "collective",
-            Model::Full => "full",
-            Model::Permutational => "permutational",
-        };
+    if rates.gamma_loss != 0.0 || rates.gamma_deph != 0.0 {
         bail!(
-            "--model {name} with --gamma-loss {} --gamma-deph {}: local rates are supported by \
+            "--model {} with --gamma-loss {} --gamma-deph {}: local rates are supported by \
              --model permutational; the full model support is in progress",
+            model.name(),
             rates.gamma_loss,
             rates.gamma_deph
         );
@@ -65,7 +58,7 @@ fn check_n(n: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn check_ideal(a: &crate::cli::PositionArgs) -> anyhow::Result<()> {
+fn check_ideal(a: &PositionArgs) -> anyhow::Result<()> {
     if a.w.is_some() || a.positions.is_some() {
         bail!(
             "--model permutational assumes ideal positions (Eq. 7 plus local terms); --w and \
@@ -83,7 +76,7 @@ fn rate_fields(m: &mut Map<String, Value>, p: &Params) {
 }
 
 /// `sqz steady --model permutational`.
-pub fn steady(a: &SteadyArgs) -> anyhow::Result<()> {
+pub fn steady(a: &SteadyArgs, g: Global) -> anyhow::Result<()> {
     let p = params(&a.phys, &a.rates)?;
     check_n(p.n())?;
     check_ideal(&a.pos)?;
@@ -91,17 +84,15 @@ pub fn steady(a: &SteadyArgs) -> anyhow::Result<()> {
         bail!("invalid --tol {}: allowed 0 < tol < 1", a.tol);
     }
     // the initial state matters only without local rates, and every symmetric one gives J = N/2
-    crate::resolve::initial(p.n(), &a.init)?;
-    let need = sqz_permutational::steady::bytes_estimate(p.n(), p.has_local_rates());
-    let avail = memory::available_bytes();
-    if need > avail {
-        bail!(
-            "the permutational steady state at N = {} needs about {}, {} available",
-            p.n(),
-            memory::human_bytes(need),
-            memory::human_bytes(avail)
-        );
-    }
+    a.init
+        .dicke_index(p.n())
+        .map_err(|e| anyhow::anyhow!("--init: {e}"))?;
+    let bytes: fn(usize) -> u64 = if p.has_local_rates() {
+        |n| sqz_permutational::steady::bytes_estimate(n, true)
+    } else {
+        |n| sqz_permutational::steady::bytes_estimate(n, false)
+    };
+    resolve::memory_guard("the permutational steady state", p.n(), bytes)?;
     let opt = SteadyOptions {
         estimate_gap: !a.no_gap,
         tol: a.tol,
@@ -111,7 +102,7 @@ pub fn steady(a: &SteadyArgs) -> anyhow::Result<()> {
     let sq = s.squeezing()?;
     let mut f = report::point_json(&p, &sq);
     rate_fields(&mut f, &p);
-    f.insert("init".into(), json!(a.init));
+    f.insert("init".into(), json!(a.init.describe()));
     f.insert("method".into(), json!(s.method));
     f.insert("iterations".into(), json!(s.iterations));
     f.insert("residual".into(), json!(s.residual));
@@ -145,37 +136,54 @@ pub fn steady(a: &SteadyArgs) -> anyhow::Result<()> {
     for note in &s.notes {
         eprintln!("sqz: note: {note}");
     }
-    report::emit(f, a.json);
+    report::emit(f, g.json);
     Ok(())
 }
 
-/// Observables of a state vector.
-struct Point {
-    inv_xi2: f64,
-    xi2: Option<f64>,
-    mean: [f64; 3],
-    trace: f64,
-    sym: f64,
+/// Observables at the output times.
+#[derive(Default)]
+struct Series {
+    t: Vec<f64>,
+    inv_xi2: Vec<f64>,
+    xi2: Vec<Option<f64>>,
+    mean: Vec<[f64; 3]>,
+    trace: Vec<f64>,
+    sym: Vec<f64>,
 }
 
-fn measure(basis: &Basis, w: &[C64]) -> anyhow::Result<Point> {
-    let m = state::moments(basis, w);
-    let (inv_xi2, xi2) = match m.squeezing() {
-        Ok(sq) => (sq.inv_xi2, Some(sq.xi2)),
-        Err(ModelError::ZeroMeanSpin(_)) => (0.0, None),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(Point {
-        inv_xi2,
-        xi2,
-        mean: m.mean,
-        trace: state::trace(basis, w).re,
-        sym: state::block_populations(basis, w)[0],
-    })
+impl Series {
+    /// Appends the observables of the state vector `w` at time `t`.
+    fn push(&mut self, t: f64, basis: &Basis, w: &[C64]) -> anyhow::Result<()> {
+        let m = state::moments(basis, w);
+        let (inv_xi2, xi2) = match m.squeezing() {
+            Ok(sq) => (sq.inv_xi2, Some(sq.xi2)),
+            Err(ModelError::ZeroMeanSpin(_)) => (0.0, None),
+            Err(e) => return Err(e.into()),
+        };
+        self.t.push(t);
+        self.inv_xi2.push(inv_xi2);
+        self.xi2.push(xi2);
+        self.mean.push(m.mean);
+        self.trace.push(state::trace(basis, w).re);
+        self.sym.push(state::block_populations(basis, w)[0]);
+        Ok(())
+    }
+}
+
+/// A finished permutational propagation, with what it was run with.
+struct Evolved {
+    p: Params,
+    init: String,
+    sector: &'static str,
+    dim: usize,
+    expv: ExpvParams,
+    info: sqz_krylov::expv::ExpvInfo,
+    seconds: f64,
+    series: Series,
 }
 
 /// `sqz evolve --model permutational`.
-pub fn evolve(a: &EvolveArgs) -> anyhow::Result<()> {
+pub fn evolve(a: &EvolveArgs, g: Global) -> anyhow::Result<()> {
     let p = params(&a.phys, &a.rates)?;
     let n = p.n();
     check_n(n)?;
@@ -183,15 +191,21 @@ pub fn evolve(a: &EvolveArgs) -> anyhow::Result<()> {
     if a.husimi_times.is_some() {
         bail!("--husimi-times is not available with --model permutational");
     }
-    let init = parse_init(n, &a.init)?;
+    let psi = a
+        .init
+        .collective_vector(n)
+        .map_err(|e| anyhow::anyhow!("--init: {e}"))?;
     let times = match (&a.times, a.t_max) {
-        (Some(list), None) => parse_times("--times", list)?,
+        (Some(list), None) => list.0.clone(),
         (None, Some(t)) => uniform_grid(t, a.steps)?,
         (Some(_), Some(_)) => bail!("give either --t-max T [--steps K] or --times, not both"),
         (None, None) => bail!("give the output times: --t-max T [--steps K] or --times t1,t2,..."),
     };
-    if !(a.tol.is_finite() && a.tol > 0.0 && a.tol < 1e-2) {
-        bail!("invalid --tol {}: expected 0 < tol < 1e-2", a.tol);
+    if !(a.tol.is_finite() && (MIN_TOL..MAX_TOL).contains(&a.tol)) {
+        bail!(
+            "invalid --tol {:e}: expected {MIN_TOL:e} <= tol < {MAX_TOL:e}",
+            a.tol
+        );
     }
     if !(2..=200).contains(&a.krylov_dim) {
         bail!(
@@ -199,20 +213,6 @@ pub fn evolve(a: &EvolveArgs) -> anyhow::Result<()> {
             a.krylov_dim
         );
     }
-    let ortho = parse_orthogonalization(&a.orthogonalization)?;
-    let psi: Vec<C64> = match init {
-        Init::Ground => {
-            let mut v = vec![C64::new(0.0, 0.0); n + 1];
-            v[0] = C64::new(1.0, 0.0);
-            v
-        }
-        Init::Dicke { k } => {
-            let mut v = vec![C64::new(0.0, 0.0); n + 1];
-            v[k] = C64::new(1.0, 0.0);
-            v
-        }
-        Init::Product { theta, phi } => observables::coherent_state(n, theta, phi),
-    };
     let sector = if state::pure_symmetric_fits_even(&psi) {
         Sector::Even
     } else {
@@ -233,135 +233,157 @@ pub fn evolve(a: &EvolveArgs) -> anyhow::Result<()> {
             memory::human_bytes(avail)
         );
     }
-    let params = ExpvParams {
+    let expv = ExpvParams {
         krylov_dim: a.krylov_dim,
         tol: a.tol,
-        orthogonalization: ortho.unwrap_or_else(|| auto_orthogonalization(dim)),
+        orthogonalization: a.orthogonalization.resolve(dim),
         ..ExpvParams::default()
     };
-    let mut pts: Vec<(f64, Point)> = Vec::with_capacity(times.len());
+    let mut series = Series::default();
     let mut failure = None;
     let start = Instant::now();
-    let info = sqz_permutational::evolve::evolve(&p, &psi, &times, &params, |t, basis, w| {
-        match measure(basis, w) {
-            Ok(pt) => {
-                pts.push((t, pt));
-                ControlFlow::Continue(())
+    let info =
+        sqz_permutational::evolve::evolve(&p, &psi, &times, &expv, |t, basis, w| {
+            match series.push(t, basis, w) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    failure = Some(e.context(format!("observables at t = {t}")));
+                    ControlFlow::Break(())
+                }
             }
-            Err(e) => {
-                failure = Some(e.context(format!("observables at t = {t}")));
-                ControlFlow::Break(())
-            }
-        }
-    })
-    .context("permutational time evolution")?;
+        })
+        .context("permutational time evolution")?;
     if let Some(e) = failure {
         return Err(e);
     }
-    let seconds = start.elapsed().as_secs_f64();
-    let t: Vec<f64> = pts.iter().map(|x| x.0).collect();
-    let inv: Vec<f64> = pts.iter().map(|x| x.1.inv_xi2).collect();
-    let xi2: Vec<Option<f64>> = pts.iter().map(|x| x.1.xi2).collect();
-    let mean: Vec<[f64; 3]> = pts.iter().map(|x| x.1.mean).collect();
-    let tr: Vec<f64> = pts.iter().map(|x| x.1.trace).collect();
-    let sym: Vec<f64> = pts.iter().map(|x| x.1.sym).collect();
-    let init_s = match init {
-        Init::Ground => "ground".to_string(),
-        Init::Dicke { k } => format!("dicke:{}", k as f64 - n as f64 / 2.0),
-        Init::Product { theta, phi } => format!("product:{theta},{phi}"),
-    };
-    let sector_s = match sector {
-        Sector::All => "all",
-        Sector::Even => "even",
+    let run = Evolved {
+        p,
+        init: a.init.describe(),
+        sector: match sector {
+            Sector::All => "all",
+            Sector::Even => "even",
+        },
+        dim,
+        expv,
+        info,
+        seconds: start.elapsed().as_secs_f64(),
+        series,
     };
     if let Some(path) = &a.out {
-        h5::write_atomically(path, |f| {
-            h5::attr_str(f, "command", "evolve")?;
-            h5::attr_str(f, "model", "permutational")?;
-            h5::attr_u64(f, "n", n as u64)?;
-            h5::attr_f64(f, "r", p.r())?;
-            h5::attr_f64(f, "alpha", p.alpha())?;
-            h5::attr_f64(f, "delta", p.delta())?;
-            h5::attr_f64(f, "gamma_loss", p.gamma_loss())?;
-            h5::attr_f64(f, "gamma_deph", p.gamma_deph())?;
-            h5::attr_str(f, "init", &init_s)?;
-            h5::attr_str(f, "sector", sector_s)?;
-            h5::attr_u64(f, "dim", dim as u64)?;
-            h5::attr_f64(f, "tol", a.tol)?;
-            h5::attr_u64(f, "krylov_dim", a.krylov_dim as u64)?;
-            h5::attr_u64(f, "matvecs", info.matvecs as u64)?;
-            h5::attr_f64(f, "error_estimate", info.error_estimate)?;
-            h5::attr_f64(f, "time_s", seconds)?;
-            h5::attr_f64(f, "xi2_fill_value", XI2_FILL)?;
-            h5::ds_f64(f, "t", &t)?;
-            h5::ds_f64(f, "inv_xi2", &inv)?;
-            let x: Vec<f64> = xi2.iter().map(|x| x.unwrap_or(XI2_FILL)).collect();
-            h5::ds_f64(f, "xi2", &x)?;
-            let mask: Vec<bool> = xi2.iter().map(|x| x.is_some()).collect();
-            h5::ds_bool(f, "xi2_defined", &mask)?;
-            let ms: Vec<f64> = mean.iter().flatten().copied().collect();
-            f.new_dataset::<f64>()
-                .shape([t.len(), 3])
-                .create("mean_spin")?
-                .write_raw(&ms)?;
-            h5::ds_f64(f, "trace", &tr)?;
-            h5::ds_f64(f, "symmetric_population", &sym)?;
-            Ok(())
-        })
-        .with_context(|| format!("writing {}", path.display()))?;
+        write_h5(path, &run).with_context(|| format!("writing {}", path.display()))?;
     }
-    if a.json {
-        let mut m = Map::new();
-        rate_fields(&mut m, &p);
-        m.insert("n".into(), json!(n));
-        m.insert("r".into(), json!(p.r()));
-        m.insert("alpha".into(), json!(p.alpha()));
-        m.insert("delta".into(), json!(p.delta()));
-        m.insert("init".into(), json!(init_s));
-        m.insert("operator".into(), json!("permutational-csr"));
-        m.insert("sector".into(), json!(sector_s));
-        m.insert("dim".into(), json!(dim));
-        m.insert("tol".into(), json!(a.tol));
-        m.insert("krylov_dim".into(), json!(a.krylov_dim));
-        m.insert("t".into(), json!(t));
-        m.insert("inv_xi2".into(), json!(inv));
-        m.insert("xi2".into(), json!(xi2));
-        m.insert("mean_spin".into(), json!(mean));
-        m.insert("trace".into(), json!(tr));
-        m.insert("symmetric_population".into(), json!(sym));
-        m.insert(
-            "krylov".into(),
-            json!({"steps": info.steps, "matvecs": info.matvecs, "error_estimate": info.error_estimate}),
-        );
-        m.insert("time_s".into(), json!(seconds));
+    if g.json {
+        let mut m = json_fields(&run);
         if let Some(path) = &a.out {
             m.insert("out".into(), json!(path.display().to_string()));
         }
         report::emit(m, true);
     } else {
-        println!(
-            "# sqz evolve: N = {n}, r = {}, alpha = {}, delta = {}, gamma_loss = {}, gamma_deph = {}, \
-             init {init_s}, permutational CSR ({sector_s} sector, dim {dim})",
-            p.r(),
-            p.alpha(),
-            p.delta(),
-            p.gamma_loss(),
-            p.gamma_deph()
-        );
-        println!(
-            "# krylov: {} steps, {} matvecs, error estimate {:.2e}, {seconds:.3} s",
-            info.steps, info.matvecs, info.error_estimate
-        );
-        println!(
-            "# {:>12} {:>16} {:>14} {:>14} {:>14} {:>18} {:>12}",
-            "t", "inv_xi2", "Sx", "Sy", "Sz", "trace", "P(J=N/2)"
-        );
-        for k in 0..t.len() {
-            println!(
-                "  {:>12.6} {:>16.10e} {:>14.6e} {:>14.6e} {:>14.6e} {:>18.15} {:>12.8}",
-                t[k], inv[k], mean[k][0], mean[k][1], mean[k][2], tr[k], sym[k]
-            );
-        }
+        print_text(&run);
     }
     Ok(())
+}
+
+fn write_h5(path: &std::path::Path, run: &Evolved) -> anyhow::Result<()> {
+    let (p, s) = (&run.p, &run.series);
+    h5::write_atomically(path, |f| {
+        h5::attr_str(f, "command", "evolve")?;
+        h5::attr_str(f, "model", "permutational")?;
+        h5::attr_u64(f, "n", p.n() as u64)?;
+        h5::attr_f64(f, "r", p.r())?;
+        h5::attr_f64(f, "alpha", p.alpha())?;
+        h5::attr_f64(f, "delta", p.delta())?;
+        h5::attr_f64(f, "gamma_loss", p.gamma_loss())?;
+        h5::attr_f64(f, "gamma_deph", p.gamma_deph())?;
+        h5::attr_str(f, "init", &run.init)?;
+        h5::attr_str(f, "sector", run.sector)?;
+        h5::attr_u64(f, "dim", run.dim as u64)?;
+        h5::attr_f64(f, "tol", run.expv.tol)?;
+        h5::attr_u64(f, "krylov_dim", run.expv.krylov_dim as u64)?;
+        h5::attr_str(
+            f,
+            "orthogonalization",
+            &ortho_name(run.expv.orthogonalization),
+        )?;
+        h5::attr_u64(f, "matvecs", run.info.matvecs as u64)?;
+        h5::attr_f64(f, "error_estimate", run.info.error_estimate)?;
+        h5::attr_f64(f, "time_s", run.seconds)?;
+        h5::attr_f64(f, "xi2_fill_value", XI2_FILL)?;
+        h5::ds_f64(f, "t", &s.t)?;
+        h5::ds_f64(f, "inv_xi2", &s.inv_xi2)?;
+        let x: Vec<f64> = s.xi2.iter().map(|x| x.unwrap_or(XI2_FILL)).collect();
+        h5::ds_f64(f, "xi2", &x)?;
+        let mask: Vec<bool> = s.xi2.iter().map(|x| x.is_some()).collect();
+        h5::ds_bool(f, "xi2_defined", &mask)?;
+        let ms: Vec<f64> = s.mean.iter().flatten().copied().collect();
+        h5::ds_nd(f, "mean_spin", &[s.t.len(), 3], &ms)?;
+        h5::ds_f64(f, "trace", &s.trace)?;
+        h5::ds_f64(f, "symmetric_population", &s.sym)?;
+        Ok(())
+    })
+}
+
+fn json_fields(run: &Evolved) -> Map<String, Value> {
+    let (p, s) = (&run.p, &run.series);
+    let mut m = Map::new();
+    rate_fields(&mut m, p);
+    m.insert("n".into(), json!(p.n()));
+    m.insert("r".into(), json!(p.r()));
+    m.insert("alpha".into(), json!(p.alpha()));
+    m.insert("delta".into(), json!(p.delta()));
+    m.insert("init".into(), json!(run.init));
+    m.insert("operator".into(), json!("permutational-csr"));
+    m.insert("sector".into(), json!(run.sector));
+    m.insert("dim".into(), json!(run.dim));
+    m.insert("tol".into(), json!(run.expv.tol));
+    m.insert("krylov_dim".into(), json!(run.expv.krylov_dim));
+    m.insert(
+        "orthogonalization".into(),
+        json!(ortho_name(run.expv.orthogonalization)),
+    );
+    m.insert("t".into(), json!(s.t));
+    m.insert("inv_xi2".into(), json!(s.inv_xi2));
+    m.insert("xi2".into(), json!(s.xi2));
+    m.insert("mean_spin".into(), json!(s.mean));
+    m.insert("trace".into(), json!(s.trace));
+    m.insert("symmetric_population".into(), json!(s.sym));
+    let i = &run.info;
+    m.insert(
+        "krylov".into(),
+        json!({"steps": i.steps, "matvecs": i.matvecs, "error_estimate": i.error_estimate}),
+    );
+    m.insert("time_s".into(), json!(run.seconds));
+    m
+}
+
+fn print_text(run: &Evolved) {
+    let (p, s, i) = (&run.p, &run.series, &run.info);
+    println!(
+        "# sqz evolve: N = {}, r = {}, alpha = {}, delta = {}, gamma_loss = {}, gamma_deph = {}, \
+         init {}, permutational CSR ({} sector, dim {})",
+        p.n(),
+        p.r(),
+        p.alpha(),
+        p.delta(),
+        p.gamma_loss(),
+        p.gamma_deph(),
+        run.init,
+        run.sector,
+        run.dim
+    );
+    println!(
+        "# krylov: {} steps, {} matvecs, error estimate {:.2e}, {:.3} s",
+        i.steps, i.matvecs, i.error_estimate, run.seconds
+    );
+    println!(
+        "# {:>12} {:>16} {:>14} {:>14} {:>14} {:>18} {:>12}",
+        "t", "inv_xi2", "Sx", "Sy", "Sz", "trace", "P(J=N/2)"
+    );
+    for k in 0..s.t.len() {
+        let m = s.mean[k];
+        println!(
+            "  {:>12.6} {:>16.10e} {:>14.6e} {:>14.6e} {:>14.6e} {:>18.15} {:>12.8}",
+            s.t[k], s.inv_xi2[k], m[0], m[1], m[2], s.trace[k], s.sym[k]
+        );
+    }
 }

@@ -7,7 +7,7 @@
 //!   the (degenerate, Catalan-dimensional) null space from a dense SVD (N <= 5);
 //! * Eq. 3 matrix-free: the residual `|L rho_8|` of Eq. 8 embedded in the full space (N <= 12).
 
-use crate::cli::ValidateArgs;
+use crate::cli::{Global, ValidateArgs};
 use anyhow::bail;
 use serde_json::json;
 use sqz_model::{analytic, collective, observables, positions, Params, C64};
@@ -43,7 +43,7 @@ fn embed(n: usize, rho: &faer::Mat<C64>) -> Vec<C64> {
     xb
 }
 
-pub fn run(a: &ValidateArgs) -> anyhow::Result<()> {
+pub fn run(a: &ValidateArgs, g: Global) -> anyhow::Result<()> {
     let p = Params::new(a.n, a.r, a.alpha, a.delta)?;
     let n = p.n();
     if n > 400 {
@@ -125,7 +125,7 @@ pub fn run(a: &ValidateArgs) -> anyhow::Result<()> {
         });
     }
     let ok = rows.iter().all(|r| r.diff.is_none_or(|d| d <= AGREE));
-    if a.json {
+    if g.json {
         let items: Vec<_> = rows
             .iter()
             .map(|r| json!({"method": r.method, "xi2": r.xi2, "max_abs_diff_vs_eq8": r.diff, "detail": r.extra, "time_s": r.seconds}))

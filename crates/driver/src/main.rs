@@ -1,8 +1,21 @@
 //! `sqz`: command line of the sqz solver for Bai & An, PRL 127, 083602 (2021).
 //!
-//! Two stages, as in ripgrep: [`cli`] parses raw arguments with clap; each command validates them
-//! into model types (`sqz_model::Params`, positions) before any work starts, and reports errors
-//! that name the value and its allowed range. Only this crate knows clap, HDF5 and (later) MPI.
+//! Two layers, as in ripgrep: [`cli`] parses every value once into a type; each command resolves
+//! the typed arguments into its inputs before any work starts, and reports errors that name the
+//! value and its allowed range. The work is done by the libraries (`sqz_model`, `sqz_steady`,
+//! `sqz_dynamics`, `sqz_study`, `sqz_reproduce`); this crate parses, calls and prints.
+
+// Output that never panics on a closed pipe (`sqz_study::out`): these shadow std's macros in
+// every module below.
+macro_rules! println {
+    ($($t:tt)*) => { sqz_study::println!($($t)*) };
+}
+macro_rules! eprintln {
+    ($($t:tt)*) => { sqz_study::eprintln!($($t)*) };
+}
+macro_rules! eprint {
+    ($($t:tt)*) => { sqz_study::eprint!($($t)*) };
+}
 
 mod cli;
 mod cmd_analytic;
@@ -15,14 +28,11 @@ mod cmd_reproduce;
 mod cmd_scaling;
 mod cmd_steady;
 mod cmd_validate;
-mod h5;
-mod ops;
 mod report;
-mod reproduce;
 mod resolve;
-mod study;
+mod tables;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -30,11 +40,15 @@ fn main() -> ExitCode {
         eprintln!("sqz: internal error: {info}");
         eprintln!("sqz: this is a bug; please report it with the command line that caused it");
     }));
-    let args = cli::Cli::parse();
+    let matches = cli::Cli::command().version(cli::version()).get_matches();
+    let args = match cli::Cli::from_arg_matches(&matches) {
+        Ok(a) => a,
+        Err(e) => e.exit(),
+    };
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if let Some(x) = e.downcast_ref::<cmd_disorder::Exit>() {
+            if let Some(x) = e.downcast_ref::<sqz_study::Exit>() {
                 return x.report();
             }
             eprintln!("sqz: error: {e:#}");
@@ -44,15 +58,16 @@ fn main() -> ExitCode {
 }
 
 fn run(args: cli::Cli) -> anyhow::Result<()> {
+    let g = args.global;
     match args.command {
-        cli::Command::Analytic(a) => cmd_analytic::run(&a),
-        cli::Command::Steady(a) => cmd_steady::run(&a),
-        cli::Command::Scaling(a) => cmd_scaling::run(&a),
-        cli::Command::Info(a) => cmd_info::run(&a),
-        cli::Command::Liouvillian(a) => cmd_liouvillian::run(&a),
-        cli::Command::Validate(a) => cmd_validate::run(&a),
-        cli::Command::Disorder(a) => cmd_disorder::run(&a),
-        cli::Command::Evolve(a) => cmd_evolve::run(&a),
-        cli::Command::Reproduce(a) => cmd_reproduce::run(&a),
+        cli::Command::Analytic(a) => cmd_analytic::run(&a, g),
+        cli::Command::Steady(a) => cmd_steady::run(&a, g),
+        cli::Command::Scaling(a) => cmd_scaling::run(&a, g),
+        cli::Command::Info(a) => cmd_info::run(&a, g),
+        cli::Command::Liouvillian(a) => cmd_liouvillian::run(&a, g),
+        cli::Command::Validate(a) => cmd_validate::run(&a, g),
+        cli::Command::Disorder(a) => cmd_disorder::run(&a, g),
+        cli::Command::Evolve(a) => cmd_evolve::run(&a, g),
+        cli::Command::Reproduce(a) => cmd_reproduce::run(&a, g),
     }
 }

@@ -1,25 +1,7 @@
 //! End-to-end tests of the `sqz` binary.
 
-use serde_json::Value;
-use std::process::Command;
-
-fn sqz(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sqz"))
-        .args(args)
-        .output()
-        .expect("run sqz");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn json(args: &[&str]) -> Value {
-    let (code, out, err) = sqz(args);
-    assert_eq!(code, 0, "sqz {args:?} failed: {err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
-}
+mod common;
+use common::{collective_steady, json, sqz};
 
 #[test]
 fn analytic_json_has_the_promised_fields() {
@@ -39,16 +21,7 @@ fn analytic_json_has_the_promised_fields() {
 #[test]
 fn analytic_agrees_with_collective_null_vector_at_n400_and_runs_at_n2000() {
     let a = json(&["analytic", "--n", "400", "--r", "1.9", "--json"]);
-    let s = json(&[
-        "steady",
-        "--model",
-        "collective",
-        "--n",
-        "400",
-        "--r",
-        "1.9",
-        "--json",
-    ]);
+    let s = collective_steady("400", "1.9");
     let (xa, xs) = (a["xi2"].as_f64().unwrap(), s["xi2"].as_f64().unwrap());
     assert!((xa - xs).abs() < 1e-9 * xs, "xi2: Eq. 8 {xa} vs Eq. 7 {xs}");
     for i in 0..3 {
@@ -142,4 +115,93 @@ fn scaling_writes_hdf5_with_parameters() {
         .unwrap();
     assert!(b < -0.3 && b > -0.8, "power-law exponent {b}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Issue 14: one `--init` syntax for every command, parsed once: a bad value is a usage error
+/// (exit 2) naming the accepted forms, and `sqz steady` takes the fractions `sqz evolve` takes.
+#[test]
+fn every_command_takes_the_same_init_syntax() {
+    for model in ["collective", "full"] {
+        let (code, _, err) = sqz(&[
+            "steady", "--model", model, "--n", "3", "--r", "0.5", "--init", "garbage",
+        ]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("\"garbage\"") && err.contains("ground") && err.contains("dicke:M"),
+            "{err}"
+        );
+        assert!(err.contains("product:THETA,PHI"), "{err}");
+    }
+    let (code, _, err) = sqz(&[
+        "evolve", "--n", "3", "--r", "0.5", "--t-max", "1", "--init", "garbage",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("dicke:M"), "{err}");
+    // the same state by either spelling, in both commands
+    let a = json(&[
+        "steady",
+        "--model",
+        "full",
+        "--n",
+        "3",
+        "--r",
+        "0.5",
+        "--init",
+        "dicke:-3/2",
+        "--json",
+    ]);
+    let b = json(&[
+        "steady",
+        "--model",
+        "full",
+        "--n",
+        "3",
+        "--r",
+        "0.5",
+        "--init",
+        "dicke:-1.5",
+        "--json",
+    ]);
+    assert_eq!(a["xi2"], b["xi2"]);
+    assert_eq!(a["outcome"], "degenerate", "{a}");
+    for init in ["dicke:-3/2", "dicke:-1.5", "ground", "product:pi,0"] {
+        let e = json(&[
+            "evolve", "--n", "3", "--r", "0.5", "--times", "0,1", "--init", init, "--json",
+        ]);
+        assert_eq!(e["t"].as_array().unwrap().len(), 2, "{init}: {e}");
+        json(&[
+            "steady", "--model", "full", "--n", "3", "--r", "0.5", "--init", init, "--json",
+        ]);
+    }
+    // an M that N does not have, and a superposition the steady solver does not take
+    for (init, needle) in [
+        ("dicke:7", "dicke:7"),
+        ("product:0.5pi,0", "THETA = 0 or pi"),
+    ] {
+        let (code, _, err) = sqz(&[
+            "steady", "--model", "full", "--n", "3", "--r", "0.5", "--init", init,
+        ]);
+        assert_eq!(code, 2, "{init}: {err}");
+        assert!(err.contains(needle), "{init}: {err}");
+    }
+}
+
+/// `--json` and `--quiet` are global: accepted before or after the command, the same everywhere;
+/// the full model reports its typed outcome next to `bound_met`.
+#[test]
+fn json_is_global_and_steady_reports_its_outcome() {
+    let a = json(&["--json", "analytic", "--n", "10", "--r", "0.5"]);
+    let b = json(&["analytic", "--n", "10", "--r", "0.5", "--json", "--quiet"]);
+    assert_eq!((&a["xi2"], &a["mean_spin"]), (&b["xi2"], &b["mean_spin"]));
+    let v = json(&[
+        "steady", "--model", "full", "--n", "4", "--r", "0.5", "--w", "0.1pi", "--json",
+    ]);
+    assert_eq!(v["outcome"], "converged", "{v}");
+    assert_eq!(v["bound_met"], true, "{v}");
+    let (code, out, _) = sqz(&["steady", "--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("--verify-gap") && out.contains("a few dozen extra solves"),
+        "{out}"
+    );
 }

@@ -3,7 +3,9 @@
 //! resume after `--stop-after`, SIGTERM and SIGKILL, refusal of another study's file, `--fresh`,
 //! and the launcher check.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{cmd, dir, disorder, disorder_ok, ok, s, sqz, write};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,55 +18,6 @@ configurations = 20
 seed = 42
 "#;
 
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sqz-disorder-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn write(d: &Path, name: &str, text: &str) -> PathBuf {
-    let p = d.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn cmd() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sqz"));
-    // a clean launcher environment, whatever runs the tests
-    for k in [
-        "SLURM_NTASKS",
-        "SLURM_STEP_NUM_TASKS",
-        "OMPI_COMM_WORLD_SIZE",
-        "PMI_SIZE",
-        "PMI_RANK",
-        "PMIX_RANK",
-        "SQZ_MPI_INIT",
-    ] {
-        c.env_remove(k);
-    }
-    c
-}
-
-fn sqz(args: &[&str]) -> (i32, String, String) {
-    let out = cmd().args(args).output().expect("run sqz");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn ok(args: &[&str]) -> String {
-    let (code, out, err) = sqz(args);
-    assert_eq!(code, 0, "sqz {args:?}: {err}");
-    out
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 #[test]
 fn bad_study_files_name_the_key_and_range() {
     let d = dir("bad");
@@ -74,7 +27,7 @@ fn bad_study_files_name_the_key_and_range() {
             "n = 4\nr = 0.5\nw = [0.1]\n[steady]\ntolerance = 1e-8\n",
             "tolerance",
         ),
-        ("n = 12\nr = 0.5\nw = [0.1]\n", "n <= 10"),
+        ("n = 16\nr = 0.5\nw = [0.1]\n", "n <= 15"),
         ("n = 4\nr = 0.5\nw = [\"0.1qi\"]\n", "w[0]"),
         (
             "n = 4\nr = 0.5\nw = [0.1]\nconfigurations = -5\n",
@@ -107,15 +60,7 @@ fn thread_counts_give_identical_files_and_json_reports_statistics() {
     let d = dir("threads");
     let p = write(&d, "small.toml", SMALL);
     let (a, b) = (d.join("t1.h5"), d.join("t2.h5"));
-    ok(&[
-        "disorder",
-        s(&p),
-        "--out",
-        s(&a),
-        "--threads",
-        "1",
-        "--quiet",
-    ]);
+    disorder_ok(&p, &a, &["--threads", "1", "--quiet"]);
     let out = ok(&[
         "disorder",
         s(&p),
@@ -145,16 +90,7 @@ fn stop_and_resume_equals_an_uninterrupted_run_without_recomputing() {
     let p = write(&d, "small.toml", SMALL);
     let (full, part) = (d.join("full.h5"), d.join("part.h5"));
     ok(&["disorder", s(&p), "--out", s(&full), "--quiet"]);
-    let (code, _, err) = sqz(&[
-        "disorder",
-        s(&p),
-        "--out",
-        s(&part),
-        "--threads",
-        "1",
-        "--stop-after",
-        "13",
-    ]);
+    let (code, _, err) = disorder(&p, &part, &["--threads", "1", "--stop-after", "13"]);
     assert_eq!(code, 75, "{err}");
     assert!(err.contains("run the same command again"), "{err}");
     // the compute thread may finish a few more tasks while the stop takes effect: all are saved
@@ -194,14 +130,7 @@ fn another_study_is_refused_and_fresh_starts_over() {
         err.contains("different study") && err.contains("--fresh"),
         "{err}"
     );
-    ok(&[
-        "disorder",
-        s(&other),
-        "--out",
-        s(&out),
-        "--quiet",
-        "--fresh",
-    ]);
+    disorder_ok(&other, &out, &["--quiet", "--fresh"]);
     let (code, out2, _) = sqz(&["disorder", "status", s(&out)]);
     assert_eq!(code, 0, "{out2}");
     // not a study file at all
@@ -308,16 +237,7 @@ fn a_panicking_task_stops_the_run_with_an_error_and_keeps_the_finished_ones() {
     let d = dir("panic");
     let p = write(&d, "small.toml", SMALL);
     let out = d.join("p.h5");
-    let (code, _, err) = sqz(&[
-        "disorder",
-        s(&p),
-        "--out",
-        s(&out),
-        "--threads",
-        "2",
-        "--panic-at-task",
-        "25",
-    ]);
+    let (code, _, err) = disorder(&p, &out, &["--threads", "2", "--panic-at-task", "25"]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("panicked") && err.contains("configuration 5"),
@@ -336,15 +256,7 @@ fn time_traces_are_stored_identically_for_any_thread_count_and_resume() {
     let text = "n = 3\nr = 0.5\nw = [\"0.1pi\", \"0.3pi\"]\nconfigurations = 6\nseed = 9\n[traces]\nt_max = 4.0\npoints = 5\n";
     let p = write(&d, "tr.toml", text);
     let (a, b) = (d.join("a.h5"), d.join("b.h5"));
-    ok(&[
-        "disorder",
-        s(&p),
-        "--out",
-        s(&a),
-        "--threads",
-        "1",
-        "--quiet",
-    ]);
+    disorder_ok(&p, &a, &["--threads", "1", "--quiet"]);
     let (code, _, err) = sqz(&[
         "disorder",
         s(&p),
@@ -360,4 +272,38 @@ fn time_traces_are_stored_identically_for_any_thread_count_and_resume() {
     ok(&["disorder", "compare", s(&a), s(&b)]);
     let out = ok(&["disorder", "check", s(&p)]);
     assert!(out.contains("\"points\":5"), "{out}");
+}
+
+/// Issue 14: a study may have any N of the full-space representations; whether it fits is
+/// decided at start-up against the memory share of each concurrent solve, before any file is
+/// written, naming N, the estimate, the share and the largest N that fits.
+#[test]
+fn a_study_that_does_not_fit_its_memory_share_is_refused_up_front() {
+    let d = dir("n11");
+    let st = write(
+        &d,
+        "n11.toml",
+        "n = 11\nr = 0.5\nw = [\"0.1pi\"]\nconfigurations = 2\n",
+    );
+    let v: serde_json::Value = serde_json::from_str(&ok(&["disorder", "check", s(&st)])).unwrap();
+    assert_eq!(v["normalised"]["n"], 11, "{v}");
+    let out = d.join("n11.h5");
+    let o = cmd()
+        .args(["disorder", s(&st), "--out", s(&out), "--threads", "2"])
+        .env("SQZ_MEMORY_LIMIT", "64MiB")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    for needle in [
+        "N = 11",
+        "needs about",
+        "memory share",
+        "64.00 MiB",
+        "largest N that fits",
+    ] {
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+    assert!(!out.exists(), "nothing is written");
+    std::fs::remove_dir_all(&d).ok();
 }

@@ -2,43 +2,18 @@
 //! Eq. 7), collective vs full model at ideal positions, long-time limits against steady states,
 //! trace conservation, HDF5 output and the Husimi Q.
 
+mod common;
+use common::{collective_steady, f64s, json, max_abs_diff, sqz};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::Command;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn sqz(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sqz"))
-        .args(args)
-        .output()
-        .expect("run sqz");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn json(args: &[&str]) -> Value {
-    let (code, out, err) = sqz(args);
-    assert_eq!(code, 0, "sqz {args:?} failed: {err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
-}
-
 fn fixture(name: &str) -> Value {
     let p = root().join("fixtures/qutip").join(name);
     serde_json::from_str(&std::fs::read_to_string(&p).expect("fixture")).expect("fixture JSON")
-}
-
-fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
 }
 
 fn list(v: &[f64]) -> String {
@@ -48,23 +23,13 @@ fn list(v: &[f64]) -> String {
         .join(",")
 }
 
-fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
-}
-
 fn spins(v: &Value) -> Vec<f64> {
     v.as_array().unwrap().iter().flat_map(f64s).collect()
 }
 
 fn trace_drift(v: &Value) -> f64 {
-    f64s(&v["trace"])
-        .iter()
-        .map(|t| (t - 1.0).abs())
-        .fold(0.0, f64::max)
+    let t = f64s(&v["trace"]);
+    max_abs_diff(&t, &vec![1.0; t.len()])
 }
 
 /// Eq. 3 with disorder (w = 0.3 pi), N = 3 and 4, from all ground: 1/xi^2 and the mean spin at
@@ -182,16 +147,7 @@ fn full_equals_collective_at_ideal_positions() {
 #[test]
 fn collective_long_time_limit_is_the_steady_state() {
     let a = json(&["analytic", "--n", "6", "--r", "0.5", "--json"]);
-    let s = json(&[
-        "steady",
-        "--model",
-        "collective",
-        "--n",
-        "6",
-        "--r",
-        "0.5",
-        "--json",
-    ]);
+    let s = collective_steady("6", "0.5");
     for init in ["ground", "dicke:1"] {
         let e = json(&[
             "evolve", "--n", "6", "--r", "0.5", "--init", init, "--times", "200", "--json",

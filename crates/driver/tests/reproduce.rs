@@ -96,7 +96,7 @@ fn quick_reproduce_writes_every_figure() {
     let dir =
         TempDir(std::env::temp_dir().join(format!("sqz-reproduce-test-{}", std::process::id())));
     let out = Command::new(env!("CARGO_BIN_EXE_sqz"))
-        .args(["reproduce", "--quick", "--json", "--out-dir"])
+        .args(["reproduce", "--quick", "--out-dir"])
         .arg(&dir.0)
         .output()
         .expect("run sqz");
@@ -112,11 +112,30 @@ fn quick_reproduce_writes_every_figure() {
             "no progress for stage {k}: {stderr}"
         );
     }
-    let summary: Value = serde_json::from_slice(&out.stdout).expect("JSON summary on stdout");
-    assert_eq!(summary["quick"], Value::Bool(true));
-
     // HDF5: every group and dataset, with values that make sense
     let f = hdf5::File::open(dir.0.join("reproduce.h5")).expect("open reproduce.h5");
+    let summary: Value = serde_json::from_str(
+        f.attr("summary_json")
+            .unwrap()
+            .read_scalar::<hdf5::types::VarLenUnicode>()
+            .unwrap()
+            .as_str(),
+    )
+    .expect("summary_json attribute");
+    assert_eq!(summary["quick"], Value::Bool(true));
+    // the text summary (issue 12): a w where the mean never falls below 1 is said so in words,
+    // never printed as "w = - pi"
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("# sqz reproduce: key numbers"), "{text}");
+    assert!(!text.contains("w = - pi"), "{text}");
+    for r in summary["fig4d"]["by_r"].as_array().unwrap() {
+        if r["w_cross_over_pi"].is_null() {
+            assert!(
+                text.contains("mean does not fall below 1 in the range"),
+                "{text}"
+            );
+        }
+    }
     for g in [
         "fig1b", "fig1c", "fig2", "fig3a", "fig3bcd", "fig4abc", "fig4d", "timing",
     ] {

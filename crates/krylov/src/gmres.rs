@@ -1,10 +1,23 @@
-//! Restarted GMRES with right preconditioning (Saad & Schultz 1986), for `A x = b`.
+//! Restarted GMRES with right preconditioning (Saad & Schultz 1986), for `A x = b`, over `f64`
+//! or `C64`.
 //!
-//! The caller sees [`GmresParams`] (with `Default`), gets a [`GmresInfo`] of what was done, and a
+//! The caller sees [`GmresParams`] (with `Default`), a [`GmresWorkspace`] that holds the Krylov
+//! basis and can be reused across solves (its bytes are known in advance,
+//! [`GmresWorkspace::bytes`]), gets a [`GmresInfo`] of what was done, and a
 //! [`KrylovError::NoConvergence`] carrying the residual reached when the budget runs out.
+//!
+//! Orthogonalisation: classical Gram-Schmidt with the fused one-sweep kernels of [`crate::orth`]
+//! and a second pass when the first removed most of the vector (the DGKS criterion
+//! `|w_after| < DGKS_ETA |w_before|`). The new vector `A M v_k` is written straight into the slot
+//! of `v_{k+1}`.
 
-use crate::dense::{axpy, norm, orthogonalize, scale};
+use crate::linop::{Identity, LinOp, Owned};
+use crate::orth::{axpy, gs_dots, gs_update, norm2, scale_in_place, GS_TASKS};
+use crate::scalar::Scalar;
 use crate::{KrylovError, LinearOperator, C64};
+
+/// DGKS re-orthogonalisation threshold.
+const DGKS_ETA: f64 = std::f64::consts::FRAC_1_SQRT_2;
 
 /// Parameters of [`gmres`].
 #[derive(Debug, Clone, Copy)]
@@ -40,36 +53,91 @@ pub struct GmresInfo {
     pub rel_residual: f64,
 }
 
-/// Solves `A x = b` by GMRES(`restart`) with an optional right preconditioner `M` (`A M y = b`,
-/// `x = M y`); `x` holds the initial guess on entry.
+/// The memory of a GMRES(m) solve of dimension `n`: the basis (`m + 1` vectors, one block),
+/// three work vectors and the small Hessenberg data. Reusable across solves of the same size.
+#[derive(Debug, Clone)]
+pub struct GmresWorkspace<T> {
+    n: usize,
+    m: usize,
+    basis: Vec<T>,
+    z: Vec<T>,
+    r: Vec<T>,
+    partial: Vec<T>,
+    arch: pulp::Arch,
+}
+
+impl<T: Scalar> GmresWorkspace<T> {
+    /// A workspace for dimension `n` and restart length `restart`.
+    pub fn new(n: usize, restart: usize) -> Self {
+        let m = restart.max(1).min(n.max(1));
+        Self {
+            n,
+            m,
+            basis: vec![T::default(); n * (m + 1)],
+            z: vec![T::default(); n],
+            r: vec![T::default(); n],
+            partial: vec![T::default(); GS_TASKS * (m + 2)],
+            arch: pulp::Arch::new(),
+        }
+    }
+
+    /// Bytes of [`GmresWorkspace::new`]`(n, restart)`.
+    pub fn bytes(n: usize, restart: usize) -> u64 {
+        let m = restart.max(1).min(n.max(1)) as u64;
+        (std::mem::size_of::<T>() as u64) * ((n as u64) * (m + 3) + GS_TASKS as u64 * (m + 2))
+    }
+
+    /// Dimension.
+    pub fn dim(&self) -> usize {
+        self.n
+    }
+
+    /// Restart length.
+    pub fn restart(&self) -> usize {
+        self.m
+    }
+}
+
+/// Solves `A x = b` by GMRES(`restart`) with the right preconditioner `M` (`A M y = b`,
+/// `x = M y`); `x` holds the initial guess on entry. `ws` must have the operator's dimension; its
+/// restart length is used (`p.restart` is ignored).
 ///
 /// # Panics
-/// If the lengths of `b`, `x` and the operator dimensions differ.
-pub fn gmres(
-    a: &dyn LinearOperator,
-    m: Option<&dyn LinearOperator>,
-    b: &[C64],
-    x: &mut [C64],
+/// If the lengths of `b`, `x`, the operators and the workspace differ.
+#[allow(clippy::too_many_arguments)]
+pub fn gmres_with<T, A, M>(
+    a: &A,
+    sa: &mut A::Scratch,
+    m: &M,
+    sm: &mut M::Scratch,
+    b: &[T],
+    x: &mut [T],
     p: &GmresParams,
-) -> Result<GmresInfo, KrylovError> {
+    ws: &mut GmresWorkspace<T>,
+) -> Result<GmresInfo, KrylovError>
+where
+    T: Scalar,
+    A: LinOp<T> + ?Sized,
+    M: LinOp<T> + ?Sized,
+{
     let n = a.dim();
-    assert!(b.len() == n && x.len() == n, "gmres: length mismatch");
-    let mr = p.restart.max(1).min(n.max(1));
-    let bnorm = norm(b).max(f64::MIN_POSITIVE);
-    let mut basis: Vec<Vec<C64>> = (0..=mr).map(|_| vec![C64::default(); n]).collect();
-    let mut w = vec![C64::default(); n];
-    let mut z = vec![C64::default(); n];
-    let mut r = vec![C64::default(); n];
-    let mut hcol = vec![C64::default(); mr + 1];
-    let mut h = vec![vec![C64::default(); mr]; mr + 1]; // h[i][j]
-    let (mut cs, mut sn) = (vec![C64::default(); mr], vec![C64::default(); mr]);
-    let mut g = vec![C64::default(); mr + 1];
+    assert!(
+        b.len() == n && x.len() == n && m.dim() == n && ws.n == n,
+        "gmres: length mismatch"
+    );
+    let mr = ws.m;
+    let bnorm = norm2(b).max(f64::MIN_POSITIVE);
+    let mut hcol = vec![T::default(); mr + 2];
+    let mut h = vec![vec![T::default(); mr]; mr + 1]; // h[i][j]
+    let (mut cs, mut sn) = (vec![T::default(); mr], vec![T::default(); mr]);
+    let mut g = vec![T::default(); mr + 1];
     let mut info = GmresInfo::default();
+    let arch = ws.arch;
     loop {
         // r = b - A x
-        a.apply(x, &mut r);
-        r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = bi - *ri);
-        let beta = norm(&r);
+        a.apply(x, &mut ws.r, sa);
+        ws.r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = *bi - *ri);
+        let beta = norm2(&ws.r);
         info.residual = beta;
         info.rel_residual = beta / bnorm;
         if info.rel_residual <= p.rel_tol {
@@ -82,23 +150,36 @@ pub fn gmres(
                 rel_residual: beta / bnorm,
             });
         }
-        basis[0].copy_from_slice(&r);
-        scale(C64::new(1.0 / beta, 0.0), &mut basis[0]);
-        g.iter_mut().for_each(|v| *v = C64::default());
-        g[0] = C64::new(beta, 0.0);
+        ws.basis[..n].copy_from_slice(&ws.r);
+        scale_in_place(&mut ws.basis[..n], 1.0 / beta);
+        g.iter_mut().for_each(|v| *v = T::default());
+        g[0] = T::from_re(beta);
         let mut k_used = 0;
         for k in 0..mr {
-            // w = A M v_k
-            match m {
-                Some(m) => {
-                    m.apply(&basis[k], &mut z);
-                    a.apply(&z, &mut w);
-                }
-                None => a.apply(&basis[k], &mut w),
+            // v_{k+1} slot <- A M v_k
+            {
+                let (done, rest) = ws.basis.split_at_mut((k + 1) * n);
+                let vk = &done[k * n..];
+                let w = &mut rest[..n];
+                m.apply(vk, &mut ws.z, sm);
+                a.apply(&ws.z, w, sa);
             }
             info.iterations += 1;
-            let hn = orthogonalize(&basis, k + 1, &mut w, &mut hcol);
-            hcol[k + 1] = C64::new(hn, 0.0);
+            let hn = {
+                let (done, rest) = ws.basis.split_at_mut((k + 1) * n);
+                let w = &mut rest[..n];
+                let c = &mut hcol[..k + 1];
+                let before = gs_dots(arch, done, n, k + 1, w, c, &mut ws.partial).sqrt();
+                let mut s = gs_update(arch, done, n, k + 1, c, w).sqrt();
+                if s < DGKS_ETA * before {
+                    let mut c2 = vec![T::default(); k + 1];
+                    gs_dots(arch, done, n, k + 1, w, &mut c2, &mut ws.partial);
+                    s = gs_update(arch, done, n, k + 1, &c2, w).sqrt();
+                    c.iter_mut().zip(&c2).for_each(|(a, b)| *a += *b);
+                }
+                s
+            };
+            hcol[k + 1] = T::from_re(hn);
             // apply previous rotations
             for i in 0..k {
                 let t = cs[i].conj() * hcol[i] + sn[i].conj() * hcol[i + 1];
@@ -107,16 +188,16 @@ pub fn gmres(
             }
             // new rotation zeroing hcol[k+1]
             let (a0, b0) = (hcol[k], hcol[k + 1]);
-            let den = (a0.norm_sqr() + b0.norm_sqr()).sqrt();
+            let den = (a0.abs2() + b0.abs2()).sqrt();
             let (c, s) = if den == 0.0 {
-                (C64::new(1.0, 0.0), C64::default())
+                (T::from_re(1.0), T::default())
             } else {
-                (a0 / den, b0 / den)
+                (a0 * T::from_re(1.0 / den), b0 * T::from_re(1.0 / den))
             };
             cs[k] = c;
             sn[k] = s;
             hcol[k] = c.conj() * a0 + s.conj() * b0;
-            hcol[k + 1] = C64::default();
+            hcol[k + 1] = T::default();
             g[k + 1] = -s * g[k];
             g[k] = c.conj() * g[k];
             for i in 0..=k {
@@ -124,10 +205,9 @@ pub fn gmres(
             }
             k_used = k + 1;
             if hn > 0.0 {
-                basis[k + 1].copy_from_slice(&w);
-                scale(C64::new(1.0 / hn, 0.0), &mut basis[k + 1]);
+                scale_in_place(&mut ws.basis[(k + 1) * n..(k + 2) * n], 1.0 / hn);
             }
-            if g[k + 1].norm() <= p.rel_tol * bnorm * 0.5
+            if g[k + 1].abs() <= p.rel_tol * bnorm * 0.5
                 || hn == 0.0
                 || info.iterations >= p.max_iters
             {
@@ -135,30 +215,46 @@ pub fn gmres(
             }
         }
         // solve the triangular system h y = g
-        let mut y = vec![C64::default(); k_used];
+        let mut y = vec![T::default(); k_used];
         for i in (0..k_used).rev() {
             let mut s = g[i];
             for j in i + 1..k_used {
                 s -= h[i][j] * y[j];
             }
-            y[i] = if h[i][i] == C64::default() {
-                C64::default()
+            y[i] = if h[i][i] == T::default() {
+                T::default()
             } else {
                 s / h[i][i]
             };
         }
         // x += M (V y)
-        w.iter_mut().for_each(|v| *v = C64::default());
+        ws.r.iter_mut().for_each(|v| *v = T::default());
         for (j, yj) in y.iter().enumerate() {
-            axpy(*yj, &basis[j], &mut w);
+            axpy(*yj, &ws.basis[j * n..(j + 1) * n], &mut ws.r);
         }
-        match m {
-            Some(m) => {
-                m.apply(&w, &mut z);
-                axpy(C64::new(1.0, 0.0), &z, x);
-            }
-            None => axpy(C64::new(1.0, 0.0), &w, x),
-        }
+        m.apply(&ws.r, &mut ws.z, sm);
+        axpy(T::from_re(1.0), &ws.z, x);
         info.restarts += 1;
+    }
+}
+
+/// [`gmres_with`] for operators that manage their own scratch, with a fresh workspace of
+/// `p.restart` vectors.
+///
+/// # Panics
+/// If the lengths of `b`, `x` and the operator dimensions differ.
+pub fn gmres(
+    a: &dyn LinearOperator,
+    m: Option<&dyn LinearOperator>,
+    b: &[C64],
+    x: &mut [C64],
+    p: &GmresParams,
+) -> Result<GmresInfo, KrylovError> {
+    let n = a.dim();
+    let mut ws = GmresWorkspace::<C64>::new(n, p.restart);
+    let a = Owned(a);
+    match m {
+        Some(m) => gmres_with(&a, &mut (), &Owned(m), &mut (), b, x, p, &mut ws),
+        None => gmres_with(&a, &mut (), &Identity(n), &mut (), b, x, p, &mut ws),
     }
 }

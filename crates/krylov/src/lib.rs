@@ -6,15 +6,21 @@
 
 pub mod arnoldi;
 pub mod dense;
+pub mod expm;
 pub mod expv;
 pub mod gmres;
+pub mod linop;
+pub mod orth;
+pub mod scalar;
 
 pub use arnoldi::{eigs_largest, EigParams, EigResult};
 pub use expv::{
     expv, expv_times, ExpvError, ExpvInfo, ExpvParams, ExpvWorkspace, Orthogonalization,
 };
-pub use gmres::{gmres, GmresInfo, GmresParams};
+pub use gmres::{gmres, gmres_with, GmresInfo, GmresParams, GmresWorkspace};
+pub use linop::{Identity, LinOp, Owned};
 pub use num_complex::Complex64 as C64;
+pub use scalar::Scalar;
 
 /// Errors of the Krylov solvers.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -6,6 +6,15 @@ use sqz_krylov::{
     eigs_largest, gmres, DenseOp, EigParams, GmresParams, KrylovError, LinearOperator, C64,
 };
 
+/// GMRES parameters.
+fn params(restart: usize, max_iters: usize, rel_tol: f64) -> GmresParams {
+    GmresParams {
+        restart,
+        max_iters,
+        rel_tol,
+    }
+}
+
 /// A deterministic pseudo-random matrix, diagonally shifted to be well conditioned.
 fn test_matrix(n: usize, shift: f64) -> Mat<C64> {
     let mut s = 12345u64;
@@ -35,18 +44,7 @@ fn gmres_solves_a_nonsymmetric_system() {
     let mut b = vec![C64::default(); n];
     a.apply(&xs, &mut b);
     let mut x = vec![C64::default(); n];
-    let info = gmres(
-        &a,
-        None,
-        &b,
-        &mut x,
-        &GmresParams {
-            restart: 30,
-            max_iters: 2000,
-            rel_tol: 1e-12,
-        },
-    )
-    .unwrap();
+    let info = gmres(&a, None, &b, &mut x, &params(30, 2000, 1e-12)).unwrap();
     let err = x
         .iter()
         .zip(&xs)
@@ -74,18 +72,7 @@ fn gmres_reports_non_convergence_with_what_it_reached() {
     let a = DenseOp(test_matrix(n, 0.0));
     let b = vec![C64::new(1.0, 0.0); n];
     let mut x = vec![C64::default(); n];
-    let e = gmres(
-        &a,
-        None,
-        &b,
-        &mut x,
-        &GmresParams {
-            restart: 10,
-            max_iters: 1,
-            rel_tol: 1e-14,
-        },
-    )
-    .unwrap_err();
+    let e = gmres(&a, None, &b, &mut x, &params(10, 1, 1e-14)).unwrap_err();
     match e {
         KrylovError::NoConvergence {
             iterations,

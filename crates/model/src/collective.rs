@@ -47,6 +47,15 @@ fn to_csc(dim: usize, t: &[(usize, usize, C64)]) -> Result<SparseColMat<usize, C
         .map_err(|e| ModelError::Numerical(format!("sparse assembly: {e:?}")))
 }
 
+/// Peak bytes of [`steady_state`] at N, an upper estimate from measurements: the sparse LU of
+/// the `(N+1)^2` system fills in, and the peak resident memory was 7.8 KB per unknown at N = 400
+/// (1.26 GB), 10 KB at N = 800 (6.4 GB) and 8.9 KB at N = 1600 (22.9 GB, 460 s). Estimate:
+/// 10 KiB per unknown, `10240 (N+1)^2` (saturating).
+pub fn bytes(n: usize) -> u64 {
+    let d = n as u64 + 1;
+    d.saturating_mul(d).saturating_mul(10240)
+}
+
 /// A steady state of Eq. 7 with what it took to find it.
 #[derive(Debug, Clone)]
 pub struct CollectiveSteady {

@@ -12,7 +12,8 @@
 //! | [`spin`] | collective spin operators in the Dicke basis `j = N/2` | |
 //! | [`collective`] | the collective Liouvillian in the Dicke basis and its null vector | Eq. 7 |
 //! | [`analytic`] | the analytic steady state, stable to large N | Eq. 8 |
-//! | [`observables`] | mean spin, Wineland `xi_R^2`, Husimi Q | |
+//! | [`observables`] | mean spin, Wineland `xi_R^2`, Husimi Q and its projection along the mean spin | |
+//! | [`scaling`] | r_opt, the largest `1/xi^2` and the squeezed range of r against N; the Eq. 9 fits | Eq. 8, Eq. 9 |
 //!
 //! ## Error policy
 //! Shape and index contract violations panic (documented under `# Panics`); bad input and
@@ -26,6 +27,7 @@ mod error;
 pub mod observables;
 pub mod params;
 pub mod positions;
+pub mod scaling;
 pub mod sparse;
 pub mod spin;
 

@@ -223,6 +223,33 @@ pub fn coherent_state(n: usize, theta: f64, phi: f64) -> Vec<C64> {
     v
 }
 
+/// Husimi Q of a Dicke-basis `rho` seen along a direction `n` (Fig. 2, `sqz evolve
+/// --husimi-times`): the orthographic projection of the hemisphere around `n` onto the plane
+/// spanned by `n1, n2`. Grid point `(x1, x2) = (xs[i1], xs[i2])` is the direction
+/// `u = x1 n1 + x2 n2 + sqrt(1 - x1^2 - x2^2) n`; points with `x1^2 + x2^2 > 1` lie outside the
+/// hemisphere and get `Q = 0`. Row-major `[i1 * xs.len() + i2]`, computed in parallel.
+pub fn husimi_plane(rho: &Mat<C64>, (n0, n1, n2): Axes, xs: &[f64]) -> Vec<f64> {
+    use rayon::prelude::*;
+    let k = xs.len();
+    (0..k * k)
+        .into_par_iter()
+        .map(|idx| {
+            let (x1, x2) = (xs[idx / k], xs[idx % k]);
+            let r2 = x1 * x1 + x2 * x2;
+            if r2 > 1.0 {
+                return 0.0;
+            }
+            let h = (1.0 - r2).sqrt();
+            let u: Vec<f64> = (0..3)
+                .map(|c| x1 * n1[c] + x2 * n2[c] + h * n0[c])
+                .collect();
+            let th = u[2].clamp(-1.0, 1.0).acos();
+            let ph = u[1].atan2(u[0]);
+            husimi_q(rho, &[th], &[ph])[0]
+        })
+        .collect()
+}
+
 /// Husimi `Q(th, ph)` of a Dicke-basis `rho` on a grid, row-major `[i_theta * phis.len() + i_phi]`.
 pub fn husimi_q(rho: &Mat<C64>, thetas: &[f64], phis: &[f64]) -> Vec<f64> {
     let n = rho.nrows() - 1;

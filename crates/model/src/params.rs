@@ -14,6 +14,23 @@ pub const R_MAX: f64 = 20.0;
 /// entries of the Liouvillian.
 pub const LOCAL_RATE_MAX: f64 = 1e6;
 
+/// What a local rate may be (the text of its error).
+pub const LOCAL_RATE_ALLOWED: &str = "a finite rate 0 <= gamma <= 1e6 (units of A)";
+
+/// Checks one local rate (`gamma_loss` or `gamma_deph`, named `name` in the error): finite and
+/// `0 <= gamma <= 1e6` ([`LOCAL_RATE_MAX`]).
+pub fn check_local_rate(name: &'static str, v: f64) -> Result<f64, ModelError> {
+    if v.is_finite() && (0.0..=LOCAL_RATE_MAX).contains(&v) {
+        Ok(v)
+    } else {
+        Err(ModelError::InvalidParameter {
+            name,
+            value: v.to_string(),
+            allowed: LOCAL_RATE_ALLOWED,
+        })
+    }
+}
+
 /// Physical parameters of Eq. 3 / Eq. 7. Construct with [`Params::new`], which validates.
 ///
 /// Optional local rates (beyond the paper; see [`Params::with_local_rates`]) default to 0, and
@@ -80,15 +97,8 @@ impl Params {
     /// `beta = A / (A + gamma_loss)` and coherences decay at `gamma_deph`. Validates
     /// `0 <= gamma <= 1e6` ([`LOCAL_RATE_MAX`]), finite.
     pub fn with_local_rates(&self, gamma_loss: f64, gamma_deph: f64) -> Result<Self, ModelError> {
-        for (name, v) in [("gamma_loss", gamma_loss), ("gamma_deph", gamma_deph)] {
-            if !(v.is_finite() && (0.0..=LOCAL_RATE_MAX).contains(&v)) {
-                return Err(ModelError::InvalidParameter {
-                    name,
-                    value: v.to_string(),
-                    allowed: "a finite rate 0 <= gamma <= 1e6 (units of A)",
-                });
-            }
-        }
+        check_local_rate("gamma_loss", gamma_loss)?;
+        check_local_rate("gamma_deph", gamma_deph)?;
         Ok(Self {
             gamma_loss,
             gamma_deph,

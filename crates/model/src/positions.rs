@@ -94,6 +94,29 @@ pub fn parse_lengths(s: &str) -> Result<Vec<f64>, ModelError> {
     s.split(',').map(parse_length).collect()
 }
 
+/// A length as the command line and the study files write it: a number with an optional `pi`
+/// suffix, parsed by [`parse_length`] (the one parser of the syntax).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Length(pub f64);
+
+impl std::str::FromStr for Length {
+    type Err = ModelError;
+    fn from_str(s: &str) -> Result<Self, ModelError> {
+        parse_length(s).map(Self)
+    }
+}
+
+/// A comma-separated list of lengths ([`parse_lengths`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lengths(pub Vec<f64>);
+
+impl std::str::FromStr for Lengths {
+    type Err = ModelError;
+    fn from_str(s: &str) -> Result<Self, ModelError> {
+        parse_lengths(s).map(Self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -358,9 +358,6 @@ impl LinearOperator for InexactInverse<'_> {
         };
         self.iterations
             .fetch_add(it, std::sync::atomic::Ordering::Relaxed);
-        if std::env::var_os("SQZ_PERM_DEBUG").is_some() {
-            eprintln!("inner solve: {it} iterations, rel residual {rel:.1e}");
-        }
         let mut w = self.worst.lock().unwrap();
         *w = w.max(rel);
     }

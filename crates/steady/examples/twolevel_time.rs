@@ -18,14 +18,6 @@ fn main() {
         rep.min_eigenvalue,
         rep.notes
     );
-    if std::env::var("GAPEXP").is_ok() {
-        let op = sqz_superop::ParityBlock::new(&p, &z).unwrap();
-        let def = sqz_steady::iterative::Deflated::new(&op);
-        let c = sqz_steady::twolevel::Coarse::new(&p, &def).unwrap();
-        let mut ev = c.eigenvalues().unwrap();
-        ev.sort_by(|a, b| a.re.abs().total_cmp(&b.re.abs()));
-        println!("E slowest: {:?}", &ev[..6.min(ev.len())]);
-    }
     if n <= 7 && std::env::var("NODENSE").is_err() {
         let t = std::time::Instant::now();
         let d = sqz_steady::solve_dense(&p, &z, &sp).unwrap();

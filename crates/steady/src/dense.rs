@@ -206,6 +206,13 @@ pub fn solve_dense(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyRep
         gap,
         error_bound,
         bound_met,
+        outcome: crate::Outcome::from_bound(error_bound, sp.tol, || {
+            notes
+                .iter()
+                .find(|n| n.contains("gap"))
+                .cloned()
+                .unwrap_or_else(|| "gap not estimated".into())
+        }),
         null_dim: 1,
         min_eigenvalue: min_ev,
         seconds: t0.elapsed().as_secs_f64(),

@@ -100,6 +100,9 @@ pub fn solve_ideal(p: &Params, sp: &SteadyParams) -> Result<SteadyReport, Steady
         gap: Some(0.0),
         error_bound: None,
         bound_met: residual <= sp.tol,
+        outcome: crate::Outcome::Degenerate {
+            null_dim: catalan(n),
+        },
         null_dim: catalan(n),
         min_eigenvalue: min_ev,
         seconds: t0.elapsed().as_secs_f64(),

@@ -233,6 +233,9 @@ pub fn finish(
         gap: None,
         error_bound: None,
         bound_met: false,
+        outcome: crate::Outcome::NoGapEstimate {
+            reason: "the GMRES-Jacobi method has no gap estimate".into(),
+        },
         null_dim: 1,
         min_eigenvalue: min_ev,
         seconds: t0.elapsed().as_secs_f64(),

@@ -9,17 +9,20 @@
 //! | method | where | how |
 //! |---|---|---|
 //! | [`Method::DenseHermitian`] | N <= 5 by default (`dense_n_max`; N <= 7 fits) | real LU of `L` on Hermitian matrices of the block, with a rank-one deflation of the trace |
-//! | [`Method::TwoLevel`] | N >= 6 (memory permitting: C_N^2 coarse matrix) | GMRES, deflation preconditioner with the ideal null space (Schur–Weyl, dimension C_N) as coarse space + Jacobi; Galerkin gap estimate |
-//! | [`Method::GmresJacobi`] | beyond the two-level memory | GMRES on the deflated parity block, matrix-free, Jacobi preconditioner; no gap estimate |
+//! | [`Method::TwoLevel`] | N >= 6 (Krylov basis sized to the memory budget) | GMRES on the real form of Hermitian matrices, deflation preconditioner with the ideal null space (Schur–Weyl, dimension C_N) as coarse space, its Galerkin operator applied in Kronecker form and approximately inverted by a level-2 preconditioner; Galerkin gap estimate |
+//! | [`Method::GmresJacobi`] | not a path of [`solve`] (comparisons only) | GMRES on the deflated parity block, matrix-free, Jacobi preconditioner; no gap estimate |
 //! | [`Method::CollectiveReduction`] | ideal positions (w = 0) | the null space is degenerate (Catalan `C_N`); the state reached from a symmetric initial state is the collective one (Eq. 7/8) embedded |
 //!
 //! See `docs/numerics.md` for the reasoning and what is left for larger N.
 #![deny(missing_docs)]
 
+pub mod checks;
+pub mod coarse;
 mod dense;
 mod hermitian;
 pub mod ideal;
 pub mod iterative;
+pub mod memory;
 pub mod nullspace;
 pub mod schur_weyl;
 pub mod sparse_direct;
@@ -54,6 +57,9 @@ pub enum SteadyError {
     /// Nothing here solves this problem size.
     #[error("{0}")]
     Unsupported(String),
+    /// The solver's output failed the physical checks ([`checks::check_physical`]).
+    #[error("the computed steady state is not physical: {0}")]
+    Unphysical(String),
 }
 
 /// How the steady state was found.
@@ -103,6 +109,12 @@ pub struct SteadyParams {
     pub estimate_gap: bool,
     /// iteration budget of the iterative method
     pub max_iters: usize,
+    /// bytes the solve may allocate; `None`: what the machine has available now
+    /// (`sqz_superop::memory::available_bytes`)
+    pub memory_budget: Option<u64>,
+    /// two-level path: check the Galerkin gap against the operator's own slowest rate
+    /// ([`twolevel::verify_gap`], a few dozen extra solves) and base the bound on the checked gap
+    pub verify_gap: bool,
 }
 
 impl Default for SteadyParams {
@@ -113,7 +125,78 @@ impl Default for SteadyParams {
             dense_n_max: 5,
             estimate_gap: true,
             max_iters: 20_000,
+            memory_budget: None,
+            verify_gap: false,
         }
+    }
+}
+
+/// What a steady-state solve achieved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// the error bound is at most the tolerance
+    Converged,
+    /// the error bound is above the tolerance: the residual reached is at the double-precision
+    /// floor for this gap (the state is still the best one available; the bound says how good)
+    BoundMissed {
+        /// the bound reached
+        bound: f64,
+        /// the tolerance asked for
+        tol: f64,
+    },
+    /// no gap estimate, hence no error bound
+    NoGapEstimate {
+        /// why (not asked for, or the estimate failed and how)
+        reason: String,
+    },
+    /// ideal positions: the null space is degenerate; the state is the one reached from the
+    /// symmetric initial state (the residual, not a bound, measures it)
+    Degenerate {
+        /// dimension of the null space
+        null_dim: u64,
+    },
+}
+
+impl Outcome {
+    /// The outcome of a bound `bound` (if any) against `tol`; `reason` explains a missing bound.
+    pub fn from_bound(bound: Option<f64>, tol: f64, reason: impl FnOnce() -> String) -> Self {
+        match bound {
+            Some(b) if b <= tol => Outcome::Converged,
+            Some(b) => Outcome::BoundMissed { bound: b, tol },
+            None => Outcome::NoGapEstimate { reason: reason() },
+        }
+    }
+
+    /// Short name for reports and result files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Converged => "converged",
+            Outcome::BoundMissed { .. } => "bound-missed-at-precision-floor",
+            Outcome::NoGapEstimate { .. } => "no-gap-estimate",
+            Outcome::Degenerate { .. } => "degenerate",
+        }
+    }
+}
+
+/// What a sequence of solves with the same `(N, r, alpha, Delta)` can share: the two-level
+/// solver's configuration-independent coarse data ([`twolevel::Setup`]). A study keeps one per
+/// thread and passes it to [`solve_cached`].
+#[derive(Default)]
+pub struct SolverCache {
+    setup: Option<twolevel::Setup>,
+}
+
+impl SolverCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> u64 {
+        self.setup
+            .as_ref()
+            .map_or(0, |s| twolevel::setup_bytes(s.n()))
     }
 }
 
@@ -132,8 +215,10 @@ pub struct SteadyReport {
     pub gap: Option<f64>,
     /// `residual / gap`: estimate of the error `|rho - rho_exact|_F`
     pub error_bound: Option<f64>,
-    /// whether `error_bound <= tol`
+    /// whether `error_bound <= tol` (the same as `outcome == Outcome::Converged`)
     pub bound_met: bool,
+    /// what the solve achieved, as a typed value
+    pub outcome: Outcome,
     /// dimension of the null space when degenerate (ideal positions), else 1
     pub null_dim: u64,
     /// smallest eigenvalue of rho
@@ -145,23 +230,53 @@ pub struct SteadyReport {
 }
 
 /// The steady state of Eq. 3 for `params` at positions `z`: the collective reduction at ideal
-/// positions, the dense method otherwise.
+/// positions, else the path [`memory::plan`] picks (dense, two-level, GMRES-Jacobi) or a refusal
+/// when none fits. Positions with a non-unique steady state are refused
+/// ([`checks::equivalent_pair`]), and every state passes [`checks::check_physical`] before it is
+/// returned.
 pub fn solve(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyReport, SteadyError> {
+    solve_cached(&mut SolverCache::new(), p, z, sp)
+}
+
+/// [`solve`] reusing (and filling) `cache` for the two-level solver's set-up.
+pub fn solve_cached(
+    cache: &mut SolverCache,
+    p: &Params,
+    z: &[f64],
+    sp: &SteadyParams,
+) -> Result<SteadyReport, SteadyError> {
     sqz_model::positions::check_positions(z, p.n())?;
-    if ideal::is_ideal(z) {
-        return ideal::solve_ideal(p, sp);
-    }
-    if p.n() <= sp.dense_n_max {
-        return solve_dense(p, z, sp);
-    }
-    if twolevel::bytes(p.n()) <= sqz_superop::memory::available_bytes() {
-        return twolevel::solve_two_level(p, z, sp, sp.max_iters);
-    }
-    let mut rep = iterative::solve_iterative(p, z, sp, sp.max_iters)?;
-    rep.notes.push(format!(
-        "the two-level solver needs {:.1} GiB here: fell back to GMRES with a Jacobi preconditioner",
-        twolevel::bytes(p.n()) as f64 / (1u64 << 30) as f64
-    ));
+    checks::check_tol(sp.tol)?;
+    let n = p.n();
+    let rep = if ideal::is_ideal(z) {
+        memory::check_ideal(n)?;
+        ideal::solve_ideal(p, sp)?
+    } else {
+        if let Some(pair) = checks::equivalent_pair(z, checks::STRUCTURE_TOL) {
+            return Err(checks::degenerate_error(z, &pair));
+        }
+        let avail = sp
+            .memory_budget
+            .unwrap_or_else(sqz_superop::memory::available_bytes);
+        let sp = &SteadyParams {
+            memory_budget: Some(avail),
+            ..*sp
+        };
+        let solved = match memory::plan(n, sp, avail)? {
+            Method::DenseHermitian => solve_dense(p, z, sp),
+            _ => {
+                if !cache.setup.as_ref().is_some_and(|s| s.matches(p)) {
+                    cache.setup = None;
+                    cache.setup = Some(twolevel::Setup::new(p)?);
+                }
+                let setup = cache.setup.as_ref().expect("set-up just built");
+                twolevel::solve_with_setup(setup, p, z, sp, sp.max_iters)
+            }
+        };
+        solved.map_err(|e| checks::explain_failure(z, e))?
+    };
+    checks::check_physical(n, &rep)
+        .map_err(|e| checks::explain_failure(z, SteadyError::Unphysical(e)))?;
     Ok(rep)
 }
 

@@ -25,6 +25,7 @@
 use crate::{SteadyError, C64};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
+use rayon::prelude::*;
 use sqz_model::Params;
 use sqz_superop::parity::block_index;
 
@@ -166,6 +167,32 @@ impl SchurWeyl {
             sectors,
             dim: off,
         })
+    }
+
+    /// Number of total-spin sectors (`q = 0 ..= N/2`).
+    pub fn n_sectors(&self) -> usize {
+        self.sectors.len()
+    }
+
+    /// `(q, d_J, column offset in the B_n, offset of C_J in coarse vectors)` of sector `k`.
+    pub fn sector(&self, k: usize) -> (usize, usize, usize, usize) {
+        let s = &self.sectors[k];
+        (s.q, s.d, s.col, s.off)
+    }
+
+    /// The Eq. 7 steady state `rho_J` of sector `k` (`(2J+1)^2`, index `M + J`).
+    pub fn sector_rho(&self, k: usize) -> &Mat<C64> {
+        &self.sectors[k].rho
+    }
+
+    /// `B_e`, the real orthogonal basis of the `e`-excitation states (columns `(J, a)`).
+    pub fn basis_real(&self, e: usize) -> &Mat<f64> {
+        &self.basis_r[e]
+    }
+
+    /// The basis states with `e` excitations, ascending.
+    pub fn states(&self, e: usize) -> &[usize] {
+        &self.states[e]
     }
 
     /// Dimension of the coarse space, `C_N`.
@@ -400,6 +427,234 @@ impl SchurWeyl {
     }
 }
 
+/// `(e, f)` pairs of excitation numbers with equal parity and `e <= f`.
+fn herm_pairs(n: usize) -> Vec<(usize, usize)> {
+    (0..=n)
+        .flat_map(|e| {
+            (e..=n)
+                .filter(move |f| (f + e) % 2 == 0)
+                .map(move |f| (e, f))
+        })
+        .collect()
+}
+
+impl SchurWeyl {
+    /// Number of basis columns of the sectors present at both `e` and `f`.
+    fn common_cols(&self, e: usize, f: usize) -> usize {
+        let qmax = e.min(self.n - e).min(f).min(self.n - f);
+        self.sectors
+            .iter()
+            .filter(|s| s.q <= qmax)
+            .map(|s| s.col + s.d)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// `x = Z c` for a Hermitian coarse vector (every `C_J` Hermitian, as the preconditioner's
+    /// are): the excitation blocks `X_ef = sum_J rho_J[e-q, f-q] B_e^J C_J B_f^J^T` are formed for
+    /// `e <= f` only, by real GEMMs (the basis is real), and `X_fe = X_ef^dag`; the scatter into
+    /// the block layout runs in parallel over its columns. `x` is overwritten.
+    pub fn prolong_hermitian(&self, c: &[C64], xb: &mut [C64]) {
+        assert_eq!(c.len(), self.dim);
+        let n = self.n;
+        let par = faer::get_global_parallelism();
+        // T_e = [B_e^J C_J]_J, real and imaginary parts
+        let t: Vec<(Mat<f64>, Mat<f64>)> = (0..=n)
+            .map(|e| {
+                let b = &self.basis_r[e];
+                let m = b.nrows();
+                let cols = self.common_cols(e, e);
+                let mut tr = Mat::<f64>::zeros(m, cols);
+                let mut ti = Mat::<f64>::zeros(m, cols);
+                for s in self.present(e) {
+                    let cre = Mat::<f64>::from_fn(s.d, s.d, |i, j| c[s.off + i + s.d * j].re);
+                    let cim = Mat::<f64>::from_fn(s.d, s.d, |i, j| c[s.off + i + s.d * j].im);
+                    let bs = b.subcols(s.col, s.d);
+                    matmul(
+                        tr.as_mut().subcols_mut(s.col, s.d),
+                        Accum::Replace,
+                        bs,
+                        cre.as_ref(),
+                        1.0,
+                        par,
+                    );
+                    matmul(
+                        ti.as_mut().subcols_mut(s.col, s.d),
+                        Accum::Replace,
+                        bs,
+                        cim.as_ref(),
+                        1.0,
+                        par,
+                    );
+                }
+                (tr, ti)
+            })
+            .collect();
+        let pairs = herm_pairs(n);
+        let blocks: Vec<(Mat<f64>, Mat<f64>)> = pairs
+            .iter()
+            .map(|&(e, f)| {
+                let cols = self.common_cols(e, f);
+                let (te_r, te_i) = &t[e];
+                let m = te_r.nrows();
+                // S = T_e scaled per sector by rho_J[e-q, f-q]
+                let mut sr = Mat::<f64>::zeros(m, cols);
+                let mut si = Mat::<f64>::zeros(m, cols);
+                for s in self.sectors.iter().filter(|s| s.col + s.d <= cols) {
+                    let r = s.rho[(e - s.q, f - s.q)];
+                    for j in s.col..s.col + s.d {
+                        for i in 0..m {
+                            let (a, b) = (te_r[(i, j)], te_i[(i, j)]);
+                            sr[(i, j)] = r.re * a - r.im * b;
+                            si[(i, j)] = r.re * b + r.im * a;
+                        }
+                    }
+                }
+                let bf = self.basis_r[f].subcols(0, cols);
+                let nf = bf.nrows();
+                let mut xr = Mat::<f64>::zeros(m, nf);
+                let mut xi = Mat::<f64>::zeros(m, nf);
+                matmul(
+                    xr.as_mut(),
+                    Accum::Replace,
+                    sr.as_ref(),
+                    bf.transpose(),
+                    1.0,
+                    par,
+                );
+                matmul(
+                    xi.as_mut(),
+                    Accum::Replace,
+                    si.as_ref(),
+                    bf.transpose(),
+                    1.0,
+                    par,
+                );
+                (xr, xi)
+            })
+            .collect();
+        // the blocks below the diagonal, X_fe = X_ef^dag, as their own (column-major) matrices so
+        // that the scatter reads every block down its columns
+        let lower: Vec<Option<(Mat<f64>, Mat<f64>)>> = pairs
+            .par_iter()
+            .zip(blocks.par_iter())
+            .map(|(&(e, f), (xr, xi))| {
+                (e < f).then(|| {
+                    let mut ti = xi.transpose().to_owned();
+                    ti.as_mut()
+                        .col_iter_mut()
+                        .for_each(|c| c.iter_mut().for_each(|v| *v = -*v));
+                    (xr.transpose().to_owned(), ti)
+                })
+            })
+            .collect();
+        let mut at = vec![vec![(usize::MAX, false); n + 1]; n + 1];
+        for (k, &(e, f)) in pairs.iter().enumerate() {
+            at[e][f] = (k, false);
+            at[f][e] = (k, e < f);
+        }
+        // position of every basis state inside its excitation block
+        let mut pos = vec![0usize; 1 << n];
+        for st in &self.states {
+            for (i, &a) in st.iter().enumerate() {
+                pos[a] = i;
+            }
+        }
+        let h = (1usize << n) / 2;
+        xb.par_chunks_mut(h.max(1))
+            .enumerate()
+            .for_each(|(col, out)| {
+                // column col = (b >> 1) + H p
+                let (hb, p) = (col % h.max(1), col / h.max(1));
+                let b = if n == 0 {
+                    0
+                } else {
+                    (hb << 1) | ((hb.count_ones() as usize ^ p) & 1)
+                };
+                let f = b.count_ones() as usize;
+                let jb = pos[b];
+                for (ha, o) in out.iter_mut().enumerate() {
+                    let a = if n == 0 {
+                        0
+                    } else {
+                        (ha << 1) | ((ha.count_ones() as usize ^ p) & 1)
+                    };
+                    let e = a.count_ones() as usize;
+                    let ia = pos[a];
+                    let (k, low) = at[e][f];
+                    let (xr, xi) = if low {
+                        let l = lower[k].as_ref().expect("lower block");
+                        (&l.0, &l.1)
+                    } else {
+                        (&blocks[k].0, &blocks[k].1)
+                    };
+                    *o = C64::new(xr[(ia, jb)], xi[(ia, jb)]);
+                }
+            });
+    }
+
+    /// Restriction `c = Y^dag x` (as [`SchurWeyl::restrict`]): the diagonal excitation blocks
+    /// `X_ee` are gathered in parallel and reduced by real GEMMs, `c_J += B_e^J^T X_ee B_e^J`.
+    pub fn restrict_fast(&self, xb: &[C64], c: &mut [C64]) {
+        assert_eq!(c.len(), self.dim);
+        c.iter_mut().for_each(|v| *v = C64::default());
+        let n = self.n;
+        let par = faer::get_global_parallelism();
+        for e in 0..=n {
+            let st = &self.states[e];
+            let m = st.len();
+            let b = &self.basis_r[e];
+            let cols = self.common_cols(e, e);
+            // gather X_ee column by column (in parallel), real and imaginary parts
+            let mut xr = vec![0.0f64; m * m];
+            let mut xi = vec![0.0f64; m * m];
+            xr.par_chunks_mut(m.max(1))
+                .zip(xi.par_chunks_mut(m.max(1)))
+                .zip(st.par_iter())
+                .for_each(|((cr, ci), &bb)| {
+                    for (i, &a) in st.iter().enumerate() {
+                        let v = xb[block_index(n, a, bb).expect("equal excitation numbers")];
+                        cr[i] = v.re;
+                        ci[i] = v.im;
+                    }
+                });
+            let xr = faer::MatRef::from_column_major_slice(&xr, m, m);
+            let xi = faer::MatRef::from_column_major_slice(&xi, m, m);
+            let bs = b.subcols(0, cols);
+            let mut tr = Mat::<f64>::zeros(cols, m);
+            let mut ti = Mat::<f64>::zeros(cols, m);
+            matmul(tr.as_mut(), Accum::Replace, bs.transpose(), xr, 1.0, par);
+            matmul(ti.as_mut(), Accum::Replace, bs.transpose(), xi, 1.0, par);
+            for s in self.present(e) {
+                let mut wr = Mat::<f64>::zeros(s.d, s.d);
+                let mut wi = Mat::<f64>::zeros(s.d, s.d);
+                let bj = b.subcols(s.col, s.d);
+                matmul(
+                    wr.as_mut(),
+                    Accum::Replace,
+                    tr.as_ref().subrows(s.col, s.d),
+                    bj,
+                    1.0,
+                    par,
+                );
+                matmul(
+                    wi.as_mut(),
+                    Accum::Replace,
+                    ti.as_ref().subrows(s.col, s.d),
+                    bj,
+                    1.0,
+                    par,
+                );
+                for be in 0..s.d {
+                    for al in 0..s.d {
+                        c[s.off + al + s.d * be] += C64::new(wr[(al, be)], wi[(al, be)]);
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,6 +675,54 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn fast_maps_equal_the_reference_maps() {
+        for n in [2usize, 3, 4, 5, 6] {
+            let p = Params::new(n, 0.4, 0.3, 0.7).unwrap();
+            let sw = SchurWeyl::new(&p).unwrap();
+            // a Hermitian coarse vector
+            let mut c = vec![C64::default(); sw.dim()];
+            for s in &sw.sectors {
+                for a in 0..s.d {
+                    for b in 0..s.d {
+                        let v =
+                            C64::new(((a * 7 + b * 3) as f64).sin(), ((a * 5 + b) as f64).cos());
+                        let v = if a == b { C64::new(v.re, 0.0) } else { v };
+                        if a <= b {
+                            c[s.off + a + s.d * b] = v;
+                            c[s.off + b + s.d * a] = v.conj();
+                        }
+                    }
+                }
+            }
+            let bd = sqz_superop::parity::block_dim(n);
+            let (mut x1, mut x2) = (vec![C64::default(); bd], vec![C64::default(); bd]);
+            sw.prolong(&c, &mut x1);
+            sw.prolong_hermitian(&c, &mut x2);
+            let err = x1
+                .iter()
+                .zip(&x2)
+                .map(|(a, b)| (a - b).norm())
+                .fold(0.0, f64::max);
+            assert!(err < 1e-13, "N = {n}: prolong {err:e}");
+            let (mut c1, mut c2) = (
+                vec![C64::default(); sw.dim()],
+                vec![C64::default(); sw.dim()],
+            );
+            let xs: Vec<C64> = (0..bd)
+                .map(|k| C64::new((k as f64 * 0.3).sin(), (k as f64 * 0.7).cos()))
+                .collect();
+            sw.restrict(&xs, &mut c1, Par::Seq);
+            sw.restrict_fast(&xs, &mut c2);
+            let err = c1
+                .iter()
+                .zip(&c2)
+                .map(|(a, b)| (a - b).norm())
+                .fold(0.0, f64::max);
+            assert!(err < 1e-12, "N = {n}: restrict {err:e}");
         }
     }
 

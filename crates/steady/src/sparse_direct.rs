@@ -10,8 +10,22 @@ use sqz_model::Params;
 
 /// `vec(rho)` in the full space (column-major, length `4^N`), trace 1.
 pub fn solve_sparse_bordered(p: &Params, z: &[f64]) -> Result<Vec<C64>, SteadyError> {
-    let n = p.n();
-    let d = 1usize << n;
+    let (t, d2) = bordered_triplets(p, z)?;
+    let lu = factor(&t, d2)?;
+    let mut x = faer::Mat::<C64>::zeros(d2, 1);
+    x[(0, 0)] = C64::new(1.0, 0.0);
+    lu.solve_in_place_with_conj(faer::Conj::No, x.as_mut());
+    Ok((0..d2).map(|i| x[(i, 0)]).collect())
+}
+
+/// The bordered system's entries: the Eq. 3 CSR with the equation of `rho[0, 0]` replaced by
+/// `Tr rho = 1`; and its dimension `4^N`.
+#[allow(clippy::type_complexity)]
+fn bordered_triplets(
+    p: &Params,
+    z: &[f64],
+) -> Result<(Vec<Triplet<usize, usize, C64>>, usize), SteadyError> {
+    let d = 1usize << p.n();
     let csr = sqz_superop::csr::assemble(p, z)?;
     let mut t: Vec<Triplet<usize, usize, C64>> = csr
         .iter()
@@ -20,15 +34,37 @@ pub fn solve_sparse_bordered(p: &Params, z: &[f64]) -> Result<Vec<C64>, SteadyEr
         .collect();
     drop(csr);
     t.extend((0..d).map(|k| Triplet::new(0, k * (d + 1), C64::new(1.0, 0.0))));
+    Ok((t, d * d))
+}
+
+fn factor(
+    t: &[Triplet<usize, usize, C64>],
+    d2: usize,
+) -> Result<faer::sparse::linalg::solvers::Lu<usize, C64>, SteadyError> {
     let fail = |e: String| SteadyError::NoConvergence {
         method: "sparse LU",
         detail: e,
     };
-    let a = SparseColMat::<usize, C64>::try_new_from_triplets(d * d, d * d, &t)
+    let a = SparseColMat::<usize, C64>::try_new_from_triplets(d2, d2, t)
         .map_err(|e| fail(format!("{e:?}")))?;
-    let lu = a.sp_lu().map_err(|e| fail(format!("{e:?}")))?;
-    let mut x = faer::Mat::<C64>::zeros(d * d, 1);
+    a.sp_lu().map_err(|e| fail(format!("{e:?}")))
+}
+
+/// [`solve_sparse_bordered`] followed by one step of iterative refinement with the same
+/// factorisation (reference solutions for the accuracy tests).
+pub fn solve_sparse_refined(p: &Params, z: &[f64]) -> Result<Vec<C64>, SteadyError> {
+    let (t, d2) = bordered_triplets(p, z)?;
+    let lu = factor(&t, d2)?;
+    let mut x = faer::Mat::<C64>::zeros(d2, 1);
     x[(0, 0)] = C64::new(1.0, 0.0);
     lu.solve_in_place_with_conj(faer::Conj::No, x.as_mut());
-    Ok((0..d * d).map(|i| x[(i, 0)]).collect())
+    // residual of the bordered system: b - A x
+    let mut r = faer::Mat::<C64>::zeros(d2, 1);
+    r[(0, 0)] = C64::new(1.0, 0.0);
+    for tr in &t {
+        let v = tr.val * x[(tr.col, 0)];
+        r[(tr.row, 0)] -= v;
+    }
+    lu.solve_in_place_with_conj(faer::Conj::No, r.as_mut());
+    Ok((0..d2).map(|i| x[(i, 0)] + r[(i, 0)]).collect())
 }

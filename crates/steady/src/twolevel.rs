@@ -1,255 +1,369 @@
-//! Two-level GMRES for the steady state of Eq. 3 at small and moderate disorder: the coarse space
-//! is the null space of the ideal Liouvillian `L0` ([`crate::schur_weyl`], dimension `C_N`), which
-//! is where the slow modes of `L = L0 + V` live when w is small (they split off zero like `w^2`).
+//! Two-level GMRES for the steady state of Eq. 3 at every disorder strength, on the real form of
+//! Hermitian parity-block matrices ([`sqz_superop::herm`]). The coarse space is the null space
+//! of the ideal Liouvillian `L0` ([`crate::schur_weyl`], dimension `C_N`), which is where the
+//! slow modes of `L = L0 + V` live when w is small (they split off zero like `w^2`).
 //!
-//! On the trace-deflated block operator `A = L - u t^T` ([`crate::iterative`]) with `Z`, `Y` the
-//! prolongation and restriction (`Y^dag Z = I`), the coarse matrix `E = Y^dag A Z` (`C_N` square,
-//! built column by column from `C_N` applications of `A`, then LU-factorised) gives the
-//! coarse correction `Q = Z E^{-1} Y^dag`; the right preconditioner is the "A-DEF1" deflation
-//! preconditioner (Tang, Nabben, Vuik, Erlangga 2009)
+//! On the trace-deflated operator `A = L - u t^T` (`u = I / 2^N`, `t` the trace) with `Z`, `Y` the
+//! prolongation and restriction (`Y^dag Z = I`), the right preconditioner is the "A-DEF1"
+//! deflation preconditioner (Tang, Nabben, Vuik, Erlangga, J. Sci. Comput. 39, 2009)
 //!
 //! ```text
-//! P r = D^{-1} (r - A Q r) + Q r          (D: the closed-form diagonal of A)
+//! P r = D^{-1} (r - A Q r) + Q r,      Q = Z M2 Y^dag          (D: the closed-form diagonal of A)
 //! ```
 //!
-//! so that `A P` maps the coarse space near the identity and leaves Jacobi to the fast modes. The
-//! slow rates, `~1e-5` against fast ones `~30`, no longer set the iteration count: what remains
-//! is the mismatch between `E` and the exact Schur complement on the slow space (the second-order
-//! term `Y^dag V S V Z` that the Galerkin product misses), a factor of order one.
+//! where `M2` is the level-2 approximate inverse of the Galerkin coarse operator
+//! `E = Y^dag A Z`, applied in Kronecker form without any `4^N` vector and without forming `E`
+//! ([`crate::coarse`]). One application of `M2` gives the same outer iteration counts as the
+//! exact `E^{-1}` (docs/numerics.md). The coarse data that depend only on `(N, r, alpha, Delta)`
+//! (the Schur–Weyl basis, the spin-J steady states, the reduced matrices) are a [`Setup`] that a
+//! study builds once and reuses for every configuration.
+//!
+//! Memory: the GMRES basis (`restart + 1` real block vectors of `4^N / 2` doubles) dominates; the
+//! restart length is chosen from the memory budget ([`restart_for`]), [`bytes`] is the whole
+//! estimate.
 
-use crate::iterative::{finish, Deflated};
+use crate::coarse::{KronCoarse, Reduced};
+use crate::iterative::block_diagonal;
 use crate::schur_weyl::SchurWeyl;
-use crate::{Method, SteadyError, SteadyParams, SteadyReport, C64};
-use faer::linalg::solvers::Solve;
-use faer::{Mat, Par};
+use crate::{Method, Outcome, SteadyError, SteadyParams, SteadyReport, C64};
 use rayon::prelude::*;
-use sqz_krylov::{eigs_largest, gmres, EigParams, GmresParams, KrylovError, LinearOperator};
+use sqz_krylov::{gmres_with, GmresParams, GmresWorkspace, KrylovError, LinOp};
 use sqz_model::Params;
+use sqz_superop::herm::{to_complex, to_real, HermParity, HermScratch};
+use sqz_superop::lindblad::TwoJump;
+use sqz_superop::parity::block_index;
+use sqz_superop::Scratch;
 use std::time::Instant;
 
-/// Peak bytes of [`solve_two_level`] at N: the real coarse matrix `E` while its columns are
-/// gathered and then with its LU (`3 C_N^2` doubles), the GMRES basis (201 block vectors) and a
-/// few work vectors.
-pub fn bytes(n: usize) -> u64 {
+mod bound;
+use bound::{error_estimate, finish_real};
+pub use bound::{verify_gap, GapCheck, ESTIMATE_REL_TOL, GAP_SAFETY};
+
+/// Largest GMRES restart length (Krylov vectors between restarts): longer cycles bought nothing
+/// in tests (N = 6: 73 iterations unrestarted, 73 with 120, 79 with 60, 82 with 30).
+pub const MAX_RESTART: usize = 100;
+/// Smallest restart length the solver accepts before refusing for lack of memory.
+pub const MIN_RESTART: usize = 20;
+
+fn binom(n: u64, k: u64) -> u64 {
+    (0..k).fold(1u64, |acc, i| acc.saturating_mul(n - i) / (i + 1))
+}
+
+/// Bytes of a [`Setup`] at N: the Schur–Weyl basis `B_n` (`sum_n binom(N, n)^2 = binom(2N, N)`
+/// entries, kept real and complex: 24 bytes each) and the reduced matrices (`3 N sum_J d_J^2`
+/// doubles at most).
+pub fn setup_bytes(n: usize) -> u64 {
+    let basis = binom(2 * n as u64, n as u64).saturating_mul(24);
+    let red = 3 * n as u64 * crate::ideal::catalan(n) * 8;
+    basis.saturating_add(red)
+}
+
+/// Bytes of the per-configuration coarse operator at N: the `K_J` and the jump factors (about
+/// `40 sum_J d_J^2` complex numbers), the Schur factors, the populations matrix and its LU
+/// (`2 (sum_J d_J)^2` complex), and a few coarse vectors.
+pub fn coarse_bytes(n: usize) -> u64 {
     let c = crate::ideal::catalan(n);
+    let np = binom(n as u64, n as u64 / 2);
+    c.saturating_mul(16 * 50)
+        .saturating_add(np.saturating_mul(np).saturating_mul(32))
+}
+
+/// Resident bytes of the `sqz` process before any solve (the binary and its libraries, HDF5 and
+/// MPI included; measured: 16-19 MB).
+pub const BASELINE_BYTES: u64 = 17 << 20;
+
+/// Bytes of everything but the Krylov basis at N: the process baseline, the set-up, the coarse
+/// operator, the operator and preconditioner scratch (about eleven complex block vectors), the
+/// real right-hand side, solution and two GMRES work vectors, the final complex state and the
+/// dense eigenproblem of the positivity check (N <= 10).
+pub fn fixed_bytes(n: usize) -> u64 {
     let bd = sqz_superop::parity::block_dim(n) as u64;
-    c.saturating_mul(c)
-        .saturating_mul(24)
-        .saturating_add(210 * bd * 16)
+    BASELINE_BYTES
+        .saturating_add(crate::memory::eigen_bytes(n))
+        .saturating_add(setup_bytes(n))
+        .saturating_add(coarse_bytes(n))
+        .saturating_add(2 * HermParity::scratch_bytes_for(n))
+        .saturating_add(16 * bd)
+        .saturating_add(4 * 16 * bd)
+        .saturating_add(4 * 8 * bd)
+        .saturating_add(16 * bd)
 }
 
-/// The coarse correction `Q = Z E^{-1} Y^dag` with its factorised `E`, held as the real matrix
-/// of the Hermitian coordinates ([`SchurWeyl::to_herm`]): `Z`, `A` and `Y^dag` preserve
-/// Hermiticity, so one complex application of `A` to `Z (H_k + i H_l)` gives two real columns
-/// (`C_N / 2` applications in all) and the LU is real (a quarter of the complex flops).
-pub struct Coarse {
+/// The restart length that fits in `budget` bytes at N (at most [`MAX_RESTART`]), `None` below
+/// [`MIN_RESTART`].
+pub fn restart_for(n: usize, budget: u64) -> Option<usize> {
+    let bd = sqz_superop::parity::block_dim(n);
+    let fixed = fixed_bytes(n);
+    let free = budget.checked_sub(fixed)?;
+    let per = GmresWorkspace::<f64>::bytes(bd, 1).max(1) / 4; // one vector
+    let m = (free / per.max(1)).saturating_sub(3) as usize;
+    let m = m.min(MAX_RESTART).min(bd.saturating_sub(1).max(1));
+    (m >= MIN_RESTART.min(bd.saturating_sub(1).max(1))).then_some(m)
+}
+
+/// Peak bytes of [`solve_two_level`] at N with the restart length it would choose within
+/// `budget` (the smallest restart if nothing fits: the estimate then exceeds the budget).
+pub fn bytes_within(n: usize, budget: u64) -> u64 {
+    let bd = sqz_superop::parity::block_dim(n);
+    let m = restart_for(n, budget).unwrap_or(MIN_RESTART);
+    fixed_bytes(n).saturating_add(GmresWorkspace::<f64>::bytes(bd, m))
+}
+
+/// Peak bytes of [`solve_two_level`] at N with the longest restart ([`MAX_RESTART`]).
+pub fn bytes(n: usize) -> u64 {
+    let bd = sqz_superop::parity::block_dim(n);
+    fixed_bytes(n).saturating_add(GmresWorkspace::<f64>::bytes(bd, MAX_RESTART))
+}
+
+/// The part of the coarse level that depends only on `(N, r, alpha, Delta)`: the Schur–Weyl
+/// basis with the spin-J steady states, and the reduced matrices of the single-site operators.
+pub struct Setup {
     sw: SchurWeyl,
-    lu: faer::linalg::solvers::PartialPivLu<f64>,
-    /// `E` itself where it is small enough to keep (`C_N <= 2000`)
-    e: Option<Mat<f64>>,
-    /// seconds spent building `E` (applications of `A` and restrictions) and factorising it
-    pub build_seconds: f64,
+    red: Reduced,
+    params: (usize, f64, f64, f64),
 }
 
-impl Coarse {
-    /// Builds `E = Y^dag A Z` for the operator `a` (`C_N / 2` applications, in parallel) and its
-    /// LU.
-    pub fn new(p: &Params, a: &Deflated<'_>) -> Result<Self, SteadyError> {
-        let t0 = Instant::now();
+impl Setup {
+    /// Builds the set-up for `p`.
+    pub fn new(p: &Params) -> Result<Self, SteadyError> {
         let sw = SchurWeyl::new(p)?;
-        let cn = sw.dim();
-        let bd = a.dim();
-        let i = C64::new(0.0, 1.0);
-        let cols: Vec<(Vec<f64>, Vec<f64>)> = (0..cn.div_ceil(2))
-            .into_par_iter()
-            .map_init(
-                || {
-                    (
-                        a.new_scratch(),
-                        vec![C64::default(); bd],
-                        vec![C64::default(); bd],
-                    )
-                },
-                |(s, x, y), pair| {
-                    let (k, l) = (2 * pair, 2 * pair + 1);
-                    let mut terms = sw.herm_terms(k);
-                    if l < cn {
-                        terms.extend(sw.herm_terms(l).into_iter().map(|(j, v)| (j, v * i)));
-                    }
-                    sw.prolong_sparse(&terms, x);
-                    a.apply_with(x, y, s);
-                    let mut c = vec![C64::default(); cn];
-                    sw.restrict(y, &mut c, Par::Seq);
-                    let g = sw.to_herm(&c);
-                    (
-                        g.iter().map(|v| v.re).collect(),
-                        g.iter().map(|v| v.im).collect(),
-                    )
-                },
-            )
-            .collect();
-        let t_cols = t0.elapsed().as_secs_f64();
-        let e = Mat::<f64>::from_fn(cn, cn, |r, c| {
-            let (re, im) = &cols[c / 2];
-            if c % 2 == 0 {
-                re[r]
-            } else {
-                im[r]
-            }
-        });
-        drop(cols);
-        let lu = e.partial_piv_lu();
-        if std::env::var("SQZ_TRACE").is_ok() {
-            eprintln!(
-                "coarse: columns {t_cols:.2} s, LU {:.2} s",
-                t0.elapsed().as_secs_f64() - t_cols
-            );
-        }
-        let e = (cn <= 2000).then_some(e);
+        let red = Reduced::new(&sw);
         Ok(Self {
             sw,
-            lu,
-            e,
-            build_seconds: t0.elapsed().as_secs_f64(),
+            red,
+            params: (p.n(), p.r(), p.alpha(), p.delta()),
         })
     }
 
-    /// `g <- E^{-1} g` for complex Hermitian coordinates (the real LU on both parts).
-    fn solve_herm(&self, g: &mut [C64]) {
-        let mut m = Mat::<f64>::from_fn(g.len(), 2, |r, c| if c == 0 { g[r].re } else { g[r].im });
-        self.lu.solve_in_place(m.as_mut());
-        g.iter_mut()
-            .enumerate()
-            .for_each(|(r, v)| *v = C64::new(m[(r, 0)], m[(r, 1)]));
+    /// Whether this set-up was built for the parameters `p`.
+    pub fn matches(&self, p: &Params) -> bool {
+        self.params == (p.n(), p.r(), p.alpha(), p.delta())
     }
 
-    /// Eigenvalues of `E` (Petrov-Galerkin approximations of the slow eigenvalues of `A`), if `E`
-    /// was kept.
-    pub fn eigenvalues(&self) -> Option<Vec<C64>> {
-        self.e.as_ref()?.eigenvalues().ok()
-    }
-
-    /// Estimate of the gap, the slowest nonzero relaxation rate `min |Re lambda|`: the Ritz values
-    /// of `A` on the coarse space (eigenvalues of `E` nearest zero, by shift-invert Arnoldi with
-    /// the LU), the deflated eigenvalue `-1` (whose eigenvector carries the trace) excluded.
-    /// Galerkin values miss the second-order term of the slow rates: against the dense spectrum
-    /// they are within a factor 2 either way (observed 0.6 .. 1.35 for N = 4..6, w = 0.001..0.5 pi; see the tests), hence the factor 2 in the error bound.
-    pub fn gap_estimate(&self) -> Result<(f64, usize), String> {
-        struct Inv<'a>(&'a Coarse);
-        impl LinearOperator for Inv<'_> {
-            fn dim(&self) -> usize {
-                self.0.dim()
-            }
-            fn apply(&self, x: &[C64], y: &mut [C64]) {
-                y.copy_from_slice(x);
-                self.0.solve_herm(y);
-            }
-        }
-        let m = self.dim();
-        if m < 3 {
-            return Err("coarse space too small for a gap estimate".into());
-        }
-        let tr = self.sw.trace_indices();
-        let start: Vec<C64> = (0..m)
-            .map(|i| C64::new(1.0 + (i % 7) as f64 * 0.1, 0.05 * (i % 3) as f64))
-            .collect();
-        let res = eigs_largest(
-            &Inv(self),
-            &start,
-            &EigParams {
-                nev: 8.min(m - 1),
-                krylov_dim: 40.min(m),
-                tol: 1e-8,
-                max_restarts: 40,
-            },
-        )
-        .map_err(|e| format!("gap estimate failed: {e}"))?;
-        let mut g = f64::INFINITY;
-        for (mu, v) in res.values.iter().zip(&res.vectors) {
-            let tv: C64 = tr.iter().map(|&i| v[i]).sum();
-            let vn = v.iter().map(|c| c.norm_sqr()).sum::<f64>().sqrt();
-            if tv.norm() > 1e-6 * vn * (tr.len() as f64).sqrt() {
-                continue;
-            }
-            g = g.min((1.0 / mu).re.abs());
-        }
-        if g.is_finite() {
-            Ok((g, res.matvecs))
-        } else {
-            Err("gap estimate: no relaxation eigenvalue found near 0".into())
-        }
-    }
-
-    /// Dimension of the coarse space.
+    /// Dimension of the coarse space, `C_N`.
     pub fn dim(&self) -> usize {
         self.sw.dim()
     }
 
-    /// `x = Q r`.
-    pub fn apply(&self, r: &[C64], x: &mut [C64]) {
-        let mut c = vec![C64::default(); self.sw.dim()];
-        self.sw.restrict(r, &mut c, faer::get_global_parallelism());
-        let mut g = self.sw.to_herm(&c);
-        self.solve_herm(&mut g);
-        self.sw.prolong(&self.sw.from_herm(&g), x);
+    /// Number of TLS.
+    pub fn n(&self) -> usize {
+        self.params.0
     }
 }
 
-/// The A-DEF1 right preconditioner of the module docs.
+/// `A = L - u t^T` on the real form.
+struct Deflated<'a> {
+    op: &'a HermParity,
+    diag: Vec<usize>,
+    inv_d: f64,
+}
+
+impl LinOp<f64> for Deflated<'_> {
+    type Scratch = HermScratch;
+    fn dim(&self) -> usize {
+        self.op.dim()
+    }
+    fn new_scratch(&self) -> HermScratch {
+        self.op.new_scratch()
+    }
+    fn scratch_bytes(&self) -> u64 {
+        self.op.scratch_bytes()
+    }
+    fn apply(&self, x: &[f64], y: &mut [f64], s: &mut HermScratch) {
+        self.op.apply(x, y, s);
+        let t: f64 = self.diag.iter().map(|&i| x[i]).sum();
+        for &i in &self.diag {
+            y[i] -= t * self.inv_d;
+        }
+    }
+}
+
+/// Scratch of the preconditioner: complex block vectors and coarse vectors.
+struct PrecScratch {
+    rc: Vec<C64>,
+    q: Vec<C64>,
+    aq: Vec<C64>,
+    gx: Vec<C64>,
+    kernel: Scratch,
+    c: Vec<C64>,
+    g: Vec<C64>,
+}
+
+/// The A-DEF1 right preconditioner of the module docs, on the real form.
 struct TwoLevel<'a> {
-    a: &'a Deflated<'a>,
-    coarse: &'a Coarse,
+    n: usize,
+    op: &'a HermParity,
+    setup: &'a Setup,
+    kc: &'a KronCoarse,
+    diag: &'a [usize],
+    inv_d: f64,
     dinv: Vec<C64>,
 }
 
-impl LinearOperator for TwoLevel<'_> {
-    fn dim(&self) -> usize {
-        self.dinv.len()
-    }
-    fn apply(&self, r: &[C64], y: &mut [C64]) {
-        let n = r.len();
-        let mut q = vec![C64::default(); n];
-        self.coarse.apply(r, &mut q);
-        let mut aq = vec![C64::default(); n];
-        self.a.apply(&q, &mut aq);
-        y.par_iter_mut()
-            .zip(r.par_iter())
-            .zip(aq.par_iter())
-            .zip(q.par_iter())
-            .zip(self.dinv.par_iter())
-            .for_each(|((((y, r), aq), q), d)| *y = d * (r - aq) + q);
+impl TwoLevel<'_> {
+    /// `q = Z M2 Y^dag r` for a complex block vector `r`.
+    fn coarse(&self, r: &[C64], q: &mut [C64], c: &mut [C64], g: &mut [C64]) {
+        self.setup.sw.restrict_fast(r, c);
+        self.kc.precondition(c, g);
+        self.setup.sw.prolong_hermitian(g, q);
     }
 }
 
-/// Two-level GMRES steady state (module docs).
+impl LinOp<f64> for TwoLevel<'_> {
+    type Scratch = PrecScratch;
+    fn dim(&self) -> usize {
+        self.dinv.len()
+    }
+    fn new_scratch(&self) -> PrecScratch {
+        let bd = self.dinv.len();
+        PrecScratch {
+            rc: vec![C64::default(); bd],
+            q: vec![C64::default(); bd],
+            aq: vec![C64::default(); bd],
+            gx: vec![C64::default(); bd],
+            kernel: self.op.new_kernel_scratch(),
+            c: vec![C64::default(); self.setup.dim()],
+            g: vec![C64::default(); self.setup.dim()],
+        }
+    }
+    fn scratch_bytes(&self) -> u64 {
+        HermParity::scratch_bytes_for(self.n)
+    }
+    fn apply(&self, r: &[f64], y: &mut [f64], s: &mut PrecScratch) {
+        to_complex(self.n, r, &mut s.rc);
+        self.coarse(&s.rc, &mut s.q, &mut s.c, &mut s.g);
+        // only the upper triangle of A q is read below (to_real of a Hermitian result)
+        self.op
+            .apply_hermitian_upper(&s.q, &mut s.aq, &mut s.kernel, &mut s.gx);
+        let t: C64 = self.diag.iter().map(|&i| s.q[i]).sum();
+        for &i in self.diag {
+            s.aq[i] -= t * self.inv_d;
+        }
+        s.rc.par_iter_mut()
+            .zip(s.aq.par_iter())
+            .zip(s.q.par_iter())
+            .zip(self.dinv.par_iter())
+            .for_each(|(((r, aq), q), d)| *r = d * (*r - aq) + q);
+        to_real(self.n, &s.rc, y);
+    }
+}
+
+/// Block indices of the diagonal elements `rho[a, a]` and `1 / 2^N` (the trace deflation).
+fn trace_data(n: usize) -> (Vec<usize>, f64) {
+    let diag = (0..1usize << n)
+        .map(|a| block_index(n, a, a).expect("diagonal in block"))
+        .collect();
+    (diag, 1.0 / (1u64 << n) as f64)
+}
+
+/// `1 / diag(A)` of the deflated operator (1 where the diagonal vanishes): the Jacobi part.
+fn jacobi_inverse(p: &Params, diag: &[usize], inv_d: f64) -> Vec<C64> {
+    let mut dg = block_diagonal(p);
+    for &i in diag {
+        dg[i] -= C64::new(inv_d, 0.0);
+    }
+    dg.iter()
+        .map(|v| {
+            if v.norm() > 1e-12 {
+                1.0 / v
+            } else {
+                C64::new(1.0, 0.0)
+            }
+        })
+        .collect()
+}
+
+/// Two-level GMRES steady state (module docs), building the [`Setup`] itself.
 pub fn solve_two_level(
     p: &Params,
     z: &[f64],
     sp: &SteadyParams,
     max_iters: usize,
 ) -> Result<SteadyReport, SteadyError> {
+    let setup = Setup::new(p)?;
+    solve_with_setup(&setup, p, z, sp, max_iters)
+}
+
+/// Two-level GMRES steady state with a prepared [`Setup`] (built for the same parameters).
+///
+/// # Panics
+/// If `setup` was built for other parameters.
+pub fn solve_with_setup(
+    setup: &Setup,
+    p: &Params,
+    z: &[f64],
+    sp: &SteadyParams,
+    max_iters: usize,
+) -> Result<SteadyReport, SteadyError> {
+    assert!(
+        setup.matches(p),
+        "two-level set-up built for other parameters"
+    );
     let t0 = Instant::now();
     let n = p.n();
-    let op = sqz_superop::ParityBlock::new(p, z)?;
-    let def = Deflated::new(&op);
-    let coarse = Coarse::new(p, &def)?;
-    let pre = TwoLevel {
-        a: &def,
-        coarse: &coarse,
-        dinv: def.inverse_diagonal(p),
-    };
+    let budget = sp
+        .memory_budget
+        .unwrap_or_else(sqz_superop::memory::available_bytes);
+    let restart = restart_for(n, budget).ok_or_else(|| {
+        SteadyError::Superop(sqz_superop::SuperopError::TooLarge {
+            what: format!("the two-level steady-state solve at N = {n}"),
+            needed_bytes: bytes_within(n, budget),
+            available_bytes: budget,
+            largest_n: (1..n).rev().find(|&m| restart_for(m, budget).is_some()),
+        })
+    })?;
+    let op = HermParity::new(p, z)?;
     let bd = op.dim();
-    let mut b = vec![C64::default(); bd];
-    for &i in &def.diag {
-        b[i] = C64::new(-def.inv_d, 0.0);
+    let (diag, inv_d) = trace_data(n);
+    let a = Deflated {
+        op: &op,
+        diag: diag.clone(),
+        inv_d,
+    };
+    let tc = Instant::now();
+    let kc = KronCoarse::new(&setup.sw, &setup.red, &TwoJump::new(p, z))?;
+    let coarse_seconds = tc.elapsed().as_secs_f64();
+    let dinv = jacobi_inverse(p, &diag, inv_d);
+    let pre = TwoLevel {
+        n,
+        op: &op,
+        setup,
+        kc: &kc,
+        diag: &diag,
+        inv_d,
+        dinv,
+    };
+    let mut b = vec![0.0f64; bd];
+    for &i in &diag {
+        b[i] = -inv_d;
     }
-    // start from the coarse solution
-    let mut x = vec![C64::default(); bd];
-    coarse.apply(&b, &mut x);
+    // start from the coarse solution Q b
+    let mut x = vec![0.0f64; bd];
+    {
+        let mut bc = vec![C64::default(); bd];
+        to_complex(n, &b, &mut bc);
+        let mut q = vec![C64::default(); bd];
+        let (mut c, mut g) = (
+            vec![C64::default(); setup.dim()],
+            vec![C64::default(); setup.dim()],
+        );
+        pre.coarse(&bc, &mut q, &mut c, &mut g);
+        to_real(n, &q, &mut x);
+    }
     let mut notes = Vec::new();
+    let tg = Instant::now();
     let gap = if sp.estimate_gap {
-        match coarse.gap_estimate() {
-            Ok((g, _)) => Some(g),
+        match kc.slow_eigenvalues(4) {
+            Ok((vals, _)) => {
+                let g = vals
+                    .iter()
+                    .map(|v| v.re.abs())
+                    .fold(f64::INFINITY, f64::min);
+                g.is_finite().then_some(g).or_else(|| {
+                    notes.push("gap estimate: no relaxation eigenvalue found near 0".into());
+                    None
+                })
+            }
             Err(e) => {
                 notes.push(e);
                 None
@@ -259,12 +373,13 @@ pub fn solve_two_level(
         notes.push("gap not estimated (--no-gap): no error bound".into());
         None
     };
+    let gap_seconds = tg.elapsed().as_secs_f64();
     // residual target: 2 |r| / gap <= tol / 2 where the gap is known, else tol * 1e-3 |b|
-    let bnorm = (def.diag.len() as f64).sqrt() * def.inv_d;
+    let bnorm = (diag.len() as f64).sqrt() * inv_d;
     let target = gap.map_or(sp.tol * 1e-3 * bnorm, |g| 0.25 * sp.tol * g);
     let rel_target = target / bnorm;
     let gp = GmresParams {
-        restart: 200,
+        restart,
         max_iters,
         rel_tol: rel_target.max(1e-13),
     };
@@ -272,12 +387,16 @@ pub fn solve_two_level(
         SteadyError::NoConvergence {
             method: Method::TwoLevel.name(),
             detail: format!(
-                "no convergence after {iterations} iterations (coarse dimension {}): relative residual {rel_residual:.2e} (absolute {abs_residual:.2e}), target {rel_tol:.0e}",
-                coarse.dim()
+                "no convergence after {iterations} iterations (coarse dimension {}, restart {restart}): relative residual {rel_residual:.2e} (absolute {abs_residual:.2e}), target {rel_tol:.0e}",
+                setup.dim()
             ),
         }
     };
-    let mut info = match gmres(&def, Some(&pre), &b, &mut x, &gp) {
+    let tk = Instant::now();
+    let mut ws = GmresWorkspace::<f64>::new(bd, restart);
+    let mut sa = a.new_scratch();
+    let mut sm = pre.new_scratch();
+    let mut info = match gmres_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp, &mut ws) {
         Ok(i) => i,
         Err(KrylovError::NoConvergence {
             iterations,
@@ -296,10 +415,10 @@ pub fn solve_two_level(
         // state reached is kept (its bound is reported)
         let gp2 = GmresParams {
             rel_tol: rel_target,
-            max_iters: (2 * gp.restart).min(max_iters.saturating_sub(info.iterations)),
+            max_iters: (2 * restart).min(max_iters.saturating_sub(info.iterations)),
             ..gp
         };
-        match gmres(&def, Some(&pre), &b, &mut x, &gp2) {
+        match gmres_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp2, &mut ws) {
             Ok(i) => info.iterations += i.iterations,
             Err(KrylovError::NoConvergence { iterations, .. }) => info.iterations += iterations,
             Err(e) => {
@@ -310,25 +429,84 @@ pub fn solve_two_level(
             }
         }
     }
+    // error estimate: the error of x is exactly e = A^{-1} (b - A x); solve for it to a relative
+    // residual ESTIMATE_REL_TOL with the same preconditioned GMRES (a fraction of the main solve)
+    let mut estimate = None;
+    if let Some(g) = gap {
+        let mut rounds = 0;
+        loop {
+            let (est, its) =
+                error_estimate(n, &a, &mut sa, &pre, &mut sm, &b, &x, restart, &mut ws);
+            info.iterations += its;
+            let bound = est.bound(g);
+            estimate = Some(est);
+            // tighten the main solve when the estimate says the target was missed and the
+            // residual is not yet at the double-precision floor
+            let rel_now = est.residual_real / bnorm;
+            if bound <= sp.tol || rounds == 2 || rel_now < 2e-13 {
+                break;
+            }
+            rounds += 1;
+            let gp3 = GmresParams {
+                rel_tol: (rel_now * sp.tol / bound / 4.0).max(1e-13),
+                max_iters: max_iters.saturating_sub(info.iterations).max(restart),
+                ..gp
+            };
+            match gmres_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp3, &mut ws) {
+                Ok(i) => info.iterations += i.iterations,
+                Err(KrylovError::NoConvergence { iterations, .. }) => info.iterations += iterations,
+                Err(e) => {
+                    return Err(SteadyError::NoConvergence {
+                        method: Method::TwoLevel.name(),
+                        detail: e.to_string(),
+                    })
+                }
+            }
+        }
+    }
+    let krylov_seconds = tk.elapsed().as_secs_f64();
+    drop(ws);
+    drop(sm);
     notes.insert(
         0,
         format!(
-            "coarse space: ideal null space, dimension C_N = {} (built in {:.2} s); {} GMRES iterations",
-            coarse.dim(),
-            coarse.build_seconds,
+            "coarse space: ideal null space, dimension C_N = {} (Kronecker form, built in {coarse_seconds:.2} s; populations {}); {} GMRES iterations (restart {restart}, {krylov_seconds:.2} s); gap estimate {gap_seconds:.2} s",
+            setup.dim(),
+            kc.populations_dim(),
             info.iterations
         ),
     );
-    let mut rep = finish(n, &op, x, Method::TwoLevel, info.iterations, notes, t0)?;
-    if let Some(g) = gap {
-        // factor 2: the Galerkin gap is within a factor 2 of the true one (module docs)
-        let bound = 2.0 * rep.residual / g;
+    let mut xc = vec![C64::default(); bd];
+    to_complex(n, &x, &mut xc);
+    drop(x);
+    drop(sa);
+    let mut rep = finish_real(n, &op, xc, info.iterations, notes, t0)?;
+    if sp.verify_gap {
+        let check = verify_gap(setup, p, z, sp)?;
+        rep.notes.push(format!(
+            "gap checked by shift-invert Arnoldi on A: {:.3e} (Galerkin estimate {}; {} inner solves, {:.1} s); error bound = residual / checked gap",
+            check.gap,
+            gap.map_or("none".to_string(), |g| format!("{g:.3e}, ratio {:.2}", g / check.gap)),
+            check.solves,
+            check.seconds
+        ));
+        let bound = rep.residual / check.gap;
+        rep.gap = Some(check.gap);
+        rep.error_bound = Some(bound);
+        rep.bound_met = bound <= sp.tol;
+        rep.outcome = Outcome::from_bound(Some(bound), sp.tol, String::new);
+    } else if let (Some(g), Some(est)) = (gap, estimate) {
+        let bound = est.bound(g);
         rep.gap = Some(g);
         rep.error_bound = Some(bound);
         rep.bound_met = bound <= sp.tol;
-        rep.notes.push(
-            "gap: Galerkin estimate on the coarse space; error bound = 2 residual / gap".into(),
-        );
+        rep.outcome = Outcome::from_bound(Some(bound), sp.tol, String::new);
+        rep.notes.push(format!(
+            "error bound = max(|e~|_F + {GAP_SAFETY} sqrt2 eta |r|_F / gap, 2 |r|_F / gap) with e~ the correction A e = r solved to eta = {:.1e} (|e~|_F = {:.2e}, |r|_F = {:.2e}); gap: Galerkin estimate on the coarse space",
+            est.eta,
+            est.error_fro,
+            est.residual_fro
+        ));
         if !rep.bound_met {
             rep.notes.push(format!(
                 "error bound {bound:.1e} above the target {:.0e}: the residual {:.1e} is at the double-precision floor for this gap",

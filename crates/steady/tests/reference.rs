@@ -337,7 +337,9 @@ fn two_level_matches_dense_complex_lu_and_bounds_its_error() {
             assert!((a - b).abs() < 1e-6, "N={n} w={w}: 1/xi2 {a} vs {b}");
             assert!(rep.min_eigenvalue > -1e-9);
             let fro = fro_diff_block(n, &rep.rho_block, &want);
-            let bound = rep.error_bound.unwrap();
+            let bound = rep
+                .error_bound
+                .unwrap_or_else(|| panic!("N={n} w={w}: no bound: {:?}", rep.notes));
             assert!(
                 fro <= bound.max(1e-12),
                 "N={n} w={w}: |rho - ref| = {fro:e} above the bound {bound:e}"
@@ -379,5 +381,75 @@ fn two_level_is_the_default_beyond_n5_and_reports_non_convergence() {
             assert!(detail.contains("relative residual"), "{detail}")
         }
         other => panic!("expected non-convergence, got {other:?}"),
+    }
+}
+
+/// The default path at N = 7 against independent sparse-direct references
+/// (`scripts/fixtures/make_steady_reference.sh`: sparse LU of the term-by-term CSR + one
+/// refinement step, residual ~5e-16): the true error `|rho - rho_ref|_F` is within the reported
+/// bound, and the bound meets the default tolerance 1e-8. The third case (w = 0.5 pi,
+/// configuration 3) is the one whose Galerkin gap estimate is 4 times the operator's own gap.
+#[test]
+fn two_level_true_error_within_bound_at_n7() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/steady");
+    for (w, c) in [("0.01", 0), ("0.3", 0), ("0.5", 3)] {
+        let prefix = format!("{dir}/full_N7_w{w}pi_s1_c{c}");
+        let meta: Value =
+            serde_json::from_str(&std::fs::read_to_string(format!("{prefix}.json")).unwrap())
+                .unwrap();
+        let bytes = std::fs::read(format!("{prefix}.bin")).unwrap();
+        let want: Vec<C64> = bytes
+            .chunks_exact(16)
+            .map(|c| {
+                C64::new(
+                    f64::from_le_bytes(c[..8].try_into().unwrap()),
+                    f64::from_le_bytes(c[8..].try_into().unwrap()),
+                )
+            })
+            .collect();
+        let n = 7;
+        assert_eq!(want.len(), block_dim(n));
+        let p = Params::new(
+            n,
+            meta["r"].as_f64().unwrap(),
+            meta["alpha"].as_f64().unwrap(),
+            meta["delta"].as_f64().unwrap(),
+        )
+        .unwrap();
+        let z = positions::disordered(
+            n,
+            meta["w_over_pi"].as_f64().unwrap() * PI,
+            meta["seed"].as_u64().unwrap(),
+            meta["config"].as_u64().unwrap(),
+        )
+        .unwrap();
+        let zf: Vec<f64> = meta["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let dz = z
+            .iter()
+            .zip(&zf)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(dz < 1e-12, "positions of the fixture differ by {dz:e}");
+        let rep = solve(&p, &z, &SteadyParams::default()).unwrap();
+        assert_eq!(rep.method, Method::TwoLevel);
+        let err = rep
+            .rho_block
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).norm_sqr())
+            .sum::<f64>()
+            .sqrt();
+        let bound = rep.error_bound.unwrap();
+        assert!(rep.bound_met, "w = {w}: {:?}", rep.notes);
+        assert!(
+            err <= bound,
+            "w = {w}: true error {err:e} above the reported bound {bound:e}"
+        );
+        assert!(err < 1e-8, "w = {w}: true error {err:e}");
     }
 }

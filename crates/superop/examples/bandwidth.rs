@@ -1,8 +1,14 @@
 //! The matrix-free apply's achieved memory bandwidth over a STREAM-like triad measured in the
-//! same process (issue 8): prints one JSON object.
+//! same process (issue 8): prints one JSON object. Rows: the full-space and parity-block applies,
+//! and the Hermitian applies of the parity block (`sqz_superop::herm`: on the real form, and on
+//! a Hermitian complex block exact on the upper triangle); every row's `fraction_of_triad` uses
+//! the parity apply's byte count (12 sweeps of the complex block), so the Hermitian rows'
+//! fractions are comparable speed-ups, not their own traffic.
 //! `cargo run --release -p sqz-superop --example bandwidth -- [N ...]` (default N = 10 12).
 use rayon::prelude::*;
+use sqz_krylov::LinOp;
 use sqz_model::{positions, Params};
+use sqz_superop::herm::HermParity;
 use sqz_superop::{LinearOperator, MatFree, ParityBlock, C64};
 use std::time::Instant;
 
@@ -83,12 +89,54 @@ fn main() {
         ));
         drop(mf);
         let pb = ParityBlock::new(&p, &z).unwrap();
-        let t = time_apply(&pb);
+        let t_parity = time_apply(&pb);
         let bytes = pb.bytes_moved_per_apply() as f64;
         rows.push(format!(
-            r#"{{"n": {n}, "kind": "parity", "apply_s": {t}, "bytes": {bytes}, "achieved_gb_s": {}, "fraction_of_triad": {}}}"#,
+            r#"{{"n": {n}, "kind": "parity", "apply_s": {t_parity}, "bytes": {bytes}, "achieved_gb_s": {}, "fraction_of_triad": {}}}"#,
+            bytes / t_parity / 1e9,
+            bytes / t_parity / bw
+        ));
+        drop(pb);
+        let hp = HermParity::new(&p, &z).unwrap();
+        let bd = hp.dim();
+        let xr: Vec<f64> = (0..bd).map(|k| ((k * 7) % 13) as f64 - 6.0).collect();
+        let mut yr = vec![0.0; bd];
+        let mut s = hp.new_scratch();
+        hp.apply(&xr, &mut yr, &mut s);
+        let t = median(
+            (0..7)
+                .map(|_| {
+                    let t = Instant::now();
+                    hp.apply(&xr, &mut yr, &mut s);
+                    t.elapsed().as_secs_f64()
+                })
+                .collect(),
+        );
+        rows.push(format!(
+            r#"{{"n": {n}, "kind": "hermitian_real_form", "apply_s": {t}, "bytes": {bytes}, "achieved_gb_s": {}, "fraction_of_triad": {}, "speedup_vs_parity": {}}}"#,
             bytes / t / 1e9,
-            bytes / t / bw
+            bytes / t / bw,
+            t_parity / t
+        ));
+        drop(s);
+        let mut xc = vec![C64::default(); bd];
+        sqz_superop::herm::to_complex(n, &xr, &mut xc);
+        let (mut yc, mut gx) = (vec![C64::default(); bd], vec![C64::default(); bd]);
+        let mut ks = hp.new_kernel_scratch();
+        let t = median(
+            (0..7)
+                .map(|_| {
+                    let t = Instant::now();
+                    hp.apply_hermitian_upper(&xc, &mut yc, &mut ks, &mut gx);
+                    t.elapsed().as_secs_f64()
+                })
+                .collect(),
+        );
+        rows.push(format!(
+            r#"{{"n": {n}, "kind": "hermitian_complex_upper", "apply_s": {t}, "bytes": {bytes}, "achieved_gb_s": {}, "fraction_of_triad": {}, "speedup_vs_parity": {}}}"#,
+            bytes / t / 1e9,
+            bytes / t / bw,
+            t_parity / t
         ));
     }
     println!(

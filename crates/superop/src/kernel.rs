@@ -27,6 +27,10 @@ use crate::lindblad::TwoJump;
 use crate::C64;
 use rayon::prelude::*;
 
+mod hermitian;
+mod tasks;
+use tasks::{BraTask, KetTask};
+
 /// Lanes processed together by the inner loop.
 pub(crate) const LANES: usize = 8;
 
@@ -62,7 +66,7 @@ pub(crate) fn task_count() -> usize {
 
 /// Index geometry of the stored matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Geometry {
+pub enum Geometry {
     /// `rho[a, b]` at `a + D b`
     Full,
     /// the weak-parity block, [`crate::parity`]
@@ -352,11 +356,7 @@ impl Engine {
             y.len(),
             self.dim()
         );
-        assert_eq!(
-            scratch.shape,
-            (self.nrows, self.ncols),
-            "scratch made for another operator"
-        );
+        self.assert_scratch(scratch);
         let Scratch {
             s1,
             s2,
@@ -390,6 +390,16 @@ impl Engine {
         // D: y += J_- s1
         self.ket_pass(None, s1, &self.ket_j[1], None, y, local);
         lap(3);
+    }
+
+    /// # Panics
+    /// If `scratch` was made for another operator shape.
+    fn assert_scratch(&self, scratch: &Scratch) {
+        assert_eq!(
+            scratch.shape,
+            (self.nrows, self.ncols),
+            "scratch made for another operator"
+        );
     }
 
     #[inline(always)]
@@ -617,7 +627,13 @@ impl Engine {
         if let Some(add) = add {
             self.add_scratch(add, c0, b);
         }
-        // scatter b -> y columns c0..c0+gw
+        self.scatter_cols(b, yg);
+    }
+
+    /// `yg[h + nrows k] = b[h].lane(k)`: a site-major group of columns back to column-major.
+    #[inline(always)]
+    fn scatter_cols(&self, b: &[Lanes], yg: &mut [C64]) {
+        let nrows = self.nrows;
         if self.full_blocks() {
             for (hb, blk) in b.chunks_exact(LANES).enumerate() {
                 let blk: &[Lanes; LANES] = blk.try_into().unwrap();
@@ -742,69 +758,5 @@ fn transpose_lanes(blk: &[Lanes; LANES], out: &mut [Lanes; LANES], add: bool) {
                 out[r].im[k] = blk[k].im[r];
             }
         }
-    }
-}
-
-/// A bra-pass task as a `pulp` SIMD job.
-struct BraTask<'a> {
-    eng: &'a Engine,
-    x: &'a [C64],
-    task: usize,
-    tpt: usize,
-    c1: &'a mut [Lanes],
-    t1: &'a [Term],
-    diag: Option<&'a [C64]>,
-    c2: Option<(&'a mut [Lanes], &'a [Term])>,
-    lb: &'a mut Local,
-}
-
-impl pulp::WithSimd for BraTask<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        let Self {
-            eng,
-            x,
-            task,
-            tpt,
-            c1,
-            t1,
-            diag,
-            c2,
-            lb,
-        } = self;
-        eng.bra_task(x, task, tpt, c1, t1, diag, c2, lb)
-    }
-}
-
-/// A ket-pass task as a `pulp` SIMD job.
-struct KetTask<'a> {
-    eng: &'a Engine,
-    x: Option<&'a [C64]>,
-    s: &'a [Lanes],
-    ts: &'a [Term],
-    add: Option<&'a [Lanes]>,
-    task: usize,
-    gpt: usize,
-    yc: &'a mut [C64],
-    lb: &'a mut Local,
-}
-
-impl pulp::WithSimd for KetTask<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        let Self {
-            eng,
-            x,
-            s,
-            ts,
-            add,
-            task,
-            gpt,
-            yc,
-            lb,
-        } = self;
-        eng.ket_task(x, s, ts, add, task, gpt, yc, lb)
     }
 }

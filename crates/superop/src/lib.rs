@@ -39,7 +39,9 @@
 
 pub mod basis;
 pub mod csr;
+mod engine_op;
 mod error;
+pub mod herm;
 mod kernel;
 pub mod lindblad;
 pub mod matfree;
@@ -48,6 +50,7 @@ pub mod observables;
 pub mod parity;
 
 pub use csr::CsrLiouvillian;
+pub use engine_op::{EngineOp, Full, ParityHalf, Shape};
 pub use error::SuperopError;
 pub use kernel::Scratch;
 pub use matfree::MatFree;

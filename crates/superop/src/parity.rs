@@ -26,13 +26,8 @@
 //! over the reals; not done, the Krylov solvers work over the complex numbers.)
 
 use crate::basis::{hilbert_dim, parity, side};
-use crate::kernel::{Engine, Geometry, Scratch};
-use crate::lindblad::TwoJump;
-use crate::memory::{self, Operator, Requirement};
-use crate::{SuperopError, C64};
-use sqz_krylov::LinearOperator;
-use sqz_model::Params;
-use std::sync::Mutex;
+use crate::engine_op::{EngineOp, ParityHalf};
+use crate::C64;
 
 /// Dimension of the block, `4^N / 2`.
 pub fn block_dim(n: usize) -> usize {
@@ -135,77 +130,7 @@ pub fn n_of_len(len: usize) -> usize {
 }
 
 /// The Eq. 3 Liouvillian restricted to the equal-parity block, matrix-free (two-jump form).
-#[derive(Debug)]
-pub struct ParityBlock {
-    n: usize,
-    engine: Engine,
-    scratch: Mutex<Scratch>,
-}
-
-impl ParityBlock {
-    /// Builds the block operator and allocates its scratch (two vectors of length `4^N / 2`);
-    /// memory-guarded.
-    pub fn new(p: &Params, z: &[f64]) -> Result<Self, SuperopError> {
-        crate::validate(p, z)?;
-        memory::guard(Requirement::operator(Operator::ParityBlock), p.n())?;
-        let engine = Engine::new(&TwoJump::new(p, z), Geometry::Parity);
-        let scratch = Mutex::new(engine.new_scratch());
-        Ok(Self {
-            n: p.n(),
-            engine,
-            scratch,
-        })
-    }
-
-    /// Number of TLS.
-    pub fn n(&self) -> usize {
-        self.n
-    }
-
-    /// Complex multiply-adds per apply (see the module docs of [`crate::matfree`]).
-    pub fn madds_per_apply(&self) -> u64 {
-        self.engine.madds_per_apply()
-    }
-
-    /// Bytes read or written per apply, each vector access counted once:
-    /// [`crate::matfree::VECTOR_SWEEPS`] sweeps over vectors of this operator's length.
-    pub fn bytes_moved_per_apply(&self) -> u64 {
-        self.engine.bytes_moved_per_apply()
-    }
-
-    /// A scratch for [`ParityBlock::apply_with`].
-    pub fn new_scratch(&self) -> Scratch {
-        self.engine.new_scratch()
-    }
-
-    /// Cumulative wall time of the four passes of the applies made with the owned scratch.
-    pub fn pass_seconds(&self) -> [f64; 4] {
-        self.scratch
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pass_seconds()
-    }
-
-    /// `y = L x` with caller-provided scratch.
-    ///
-    /// # Panics
-    /// If `x` or `y` do not have length `4^N / 2`, or `scratch` belongs to another shape.
-    pub fn apply_with(&self, x: &[C64], y: &mut [C64], scratch: &mut Scratch) {
-        self.engine.apply(x, y, scratch);
-    }
-}
-
-impl LinearOperator for ParityBlock {
-    fn dim(&self) -> usize {
-        self.engine.dim()
-    }
-
-    /// `y = L x` using the owned scratch (concurrent calls are serialised).
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
-        let mut s = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
-        self.engine.apply(x, y, &mut s);
-    }
-}
+pub type ParityBlock = EngineOp<ParityHalf>;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,260 @@
+//! `sqz reproduce`: every figure of Bai & An, PRL 127, 083602 (2021) from built-in studies
+//! (no input files), into one HDF5 file (`reproduce.h5`, a group per figure panel, every
+//! parameter as attributes) and one PNG per figure rendered by the binary (`fig1.png` ..
+//! `fig4.png`), with a summary of the key numbers next to the paper's on stdout.
+//!
+//! The studies, their parameters and their PNGs are `sqz_reproduce`; `--quick` runs the reduced
+//! configuration `sqz_reproduce::Config::quick`. Here: the stages and their progress
+//! ([`progress`]), what a signal ends ([`interrupt`]), the HDF5 groups ([`h5`]) and the summary.
+
+mod h5;
+mod interrupt;
+mod progress;
+
+use crate::cli::{Global, ReproduceArgs};
+use anyhow::Context;
+use progress::Progress;
+use serde_json::{json, Value};
+use sqz_reproduce::{fig1, fig2, fig3, fig4, Config};
+use std::f64::consts::PI;
+use std::path::{Path, PathBuf};
+
+/// Writes a PNG through a temporary name, so that a figure is never left half-written.
+fn png_atomically(
+    path: &Path,
+    draw: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let tmp = path.with_extension(format!("{}.tmp.png", std::process::id()));
+    if let Err(e) = draw(&tmp).with_context(|| format!("rendering {}", path.display())) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    Ok(())
+}
+
+/// "mean falls below 1 at w = 0.1234 pi", or, with no crossing on the grid, that it does not.
+fn crossing_text(cross: &Value, largest: &Value) -> String {
+    match (cross.as_f64(), largest.as_f64()) {
+        (Some(w), _) => format!("mean falls below 1 at w = {w:.4} pi"),
+        (None, Some(wmax)) => {
+            format!("mean does not fall below 1 in the range (w up to {wmax:.4} pi)")
+        }
+        (None, None) => "mean does not fall below 1 in the range".to_string(),
+    }
+}
+
+fn print_summary(s: &Value) {
+    let f = |v: &Value| v.as_f64().map_or("-".to_string(), |x| format!("{x:.4}"));
+    println!("# sqz reproduce: key numbers (paper in brackets)");
+    println!(
+        "Fig. 1: long-time 1/xi^2 vs Eq. 8, largest deviation {}",
+        s["fig1"]["max_final_deviation_from_eq8"]
+    );
+    for fr in s["fig2"].as_array().into_iter().flatten() {
+        println!(
+            "Fig. 2: t = {:>5}: principal variances in n_perp {} and {} x N/4, 1/xi^2 = {}",
+            fr["t"],
+            f(&fr["var_min_over_n4"]),
+            f(&fr["var_max_over_n4"]),
+            f(&fr["inv_xi2"])
+        );
+    }
+    println!(
+        "Fig. 3(a): max |Eq. 7 (t = 200/A) - Eq. 8| per N {}: {}",
+        s["fig3a"]["n"], s["fig3a"]["max_abs_deviation_eq7_vs_eq8"]
+    );
+    for fit in s["fig3bcd"]["fits"].as_array().into_iter().flatten() {
+        println!(
+            "Fig. 3(c,d) fit N = {}..{} ({} points): xi2_min = {} (+-{}) N^({} +- {}) [1.64 N^-0.54]; r_opt = ({} +- {}) ln N + ({} +- {}) [0.27 ln N - 0.11]",
+            fit["n_min"], fit["n_max"], fit["points"], f(&fit["a"]), f(&fit["a_err"]), f(&fit["b"]), f(&fit["b_err"]),
+            f(&fit["c"]), f(&fit["c_err"]), f(&fit["d"]), f(&fit["d_err"])
+        );
+    }
+    for p in s["fig4abc"]["panels"].as_array().into_iter().flatten() {
+        println!(
+            "Fig. 4(a-c) w = {}pi: mean 1/xi^2 at t_max = {} {}, steady {} +- {}; decay time {} (zeta/(A w) = {}, 1/median gap = {})",
+            f(&p["w_over_pi"]), p["t_max"], f(&p["mean_at_t_max"]), f(&p["steady_mean"]), f(&p["steady_std"]),
+            f(&p["t_decay"]), f(&p["zeta_over_a_w"]), f(&p["inverse_median_gap"])
+        );
+    }
+    for r in s["fig4d"]["by_r"].as_array().into_iter().flatten() {
+        println!(
+            "Fig. 4(d) r = {} ({}): w = 0: {}, w = {}pi: {}; {} [paper: ~0.4 pi]",
+            f(&r["r"]),
+            r["r_choice"].as_str().unwrap_or(""),
+            f(&r["ideal_w0"]),
+            f(&r["smallest_w_over_pi"]),
+            f(&r["mean_at_smallest_w"]),
+            crossing_text(&r["w_cross_over_pi"], &s["fig4d"]["largest_w_over_pi"])
+        );
+    }
+}
+
+pub fn run(a: &ReproduceArgs, g: Global) -> anyhow::Result<()> {
+    let cfg = if a.quick {
+        Config::quick()
+    } else {
+        Config::full()
+    };
+    // parallelism is over configurations, r values and N values: faer runs single-threaded
+    // inside each task (nested threads cost more than they save at these sizes), which also
+    // makes the results independent of the thread count
+    faer::set_global_parallelism(faer::Par::Seq);
+    let out_dir: PathBuf = a.out_dir.clone();
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let watcher = std::sync::Arc::new(interrupt::Watcher::install(out_dir.clone())?);
+    let mut prog = Progress::new(7, g.quiet);
+    prog.watch(std::sync::Arc::clone(&watcher));
+    if !g.quiet {
+        eprintln!(
+            "sqz reproduce: {} run into {} on {} threads",
+            if cfg.quick { "quick" } else { "full" },
+            out_dir.display(),
+            rayon::current_num_threads()
+        );
+    }
+
+    prog.stage("Fig. 1(b,c): Eq. 7 time evolution, N = 10");
+    let f1 = fig1::compute(&cfg, &prog)?;
+    prog.done(&format!(
+        "long-time 1/xi^2 within {:.1e} of Eq. 8",
+        f1.max_final_dev
+    ));
+
+    prog.stage("Fig. 2: Husimi Q, N = 30, r = 0.8");
+    let f2 = fig2::compute(&cfg, &prog)?;
+    prog.done(&format!("{} frames", f2.frames.len()));
+
+    prog.stage("Fig. 3(a): Eq. 8 vs Eq. 7 at t = 200/A");
+    let f3a = fig3::compute_a(&cfg, &prog)?;
+    prog.done(&format!(
+        "max |Eq. 7 - Eq. 8| = {:.1e}",
+        f3a.max_dev.iter().fold(0.0f64, |a, &b| a.max(b))
+    ));
+
+    prog.stage(&format!(
+        "Fig. 3(b-d): Eq. 8 scaling, N = 2..{}",
+        cfg.scaling_n_max
+    ));
+    let f3bcd = fig3::compute_bcd(&cfg, &prog)?;
+    let f3 = fig3::Fig3::new(&cfg, f3a, f3bcd);
+    prog.done(&match f3.paper_fit() {
+        Some(f) => format!(
+            "xi2_min = {:.3} N^{:.4}, r_opt = {:.4} ln N {:+.4} (N <= {})",
+            f.xi.intercept.exp(),
+            f.xi.slope,
+            f.r.slope,
+            f.r.intercept,
+            f.n_max
+        ),
+        None => "no fit".into(),
+    });
+
+    prog.stage(&format!(
+        "Fig. 4(d): steady states of Eq. 3, N = {}, {} configurations x {} w x {} r",
+        cfg.fig4_n,
+        cfg.fig4d_configs,
+        cfg.fig4d_w.len(),
+        cfg.fig4d_r.len()
+    ));
+    let f4d = fig4::compute_d(&cfg, &prog)?;
+    prog.done(
+        &f4d.at_r
+            .iter()
+            .map(|s| match s.w_cross {
+                Some(w) => format!("r = {}: below 1 from w = {:.3}pi", s.r, w / PI),
+                None => format!("r = {}: does not fall below 1 in the range", s.r),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+
+    prog.stage(&format!(
+        "Fig. 4(a-c): Eq. 3 time traces, {} configurations x {} w",
+        cfg.fig4abc_configs,
+        cfg.fig4abc_w.len()
+    ));
+    let f4abc = fig4::compute_abc(&cfg, &f4d, &prog)?;
+    let f4 = fig4::Fig4::new(&cfg, f4abc, f4d);
+    prog.done(&format!("{} operator applications", f4.abc.matvecs));
+
+    prog.stage("writing reproduce.h5 and the PNGs");
+    watcher.writing();
+    let sum = sqz_reproduce::summary::summary(&cfg, &f1, &f2, &f3, &f4);
+    let h5_path = out_dir.join("reproduce.h5");
+    let stage_times = prog.times.clone();
+    let stage_cpu = prog.cpu_times.clone();
+    let total_so_far = prog.elapsed();
+    sqz_study::h5::write_atomically(&h5_path, |f| {
+        use sqz_study::h5::{attr_f64, attr_str, attr_u64};
+        attr_str(
+            f,
+            "study",
+            "sqz reproduce: Bai & An, PRL 127, 083602 (2021), Figs. 1-4",
+        )?;
+        attr_u64(f, "quick", cfg.quick as u64)?;
+        attr_f64(f, "alpha", cfg.alpha)?;
+        attr_f64(f, "delta", cfg.delta)?;
+        attr_f64(f, "expv_tol", cfg.expv_tol)?;
+        attr_u64(f, "krylov_dim", cfg.krylov_dim as u64)?;
+        attr_u64(f, "threads", rayon::current_num_threads() as u64)?;
+        attr_str(f, "units", "rates in A, times in 1/A, lengths in zeta")?;
+        attr_str(f, "summary_json", &sum.to_string())?;
+        attr_f64(f, "compute_seconds", total_so_far)?;
+        let tg = f.create_group("timing")?;
+        for (k, (name, s)) in stage_times.iter().enumerate() {
+            let g = tg.create_group(&format!("stage_{k}"))?;
+            attr_str(&g, "stage", name)?;
+            attr_f64(&g, "seconds", *s)?;
+            attr_f64(&g, "cpu_seconds", stage_cpu[k])?;
+        }
+        h5::write_fig1(f, &f1)?;
+        h5::write_fig2(f, &f2)?;
+        h5::write_fig3(f, &f3)?;
+        h5::write_fig4(f, &f4)?;
+        Ok(())
+    })
+    .with_context(|| format!("writing {}", h5_path.display()))?;
+    png_atomically(&out_dir.join("fig1.png"), |p| f1.plot(p))?;
+    png_atomically(&out_dir.join("fig2.png"), |p| f2.plot(p))?;
+    png_atomically(&out_dir.join("fig3.png"), |p| f3.plot(p))?;
+    png_atomically(&out_dir.join("fig4.png"), |p| f4.plot(p))?;
+    watcher.finish(&[
+        h5_path.clone(),
+        out_dir.join("fig1.png"),
+        out_dir.join("fig2.png"),
+        out_dir.join("fig3.png"),
+        out_dir.join("fig4.png"),
+    ]);
+    prog.done(&format!(
+        "{} and fig1..fig4.png in {}",
+        h5_path.display(),
+        out_dir.display()
+    ));
+
+    if g.json {
+        let mut s = sum;
+        s["out_dir"] = json!(out_dir.display().to_string());
+        s["seconds"] = json!(prog.elapsed());
+        s["stage_seconds"] = json!(prog.times);
+        s["stage_cpu_seconds"] = json!(prog
+            .cpu_times
+            .iter()
+            .map(|x| x.is_finite().then_some(*x))
+            .collect::<Vec<_>>());
+        s["cpu_seconds"] = json!(progress::cpu_seconds());
+        println!("{s}");
+    } else {
+        print_summary(&sum);
+        println!(
+            "# written: {} and fig1.png .. fig4.png in {} ({:.1} s, {} s CPU)",
+            h5_path.display(),
+            out_dir.display(),
+            prog.elapsed(),
+            progress::cpu_seconds().map_or("?".into(), |c| format!("{c:.1}"))
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! Memory of every path [`crate::solve`] may take, and the guard that picks a path only when
+//! its estimate fits in [`sqz_superop::memory::available_bytes`] and otherwise refuses before
+//! anything of size `4^N` is allocated.
+//!
+//! | path | when | bytes |
+//! |---|---|---|
+//! | [`Method::CollectiveReduction`] | ideal positions | [`ideal_bytes`]: the parity-block operator, two block vectors, the `N + 1` Dicke vectors, the `2^N` eigenproblem (N <= 10) |
+//! | [`Method::DenseHermitian`] | N <= `dense_n_max` | [`crate::dense_bytes`]: the real matrix and its LU, the CSR |
+//! | [`Method::TwoLevel`] | otherwise, when it fits | [`crate::twolevel::bytes_within`]: the set-up and coarse data, operator and preconditioner scratch, and a GMRES basis of `restart + 1` real block vectors with the restart chosen from the budget (between [`crate::twolevel::MIN_RESTART`] and [`crate::twolevel::MAX_RESTART`]) |
+//!
+//! The two-level solver sizes its Krylov basis from the memory it is given, so it fits whenever
+//! its smallest basis does (`crate::twolevel::restart_for`): that is what the guard checks. The
+//! GMRES-Jacobi method ([`gmres_jacobi_bytes`]) is no longer a path of `solve`: it needs more
+//! memory than the two-level solver with its smallest basis (complex vectors, a longer basis) and
+//! converges far more slowly at small w; it stays available for comparisons.
+
+use crate::{Method, SteadyError, SteadyParams};
+use sqz_superop::memory::{available_bytes, estimate_with, Operator};
+use sqz_superop::SuperopError;
+
+/// Smallest Krylov basis of the GMRES-Jacobi fallback (`crate::iterative` clamps its Krylov
+/// dimension to `30..=4000`).
+pub const GMRES_JACOBI_MIN_KRYLOV: usize = 30;
+/// Largest Krylov basis of the GMRES-Jacobi fallback.
+pub const GMRES_JACOBI_MAX_KRYLOV: usize = 4000;
+
+fn block_vector_bytes(n: usize) -> u64 {
+    estimate_with(n, 0).parity_vector_bytes
+}
+
+/// Bytes of the dense `2^N x 2^N` Hermitian eigenproblem of the smallest eigenvalue (the matrix
+/// and faer's workspace, about three copies), 0 above [`crate::checks::EIGENVALUE_N_MAX`].
+pub fn eigen_bytes(n: usize) -> u64 {
+    if n > crate::checks::EIGENVALUE_N_MAX {
+        return 0;
+    }
+    let d = 1u64 << n;
+    3 * d * d * 16
+}
+
+/// Bytes of the collective reduction at ideal positions ([`crate::ideal`]).
+pub fn ideal_bytes(n: usize) -> u64 {
+    let d = 1u64 << n.min(40);
+    Operator::ParityBlock
+        .bytes(n)
+        .saturating_add(block_vector_bytes(n).saturating_mul(2))
+        .saturating_add((n as u64 + 1).saturating_mul(d).saturating_mul(16))
+        .saturating_add(eigen_bytes(n))
+}
+
+/// Bytes of the GMRES-Jacobi fallback with a Krylov basis of `krylov` vectors: the parity-block
+/// operator, `krylov + 1` basis vectors and GMRES's three work vectors, the right-hand side,
+/// the iterate, the Jacobi diagonal and one transient vector, the Hessenberg matrix, and the
+/// eigenproblem of the final check.
+pub fn gmres_jacobi_bytes(n: usize, krylov: usize) -> u64 {
+    let v = block_vector_bytes(n);
+    let k = krylov as u64;
+    Operator::ParityBlock
+        .bytes(n)
+        .saturating_add(v.saturating_mul(k + 1 + 3 + 4))
+        .saturating_add((k + 1) * k * 16)
+        .saturating_add(eigen_bytes(n))
+}
+
+/// The smallest footprint of the GMRES-Jacobi fallback (the basis of
+/// [`GMRES_JACOBI_MIN_KRYLOV`] vectors): what the guard checks.
+pub fn gmres_jacobi_min_bytes(n: usize) -> u64 {
+    gmres_jacobi_bytes(n, GMRES_JACOBI_MIN_KRYLOV)
+}
+
+/// The Krylov dimension the fallback picks with `available` bytes (half of them for the basis,
+/// clamped to `30..=4000`; mirrors `crate::iterative`).
+pub fn gmres_jacobi_krylov(n: usize, available: u64) -> usize {
+    let per = block_vector_bytes(n).max(1);
+    ((available / 2 / per) as usize).clamp(GMRES_JACOBI_MIN_KRYLOV, GMRES_JACOBI_MAX_KRYLOV)
+}
+
+/// One path of [`crate::solve`] with its memory at N.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathEstimate {
+    /// the method
+    pub method: Method,
+    /// when `solve` takes this path
+    pub when: &'static str,
+    /// bytes it needs (for the fallback: with the smallest Krylov basis)
+    pub bytes: u64,
+    /// bytes it would use with the memory available now (the fallback grows its basis)
+    pub bytes_planned: u64,
+}
+
+/// Every path `solve` may take at N with `available` bytes, in the order `solve` tries them.
+pub fn paths(n: usize, available: u64) -> Vec<PathEstimate> {
+    let two_min =
+        crate::twolevel::fixed_bytes(n).saturating_add(sqz_krylov::GmresWorkspace::<f64>::bytes(
+            sqz_superop::parity::block_dim(n),
+            crate::twolevel::MIN_RESTART,
+        ));
+    vec![
+        PathEstimate {
+            method: Method::CollectiveReduction,
+            when: "ideal positions (every z_i in 2 pi Z)",
+            bytes: ideal_bytes(n),
+            bytes_planned: ideal_bytes(n),
+        },
+        PathEstimate {
+            method: Method::DenseHermitian,
+            when: "disordered positions, N <= 5 (dense_n_max)",
+            bytes: crate::dense_bytes(n),
+            bytes_planned: crate::dense_bytes(n),
+        },
+        PathEstimate {
+            method: Method::TwoLevel,
+            when: "disordered positions, N >= 6 (Krylov basis sized to the memory)",
+            bytes: two_min,
+            bytes_planned: crate::twolevel::bytes_within(n, available).max(two_min),
+        },
+    ]
+}
+
+/// The path `solve` takes for non-ideal positions at N with `available` bytes, or the refusal
+/// ([`SuperopError::TooLarge`]: the estimate, the bytes available, the largest N that fits).
+pub fn plan(n: usize, sp: &SteadyParams, available: u64) -> Result<Method, SteadyError> {
+    if n <= sp.dense_n_max {
+        return Ok(Method::DenseHermitian);
+    }
+    if crate::twolevel::restart_for(n, available).is_some() {
+        return Ok(Method::TwoLevel);
+    }
+    Err(SuperopError::TooLarge {
+        what: format!(
+            "the steady-state solve at N = {n} (two-level solver with its smallest Krylov basis, {} vectors)",
+            crate::twolevel::MIN_RESTART
+        ),
+        needed_bytes: crate::twolevel::bytes_within(n, available),
+        available_bytes: available,
+        largest_n: largest_n(sp, available),
+    }
+    .into())
+}
+
+/// Largest N whose steady state (disordered positions) fits in `available` bytes by some path.
+pub fn largest_n(sp: &SteadyParams, available: u64) -> Option<usize> {
+    (1..=sqz_superop::N_MAX_FULL)
+        .take_while(|&n| {
+            (n <= sp.dense_n_max && crate::dense_bytes(n) <= available)
+                || (n > sp.dense_n_max && crate::twolevel::restart_for(n, available).is_some())
+        })
+        .last()
+}
+
+/// The guard of the ideal path: `Ok` when [`ideal_bytes`] fits.
+pub fn check_ideal(n: usize) -> Result<(), SteadyError> {
+    let avail = available_bytes();
+    let need = ideal_bytes(n);
+    if need <= avail {
+        return Ok(());
+    }
+    Err(SuperopError::TooLarge {
+        what: format!("the steady state at ideal positions (collective reduction embedded in the 4^N space) at N = {n}"),
+        needed_bytes: need,
+        available_bytes: avail,
+        largest_n: (1..=sqz_superop::N_MAX_FULL)
+            .take_while(|&k| ideal_bytes(k) <= avail)
+            .last(),
+    }
+    .into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fallback_estimate_counts_its_basis() {
+        let v = block_vector_bytes(10);
+        assert_eq!(v, 8 << 20);
+        assert!(gmres_jacobi_min_bytes(10) > 30 * v);
+        assert!(gmres_jacobi_min_bytes(10) < 60 * v);
+        assert_eq!(gmres_jacobi_krylov(10, 0), 30);
+        assert_eq!(gmres_jacobi_krylov(10, u64::MAX), 4000);
+    }
+
+    #[test]
+    fn two_level_is_planned_when_its_smallest_basis_fits() {
+        let sp = SteadyParams::default();
+        assert_eq!(plan(10, &sp, 1 << 30).unwrap(), Method::TwoLevel);
+        let e = plan(10, &sp, 50 << 20).unwrap_err().to_string();
+        assert!(
+            e.contains("N = 10") && e.contains("largest N that fits"),
+            "{e}"
+        );
+        assert_eq!(plan(5, &sp, 0).unwrap(), Method::DenseHermitian);
+        assert!(largest_n(&sp, 50 << 20).unwrap() < 10);
+        assert_eq!(paths(8, 1 << 30).len(), 3);
+    }
+}

@@ -1,0 +1,308 @@
+//! The error bound of the two-level solve (direct error estimate, docs/numerics.md) and the
+//! independent check of the gap by shift-invert Arnoldi on `A`.
+
+use super::*;
+
+/// Factor on the Galerkin gap in the remainder term of the error bound: the Galerkin estimate
+/// was measured at up to 2.9 times the operator's own gap (N = 7, w = 0.5 pi; docs/numerics.md),
+/// so `1 / g_true <= GAP_SAFETY / g_est` with room to spare. The term it multiplies is at most
+/// `ESTIMATE_REL_TOL` of the residual bound, so the factor costs little.
+pub const GAP_SAFETY: f64 = 10.0;
+/// Relative residual to which the correction `A e = r` is solved for the error estimate.
+pub const ESTIMATE_REL_TOL: f64 = 1e-1;
+
+/// The error estimate of a two-level solution.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Estimate {
+    /// `|e~|_F`, the Frobenius norm of the computed correction
+    pub(super) error_fro: f64,
+    /// relative residual reached by the correction solve
+    pub(super) eta: f64,
+    /// `|r|_F` of the residual of the solution
+    pub(super) residual_fro: f64,
+    /// `|r|` in the real form (GMRES's norm)
+    pub(super) residual_real: f64,
+}
+
+impl Estimate {
+    /// `|e|_F <= |e~|_F + |A^{-1}| |r - A e~|`, with `|A^{-1}| <= GAP_SAFETY / g` and
+    /// `|r - A e~|_F <= eta |r|_F` up to the norm change (a factor `sqrt 2` between the real form
+    /// and the Frobenius norm, included); never below `2 |r|_F / g`, the bound of the previous
+    /// solver: when the residual is at the rounding level of its own computation, `e~` only
+    /// estimates the error the rounding noise causes, and the residual over the gap is what
+    /// double precision allows (the Galerkin gap underestimates the true one at small w, where
+    /// that happens).
+    pub(super) fn bound(&self, g: f64) -> f64 {
+        let direct = self.error_fro
+            + GAP_SAFETY * std::f64::consts::SQRT_2 * self.eta * self.residual_fro / g;
+        direct.max(2.0 * self.residual_fro / g)
+    }
+}
+
+/// Solves `A e = b - A x` to [`ESTIMATE_REL_TOL`] and measures the result; returns the estimate
+/// and the GMRES iterations spent.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn error_estimate(
+    n: usize,
+    a: &Deflated<'_>,
+    sa: &mut HermScratch,
+    pre: &TwoLevel<'_>,
+    sm: &mut PrecScratch,
+    b: &[f64],
+    x: &[f64],
+    restart: usize,
+    ws: &mut GmresWorkspace<f64>,
+) -> (Estimate, usize) {
+    let bd = b.len();
+    let mut r = vec![0.0; bd];
+    a.apply(x, &mut r, sa);
+    r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = bi - *ri);
+    let residual_real = r.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let fro = |v: &[f64]| {
+        let mut c = vec![C64::default(); bd];
+        to_complex(n, v, &mut c);
+        c.iter().map(|z| z.norm_sqr()).sum::<f64>().sqrt()
+    };
+    let residual_fro = fro(&r);
+    let mut e = vec![0.0; bd];
+    let gp = GmresParams {
+        restart,
+        max_iters: 4 * restart,
+        rel_tol: ESTIMATE_REL_TOL,
+    };
+    let (its, eta) = match gmres_with(a, sa, pre, sm, &r, &mut e, &gp, ws) {
+        Ok(i) => (i.iterations, i.rel_residual),
+        Err(KrylovError::NoConvergence {
+            iterations,
+            rel_residual,
+            ..
+        }) => (iterations, rel_residual),
+        Err(_) => (0, 1.0),
+    };
+    (
+        Estimate {
+            error_fro: fro(&e),
+            eta: eta.min(1.0),
+            residual_fro,
+            residual_real,
+        },
+        its,
+    )
+}
+
+/// Normalises the (Hermitian) complex block solution and measures the residual `|L rho|_F` with
+/// the operator's own scratch; the smallest eigenvalue for N <= 10.
+pub(super) fn finish_real(
+    n: usize,
+    op: &HermParity,
+    mut xb: Vec<C64>,
+    iterations: usize,
+    mut notes: Vec<String>,
+    t0: Instant,
+) -> Result<SteadyReport, SteadyError> {
+    let tr: f64 = (0..1usize << n)
+        .map(|a| xb[block_index(n, a, a).expect("diagonal")].re)
+        .sum();
+    xb.par_iter_mut().for_each(|v| *v /= tr);
+    let mut y = vec![C64::default(); xb.len()];
+    let mut ks = op.new_kernel_scratch();
+    op.apply_complex(&xb, &mut y, &mut ks);
+    drop(ks);
+    let residual = y.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
+    drop(y);
+    let min_ev = if n <= 10 {
+        crate::min_eigenvalue(n, &xb)
+    } else {
+        f64::NAN
+    };
+    if min_ev < -1e-9 {
+        notes.push(format!("rho has a negative eigenvalue {min_ev:e}"));
+    }
+    Ok(SteadyReport {
+        rho_block: xb,
+        method: Method::TwoLevel,
+        iterations,
+        residual,
+        gap: None,
+        error_bound: None,
+        bound_met: false,
+        outcome: Outcome::NoGapEstimate {
+            reason: notes
+                .iter()
+                .find(|n| n.contains("gap"))
+                .cloned()
+                .unwrap_or_else(|| "no gap estimate".into()),
+        },
+        null_dim: 1,
+        min_eigenvalue: min_ev,
+        seconds: t0.elapsed().as_secs_f64(),
+        notes,
+    })
+}
+
+/// The slowest relaxation rates of `A` itself, for checking the Galerkin gap estimate.
+#[derive(Debug, Clone)]
+pub struct GapCheck {
+    /// `min |Re lambda|` over the eigenvalues of `A` nearest zero (the trace mode excluded)
+    pub gap: f64,
+    /// those eigenvalues
+    pub eigenvalues: Vec<C64>,
+    /// the Galerkin estimate the bound uses
+    pub galerkin: Option<f64>,
+    /// inner solves done (two per Arnoldi step: real and imaginary parts)
+    pub solves: usize,
+    /// GMRES iterations of all inner solves
+    pub inner_iterations: usize,
+    /// wall time in seconds
+    pub seconds: f64,
+}
+
+/// The operator's own slowest rates by shift-invert Arnoldi on `A^{-1}` (at 0), every
+/// application two preconditioned two-level GMRES solves to [`VERIFY_INNER_TOL`] (the real and
+/// imaginary parts of the complexified real form). Costs a few dozen solves: a check, not part of
+/// the default path (`sqz steady --verify-gap`).
+pub fn verify_gap(
+    setup: &Setup,
+    p: &Params,
+    z: &[f64],
+    sp: &SteadyParams,
+) -> Result<GapCheck, SteadyError> {
+    /// relative residual of each inner solve
+    const VERIFY_INNER_TOL: f64 = 1e-9;
+    assert!(
+        setup.matches(p),
+        "two-level set-up built for other parameters"
+    );
+    let t0 = Instant::now();
+    let n = p.n();
+    let budget = sp
+        .memory_budget
+        .unwrap_or_else(sqz_superop::memory::available_bytes);
+    let restart = restart_for(n, budget).ok_or_else(|| {
+        SteadyError::Unsupported(format!("gap check at N = {n}: not enough memory"))
+    })?;
+    let op = HermParity::new(p, z)?;
+    let bd = op.dim();
+    let (diag, inv_d) = trace_data(n);
+    let a = Deflated {
+        op: &op,
+        diag: diag.clone(),
+        inv_d,
+    };
+    let kc = KronCoarse::new(&setup.sw, &setup.red, &TwoJump::new(p, z))?;
+    let slow = kc.slow_eigenpairs(6).ok();
+    let galerkin = slow
+        .as_ref()
+        .map(|(v, _, _)| v.iter().map(|v| v.re.abs()).fold(f64::INFINITY, f64::min));
+    let dinv = jacobi_inverse(p, &diag, inv_d);
+    let pre = TwoLevel {
+        n,
+        op: &op,
+        setup,
+        kc: &kc,
+        diag: &diag,
+        inv_d,
+        dinv,
+    };
+    struct Inner<'a> {
+        a: &'a Deflated<'a>,
+        pre: &'a TwoLevel<'a>,
+        state: std::sync::Mutex<(GmresWorkspace<f64>, HermScratch, PrecScratch, usize, usize)>,
+        tol: f64,
+    }
+    impl sqz_krylov::LinearOperator for Inner<'_> {
+        fn dim(&self) -> usize {
+            self.a.dim()
+        }
+        fn apply(&self, x: &[C64], y: &mut [C64]) {
+            let mut g = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let (ws, sa, sm, solves, its) = &mut *g;
+            let gp = GmresParams {
+                restart: ws.restart(),
+                max_iters: 20_000,
+                rel_tol: self.tol,
+            };
+            let mut parts = [vec![0.0; x.len()], vec![0.0; x.len()]];
+            for (k, part) in parts.iter_mut().enumerate() {
+                let b: Vec<f64> = x.iter().map(|v| if k == 0 { v.re } else { v.im }).collect();
+                if b.iter().all(|v| *v == 0.0) {
+                    continue;
+                }
+                match gmres_with(self.a, sa, self.pre, sm, &b, part, &gp, ws) {
+                    Ok(i) => *its += i.iterations,
+                    Err(KrylovError::NoConvergence { iterations, .. }) => *its += iterations,
+                    Err(_) => {}
+                }
+                *solves += 1;
+            }
+            for (i, v) in y.iter_mut().enumerate() {
+                *v = C64::new(parts[0][i], parts[1][i]);
+            }
+        }
+    }
+    let inner = Inner {
+        a: &a,
+        pre: &pre,
+        state: std::sync::Mutex::new((
+            GmresWorkspace::new(bd, restart),
+            a.new_scratch(),
+            pre.new_scratch(),
+            0,
+            0,
+        )),
+        tol: VERIFY_INNER_TOL,
+    };
+    // start from the prolonged slow Galerkin eigenvectors (plus a little of everything)
+    let mut start: Vec<C64> = (0..bd)
+        .map(|i| C64::new(((i * 7) % 13) as f64 * 1e-3, ((i * 3) % 5) as f64 * 1e-3))
+        .collect();
+    if let Some((_, vecs, _)) = &slow {
+        let mut q = vec![C64::default(); bd];
+        for v in vecs {
+            setup.sw.prolong(v, &mut q);
+            let nq = q
+                .iter()
+                .map(|c| c.norm_sqr())
+                .sum::<f64>()
+                .sqrt()
+                .max(1e-300);
+            start.iter_mut().zip(&q).for_each(|(s, x)| *s += x / nq);
+        }
+    }
+    let res = sqz_krylov::eigs_largest(
+        &inner,
+        &start,
+        &sqz_krylov::EigParams {
+            nev: 4,
+            krylov_dim: 20,
+            tol: 1e-5,
+            max_restarts: 15,
+        },
+    )
+    .map_err(|e| SteadyError::NoConvergence {
+        method: "gap check (shift-invert Arnoldi)",
+        detail: e.to_string(),
+    })?;
+    let mut eigenvalues = Vec::new();
+    let mut gap = f64::INFINITY;
+    for (mu, v) in res.values.iter().zip(&res.vectors) {
+        let lam = 1.0 / mu;
+        // the deflated trace mode (-1) carries the trace
+        let tr: C64 = diag.iter().map(|&i| v[i]).sum();
+        let vn = v.iter().map(|c| c.norm_sqr()).sum::<f64>().sqrt();
+        if tr.norm() > 1e-6 * vn * (diag.len() as f64).sqrt() && (lam + 1.0).norm() < 1e-3 {
+            continue;
+        }
+        gap = gap.min(lam.re.abs());
+        eigenvalues.push(lam);
+    }
+    let g = inner.state.lock().unwrap_or_else(|e| e.into_inner());
+    Ok(GapCheck {
+        gap,
+        eigenvalues,
+        galerkin,
+        solves: g.3,
+        inner_iterations: g.4,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
