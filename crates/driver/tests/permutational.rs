@@ -107,24 +107,7 @@ fn steady_without_rates_is_eq8() {
 /// symmetric weight leaks out of J = N/2 under local loss.
 #[test]
 fn evolve_runs_and_approaches_the_steady_state() {
-    let v = json(&[
-        "evolve",
-        "--model",
-        "permutational",
-        "--n",
-        "12",
-        "--r",
-        "0.6",
-        "--gamma-loss",
-        "0.2",
-        "--gamma-deph",
-        "0.1",
-        "--times",
-        "0,1,200",
-        "--json",
-    ]);
-    let s = json(&[
-        "steady",
+    let rates = [
         "--model",
         "permutational",
         "--n",
@@ -136,7 +119,9 @@ fn evolve_runs_and_approaches_the_steady_state() {
         "--gamma-deph",
         "0.1",
         "--json",
-    ]);
+    ];
+    let v = json(&[&["evolve", "--times", "0,1,200"][..], &rates].concat());
+    let s = json(&[&["steady"][..], &rates].concat());
     let tr = v["trace"].as_array().unwrap();
     assert!(tr.iter().all(|x| (x.as_f64().unwrap() - 1.0).abs() < 1e-10));
     let inv = v["inv_xi2"].as_array().unwrap();

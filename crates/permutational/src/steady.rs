@@ -529,24 +529,7 @@ pub fn steady_state(p: &Params, opt: &SteadyOptions) -> Result<PermSteady, PermE
     }
     state::hermitize_normalize(&basis, &mut x)?;
     let (res2, resmax) = residual(&l, &x);
-    if let Some(g) = gap {
-        if g < 1e-14 {
-            return Err(PermError::Degenerate(format!(
-                "the slowest relaxation rate is {g:e}: the null space is numerically degenerate"
-            )));
-        }
-    }
-    let error_bound = gap.map(|g| res2 / g);
-    let bound_met = error_bound.is_some_and(|b| b <= opt.tol);
-    if let Some(b) = error_bound {
-        if !bound_met {
-            notes.push(format!(
-                "error bound {b:.2e} above the tolerance {:.0e} (gap {:.2e}, residual {res2:.2e})",
-                opt.tol,
-                gap.unwrap_or(0.0)
-            ));
-        }
-    }
+    let (error_bound, bound_met) = error_bound(gap, res2, opt.tol, &mut notes)?;
     let mom = state::moments(&basis, &x);
     let inv_xi2_bound = error_bound.and_then(|b| {
         let norms = moment_norms(&basis);
@@ -586,4 +569,30 @@ pub fn steady_state(p: &Params, opt: &SteadyOptions) -> Result<PermSteady, PermE
         gap_iterations,
         notes,
     })
+}
+
+/// The error bound `residual / gap` on `rho` and whether it meets `tol` (a note when not); a gap
+/// below 1e-14 is a degenerate null space.
+fn error_bound(
+    gap: Option<f64>,
+    residual: f64,
+    tol: f64,
+    notes: &mut Vec<String>,
+) -> Result<(Option<f64>, bool), PermError> {
+    let Some(g) = gap else {
+        return Ok((None, false));
+    };
+    if g < 1e-14 {
+        return Err(PermError::Degenerate(format!(
+            "the slowest relaxation rate is {g:e}: the null space is numerically degenerate"
+        )));
+    }
+    let b = residual / g;
+    let met = b <= tol;
+    if !met {
+        notes.push(format!(
+            "error bound {b:.2e} above the tolerance {tol:.0e} (gap {g:.2e}, residual {residual:.2e})"
+        ));
+    }
+    Ok((Some(b), met))
 }

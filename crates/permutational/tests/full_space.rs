@@ -155,47 +155,33 @@ impl Full {
             let pj = self.p_j(j2);
             let j = j2 as f64 / 2.0;
             let dj = j2 + 1;
-            let mut blk = zeros(dj);
-            for a in 0..dj {
-                let mm = a as f64 - j;
-                let mut pm = zeros(d);
-                for b in 0..d {
-                    if (b.count_ones() as f64 - self.n as f64 / 2.0 - mm).abs() < 1e-9 {
-                        pm[(b, b)] = c(1.0, 0.0);
+            // upper[(a, a + k)] = Tr(r P_J P_M (S+)^k) / c_k with M = a - j
+            let upper = |r: &M| {
+                let mut u = zeros(dj);
+                for a in 0..dj {
+                    let mm = a as f64 - j;
+                    let mut pm = zeros(d);
+                    for b in 0..d {
+                        if (b.count_ones() as f64 - self.n as f64 / 2.0 - mm).abs() < 1e-9 {
+                            pm[(b, b)] = c(1.0, 0.0);
+                        }
+                    }
+                    let mut x = &pm * &pj;
+                    let mut ck = 1.0;
+                    for k in 0..dj - a {
+                        let tr: C64 = (0..d).map(|i| (r * &x)[(i, i)]).sum();
+                        u[(a, a + k)] = tr / ck;
+                        let mk = mm + k as f64;
+                        ck *= (j * (j + 1.0) - mk * (mk + 1.0)).max(0.0).sqrt();
+                        x = &self.sp * x;
                     }
                 }
-                let mut x = &pm * &pj;
-                let mut ck = 1.0;
-                for k in 0..dj - a {
-                    let tr: C64 = (0..d).map(|i| (rho * &x)[(i, i)]).sum();
-                    blk[(a, a + k)] = tr / ck;
-                    let mk = mm + k as f64;
-                    ck *= (j * (j + 1.0) - mk * (mk + 1.0)).max(0.0).sqrt();
-                    x = &self.sp * x;
-                }
-            }
+                u
+            };
+            let mut blk = upper(rho);
             // the lower triangle: rho_J[M+k, M] = Tr(rho P_J P_M (S-)^k) / c_k, from the
             // adjoint relation applied to rho^dag
-            let rho_d = adj(rho);
-            let mut lower = zeros(dj);
-            for a in 0..dj {
-                let mm = a as f64 - j;
-                let mut pm = zeros(d);
-                for b in 0..d {
-                    if (b.count_ones() as f64 - self.n as f64 / 2.0 - mm).abs() < 1e-9 {
-                        pm[(b, b)] = c(1.0, 0.0);
-                    }
-                }
-                let mut x = &pm * &pj;
-                let mut ck = 1.0;
-                for k in 0..dj - a {
-                    let tr: C64 = (0..d).map(|i| (&rho_d * &x)[(i, i)]).sum();
-                    lower[(a, a + k)] = tr / ck;
-                    let mk = mm + k as f64;
-                    ck *= (j * (j + 1.0) - mk * (mk + 1.0)).max(0.0).sqrt();
-                    x = &self.sp * x;
-                }
-            }
+            let lower = upper(&adj(rho));
             for a in 0..dj {
                 for b in 0..a {
                     blk[(a, b)] = lower[(b, a)].conj();
