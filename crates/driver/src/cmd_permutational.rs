@@ -39,7 +39,7 @@ pub fn reject_local_rates(rates: &LocalRateArgs, model: Model) -> anyhow::Result
     if rates.gamma_loss != 0.0 || rates.gamma_deph != 0.0 {
         bail!(
             "--model {} with --gamma-loss {} --gamma-deph {}: local rates are supported by \
-             --model permutational; the full model support is in progress",
+             --model permutational; the full model has them in its CSR assembly only so far (no steady-state or propagation path)",
             model.name(),
             rates.gamma_loss,
             rates.gamma_deph
