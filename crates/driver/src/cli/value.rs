@@ -1,5 +1,6 @@
-//! Whole numbers on the command line: parsed once by clap (negative values reach the parser, so
-//! that the error is the range, not "unexpected argument"), with the allowed range in the error.
+//! Numbers on the command line with a range: parsed once by clap (negative values reach the
+//! parser, so that the error is the range, not "unexpected argument"), with the allowed range in
+//! the error. Whole numbers, and the local rates.
 
 /// Largest `--config`: the study files put the w index in the upper 32 bits of the random
 /// stream (`stream = w_index * 2^32 + configuration`), so larger configurations would reuse
@@ -71,4 +72,17 @@ pub fn parse_config(s: &str) -> Result<u64, String> {
 /// [`parse_count`] as u64.
 pub fn parse_count_u64(s: &str) -> Result<u64, String> {
     parse_count(s).map(|v| v as u64)
+}
+
+/// `--gamma-loss`, `--gamma-deph`: a finite rate `0 <= gamma <= 1e6` (units of A), the range of
+/// [`sqz_model::params::check_local_rate`].
+pub fn parse_local_rate(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| {
+        format!(
+            "{s:?} is not a number: allowed {}",
+            sqz_model::params::LOCAL_RATE_ALLOWED
+        )
+    })?;
+    sqz_model::params::check_local_rate("gamma", v)
+        .map_err(|_| format!("allowed {}", sqz_model::params::LOCAL_RATE_ALLOWED))
 }
