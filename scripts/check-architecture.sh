@@ -9,7 +9,7 @@
 #   3. no crate other than sqz-study and the binary (sqz) declares mpi or HDF5 (hdf5-metno);
 #   4. no library crate declares clap (the command line is the binary's);
 #   5. (from the sources) no print macro in sqz-model, sqz-krylov, sqz-superop, sqz-dynamics,
-#      sqz-reproduce: libraries return values and report progress through callbacks (sqz-study
+#      sqz-permutational, sqz-reproduce: libraries return values and report progress through callbacks (sqz-study
 #      prints through its `out` module, sqz-steady one timing line under SQZ_TRACE).
 #
 #   scripts/check-architecture.sh [--self-test]
@@ -35,7 +35,7 @@ import json, sys
 LAYERS = {
     "sqz-krylov": 0, "sqz-model": 0,
     "sqz-superop": 1,
-    "sqz-steady": 2, "sqz-dynamics": 2,
+    "sqz-steady": 2, "sqz-dynamics": 2, "sqz-permutational": 2,
     "sqz-study": 3, "sqz-reproduce": 3,
     "sqz": 4, "sqz-benches": 4,
 }
@@ -81,6 +81,8 @@ def self_test():
          "sqz-model (layer 0) depends on sqz-steady"),
         ([("sqz-steady", [("sqz-dynamics", None)], ["lib"]), ("sqz-dynamics", [], ["lib"])],
          "sqz-steady (layer 2) depends on sqz-dynamics"),
+        ([("sqz-permutational", [("sqz-steady", None)], ["lib"]), ("sqz-steady", [], ["lib"])],
+         "sqz-permutational (layer 2) depends on sqz-steady"),
         ([("sqz-dynamics", [("hdf5-metno", None)], ["lib"])], "sqz-dynamics depends on hdf5-metno"),
         ([("sqz-reproduce", [("mpi", None)], ["lib"])], "sqz-reproduce depends on mpi"),
         ([("sqz-steady", [("clap", None)], ["lib"])], "sqz-steady (a library) depends on clap"),
@@ -122,7 +124,8 @@ meta="$(cargo metadata --format-version 1 --no-deps)" || {
 }
 python3 -c "$CHECK" --check <<<"$meta"
 
-quiet_crates=(crates/model crates/krylov crates/superop crates/dynamics crates/reproduce)
+quiet_crates=(crates/model crates/krylov crates/superop crates/dynamics crates/permutational
+    crates/reproduce)
 prints="$(grep -rnE '(^|[^_[:alnum:]])e?print(ln)?!' "${quiet_crates[@]/%//src}" |
     grep -vE '^[^:]+:[0-9]+:[[:space:]]*//' || true)"
 if [[ -n "$prints" ]]; then

@@ -1,4 +1,5 @@
-//! `sqz steady`: numerical steady states of Eq. 7 (collective) or Eq. 3 (full).
+//! `sqz steady`: numerical steady states of Eq. 7 (collective), Eq. 3 (full) or Eq. 7 plus local
+//! loss and dephasing (permutational, [`crate::cmd_permutational`]).
 
 use crate::cli::{Global, Model, SteadyArgs};
 use crate::{report, resolve};
@@ -8,6 +9,10 @@ use sqz_model::{collective, observables, Params};
 use std::time::Instant;
 
 pub fn run(a: &SteadyArgs, g: Global) -> anyhow::Result<()> {
+    if a.model == Model::Permutational {
+        return crate::cmd_permutational::steady(a, g);
+    }
+    crate::cmd_permutational::reject_local_rates(&a.rates, a.model)?;
     let p = Params::new(a.phys.n, a.phys.r, a.phys.alpha, a.phys.delta)?;
     match a.model {
         Model::Collective => {
@@ -33,6 +38,7 @@ pub fn run(a: &SteadyArgs, g: Global) -> anyhow::Result<()> {
             Ok(())
         }
         Model::Full => full(a, g, &p),
+        Model::Permutational => unreachable!("dispatched above"),
     }
 }
 

@@ -248,6 +248,15 @@ pub fn solve_cached(
 ) -> Result<SteadyReport, SteadyError> {
     sqz_model::positions::check_positions(z, p.n())?;
     checks::check_tol(sp.tol)?;
+    if p.has_local_rates() {
+        return Err(SteadyError::Unsupported(format!(
+            "local rates (gamma_loss = {}, gamma_deph = {}) in the full-space steady state: only \
+             the CSR assembly (sqz_superop::csr::assemble) has them so far; the permutational \
+             model (sqz-permutational) solves them at ideal positions",
+            p.gamma_loss(),
+            p.gamma_deph()
+        )));
+    }
     let n = p.n();
     let rep = if ideal::is_ideal(z) {
         memory::check_ideal(n)?;

@@ -13,6 +13,14 @@
 //! `c = gamma-_ij Nsq / 2` for `D(s+_i, s-_j)`, `gamma-_ij (Nsq+1)/2` for `D(s-_i, s+_j)`,
 //! `-gamma+_ij M/2` for `D(s+_i, s+_j)`, `-gamma+_ij M*/2` for `D(s-_i, s-_j)`
 //! (couplings from [`sqz_model::couplings::Couplings`], Eqs. 5-6).
+//! Local terms (beyond the paper, [`Params::with_local_rates`]; absent when both rates are 0):
+//! `gamma_loss D[s-_i] rho + (gamma_deph/2) D[sigma^z_i] rho` for each TLS i. The loss jump
+//! `gamma_loss s-_i rho s+_i` reads input `(a + 2^i, b + 2^i)` where bit i of `a` and `b` is 0,
+//! the entry of the `i = j` sandwich of `D(s-_i, s+_j)`, so the row width does not grow; the rest
+//! is diagonal: `-(gamma_loss/2) (n(a) + n(b)) - gamma_deph |a XOR b|` (`n` the excitation
+//! number, `|a XOR b|` the TLS whose ket and bra differ). The loss jump flips the parity of both
+//! `a` and `b`, so the weak parity (ket parity = bra parity) is kept.
+//!
 //! The left and right parts depend on `a` (resp. `b`) only and are tabulated once per basis state
 //! (`2^N` rows of `1 + N(N-1)/2` entries); the sandwich parts are generated per row. Each row has
 //! at most `2 N^2 - N + 1` entries ([`max_row_nnz`]); exact zeros are dropped.
@@ -103,6 +111,21 @@ fn hamiltonian_terms(p: &Params, cp: &Couplings) -> Vec<(Site, Site, f64)> {
     t
 }
 
+/// The entries of row `(a, b)` from the local terms (module docs): the loss jumps from
+/// `(a + 2^i, b + 2^i)` and the diagonal.
+fn local_terms(p: &Params, d: usize, a: usize, b: usize, row: &mut Vec<(usize, C64)>) {
+    let (gl, gd) = (p.gamma_loss(), p.gamma_deph());
+    let excited = f64::from(a.count_ones() + b.count_ones());
+    let differ = f64::from((a ^ b).count_ones());
+    row.push((a + d * b, C64::new(-0.5 * gl * excited - gd * differ, 0.0)));
+    if gl != 0.0 {
+        let free = !(a | b) & (d - 1);
+        for i in (0..p.n()).filter(|i| free >> i & 1 == 1) {
+            row.push(((a | 1 << i) + d * (b | 1 << i), C64::new(gl, 0.0)));
+        }
+    }
+}
+
 /// Sorts `(index, value)` by index and sums duplicates.
 fn merge(entries: &mut Vec<(usize, C64)>) {
     entries.sort_unstable_by_key(|e| e.0);
@@ -158,7 +181,8 @@ fn one_sided(p: &Params, cp: &Couplings) -> (Vec<Vec<(usize, C64)>>, Vec<Vec<(us
 }
 
 /// Assembles the Eq. 3 Liouvillian for parameters `p` and positions `z` (units of zeta) as a CSR
-/// matrix of dimension `4^N` in the column-major `vec` convention.
+/// matrix of dimension `4^N` in the column-major `vec` convention, with the local loss and
+/// dephasing of `p` (module docs) when it has any.
 ///
 /// Calls the memory guard first: an error if the matrix would not fit.
 pub fn assemble(p: &Params, z: &[f64]) -> Result<CsMat<C64>, SuperopError> {
@@ -184,6 +208,7 @@ fn assemble_unchecked(p: &Params, z: &[f64]) -> CsMat<C64> {
     let mut indices = vec![0usize; dim * width];
     let mut data = vec![C64::new(0.0, 0.0); dim * width];
     let mut counts = vec![0usize; dim];
+    let local = p.has_local_rates();
     let rows_per_chunk = d.max(1); // one column block of rows (fixed b) per chunk
     indices
         .par_chunks_mut(rows_per_chunk * width)
@@ -205,6 +230,9 @@ fn assemble_unchecked(p: &Params, z: &[f64]) -> CsMat<C64> {
                             row.push((a2 + d * b2, 2.0 * coef));
                         }
                     }
+                }
+                if local {
+                    local_terms(p, d, a, b, &mut row);
                 }
                 merge(&mut row);
                 row.retain(|e| e.1 != C64::new(0.0, 0.0));

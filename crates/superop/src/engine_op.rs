@@ -54,6 +54,7 @@ impl<S: Shape> EngineOp<S> {
     /// input and output vectors of an apply as well.
     pub fn new(p: &Params, z: &[f64]) -> Result<Self, SuperopError> {
         crate::validate(p, z)?;
+        crate::refuse_local_rates(p)?;
         memory::guard(Requirement::operator(S::OPERATOR), p.n())?;
         let engine = Engine::new(&TwoJump::new(p, z), S::GEOMETRY);
         let scratch = Mutex::new(engine.new_scratch());

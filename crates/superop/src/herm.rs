@@ -126,6 +126,7 @@ impl HermParity {
     /// like [`crate::ParityBlock`].
     pub fn new(p: &Params, z: &[f64]) -> Result<Self, SuperopError> {
         crate::validate(p, z)?;
+        crate::refuse_local_rates(p)?;
         memory::guard(Requirement::operator(Operator::ParityBlock), p.n())?;
         Ok(Self {
             n: p.n(),

@@ -2,8 +2,8 @@
 //! syntax. `--json` and `--quiet` are global ([`super::Global`]).
 
 use super::value::{
-    parse_chi, parse_config, parse_count, parse_count_u64, parse_n, parse_n_full, parse_seed,
-    parse_w, Chi,
+    parse_chi, parse_config, parse_count, parse_count_u64, parse_local_rate, parse_n, parse_n_full,
+    parse_seed, parse_w, Chi,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use sqz_dynamics::{InitState, Orthogonalization, Times};
@@ -63,6 +63,9 @@ pub enum Model {
     Collective,
     /// Eq. 3 in the full 4^N Liouville space (any positions)
     Full,
+    /// Eq. 7 plus local loss and dephasing (--gamma-loss, --gamma-deph) on permutation-invariant
+    /// states: blocks of total spin J, O(N^3) unknowns (ideal positions, N <= 400)
+    Permutational,
 }
 
 impl Model {
@@ -71,8 +74,23 @@ impl Model {
         match self {
             Model::Collective => "collective",
             Model::Full => "full",
+            Model::Permutational => "permutational",
         }
     }
+}
+
+/// Local processes of every TLS (beyond the paper): `gamma_loss D[sigma_i] rho +
+/// (gamma_deph/2) D[sigma^z_i] rho`; only `--model permutational` includes them so far.
+#[derive(Debug, Clone, Args)]
+pub struct LocalRateArgs {
+    /// local loss rate of each TLS in units of A (0 <= gamma <= 1e6): gamma_loss D[sigma_i];
+    /// beta = A / (A + gamma_loss) (--model permutational)
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = parse_local_rate)]
+    pub gamma_loss: f64,
+    /// local dephasing rate of each TLS in units of A (0 <= gamma <= 1e6): (gamma_deph/2)
+    /// D[sigma^z_i], coherences decay at gamma_deph (--model permutational)
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = parse_local_rate)]
+    pub gamma_deph: f64,
 }
 
 /// `sqz analytic`
@@ -90,6 +108,9 @@ pub struct SteadyArgs {
     pub model: Model,
     #[command(flatten)]
     pub phys: PhysArgs,
+    /// local rates (permutational model)
+    #[command(flatten)]
+    pub rates: LocalRateArgs,
     /// positions (full model only)
     #[command(flatten)]
     pub pos: PositionArgs,
@@ -191,6 +212,9 @@ pub struct EvolveArgs {
     pub model: Model,
     #[command(flatten)]
     pub phys: PhysArgs,
+    /// local rates (permutational model)
+    #[command(flatten)]
+    pub rates: LocalRateArgs,
     /// positions (full model only)
     #[command(flatten)]
     pub pos: PositionArgs,

@@ -1,6 +1,7 @@
-//! Whole numbers, disorder strengths and disorder directions on the command line: parsed once by
-//! clap (negative values reach the parser, so that the error is the range, not "unexpected
-//! argument"), with the allowed range in the error.
+//! Numbers on the command line with a range: parsed once by clap (negative values reach the
+//! parser, so that the error is the range, not "unexpected argument"), with the allowed range in
+//! the error. Whole numbers, the local rates, disorder strengths (`--w`, with `0+`) and disorder
+//! directions (`--chi`).
 
 /// Largest `--config`: the study files put the w index in the upper 32 bits of the random
 /// stream (`stream = w_index * 2^32 + configuration`), so larger configurations would reuse
@@ -108,4 +109,17 @@ pub fn parse_chi(s: &str) -> Result<Chi, String> {
         })
         .collect::<Result<Vec<f64>, String>>()
         .map(Chi)
+}
+
+/// `--gamma-loss`, `--gamma-deph`: a finite rate `0 <= gamma <= 1e6` (units of A), the range of
+/// [`sqz_model::params::check_local_rate`].
+pub fn parse_local_rate(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| {
+        format!(
+            "{s:?} is not a number: allowed {}",
+            sqz_model::params::LOCAL_RATE_ALLOWED
+        )
+    })?;
+    sqz_model::params::check_local_rate("gamma", v)
+        .map_err(|_| format!("allowed {}", sqz_model::params::LOCAL_RATE_ALLOWED))
 }

@@ -20,6 +20,8 @@ pub(super) fn write(path: &std::path::Path, run: &Run, o: &Evolution) -> anyhow:
         h5::attr_f64(f, "r", p.r())?;
         h5::attr_f64(f, "alpha", p.alpha())?;
         h5::attr_f64(f, "delta", p.delta())?;
+        h5::attr_f64(f, "gamma_loss", p.gamma_loss())?;
+        h5::attr_f64(f, "gamma_deph", p.gamma_deph())?;
         h5::attr_str(f, "init", &run.init.describe())?;
         match run.init {
             InitState::Dicke { .. } => {

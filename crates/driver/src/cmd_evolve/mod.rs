@@ -18,6 +18,8 @@ mod h5;
 mod output;
 mod progress;
 
+pub(crate) use h5::XI2_FILL;
+
 use crate::cli::{EvolveArgs, Global, Model};
 use crate::resolve::{self, PositionSource};
 use anyhow::{bail, Context};
@@ -39,7 +41,7 @@ struct Run {
 }
 
 /// The uniform grid `t_k = T k / K`, k = 0..K, of `--t-max T --steps K`.
-fn uniform_grid(t_max: f64, steps: usize) -> anyhow::Result<Vec<f64>> {
+pub(crate) fn uniform_grid(t_max: f64, steps: usize) -> anyhow::Result<Vec<f64>> {
     if !(t_max.is_finite() && t_max > 0.0 && t_max <= 1e12) {
         bail!("invalid --t-max {t_max}: expected a finite time 0 < T <= 1e12 (units of 1/A)");
     }
@@ -62,6 +64,7 @@ impl Run {
                 }
                 None
             }
+            Model::Permutational => unreachable!("dispatched in run"),
             Model::Full => {
                 if p.n() > sqz_superop::N_MAX_FULL {
                     bail!(
@@ -160,6 +163,10 @@ impl Run {
 }
 
 pub fn run(a: &EvolveArgs, g: Global) -> anyhow::Result<()> {
+    if a.model == Model::Permutational {
+        return crate::cmd_permutational::evolve(a, g);
+    }
+    crate::cmd_permutational::reject_local_rates(&a.rates, a.model)?;
     let run = Run::from_args(a)?;
     let out = run.evolve(g.quiet)?;
     if let Some(path) = &run.out {

@@ -1,0 +1,364 @@
+//! Two-level GMRES for the steady state at larger N, where the sparse LU of the whole
+//! Liouvillian fills in too much (the unknowns `(J, M, M')` form a 3-D grid: at N = 100 the LU
+//! took 130 s and 9 GB).
+//!
+//! On the trace-deflated operator `A = L - e_0 t^T` (nonsingular when the steady state is unique;
+//! `A x_ss = -e_0`):
+//! * smoother `B`: block Jacobi over `J`, every diagonal block `A_JJ` (a 2-D problem in
+//!   `(M, M')`: collective terms plus the local terms that stay in the block) factorised by a
+//!   sparse LU;
+//! * coarse space: the steady states `sigma_J` of Eq. 7 in every block (Eq. 8 for spin J,
+//!   `sqz_model::analytic`; prolongation `Z`) and the
+//!   block traces (restriction `Y`, `Y Z = I`). For small rates the slow modes of `L` are
+//!   population transfers between the `sigma_J` at rates `~gamma` (see [`crate::limit`]): `Z`
+//!   holds them. Coarse matrix `E = Y A Z` (one column per block), dense LU;
+//! * right preconditioner (A-DEF1, Tang, Nabben, Vuik & Erlangga 2009, as in `sqz-steady`):
+//!   `P r = B^{-1} (r - A Q r) + Q r`, `Q = Z E^{-1} Y`.
+//!
+//! GMRES on `A P y = -e_0` from `x_0 = Q(-e_0)` (the first-order answer). The gap estimate is the
+//! same shift-invert Arnoldi as the direct method, with `A^{-1}` applied by the same GMRES to a
+//! relative residual of 1e-9 (Arnoldi tolerance 1e-6).
+
+use crate::basis::Basis;
+use crate::liouvillian::Csr;
+use crate::{PermError, C64};
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::solvers::SolveCore;
+use faer::sparse::linalg::lu;
+use faer::sparse::{SparseColMat, Triplet};
+use faer::{Mat, Par};
+use rayon::prelude::*;
+use sqz_krylov::{gmres, GmresInfo, GmresParams, LinearOperator};
+use sqz_model::{analytic, Params};
+use std::ops::Range;
+
+/// `A = L - e_0 t^T`.
+pub struct Deflated<'a> {
+    /// the Liouvillian
+    pub l: &'a Csr,
+    /// positions of the diagonal elements (the trace functional `t`)
+    pub diag: &'a [usize],
+}
+
+impl LinearOperator for Deflated<'_> {
+    fn dim(&self) -> usize {
+        self.l.dim
+    }
+    fn apply(&self, x: &[C64], y: &mut [C64]) {
+        self.l.apply(x, y);
+        let t: C64 = self.diag.iter().map(|&i| x[i]).sum();
+        y[0] -= t;
+    }
+}
+
+/// One factorised diagonal block (faer's low-level sparse LU, so that the solves run
+/// sequentially inside the parallel loop over blocks, with preallocated scratch).
+struct BlockLu {
+    symbolic: lu::SymbolicLu<usize>,
+    numeric: lu::NumericLu<usize, C64>,
+    /// scratch of one solve
+    scratch: std::sync::Mutex<MemBuffer>,
+}
+
+/// Block Jacobi over `J` with sparse LUs of the diagonal blocks of `A`.
+struct BlockJacobi {
+    ranges: Vec<Range<usize>>,
+    lus: Vec<BlockLu>,
+}
+
+impl BlockJacobi {
+    fn new(l: &Csr, basis: &Basis, diag: &[usize]) -> Result<Self, PermError> {
+        let ranges: Vec<Range<usize>> = (0..basis.blocks()).map(|k| basis.block_range(k)).collect();
+        let num_err = |k: usize, e: String| {
+            PermError::Model(sqz_model::ModelError::Numerical(format!(
+                "sparse LU of the diagonal block 2J = {}: {e}",
+                basis.j2(k)
+            )))
+        };
+        let lus = ranges
+            .par_iter()
+            .enumerate()
+            .map(|(k, r)| {
+                let dim = r.len();
+                let mut trips = Vec::new();
+                for i in r.clone() {
+                    let (c, v) = l.row(i);
+                    for (&c, &v) in c.iter().zip(v) {
+                        let c = c as usize;
+                        if r.contains(&c) {
+                            trips.push(Triplet::new(i - r.start, c - r.start, v));
+                        }
+                    }
+                }
+                if k == 0 {
+                    for &d in diag.iter().filter(|d| r.contains(d)) {
+                        trips.push(Triplet::new(0, d - r.start, C64::new(-1.0, 0.0)));
+                    }
+                }
+                let m = SparseColMat::<usize, C64>::try_new_from_triplets(dim, dim, &trips)
+                    .map_err(|e| num_err(k, format!("assembly: {e:?}")))?;
+                let symbolic = lu::factorize_symbolic_lu(m.symbolic(), Default::default())
+                    .map_err(|e| num_err(k, format!("{e:?}")))?;
+                let mut numeric = lu::NumericLu::new();
+                let mut mem = MemBuffer::new(
+                    symbolic.factorize_numeric_lu_scratch::<C64>(Par::Seq, Default::default()),
+                );
+                symbolic
+                    .factorize_numeric_lu(
+                        &mut numeric,
+                        m.as_ref(),
+                        Par::Seq,
+                        MemStack::new(&mut mem),
+                        Default::default(),
+                    )
+                    .map_err(|e| num_err(k, format!("{e:?}")))?;
+                let scratch = std::sync::Mutex::new(MemBuffer::new(
+                    symbolic.solve_in_place_scratch::<C64>(1, Par::Seq),
+                ));
+                Ok(BlockLu {
+                    symbolic,
+                    numeric,
+                    scratch,
+                })
+            })
+            .collect::<Result<Vec<_>, PermError>>()?;
+        Ok(Self { ranges, lus })
+    }
+
+    /// `y = B^{-1} r`.
+    fn solve(&self, r: &[C64], y: &mut [C64]) {
+        let mut chunks: Vec<&mut [C64]> = Vec::with_capacity(self.ranges.len());
+        let mut rest = y;
+        for rg in &self.ranges {
+            let (a, b) = rest.split_at_mut(rg.len());
+            chunks.push(a);
+            rest = b;
+        }
+        chunks
+            .into_par_iter()
+            .zip(self.ranges.par_iter())
+            .zip(self.lus.par_iter())
+            .for_each(|((out, rg), b)| {
+                out.copy_from_slice(&r[rg.clone()]);
+                let len = out.len();
+                let rhs = faer::MatMut::from_column_major_slice_mut(out, len, 1);
+                let mut mem = b.scratch.lock().expect("block scratch");
+                lu::LuRef::new_unchecked(&b.symbolic, &b.numeric).solve_in_place_with_conj(
+                    faer::Conj::No,
+                    rhs,
+                    Par::Seq,
+                    MemStack::new(&mut mem),
+                );
+            });
+    }
+}
+
+/// The coarse space: `sigma_J` per block, block traces, `E = Y A Z` and its LU.
+struct Coarse {
+    ranges: Vec<Range<usize>>,
+    /// `sigma_J` on its block range
+    sigma: Vec<Vec<C64>>,
+    /// diagonal positions of each block, relative to the block start
+    diag_local: Vec<Vec<usize>>,
+    lu: faer::linalg::solvers::PartialPivLu<C64>,
+    /// `E` itself (for the Galerkin eigenvalues)
+    e: Mat<C64>,
+}
+
+impl Coarse {
+    fn new(p: &Params, basis: &Basis, a: &Deflated<'_>) -> Result<Self, PermError> {
+        let nb = basis.blocks();
+        let ranges: Vec<Range<usize>> = (0..nb).map(|k| basis.block_range(k)).collect();
+        let diag_local: Vec<Vec<usize>> = (0..nb)
+            .map(|k| {
+                (0..=basis.j2(k))
+                    .map(|i| basis.index(k, i, i).unwrap() - ranges[k].start)
+                    .collect()
+            })
+            .collect();
+        let sigma = (0..nb)
+            .into_par_iter()
+            .map(|k| {
+                let j2 = basis.j2(k);
+                let mut v = vec![C64::new(0.0, 0.0); ranges[k].len()];
+                if j2 == 0 {
+                    v[0] = C64::new(1.0, 0.0);
+                    return Ok(v);
+                }
+                let rho = analytic::steady_state(&p.with_n(j2)?)?.rho();
+                for b in 0..=j2 {
+                    for aa in 0..=j2 {
+                        if let Some(i) = basis.index(k, aa, b) {
+                            v[i - ranges[k].start] = rho[(aa, b)];
+                        }
+                    }
+                }
+                Ok(v)
+            })
+            .collect::<Result<Vec<_>, PermError>>()?;
+        let n = a.dim();
+        let mut e = Mat::<C64>::zeros(nb, nb);
+        let mut z = vec![C64::new(0.0, 0.0); n];
+        let mut y = vec![C64::new(0.0, 0.0); n];
+        for k in 0..nb {
+            z.iter_mut().for_each(|v| *v = C64::new(0.0, 0.0));
+            z[ranges[k].clone()].copy_from_slice(&sigma[k]);
+            a.apply(&z, &mut y);
+            for kk in 0..nb {
+                e[(kk, k)] = diag_local[kk]
+                    .iter()
+                    .map(|&i| y[ranges[kk].start + i])
+                    .sum();
+            }
+        }
+        let lu = e.partial_piv_lu();
+        Ok(Self {
+            ranges,
+            sigma,
+            diag_local,
+            lu,
+            e,
+        })
+    }
+
+    /// `x = Q r = Z E^{-1} Y r`.
+    fn apply(&self, r: &[C64], x: &mut [C64]) {
+        let nb = self.ranges.len();
+        let mut c = Mat::<C64>::from_fn(nb, 1, |k, _| {
+            self.diag_local[k]
+                .iter()
+                .map(|&i| r[self.ranges[k].start + i])
+                .sum()
+        });
+        self.lu.solve_in_place_with_conj(faer::Conj::No, c.as_mut());
+        for k in 0..nb {
+            let ck = c[(k, 0)];
+            for (o, s) in x[self.ranges[k].clone()].iter_mut().zip(&self.sigma[k]) {
+                *o = ck * s;
+            }
+        }
+    }
+}
+
+/// The two-level right preconditioner `P r = B^{-1}(r - A Q r) + Q r`.
+pub struct TwoLevel<'a> {
+    a: &'a Deflated<'a>,
+    smoother: BlockJacobi,
+    coarse: Coarse,
+}
+
+impl<'a> TwoLevel<'a> {
+    /// Builds the block LUs and the coarse space.
+    pub fn new(p: &Params, basis: &Basis, a: &'a Deflated<'a>) -> Result<Self, PermError> {
+        let smoother = BlockJacobi::new(a.l, basis, a.diag)?;
+        let coarse = Coarse::new(p, basis, a)?;
+        Ok(Self {
+            a,
+            smoother,
+            coarse,
+        })
+    }
+
+    /// `Q r`.
+    pub fn coarse_solve(&self, r: &[C64], x: &mut [C64]) {
+        self.coarse.apply(r, x)
+    }
+
+    /// Eigenvalues of the coarse matrix `E` (Galerkin approximations of the slow eigenvalues).
+    pub fn coarse_eigenvalues(&self) -> Vec<C64> {
+        self.coarse
+            .e
+            .eigenvalues()
+            .map(|v| v.to_vec())
+            .unwrap_or_default()
+    }
+}
+
+impl LinearOperator for TwoLevel<'_> {
+    fn dim(&self) -> usize {
+        self.a.dim()
+    }
+    fn apply(&self, r: &[C64], y: &mut [C64]) {
+        let n = r.len();
+        let mut q = vec![C64::new(0.0, 0.0); n];
+        self.coarse.apply(r, &mut q);
+        let mut aq = vec![C64::new(0.0, 0.0); n];
+        self.a.apply(&q, &mut aq);
+        aq.par_iter_mut()
+            .zip(r.par_iter())
+            .for_each(|(v, r)| *v = r - *v);
+        self.smoother.solve(&aq, y);
+        y.par_iter_mut()
+            .zip(q.par_iter())
+            .for_each(|(y, q)| *y += q);
+    }
+}
+
+/// `A x = b` by right-preconditioned GMRES from `x` (module docs).
+pub fn solve(
+    a: &Deflated<'_>,
+    pre: &TwoLevel<'_>,
+    b: &[C64],
+    x: &mut [C64],
+    rel_tol: f64,
+    max_iters: usize,
+) -> Result<GmresInfo, PermError> {
+    Ok(gmres(
+        a,
+        Some(pre),
+        b,
+        x,
+        &GmresParams {
+            restart: 30,
+            max_iters,
+            rel_tol,
+        },
+    )?)
+}
+
+/// `A^{-1}` applied by GMRES (for the shift-invert gap estimate). Counts the GMRES iterations.
+pub struct InexactInverse<'a> {
+    /// `A`
+    pub a: &'a Deflated<'a>,
+    /// its preconditioner
+    pub pre: &'a TwoLevel<'a>,
+    /// relative residual of each solve
+    pub rel_tol: f64,
+    /// GMRES iterations so far
+    pub iterations: std::sync::atomic::AtomicUsize,
+    /// largest relative residual reached by a solve
+    pub worst: std::sync::Mutex<f64>,
+}
+
+impl LinearOperator for InexactInverse<'_> {
+    fn dim(&self) -> usize {
+        self.a.dim()
+    }
+    fn apply(&self, y: &[C64], out: &mut [C64]) {
+        out.iter_mut().for_each(|v| *v = C64::new(0.0, 0.0));
+        let info = gmres(
+            self.a,
+            Some(self.pre),
+            y,
+            out,
+            &GmresParams {
+                restart: 20,
+                max_iters: 300,
+                rel_tol: self.rel_tol,
+            },
+        );
+        let (it, rel) = match info {
+            Ok(i) => (i.iterations, i.rel_residual),
+            Err(sqz_krylov::KrylovError::NoConvergence {
+                iterations,
+                rel_residual,
+                ..
+            }) => (iterations, rel_residual),
+            Err(_) => (0, f64::INFINITY),
+        };
+        self.iterations
+            .fetch_add(it, std::sync::atomic::Ordering::Relaxed);
+        let mut w = self.worst.lock().unwrap();
+        *w = w.max(rel);
+    }
+}
