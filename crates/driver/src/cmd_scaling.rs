@@ -73,7 +73,7 @@ pub fn run(a: &ScalingArgs, g: Global) -> anyhow::Result<()> {
             h5::attr_u64(f, "fit_n_min", a.fit_n_min as u64)?;
             h5::attr_f64(f, "elapsed_s", elapsed)?;
             let g = f.create_group("scaling")?;
-            crate::tables::write_scaling_points(&g, &points)?;
+            h5::write_scaling_points(&g, &points)?;
             h5::ds_f64(
                 &g,
                 "r_range",

@@ -30,7 +30,6 @@ mod cmd_steady;
 mod cmd_validate;
 mod report;
 mod resolve;
-mod tables;
 
 use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
