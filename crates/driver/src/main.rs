@@ -13,9 +13,6 @@ macro_rules! println {
 macro_rules! eprintln {
     ($($t:tt)*) => { sqz_study::eprintln!($($t)*) };
 }
-macro_rules! eprint {
-    ($($t:tt)*) => { sqz_study::eprint!($($t)*) };
-}
 
 mod cli;
 mod cmd_analytic;
