@@ -167,3 +167,35 @@ where
     })
     .map_err(krylov_failure)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `trajectory` records what `evolve` hands its observer, in the basis `basis` chooses.
+    #[test]
+    fn trajectory_matches_the_observer() {
+        let p = Params::new(6, 0.5, 0.0, 0.0)
+            .unwrap()
+            .with_local_rates(0.2, 0.1)
+            .unwrap();
+        let mut psi = vec![C64::new(0.0, 0.0); 7];
+        psi[0] = C64::new(1.0, 0.0);
+        let times = [0.0, 0.5, 1.5];
+        let ep = ExpvParams::default();
+        let mut want = Series::default();
+        evolve(&p, &psi, &times, &ep, |t, b, w| {
+            want.push(t, b, w).unwrap();
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        let mut steps = 0;
+        let tr = trajectory(&p, &psi, &times, &ep, |_, _| steps += 1).unwrap();
+        assert_eq!(tr.series, want);
+        assert!(steps > 0 && tr.info.steps == steps);
+        assert_eq!(tr.sector, Sector::Even);
+        assert_eq!(tr.dim, basis(&p, &psi).dim());
+        assert!((tr.series.trace[2] - 1.0).abs() < 1e-12);
+        assert!(tr.series.sym[2] < 1.0);
+    }
+}
