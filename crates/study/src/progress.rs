@@ -226,6 +226,9 @@ pub fn cpu_seconds() -> Option<f64> {
     Some((ut + st) / 100.0)
 }
 
+/// What [`Stages::on_stage`] calls with the name of every stage.
+type OnStage = Box<dyn Fn(&str) + Send + Sync>;
+
 /// Stage-level progress and timing (`sqz reproduce [k/n] ...` lines).
 pub struct Stages {
     start: Instant,
@@ -241,7 +244,7 @@ pub struct Stages {
     pub cpu_times: Vec<f64>,
     stage_cpu: Option<f64>,
     /// told the name of every stage (what a signal interrupted)
-    on_stage: Option<Box<dyn Fn(&str) + Send + Sync>>,
+    on_stage: Option<OnStage>,
 }
 
 impl Stages {

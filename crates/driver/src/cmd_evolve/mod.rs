@@ -28,13 +28,16 @@ use sqz_krylov::expv::ExpvParams;
 use sqz_model::Params;
 use std::path::PathBuf;
 
+/// `--t-max T --steps K` as `(T, K)`, if given.
+type Grid = Option<(f64, usize)>;
+
 /// Everything `sqz evolve` needs, validated.
 struct Run {
     model: Model,
     p: Params,
     z: Option<(Vec<f64>, PositionSource)>,
     init: InitState,
-    grid: Option<(f64, usize)>,
+    grid: Grid,
     plan: Plan,
     out: Option<PathBuf>,
 }
@@ -51,7 +54,7 @@ fn uniform_grid(t_max: f64, steps: usize) -> anyhow::Result<Vec<f64>> {
 }
 
 /// The output times (`--times`, or `--t-max T --steps K`, then also the grid).
-pub(crate) fn output_times(a: &EvolveArgs) -> anyhow::Result<(Vec<f64>, Option<(f64, usize)>)> {
+pub(crate) fn output_times(a: &EvolveArgs) -> anyhow::Result<(Vec<f64>, Grid)> {
     Ok(match (&a.times, a.t_max) {
         (Some(list), None) => (list.0.clone(), None),
         (None, Some(t)) => (uniform_grid(t, a.steps)?, Some((t, a.steps))),
