@@ -322,3 +322,38 @@ pub fn write_husimi_frames(g: &Group, x: &[f64], frames: &[HusimiFrame<'_>]) -> 
     }
     Ok(())
 }
+
+/// The fits of the scaling study (`sqz scaling`'s `/fits`): `xi2_min_power_law`
+/// (`xi2_min = a N^b`) and `r_opt_log_linear` (`r_opt = c ln N + d`), each with its standard
+/// errors, point count and the paper's values; a group only for a fit that exists.
+pub fn write_scaling_fits(
+    fg: &Group,
+    xi_fit: Option<sqz_model::scaling::LineFit>,
+    r_fit: Option<sqz_model::scaling::LineFit>,
+) -> anyhow::Result<()> {
+    if let Some(x) = xi_fit {
+        let s = fg.create_group("xi2_min_power_law")?;
+        attr_str(
+            &s,
+            "model",
+            "xi2_min = a * N^b; a = exp(intercept), b = slope",
+        )?;
+        attr_f64(&s, "a", x.intercept.exp())?;
+        attr_f64(&s, "a_err", x.intercept.exp() * x.intercept_err)?;
+        attr_f64(&s, "b", x.slope)?;
+        attr_f64(&s, "b_err", x.slope_err)?;
+        attr_u64(&s, "points", x.points as u64)?;
+        attr_str(&s, "paper", "a = 1.64, b = -0.54 (Eq. 9)")?;
+    }
+    if let Some(x) = r_fit {
+        let s = fg.create_group("r_opt_log_linear")?;
+        attr_str(&s, "model", "r_opt = c ln N + d")?;
+        attr_f64(&s, "c", x.slope)?;
+        attr_f64(&s, "c_err", x.slope_err)?;
+        attr_f64(&s, "d", x.intercept)?;
+        attr_f64(&s, "d_err", x.intercept_err)?;
+        attr_u64(&s, "points", x.points as u64)?;
+        attr_str(&s, "paper", "c = 0.27, d = -0.11")?;
+    }
+    Ok(())
+}
