@@ -211,56 +211,9 @@ fn provenance_status(
         }
         return Ok(());
     };
-    if let Some(m) = json_out {
-        let hosts: Vec<_> = s
-            .hosts
-            .iter()
-            .map(|h| {
-                let r: serde_json::Map<_, _> = h
-                    .ranks
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), json!(v)))
-                    .collect();
-                json!({"host": h.host, "configurations": h.configurations, "ranks": r})
-            })
-            .collect();
-        let runs: Vec<_> = p
-            .runs
-            .iter()
-            .zip(&s.per_run)
-            .map(|(r, n)| {
-                json!({"job_id": r.job_id, "restart": r.restart, "node_list": r.node_list,
-                       "ranks": r.ranks, "rank_hosts": r.rank_hosts, "started": r.started,
-                       "code_version": r.code_version, "saved": r.saved, "configurations": n})
-            })
-            .collect();
-        m.insert("hosts".into(), json!(hosts));
-        m.insert("unrecorded".into(), json!(s.unrecorded));
-        m.insert("runs".into(), json!(runs));
-        return Ok(());
-    }
-    println!("  configurations per host (per rank):");
-    for h in s.hosts.iter().filter(|h| h.configurations > 0) {
-        let r: Vec<String> = h
-            .ranks
-            .iter()
-            .map(|(k, v)| format!("rank {k}: {v}"))
-            .collect();
-        let (name, n) = (&h.host, h.configurations);
-        println!("    {name:<16} {n:>8}   ({})", r.join(", "));
-    }
-    if s.unrecorded > 0 {
-        println!(
-            "    {:<16} {:>8}   (computed before format 3)",
-            "not recorded", s.unrecorded
-        );
-    }
-    println!("  runs ({}):", p.runs.len());
-    for (i, (r, n)) in p.runs.iter().zip(&s.per_run).enumerate() {
-        println!(
-            "    run {i}: {}: {n} configuration(s) in the file",
-            r.describe()
-        );
+    match json_out {
+        Some(m) => m.extend(s.json_fields(&p)),
+        None => s.text_lines(&p).iter().for_each(|l| println!("{l}")),
     }
     Ok(())
 }

@@ -14,18 +14,18 @@
 //! `symmetric_population`. No Husimi output.
 
 use crate::cli::{EvolveArgs, Global, LocalRateArgs, Model, PhysArgs, PositionArgs, SteadyArgs};
-use crate::cmd_evolve::{uniform_grid, XI2_FILL};
+use crate::cmd_evolve::{check_krylov, output_times, XI2_FILL};
 use crate::{report, resolve};
 use anyhow::{bail, Context};
 use serde_json::{json, Map, Value};
 use sqz_dynamics::propagate::ortho_name;
-use sqz_dynamics::{MAX_TOL, MIN_TOL};
-use sqz_krylov::expv::{ExpvParams, ExpvWorkspace};
-use sqz_model::{ModelError, Params, C64};
-use sqz_permutational::{basis::Basis, state, steady_state, Sector, SteadyOptions};
+use sqz_krylov::expv::ExpvParams;
+use sqz_model::Params;
+use sqz_permutational::evolve::{self as perm_evolve, Trajectory};
+use sqz_permutational::{state, steady_state, SteadyOptions};
 use sqz_study::h5;
+use sqz_study::progress::Propagation;
 use sqz_superop::memory;
-use std::ops::ControlFlow;
 use std::time::Instant;
 
 /// Validated parameters with the local rates (validated by clap already).
@@ -140,46 +140,13 @@ pub fn steady(a: &SteadyArgs, g: Global) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Observables at the output times.
-#[derive(Default)]
-struct Series {
-    t: Vec<f64>,
-    inv_xi2: Vec<f64>,
-    xi2: Vec<Option<f64>>,
-    mean: Vec<[f64; 3]>,
-    trace: Vec<f64>,
-    sym: Vec<f64>,
-}
-
-impl Series {
-    /// Appends the observables of the state vector `w` at time `t`.
-    fn push(&mut self, t: f64, basis: &Basis, w: &[C64]) -> anyhow::Result<()> {
-        let m = state::moments(basis, w);
-        let (inv_xi2, xi2) = match m.squeezing() {
-            Ok(sq) => (sq.inv_xi2, Some(sq.xi2)),
-            Err(ModelError::ZeroMeanSpin(_)) => (0.0, None),
-            Err(e) => return Err(e.into()),
-        };
-        self.t.push(t);
-        self.inv_xi2.push(inv_xi2);
-        self.xi2.push(xi2);
-        self.mean.push(m.mean);
-        self.trace.push(state::trace(basis, w).re);
-        self.sym.push(state::block_populations(basis, w)[0]);
-        Ok(())
-    }
-}
-
 /// A finished permutational propagation, with what it was run with.
 struct Evolved {
     p: Params,
     init: String,
-    sector: &'static str,
-    dim: usize,
     expv: ExpvParams,
-    info: sqz_krylov::expv::ExpvInfo,
     seconds: f64,
-    series: Series,
+    tr: Trajectory,
 }
 
 /// `sqz evolve --model permutational`.
@@ -195,36 +162,10 @@ pub fn evolve(a: &EvolveArgs, g: Global) -> anyhow::Result<()> {
         .init
         .collective_vector(n)
         .map_err(|e| anyhow::anyhow!("--init: {e}"))?;
-    let times = match (&a.times, a.t_max) {
-        (Some(list), None) => list.0.clone(),
-        (None, Some(t)) => uniform_grid(t, a.steps)?,
-        (Some(_), Some(_)) => bail!("give either --t-max T [--steps K] or --times, not both"),
-        (None, None) => bail!("give the output times: --t-max T [--steps K] or --times t1,t2,..."),
-    };
-    if !(a.tol.is_finite() && (MIN_TOL..MAX_TOL).contains(&a.tol)) {
-        bail!(
-            "invalid --tol {:e}: expected {MIN_TOL:e} <= tol < {MAX_TOL:e}",
-            a.tol
-        );
-    }
-    if !(2..=200).contains(&a.krylov_dim) {
-        bail!(
-            "invalid --krylov-dim {}: expected 2 <= m <= 200",
-            a.krylov_dim
-        );
-    }
-    let sector = if state::pure_symmetric_fits_even(&psi) {
-        Sector::Even
-    } else {
-        Sector::All
-    };
-    // without local rates J is conserved: the symmetric block alone is exact
-    let j2_min = if p.has_local_rates() { n % 2 } else { n };
-    let basis = Basis::new(n, sector, j2_min);
-    let dim = basis.dim();
-    let need = ExpvWorkspace::bytes(dim, a.krylov_dim)
-        + 2 * 16 * dim as u64
-        + sqz_permutational::liouvillian::csr_bytes_estimate(&basis);
+    let (times, _) = output_times(a)?;
+    check_krylov(a)?;
+    let basis = perm_evolve::basis(&p, &psi);
+    let need = perm_evolve::bytes_estimate(&basis, a.krylov_dim);
     let avail = memory::available_bytes();
     if need > avail {
         bail!(
@@ -236,38 +177,20 @@ pub fn evolve(a: &EvolveArgs, g: Global) -> anyhow::Result<()> {
     let expv = ExpvParams {
         krylov_dim: a.krylov_dim,
         tol: a.tol,
-        orthogonalization: a.orthogonalization.resolve(dim),
+        orthogonalization: a.orthogonalization.resolve(basis.dim()),
         ..ExpvParams::default()
     };
-    let mut series = Series::default();
-    let mut failure = None;
     let start = Instant::now();
-    let info =
-        sqz_permutational::evolve::evolve(&p, &psi, &times, &expv, |t, basis, w| {
-            match series.push(t, basis, w) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(e) => {
-                    failure = Some(e.context(format!("observables at t = {t}")));
-                    ControlFlow::Break(())
-                }
-            }
-        })
-        .context("permutational time evolution")?;
-    if let Some(e) = failure {
-        return Err(e);
-    }
+    let t_end = times.iter().copied().fold(0.0, f64::max);
+    let mut progress = Propagation::new(t_end, g.quiet);
+    let tr = perm_evolve::trajectory(&p, &psi, &times, &expv, |t, i| progress.update(t, i));
+    progress.finish();
     let run = Evolved {
         p,
         init: a.init.describe(),
-        sector: match sector {
-            Sector::All => "all",
-            Sector::Even => "even",
-        },
-        dim,
         expv,
-        info,
+        tr: tr.context("permutational time evolution")?,
         seconds: start.elapsed().as_secs_f64(),
-        series,
     };
     if let Some(path) = &a.out {
         write_h5(path, &run).with_context(|| format!("writing {}", path.display()))?;
@@ -285,7 +208,7 @@ pub fn evolve(a: &EvolveArgs, g: Global) -> anyhow::Result<()> {
 }
 
 fn write_h5(path: &std::path::Path, run: &Evolved) -> anyhow::Result<()> {
-    let (p, s) = (&run.p, &run.series);
+    let (p, s) = (&run.p, &run.tr.series);
     h5::write_atomically(path, |f| {
         h5::attr_str(f, "command", "evolve")?;
         h5::attr_str(f, "model", "permutational")?;
@@ -296,8 +219,8 @@ fn write_h5(path: &std::path::Path, run: &Evolved) -> anyhow::Result<()> {
         h5::attr_f64(f, "gamma_loss", p.gamma_loss())?;
         h5::attr_f64(f, "gamma_deph", p.gamma_deph())?;
         h5::attr_str(f, "init", &run.init)?;
-        h5::attr_str(f, "sector", run.sector)?;
-        h5::attr_u64(f, "dim", run.dim as u64)?;
+        h5::attr_str(f, "sector", run.tr.sector.name())?;
+        h5::attr_u64(f, "dim", run.tr.dim as u64)?;
         h5::attr_f64(f, "tol", run.expv.tol)?;
         h5::attr_u64(f, "krylov_dim", run.expv.krylov_dim as u64)?;
         h5::attr_str(
@@ -305,8 +228,8 @@ fn write_h5(path: &std::path::Path, run: &Evolved) -> anyhow::Result<()> {
             "orthogonalization",
             &ortho_name(run.expv.orthogonalization),
         )?;
-        h5::attr_u64(f, "matvecs", run.info.matvecs as u64)?;
-        h5::attr_f64(f, "error_estimate", run.info.error_estimate)?;
+        h5::attr_u64(f, "matvecs", run.tr.info.matvecs as u64)?;
+        h5::attr_f64(f, "error_estimate", run.tr.info.error_estimate)?;
         h5::attr_f64(f, "time_s", run.seconds)?;
         h5::attr_f64(f, "xi2_fill_value", XI2_FILL)?;
         h5::ds_f64(f, "t", &s.t)?;
@@ -324,7 +247,7 @@ fn write_h5(path: &std::path::Path, run: &Evolved) -> anyhow::Result<()> {
 }
 
 fn json_fields(run: &Evolved) -> Map<String, Value> {
-    let (p, s) = (&run.p, &run.series);
+    let (p, s) = (&run.p, &run.tr.series);
     let mut m = Map::new();
     rate_fields(&mut m, p);
     m.insert("n".into(), json!(p.n()));
@@ -333,8 +256,8 @@ fn json_fields(run: &Evolved) -> Map<String, Value> {
     m.insert("delta".into(), json!(p.delta()));
     m.insert("init".into(), json!(run.init));
     m.insert("operator".into(), json!("permutational-csr"));
-    m.insert("sector".into(), json!(run.sector));
-    m.insert("dim".into(), json!(run.dim));
+    m.insert("sector".into(), json!(run.tr.sector.name()));
+    m.insert("dim".into(), json!(run.tr.dim));
     m.insert("tol".into(), json!(run.expv.tol));
     m.insert("krylov_dim".into(), json!(run.expv.krylov_dim));
     m.insert(
@@ -347,7 +270,7 @@ fn json_fields(run: &Evolved) -> Map<String, Value> {
     m.insert("mean_spin".into(), json!(s.mean));
     m.insert("trace".into(), json!(s.trace));
     m.insert("symmetric_population".into(), json!(s.sym));
-    let i = &run.info;
+    let i = &run.tr.info;
     m.insert(
         "krylov".into(),
         json!({"steps": i.steps, "matvecs": i.matvecs, "error_estimate": i.error_estimate}),
@@ -357,7 +280,7 @@ fn json_fields(run: &Evolved) -> Map<String, Value> {
 }
 
 fn print_text(run: &Evolved) {
-    let (p, s, i) = (&run.p, &run.series, &run.info);
+    let (p, s, i) = (&run.p, &run.tr.series, &run.tr.info);
     println!(
         "# sqz evolve: N = {}, r = {}, alpha = {}, delta = {}, gamma_loss = {}, gamma_deph = {}, \
          init {}, permutational CSR ({} sector, dim {})",
@@ -368,8 +291,8 @@ fn print_text(run: &Evolved) {
         p.gamma_loss(),
         p.gamma_deph(),
         run.init,
-        run.sector,
-        run.dim
+        run.tr.sector.name(),
+        run.tr.dim
     );
     println!(
         "# krylov: {} steps, {} matvecs, error estimate {:.2e}, {:.3} s",

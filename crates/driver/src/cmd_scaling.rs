@@ -73,7 +73,7 @@ pub fn run(a: &ScalingArgs, g: Global) -> anyhow::Result<()> {
             h5::attr_u64(f, "fit_n_min", a.fit_n_min as u64)?;
             h5::attr_f64(f, "elapsed_s", elapsed)?;
             let g = f.create_group("scaling")?;
-            crate::tables::write_scaling_points(&g, &points)?;
+            h5::write_scaling_points(&g, &points)?;
             h5::ds_f64(
                 &g,
                 "r_range",
@@ -84,31 +84,7 @@ pub fn run(a: &ScalingArgs, g: Global) -> anyhow::Result<()> {
                 "evaluations",
                 &points.iter().map(|p| p.evals as u64).collect::<Vec<_>>(),
             )?;
-            let fg = f.create_group("fits")?;
-            if let Some(x) = xi_fit {
-                let s = fg.create_group("xi2_min_power_law")?;
-                h5::attr_str(
-                    &s,
-                    "model",
-                    "xi2_min = a * N^b; a = exp(intercept), b = slope",
-                )?;
-                h5::attr_f64(&s, "a", x.intercept.exp())?;
-                h5::attr_f64(&s, "a_err", x.intercept.exp() * x.intercept_err)?;
-                h5::attr_f64(&s, "b", x.slope)?;
-                h5::attr_f64(&s, "b_err", x.slope_err)?;
-                h5::attr_u64(&s, "points", x.points as u64)?;
-                h5::attr_str(&s, "paper", "a = 1.64, b = -0.54 (Eq. 9)")?;
-            }
-            if let Some(x) = r_fit {
-                let s = fg.create_group("r_opt_log_linear")?;
-                h5::attr_str(&s, "model", "r_opt = c ln N + d")?;
-                h5::attr_f64(&s, "c", x.slope)?;
-                h5::attr_f64(&s, "c_err", x.slope_err)?;
-                h5::attr_f64(&s, "d", x.intercept)?;
-                h5::attr_f64(&s, "d_err", x.intercept_err)?;
-                h5::attr_u64(&s, "points", x.points as u64)?;
-                h5::attr_str(&s, "paper", "c = 0.27, d = -0.11")?;
-            }
+            h5::write_scaling_fits(&f.create_group("fits")?, xi_fit, r_fit)?;
             Ok(())
         })?;
     }

@@ -13,9 +13,6 @@ macro_rules! println {
 macro_rules! eprintln {
     ($($t:tt)*) => { sqz_study::eprintln!($($t)*) };
 }
-macro_rules! eprint {
-    ($($t:tt)*) => { sqz_study::eprint!($($t)*) };
-}
 
 mod cli;
 mod cmd_analytic;
@@ -30,7 +27,6 @@ mod cmd_steady;
 mod cmd_validate;
 mod report;
 mod resolve;
-mod tables;
 
 use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;

@@ -31,6 +31,16 @@ pub enum Sector {
     Even,
 }
 
+impl Sector {
+    /// `"all"` or `"even"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sector::All => "all",
+            Sector::Even => "even",
+        }
+    }
+}
+
 /// Sentinel of [`Basis::position`] for an element outside the sector.
 const NONE: u32 = u32::MAX;
 

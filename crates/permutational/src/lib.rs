@@ -17,7 +17,7 @@
 //! | [`mod@liouvillian`] | the Liouvillian as CSR (Eq. 7 per block + the PIQS local coefficients) |
 //! | [`state`] | trace, moments, `xi_R^2`, block populations |
 //! | [`steady`] | steady state: sparse LU + shift-invert gap estimate + error bound |
-//! | [`evolve`] | time evolution from a symmetric pure state (Krylov `expv`) |
+//! | [`evolve`] | time evolution from a symmetric pure state (Krylov `expv`), the observables at the output times |
 //! | [`limit`] | the limit `gamma -> 0+` (degenerate perturbation theory over the `J` blocks) |
 #![deny(missing_docs)]
 

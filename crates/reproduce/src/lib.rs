@@ -118,6 +118,23 @@ pub fn first_crossing_below(x: &[f64], y: &[f64], level: f64) -> Option<f64> {
     })
 }
 
+/// Writes a PNG through a temporary name, so that a figure is never left half-written.
+pub fn png_atomically(
+    path: &std::path::Path,
+    draw: impl FnOnce(&std::path::Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let tmp = path.with_extension(format!("{}.tmp.png", std::process::id()));
+    if let Err(e) =
+        anyhow::Context::with_context(draw(&tmp), || format!("rendering {}", path.display()))
+    {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    anyhow::Context::with_context(std::fs::rename(&tmp, path), || {
+        format!("renaming {} to {}", tmp.display(), path.display())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

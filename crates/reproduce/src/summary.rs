@@ -1,4 +1,4 @@
-//! The key numbers of the figures next to the paper's, as one JSON value.
+//! The key numbers of the figures next to the paper's, as one JSON value and as text lines.
 
 use crate::{fig1, fig2, fig3, fig4, Config};
 use serde_json::{json, Value};
@@ -72,4 +72,66 @@ pub fn summary(
         "fig4d": {"configs": f4.d.configs, "paper_w_cross_over_pi": 0.4, "by_r": f4d,
             "largest_w_over_pi": f4.d.w.last().map(|w| w / PI)},
     })
+}
+
+/// "mean falls below 1 at w = 0.1234 pi", or, with no crossing on the grid, that it does not.
+fn crossing_text(cross: &Value, largest: &Value) -> String {
+    match (cross.as_f64(), largest.as_f64()) {
+        (Some(w), _) => format!("mean falls below 1 at w = {w:.4} pi"),
+        (None, Some(wmax)) => {
+            format!("mean does not fall below 1 in the range (w up to {wmax:.4} pi)")
+        }
+        (None, None) => "mean does not fall below 1 in the range".to_string(),
+    }
+}
+
+/// The key numbers of [`summary`] as text lines, paper in brackets (`sqz reproduce` without
+/// `--json`).
+pub fn text(s: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let f = |v: &Value| v.as_f64().map_or("-".to_string(), |x| format!("{x:.4}"));
+    out.push("# sqz reproduce: key numbers (paper in brackets)".to_string());
+    out.push(format!(
+        "Fig. 1: long-time 1/xi^2 vs Eq. 8, largest deviation {}",
+        s["fig1"]["max_final_deviation_from_eq8"]
+    ));
+    for fr in s["fig2"].as_array().into_iter().flatten() {
+        out.push(format!(
+            "Fig. 2: t = {:>5}: principal variances in n_perp {} and {} x N/4, 1/xi^2 = {}",
+            fr["t"],
+            f(&fr["var_min_over_n4"]),
+            f(&fr["var_max_over_n4"]),
+            f(&fr["inv_xi2"])
+        ));
+    }
+    out.push(format!(
+        "Fig. 3(a): max |Eq. 7 (t = 200/A) - Eq. 8| per N {}: {}",
+        s["fig3a"]["n"], s["fig3a"]["max_abs_deviation_eq7_vs_eq8"]
+    ));
+    for fit in s["fig3bcd"]["fits"].as_array().into_iter().flatten() {
+        out.push(format!(
+            "Fig. 3(c,d) fit N = {}..{} ({} points): xi2_min = {} (+-{}) N^({} +- {}) [1.64 N^-0.54]; r_opt = ({} +- {}) ln N + ({} +- {}) [0.27 ln N - 0.11]",
+            fit["n_min"], fit["n_max"], fit["points"], f(&fit["a"]), f(&fit["a_err"]), f(&fit["b"]), f(&fit["b_err"]),
+            f(&fit["c"]), f(&fit["c_err"]), f(&fit["d"]), f(&fit["d_err"])
+        ));
+    }
+    for p in s["fig4abc"]["panels"].as_array().into_iter().flatten() {
+        out.push(format!(
+            "Fig. 4(a-c) w = {}pi: mean 1/xi^2 at t_max = {} {}, steady {} +- {}; decay time {} (zeta/(A w) = {}, 1/median gap = {})",
+            f(&p["w_over_pi"]), p["t_max"], f(&p["mean_at_t_max"]), f(&p["steady_mean"]), f(&p["steady_std"]),
+            f(&p["t_decay"]), f(&p["zeta_over_a_w"]), f(&p["inverse_median_gap"])
+        ));
+    }
+    for r in s["fig4d"]["by_r"].as_array().into_iter().flatten() {
+        out.push(format!(
+            "Fig. 4(d) r = {} ({}): w = 0: {}, w = {}pi: {}; {} [paper: ~0.4 pi]",
+            f(&r["r"]),
+            r["r_choice"].as_str().unwrap_or(""),
+            f(&r["ideal_w0"]),
+            f(&r["smallest_w_over_pi"]),
+            f(&r["mean_at_smallest_w"]),
+            crossing_text(&r["w_cross_over_pi"], &s["fig4d"]["largest_w_over_pi"])
+        ));
+    }
+    out
 }

@@ -34,6 +34,36 @@ pub fn catalan(n: usize) -> u64 {
     c as u64
 }
 
+/// A collective (Dicke-basis, `(N+1) x (N+1)`) density matrix embedded in the parity block of
+/// the full space: `sum_{k,l} rho[k, l] |D_k><D_l|`.
+pub fn embed_collective(n: usize, coll: &faer::Mat<C64>) -> Vec<C64> {
+    let d = 1usize << n;
+    let dicke: Vec<Vec<C64>> = (0..=n).map(|k| dicke_vector(n, k)).collect();
+    let mut xb = vec![C64::new(0.0, 0.0); sqz_superop::parity::block_dim(n)];
+    for k in 0..=n {
+        for l in 0..=n {
+            let c = coll[(k, l)];
+            if c == C64::new(0.0, 0.0) {
+                continue;
+            }
+            for a in 0..d {
+                if dicke[k][a].re == 0.0 {
+                    continue;
+                }
+                for b in 0..d {
+                    if dicke[l][b].re == 0.0 {
+                        continue;
+                    }
+                    if let Some(i) = block_index(n, a, b) {
+                        xb[i] += c * dicke[k][a] * dicke[l][b];
+                    }
+                }
+            }
+        }
+    }
+    xb
+}
+
 /// The steady state reached from a symmetric initial state at ideal positions.
 pub fn solve_ideal(p: &Params, sp: &SteadyParams) -> Result<SteadyReport, SteadyError> {
     let t0 = Instant::now();
@@ -59,30 +89,7 @@ pub fn solve_ideal(p: &Params, sp: &SteadyParams) -> Result<SteadyReport, Steady
     }
     // every symmetric initial state reaches the unique symmetric steady state
     let coll = sqz_model::analytic::steady_state(p)?.rho();
-    let d = 1usize << n;
-    let dicke: Vec<Vec<C64>> = (0..=n).map(|k| dicke_vector(n, k)).collect();
-    let mut xb = vec![C64::new(0.0, 0.0); sqz_superop::parity::block_dim(n)];
-    for k in 0..=n {
-        for l in 0..=n {
-            let c = coll[(k, l)];
-            if c == C64::new(0.0, 0.0) {
-                continue;
-            }
-            for a in 0..d {
-                if dicke[k][a].re == 0.0 {
-                    continue;
-                }
-                for b in 0..d {
-                    if dicke[l][b].re == 0.0 {
-                        continue;
-                    }
-                    if let Some(i) = block_index(n, a, b) {
-                        xb[i] += c * dicke[k][a] * dicke[l][b];
-                    }
-                }
-            }
-        }
-    }
+    let xb = embed_collective(n, &coll);
     let op = sqz_superop::ParityBlock::new(p, &sqz_model::positions::ideal(n))?;
     let mut y = vec![C64::new(0.0, 0.0); xb.len()];
     sqz_krylov::LinearOperator::apply(&op, &xb, &mut y);

@@ -28,6 +28,7 @@ pub mod nullspace;
 pub mod schur_weyl;
 pub mod sparse_direct;
 pub mod twolevel;
+pub mod validate;
 
 pub use dense::{dense_bytes, solve_dense};
 pub use hermitian::HermCoords;

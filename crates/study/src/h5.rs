@@ -279,3 +279,81 @@ pub fn read_str(loc: &Location, name: &str) -> anyhow::Result<String> {
         .as_str()
         .to_string())
 }
+
+// Tables that more than one command writes.
+
+/// The per-N columns of the scaling study (`sqz scaling`'s `/scaling`, `reproduce.h5`'s
+/// `/fig3bcd`): `n`, `r_opt`, `inv_xi2_max`, `xi2_min`, `r_lo`, `r_hi`, `squeezed`.
+pub fn write_scaling_points(
+    g: &Group,
+    pts: &[sqz_model::scaling::ScalingPoint],
+) -> anyhow::Result<()> {
+    let col =
+        |f: fn(&sqz_model::scaling::ScalingPoint) -> f64| pts.iter().map(f).collect::<Vec<_>>();
+    ds_u64(g, "n", &pts.iter().map(|p| p.n as u64).collect::<Vec<_>>())?;
+    ds_f64(g, "r_opt", &col(|p| p.r_opt))?;
+    ds_f64(g, "inv_xi2_max", &col(|p| p.inv_xi2_max))?;
+    ds_f64(g, "xi2_min", &col(|p| 1.0 / p.inv_xi2_max))?;
+    ds_f64(g, "r_lo", &col(|p| p.r_lo))?;
+    ds_f64(g, "r_hi", &col(|p| p.r_hi))?;
+    ds_bool(
+        g,
+        "squeezed",
+        &pts.iter().map(|p| p.squeezed).collect::<Vec<_>>(),
+    )
+}
+
+/// One Husimi frame: the time, the axes `n`, `n1`, `n2` and `q` on the grid.
+pub type HusimiFrame<'a> = (f64, [[f64; 3]; 3], &'a [f64]);
+
+/// Husimi frames (`sqz evolve --husimi-times`' `/husimi`, `reproduce.h5`'s `/fig2`): the grid
+/// axes `x1`, `x2` (both `x`), the times `t`, `q[frame, i1, i2]` and the axes `n`, `n1`, `n2`
+/// `[frame, 3]` of each frame.
+pub fn write_husimi_frames(g: &Group, x: &[f64], frames: &[HusimiFrame<'_>]) -> anyhow::Result<()> {
+    let (k, nf) = (x.len(), frames.len());
+    ds_f64(g, "x1", x)?;
+    ds_f64(g, "x2", x)?;
+    ds_f64(g, "t", &frames.iter().map(|f| f.0).collect::<Vec<_>>())?;
+    let q: Vec<f64> = frames.iter().flat_map(|f| f.2.iter().copied()).collect();
+    ds_nd(g, "q", &[nf, k, k], &q)?;
+    for (a, name) in ["n", "n1", "n2"].iter().enumerate() {
+        let v: Vec<f64> = frames.iter().flat_map(|f| f.1[a]).collect();
+        ds_nd(g, name, &[nf, 3], &v)?;
+    }
+    Ok(())
+}
+
+/// The fits of the scaling study (`sqz scaling`'s `/fits`): `xi2_min_power_law`
+/// (`xi2_min = a N^b`) and `r_opt_log_linear` (`r_opt = c ln N + d`), each with its standard
+/// errors, point count and the paper's values; a group only for a fit that exists.
+pub fn write_scaling_fits(
+    fg: &Group,
+    xi_fit: Option<sqz_model::scaling::LineFit>,
+    r_fit: Option<sqz_model::scaling::LineFit>,
+) -> anyhow::Result<()> {
+    if let Some(x) = xi_fit {
+        let s = fg.create_group("xi2_min_power_law")?;
+        attr_str(
+            &s,
+            "model",
+            "xi2_min = a * N^b; a = exp(intercept), b = slope",
+        )?;
+        attr_f64(&s, "a", x.intercept.exp())?;
+        attr_f64(&s, "a_err", x.intercept.exp() * x.intercept_err)?;
+        attr_f64(&s, "b", x.slope)?;
+        attr_f64(&s, "b_err", x.slope_err)?;
+        attr_u64(&s, "points", x.points as u64)?;
+        attr_str(&s, "paper", "a = 1.64, b = -0.54 (Eq. 9)")?;
+    }
+    if let Some(x) = r_fit {
+        let s = fg.create_group("r_opt_log_linear")?;
+        attr_str(&s, "model", "r_opt = c ln N + d")?;
+        attr_f64(&s, "c", x.slope)?;
+        attr_f64(&s, "c_err", x.slope_err)?;
+        attr_f64(&s, "d", x.intercept)?;
+        attr_f64(&s, "d_err", x.intercept_err)?;
+        attr_u64(&s, "points", x.points as u64)?;
+        attr_str(&s, "paper", "c = 0.27, d = -0.11")?;
+    }
+    Ok(())
+}

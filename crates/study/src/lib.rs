@@ -18,7 +18,8 @@
 //! | `run` | (feature `hdf5`) a whole run: start-up checks (launcher, memory share), lock, resume, executor, final write |
 //! | `lock` | (feature `hdf5`) one writer per result file (`flock`) |
 //! | `h5` | (feature `hdf5`) HDF5 helpers every result file of sqz uses (attributes, atomic writes, provenance) |
-//! | [`progress`] | a bar on a terminal, log lines otherwise |
+//! | [`progress`] | the progress of every command: a bar on a terminal, log lines otherwise (study tasks, a propagation, the stages of `sqz reproduce`) |
+//! | `interrupt` | (feature `hdf5`) what `sqz reproduce` does on a signal: say what was saved, exit 128 + the signal |
 //! | [`out`] | stdout and stderr that never panic; a closed pipe is a stop request inside a study |
 //!
 //! Invariants: a task's numbers depend only on (study, task), never on the rank, the thread or
@@ -54,6 +55,8 @@ pub mod compare;
 pub mod exec;
 #[cfg(feature = "hdf5")]
 pub mod h5;
+#[cfg(feature = "hdf5")]
+pub mod interrupt;
 #[cfg(feature = "hdf5")]
 pub mod layout;
 #[cfg(feature = "hdf5")]

@@ -1,10 +1,33 @@
-//! Progress on rank 0: a bar redrawn in place when stderr is a terminal, otherwise a log line
-//! (done/total, rate, ETA) every `interval` seconds, as batch-job logs want.
+//! Progress on stderr, the one console of every command: a bar redrawn in place when stderr is a
+//! terminal ([`bar`]), otherwise log lines, as batch-job logs want.
+//!
+//! * [`Progress`]: the tasks of a disorder study on rank 0 (done/total, rate, ETA every
+//!   `interval` seconds);
+//! * [`Propagation`]: one time evolution to `t_end` (`sqz evolve`; a line every 10 s);
+//! * [`Stages`] and [`Counter`]: the stages of `sqz reproduce` (a line when each starts and ends,
+//!   with wall and CPU time) and the work items within one (a line per 10 %).
 
+use sqz_krylov::expv::ExpvInfo;
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Progress reporter.
+/// Width of a bar in cells.
+const BAR_WIDTH: usize = 30;
+
+/// `[#####.....]`: a bar of [`BAR_WIDTH`] cells with the fraction `frac` (clamped to 0..1) filled.
+pub fn bar(frac: f64) -> String {
+    let fill = ((frac.clamp(0.0, 1.0) * BAR_WIDTH as f64).round() as usize).min(BAR_WIDTH);
+    format!("[{}{}]", "#".repeat(fill), ".".repeat(BAR_WIDTH - fill))
+}
+
+/// Whether stderr is a terminal (a bar) or not (log lines).
+fn stderr_tty() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// Progress reporter of a disorder study.
 pub struct Progress {
     total: u64,
     done_before: u64,
@@ -45,7 +68,7 @@ impl Progress {
             start: now,
             last: now,
             interval: Duration::from_secs_f64(interval.max(0.05)),
-            tty: std::io::stderr().is_terminal(),
+            tty: stderr_tty(),
             enabled,
         }
     }
@@ -103,10 +126,7 @@ impl Progress {
         let (text, pct) = self.line();
         // through crate::out: a closed stderr stops the study instead of going unnoticed
         if self.tty {
-            let width = 30;
-            let fill = ((pct / 100.0) * width as f64).round() as usize;
-            let bar: String = "#".repeat(fill.min(width)) + &".".repeat(width - fill.min(width));
-            eprint!("\r\x1b[2K[{bar}] {text}");
+            eprint!("\r\x1b[2K{} {text}", bar(pct / 100.0));
             if last {
                 eprintln!();
             }
@@ -123,6 +143,250 @@ impl Progress {
     }
 }
 
+/// The progress of one propagation to `t_end`: nothing for runs shorter than a second
+/// (terminal) or ten seconds (log lines).
+pub struct Propagation {
+    start: Instant,
+    last: Instant,
+    t_end: f64,
+    tty: bool,
+    quiet: bool,
+    drawn: bool,
+}
+
+impl Propagation {
+    /// A propagation to `t_end`; `quiet` prints nothing.
+    pub fn new(t_end: f64, quiet: bool) -> Self {
+        let now = Instant::now();
+        Self {
+            start: now,
+            last: now,
+            t_end,
+            tty: stderr_tty(),
+            quiet,
+            drawn: false,
+        }
+    }
+
+    /// After an accepted step that reached `t`.
+    pub fn update(&mut self, t: f64, info: &ExpvInfo) {
+        if self.quiet {
+            return;
+        }
+        let now = Instant::now();
+        let el = now - self.start;
+        let frac = if self.t_end > 0.0 {
+            (t / self.t_end).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        let (steps, matvecs, secs) = (info.steps, info.matvecs, el.as_secs_f64());
+        if self.tty {
+            if el < Duration::from_secs(1) || now - self.last < Duration::from_millis(200) {
+                return;
+            }
+            eprint!(
+                "\r\x1b[2K{} {:5.1}%  t = {t:.4e} / {:.4e}  {steps} steps  {matvecs} matvecs  {secs:.1} s ",
+                bar(frac),
+                100.0 * frac,
+                self.t_end,
+            );
+            self.drawn = true;
+        } else {
+            if now - self.last < Duration::from_secs(10) {
+                return;
+            }
+            eprintln!(
+                "sqz evolve: t = {t:.6e} of {:.6e} ({:.1}%), {steps} steps, {matvecs} matvecs, {secs:.1} s elapsed",
+                self.t_end,
+                100.0 * frac,
+            );
+        }
+        self.last = now;
+    }
+
+    /// Erases the bar, if one was drawn.
+    pub fn finish(&self) {
+        if self.drawn {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+/// CPU time (user + system) of this process so far, from `/proc/self/stat` (Linux; clock ticks
+/// of 1/100 s, the Linux `USER_HZ`); `None` elsewhere.
+pub fn cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // the command name (field 2) may contain spaces: fields after its closing parenthesis
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name
+    let ut: f64 = f.get(11)?.parse().ok()?;
+    let st: f64 = f.get(12)?.parse().ok()?;
+    Some((ut + st) / 100.0)
+}
+
+/// What [`Stages::on_stage`] calls with the name of every stage.
+type OnStage = Box<dyn Fn(&str) + Send + Sync>;
+
+/// Stage-level progress and timing (`sqz reproduce [k/n] ...` lines).
+pub struct Stages {
+    start: Instant,
+    stage_start: Instant,
+    stages: usize,
+    k: usize,
+    name: String,
+    quiet: bool,
+    tty: bool,
+    /// (stage name, seconds) of the finished stages
+    pub times: Vec<(String, f64)>,
+    /// CPU seconds (user + system, all threads) of the finished stages; NaN where unknown
+    pub cpu_times: Vec<f64>,
+    stage_cpu: Option<f64>,
+    /// told the name of every stage (what a signal interrupted)
+    on_stage: Option<OnStage>,
+}
+
+impl Stages {
+    /// `stages` announced stages; `quiet` prints nothing.
+    pub fn new(stages: usize, quiet: bool) -> Self {
+        let now = Instant::now();
+        Self {
+            start: now,
+            stage_start: now,
+            stages,
+            k: 0,
+            name: String::new(),
+            quiet,
+            tty: stderr_tty(),
+            times: Vec::new(),
+            cpu_times: Vec::new(),
+            stage_cpu: None,
+            on_stage: None,
+        }
+    }
+
+    /// Seconds since the start.
+    pub fn elapsed(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+
+    /// Calls `f` with the name of every stage from now on.
+    pub fn on_stage(&mut self, f: impl Fn(&str) + Send + Sync + 'static) {
+        self.on_stage = Some(Box::new(f));
+    }
+
+    /// Announces the next stage.
+    pub fn stage(&mut self, name: &str) {
+        if let Some(f) = &self.on_stage {
+            f(name);
+        }
+        self.k += 1;
+        self.name = name.to_string();
+        self.stage_start = Instant::now();
+        self.stage_cpu = cpu_seconds();
+        if !self.quiet {
+            eprintln!(
+                "sqz reproduce [{}/{}] {name} ... ({:.1} s elapsed)",
+                self.k,
+                self.stages,
+                self.elapsed()
+            );
+        }
+    }
+
+    /// Ends the current stage with a one-line summary.
+    pub fn done(&mut self, summary: &str) {
+        let s = self.stage_start.elapsed().as_secs_f64();
+        let stage_cpu = match (cpu_seconds(), self.stage_cpu) {
+            (Some(a), Some(b)) => a - b,
+            _ => f64::NAN,
+        };
+        self.times.push((self.name.clone(), s));
+        self.cpu_times.push(stage_cpu);
+        if !self.quiet {
+            let cpu_note = if stage_cpu.is_finite() {
+                format!(", {stage_cpu:.1} s CPU")
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "sqz reproduce [{}/{}] {} done in {s:.1} s{cpu_note} ({:.1} s elapsed): {summary}",
+                self.k,
+                self.stages,
+                self.name,
+                self.elapsed()
+            );
+        }
+    }
+
+    /// A thread-safe counter of `total` work items of the current stage.
+    pub fn counter(&self, label: &str, total: usize) -> Counter {
+        Counter {
+            label: label.to_string(),
+            total,
+            done: AtomicUsize::new(0),
+            start: Instant::now(),
+            last: Mutex::new((Instant::now(), 0)),
+            quiet: self.quiet,
+            tty: self.tty,
+        }
+    }
+}
+
+/// Counts finished work items from any thread.
+#[derive(Debug)]
+pub struct Counter {
+    label: String,
+    total: usize,
+    done: AtomicUsize,
+    start: Instant,
+    /// time of the last report and the tenth reported
+    last: Mutex<(Instant, usize)>,
+    quiet: bool,
+    tty: bool,
+}
+
+impl Counter {
+    /// One more item finished.
+    pub fn tick(&self) {
+        let k = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.quiet || self.total == 0 {
+            return;
+        }
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let el = self.start.elapsed().as_secs_f64();
+        let frac = k as f64 / self.total as f64;
+        if self.tty {
+            if k < self.total && last.0.elapsed() < Duration::from_millis(150) {
+                return;
+            }
+            let eta = if k > 0 { el / frac - el } else { 0.0 };
+            eprint!(
+                "\r  {} {} {k}/{} {el:.1} s (eta {eta:.0} s)   ",
+                self.label,
+                bar(frac),
+                self.total
+            );
+            if k == self.total {
+                eprintln!();
+            }
+            last.0 = Instant::now();
+        } else {
+            let tenth = (frac * 10.0).floor() as usize;
+            if tenth > last.1 {
+                last.1 = tenth;
+                eprintln!(
+                    "  {}: {k}/{} ({:.0} %) {el:.1} s",
+                    self.label,
+                    self.total,
+                    100.0 * frac
+                );
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -131,5 +395,15 @@ mod tests {
         assert_eq!(super::hms(245.0), "4m05s");
         assert_eq!(super::hms(3723.0), "1h02m03s");
         assert_eq!(super::hms(f64::NAN), "?");
+    }
+
+    #[test]
+    fn bars() {
+        assert_eq!(
+            super::bar(0.5),
+            format!("[{}{}]", "#".repeat(15), ".".repeat(15))
+        );
+        assert_eq!(super::bar(2.0), format!("[{}]", "#".repeat(30)));
+        assert_eq!(super::bar(-1.0), format!("[{}]", ".".repeat(30)));
     }
 }

@@ -140,6 +140,69 @@ pub struct HostSummary {
     pub per_run: Vec<u64>,
 }
 
+impl HostSummary {
+    /// `hosts` (configurations per host and rank), `unrecorded` and `runs` (each run's record
+    /// and configurations), as `sqz disorder status --json` reports them.
+    pub fn json_fields(&self, p: &Provenance) -> serde_json::Map<String, serde_json::Value> {
+        use serde_json::json;
+        let hosts: Vec<_> = self
+            .hosts
+            .iter()
+            .map(|h| {
+                let r: serde_json::Map<_, _> = h
+                    .ranks
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), json!(v)))
+                    .collect();
+                json!({"host": h.host, "configurations": h.configurations, "ranks": r})
+            })
+            .collect();
+        let runs: Vec<_> = p
+            .runs
+            .iter()
+            .zip(&self.per_run)
+            .map(|(r, n)| {
+                json!({"job_id": r.job_id, "restart": r.restart, "node_list": r.node_list,
+                       "ranks": r.ranks, "rank_hosts": r.rank_hosts, "started": r.started,
+                       "code_version": r.code_version, "saved": r.saved, "configurations": n})
+            })
+            .collect();
+        serde_json::Map::from_iter([
+            ("hosts".to_string(), json!(hosts)),
+            ("unrecorded".to_string(), json!(self.unrecorded)),
+            ("runs".to_string(), json!(runs)),
+        ])
+    }
+
+    /// The same as text lines (`sqz disorder status`).
+    pub fn text_lines(&self, p: &Provenance) -> Vec<String> {
+        let mut out = vec!["  configurations per host (per rank):".to_string()];
+        for h in self.hosts.iter().filter(|h| h.configurations > 0) {
+            let r: Vec<String> = h
+                .ranks
+                .iter()
+                .map(|(k, v)| format!("rank {k}: {v}"))
+                .collect();
+            let (name, n) = (&h.host, h.configurations);
+            out.push(format!("    {name:<16} {n:>8}   ({})", r.join(", ")));
+        }
+        if self.unrecorded > 0 {
+            out.push(format!(
+                "    {:<16} {:>8}   (computed before format 3)",
+                "not recorded", self.unrecorded
+            ));
+        }
+        out.push(format!("  runs ({}):", p.runs.len()));
+        for (i, (r, n)) in p.runs.iter().zip(&self.per_run).enumerate() {
+            out.push(format!(
+                "    run {i}: {}: {n} configuration(s) in the file",
+                r.describe()
+            ));
+        }
+        out
+    }
+}
+
 /// Counts the finished configurations of `cols` per host, rank and run.
 pub fn host_summary(p: &Provenance, cols: &Columns) -> HostSummary {
     let mut s = HostSummary {

@@ -114,7 +114,7 @@ fn write_husimi(f: &hdf5::File, run: &Run, o: &Evolution) -> anyhow::Result<()> 
         .iter()
         .map(|fr| (fr.t, fr.axes, &fr.q[..]))
         .collect();
-    crate::tables::write_husimi_frames(&g, &xs, &frames)?;
+    h5::write_husimi_frames(&g, &xs, &frames)?;
     let def: Vec<bool> = o.frames.iter().map(|fr| fr.axes_defined).collect();
     h5::ds_bool(&g, "axes_defined", &def)
 }

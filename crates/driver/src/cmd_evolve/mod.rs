@@ -12,11 +12,10 @@
 //! plane (`sqz_model::observables::husimi_plane`).
 //!
 //! Modules: this one turns the arguments into a `sqz_dynamics::Plan` and runs it; [`output`]
-//! prints JSON or text; [`h5`] writes the HDF5 file; [`progress`] draws the progress.
+//! prints JSON or text; [`h5`] writes the HDF5 file; `sqz_study::progress` draws the progress.
 
 mod h5;
 mod output;
-mod progress;
 
 pub(crate) use h5::XI2_FILL;
 
@@ -29,19 +28,22 @@ use sqz_krylov::expv::ExpvParams;
 use sqz_model::Params;
 use std::path::PathBuf;
 
+/// `--t-max T --steps K` as `(T, K)`, if given.
+type Grid = Option<(f64, usize)>;
+
 /// Everything `sqz evolve` needs, validated.
 struct Run {
     model: Model,
     p: Params,
     z: Option<(Vec<f64>, PositionSource)>,
     init: InitState,
-    grid: Option<(f64, usize)>,
+    grid: Grid,
     plan: Plan,
     out: Option<PathBuf>,
 }
 
 /// The uniform grid `t_k = T k / K`, k = 0..K, of `--t-max T --steps K`.
-pub(crate) fn uniform_grid(t_max: f64, steps: usize) -> anyhow::Result<Vec<f64>> {
+fn uniform_grid(t_max: f64, steps: usize) -> anyhow::Result<Vec<f64>> {
     if !(t_max.is_finite() && t_max > 0.0 && t_max <= 1e12) {
         bail!("invalid --t-max {t_max}: expected a finite time 0 < T <= 1e12 (units of 1/A)");
     }
@@ -49,6 +51,35 @@ pub(crate) fn uniform_grid(t_max: f64, steps: usize) -> anyhow::Result<Vec<f64>>
         bail!("invalid --steps {steps}: expected 1 <= K <= 10^7 intervals");
     }
     Ok(linspace(0.0, t_max, steps))
+}
+
+/// The output times (`--times`, or `--t-max T --steps K`, then also the grid).
+pub(crate) fn output_times(a: &EvolveArgs) -> anyhow::Result<(Vec<f64>, Grid)> {
+    Ok(match (&a.times, a.t_max) {
+        (Some(list), None) => (list.0.clone(), None),
+        (None, Some(t)) => (uniform_grid(t, a.steps)?, Some((t, a.steps))),
+        (Some(_), Some(_)) => bail!("give either --t-max T [--steps K] or --times, not both"),
+        (None, None) => bail!("give the output times: --t-max T [--steps K] or --times t1,t2,..."),
+    })
+}
+
+/// `--tol` and `--krylov-dim` in range.
+pub(crate) fn check_krylov(a: &EvolveArgs) -> anyhow::Result<()> {
+    if !(a.tol.is_finite() && (MIN_TOL..MAX_TOL).contains(&a.tol)) {
+        bail!(
+            "invalid --tol {:e}: expected {MIN_TOL:e} <= tol < {MAX_TOL:e} (below {MIN_TOL:e} \
+         the local error cannot be met in double precision: rounding alone is ~|L| 2.2e-16 \
+         per step)",
+            a.tol
+        );
+    }
+    if !(2..=200).contains(&a.krylov_dim) {
+        bail!(
+            "invalid --krylov-dim {}: expected 2 <= m <= 200",
+            a.krylov_dim
+        );
+    }
+    Ok(())
 }
 
 impl Run {
@@ -79,14 +110,7 @@ impl Run {
         a.init
             .dicke_index(p.n())
             .map_err(|e| anyhow::anyhow!("--init: {e}"))?;
-        let (times, grid) = match (&a.times, a.t_max) {
-            (Some(list), None) => (list.0.clone(), None),
-            (None, Some(t)) => (uniform_grid(t, a.steps)?, Some((t, a.steps))),
-            (Some(_), Some(_)) => bail!("give either --t-max T [--steps K] or --times, not both"),
-            (None, None) => {
-                bail!("give the output times: --t-max T [--steps K] or --times t1,t2,...")
-            }
-        };
+        let (times, grid) = output_times(a)?;
         let husimi_times = a.husimi_times.clone().map(|t| t.0).unwrap_or_default();
         if !husimi_times.is_empty() {
             if a.out.is_none() {
@@ -106,20 +130,7 @@ impl Run {
                 );
             }
         }
-        if !(a.tol.is_finite() && (MIN_TOL..MAX_TOL).contains(&a.tol)) {
-            bail!(
-                "invalid --tol {:e}: expected {MIN_TOL:e} <= tol < {MAX_TOL:e} (below {MIN_TOL:e} \
-                 the local error cannot be met in double precision: rounding alone is ~|L| 2.2e-16 \
-                 per step)",
-                a.tol
-            );
-        }
-        if !(2..=200).contains(&a.krylov_dim) {
-            bail!(
-                "invalid --krylov-dim {}: expected 2 <= m <= 200",
-                a.krylov_dim
-            );
-        }
+        check_krylov(a)?;
         Ok(Self {
             model: a.model,
             p,
@@ -151,7 +162,7 @@ impl Run {
             .chain(&plan.husimi_times)
             .copied()
             .fold(0.0, f64::max);
-        let mut progress = progress::Progress::new(t_end, quiet);
+        let mut progress = sqz_study::progress::Propagation::new(t_end, quiet);
         let step = |t: f64, i: &sqz_krylov::expv::ExpvInfo| progress.update(t, i);
         let r = match &self.z {
             Some((z, _)) => sqz_dynamics::evolve_full(&self.p, z, &self.init, plan, step),

@@ -69,7 +69,7 @@ pub fn write_fig2(f: &hdf5::File, x: &fig2::Fig2) -> anyhow::Result<()> {
          var_max: principal variances in the n_perp plane in units of N/4",
     )?;
     let frames: Vec<_> = x.frames.iter().map(|f| (f.t, f.axes, &f.q[..])).collect();
-    crate::tables::write_husimi_frames(&g, &x.x, &frames)?;
+    h5::write_husimi_frames(&g, &x.x, &frames)?;
     h5::ds_f64(
         &g,
         "var_min",
@@ -138,7 +138,7 @@ pub fn write_fig3(f: &hdf5::File, x: &fig3::Fig3) -> anyhow::Result<()> {
         "Eq. 8 per N: r_opt, inv_xi2_max = max over r of 1/xi^2, squeezed range (r_lo, r_hi) \
          of r with xi^2 < 1; fits/<range>: xi2_min = a N^b and r_opt = c ln N + d",
     )?;
-    crate::tables::write_scaling_points(&g, &b.points)?;
+    h5::write_scaling_points(&g, &b.points)?;
     let fg = g.create_group("fits")?;
     for (name, fit) in &b.fits {
         let s = fg.create_group(name)?;

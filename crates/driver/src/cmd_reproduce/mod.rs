@@ -4,91 +4,35 @@
 //! `fig4.png`), with a summary of the key numbers next to the paper's on stdout.
 //!
 //! The studies, their parameters and their PNGs are `sqz_reproduce`; `--quick` runs the reduced
-//! configuration `sqz_reproduce::Config::quick`. Here: the stages and their progress
-//! ([`progress`]), what a signal ends ([`interrupt`]), the HDF5 groups ([`h5`]) and the summary.
+//! configuration `sqz_reproduce::Config::quick`. Here: the stages (their progress is
+//! `sqz_study::progress::Stages`, what a signal ends `sqz_study::interrupt`), the HDF5 groups
+//! ([`h5`]) and the summary.
 
 mod h5;
-mod interrupt;
-mod progress;
 
 use crate::cli::{Global, ReproduceArgs};
 use anyhow::Context;
-use progress::Progress;
-use serde_json::{json, Value};
+use serde_json::json;
 use sqz_reproduce::{fig1, fig2, fig3, fig4, Config};
+use sqz_study::interrupt;
+use sqz_study::progress::{cpu_seconds, Counter, Stages};
 use std::f64::consts::PI;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// Writes a PNG through a temporary name, so that a figure is never left half-written.
-fn png_atomically(
-    path: &Path,
-    draw: impl FnOnce(&Path) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let tmp = path.with_extension(format!("{}.tmp.png", std::process::id()));
-    if let Err(e) = draw(&tmp).with_context(|| format!("rendering {}", path.display())) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
-    Ok(())
-}
+/// The stages' counters as `sqz_reproduce`'s progress.
+struct Bars<'a>(&'a Stages);
 
-/// "mean falls below 1 at w = 0.1234 pi", or, with no crossing on the grid, that it does not.
-fn crossing_text(cross: &Value, largest: &Value) -> String {
-    match (cross.as_f64(), largest.as_f64()) {
-        (Some(w), _) => format!("mean falls below 1 at w = {w:.4} pi"),
-        (None, Some(wmax)) => {
-            format!("mean does not fall below 1 in the range (w up to {wmax:.4} pi)")
-        }
-        (None, None) => "mean does not fall below 1 in the range".to_string(),
+struct Tick(Counter);
+
+impl sqz_reproduce::Progress for Bars<'_> {
+    fn counter(&self, label: &str, total: usize) -> Box<dyn sqz_reproduce::Counter + '_> {
+        Box::new(Tick(self.0.counter(label, total)))
     }
 }
 
-fn print_summary(s: &Value) {
-    let f = |v: &Value| v.as_f64().map_or("-".to_string(), |x| format!("{x:.4}"));
-    println!("# sqz reproduce: key numbers (paper in brackets)");
-    println!(
-        "Fig. 1: long-time 1/xi^2 vs Eq. 8, largest deviation {}",
-        s["fig1"]["max_final_deviation_from_eq8"]
-    );
-    for fr in s["fig2"].as_array().into_iter().flatten() {
-        println!(
-            "Fig. 2: t = {:>5}: principal variances in n_perp {} and {} x N/4, 1/xi^2 = {}",
-            fr["t"],
-            f(&fr["var_min_over_n4"]),
-            f(&fr["var_max_over_n4"]),
-            f(&fr["inv_xi2"])
-        );
-    }
-    println!(
-        "Fig. 3(a): max |Eq. 7 (t = 200/A) - Eq. 8| per N {}: {}",
-        s["fig3a"]["n"], s["fig3a"]["max_abs_deviation_eq7_vs_eq8"]
-    );
-    for fit in s["fig3bcd"]["fits"].as_array().into_iter().flatten() {
-        println!(
-            "Fig. 3(c,d) fit N = {}..{} ({} points): xi2_min = {} (+-{}) N^({} +- {}) [1.64 N^-0.54]; r_opt = ({} +- {}) ln N + ({} +- {}) [0.27 ln N - 0.11]",
-            fit["n_min"], fit["n_max"], fit["points"], f(&fit["a"]), f(&fit["a_err"]), f(&fit["b"]), f(&fit["b_err"]),
-            f(&fit["c"]), f(&fit["c_err"]), f(&fit["d"]), f(&fit["d_err"])
-        );
-    }
-    for p in s["fig4abc"]["panels"].as_array().into_iter().flatten() {
-        println!(
-            "Fig. 4(a-c) w = {}pi: mean 1/xi^2 at t_max = {} {}, steady {} +- {}; decay time {} (zeta/(A w) = {}, 1/median gap = {})",
-            f(&p["w_over_pi"]), p["t_max"], f(&p["mean_at_t_max"]), f(&p["steady_mean"]), f(&p["steady_std"]),
-            f(&p["t_decay"]), f(&p["zeta_over_a_w"]), f(&p["inverse_median_gap"])
-        );
-    }
-    for r in s["fig4d"]["by_r"].as_array().into_iter().flatten() {
-        println!(
-            "Fig. 4(d) r = {} ({}): w = 0: {}, w = {}pi: {}; {} [paper: ~0.4 pi]",
-            f(&r["r"]),
-            r["r_choice"].as_str().unwrap_or(""),
-            f(&r["ideal_w0"]),
-            f(&r["smallest_w_over_pi"]),
-            f(&r["mean_at_smallest_w"]),
-            crossing_text(&r["w_cross_over_pi"], &s["fig4d"]["largest_w_over_pi"])
-        );
+impl sqz_reproduce::Counter for Tick {
+    fn tick(&self) {
+        self.0.tick();
     }
 }
 
@@ -105,8 +49,9 @@ pub fn run(a: &ReproduceArgs, g: Global) -> anyhow::Result<()> {
     let out_dir: PathBuf = a.out_dir.clone();
     std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let watcher = std::sync::Arc::new(interrupt::Watcher::install(out_dir.clone())?);
-    let mut prog = Progress::new(7, g.quiet);
-    prog.watch(std::sync::Arc::clone(&watcher));
+    let mut prog = Stages::new(7, g.quiet);
+    let w = std::sync::Arc::clone(&watcher);
+    prog.on_stage(move |name| w.stage(name));
     if !g.quiet {
         eprintln!(
             "sqz reproduce: {} run into {} on {} threads",
@@ -117,18 +62,18 @@ pub fn run(a: &ReproduceArgs, g: Global) -> anyhow::Result<()> {
     }
 
     prog.stage("Fig. 1(b,c): Eq. 7 time evolution, N = 10");
-    let f1 = fig1::compute(&cfg, &prog)?;
+    let f1 = fig1::compute(&cfg, &Bars(&prog))?;
     prog.done(&format!(
         "long-time 1/xi^2 within {:.1e} of Eq. 8",
         f1.max_final_dev
     ));
 
     prog.stage("Fig. 2: Husimi Q, N = 30, r = 0.8");
-    let f2 = fig2::compute(&cfg, &prog)?;
+    let f2 = fig2::compute(&cfg, &Bars(&prog))?;
     prog.done(&format!("{} frames", f2.frames.len()));
 
     prog.stage("Fig. 3(a): Eq. 8 vs Eq. 7 at t = 200/A");
-    let f3a = fig3::compute_a(&cfg, &prog)?;
+    let f3a = fig3::compute_a(&cfg, &Bars(&prog))?;
     prog.done(&format!(
         "max |Eq. 7 - Eq. 8| = {:.1e}",
         f3a.max_dev.iter().fold(0.0f64, |a, &b| a.max(b))
@@ -138,7 +83,7 @@ pub fn run(a: &ReproduceArgs, g: Global) -> anyhow::Result<()> {
         "Fig. 3(b-d): Eq. 8 scaling, N = 2..{}",
         cfg.scaling_n_max
     ));
-    let f3bcd = fig3::compute_bcd(&cfg, &prog)?;
+    let f3bcd = fig3::compute_bcd(&cfg, &Bars(&prog))?;
     let f3 = fig3::Fig3::new(&cfg, f3a, f3bcd);
     prog.done(&match f3.paper_fit() {
         Some(f) => format!(
@@ -159,7 +104,7 @@ pub fn run(a: &ReproduceArgs, g: Global) -> anyhow::Result<()> {
         cfg.fig4d_w.len(),
         cfg.fig4d_r.len()
     ));
-    let f4d = fig4::compute_d(&cfg, &prog)?;
+    let f4d = fig4::compute_d(&cfg, &Bars(&prog))?;
     prog.done(
         &f4d.at_r
             .iter()
@@ -176,7 +121,7 @@ pub fn run(a: &ReproduceArgs, g: Global) -> anyhow::Result<()> {
         cfg.fig4abc_configs,
         cfg.fig4abc_w.len()
     ));
-    let f4abc = fig4::compute_abc(&cfg, &f4d, &prog)?;
+    let f4abc = fig4::compute_abc(&cfg, &f4d, &Bars(&prog))?;
     let f4 = fig4::Fig4::new(&cfg, f4abc, f4d);
     prog.done(&format!("{} operator applications", f4.abc.matvecs));
 
@@ -217,10 +162,10 @@ pub fn run(a: &ReproduceArgs, g: Global) -> anyhow::Result<()> {
         Ok(())
     })
     .with_context(|| format!("writing {}", h5_path.display()))?;
-    png_atomically(&out_dir.join("fig1.png"), |p| f1.plot(p))?;
-    png_atomically(&out_dir.join("fig2.png"), |p| f2.plot(p))?;
-    png_atomically(&out_dir.join("fig3.png"), |p| f3.plot(p))?;
-    png_atomically(&out_dir.join("fig4.png"), |p| f4.plot(p))?;
+    sqz_reproduce::png_atomically(&out_dir.join("fig1.png"), |p| f1.plot(p))?;
+    sqz_reproduce::png_atomically(&out_dir.join("fig2.png"), |p| f2.plot(p))?;
+    sqz_reproduce::png_atomically(&out_dir.join("fig3.png"), |p| f3.plot(p))?;
+    sqz_reproduce::png_atomically(&out_dir.join("fig4.png"), |p| f4.plot(p))?;
     watcher.finish(&[
         h5_path.clone(),
         out_dir.join("fig1.png"),
@@ -244,16 +189,18 @@ pub fn run(a: &ReproduceArgs, g: Global) -> anyhow::Result<()> {
             .iter()
             .map(|x| x.is_finite().then_some(*x))
             .collect::<Vec<_>>());
-        s["cpu_seconds"] = json!(progress::cpu_seconds());
+        s["cpu_seconds"] = json!(cpu_seconds());
         println!("{s}");
     } else {
-        print_summary(&sum);
+        for line in sqz_reproduce::summary::text(&sum) {
+            println!("{line}");
+        }
         println!(
             "# written: {} and fig1.png .. fig4.png in {} ({:.1} s, {} s CPU)",
             h5_path.display(),
             out_dir.display(),
             prog.elapsed(),
-            progress::cpu_seconds().map_or("?".into(), |c| format!("{c:.1}"))
+            cpu_seconds().map_or("?".into(), |c| format!("{c:.1}"))
         );
     }
     Ok(())

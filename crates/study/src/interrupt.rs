@@ -42,7 +42,7 @@ impl Watcher {
             ("SIGUSR1", SIGUSR1),
         ] {
             let f = Arc::new(AtomicBool::new(false));
-            if (sig == SIGHUP || sig == SIGINT) && sqz_study::exec::ignored_at_start(sig) {
+            if (sig == SIGHUP || sig == SIGINT) && crate::exec::ignored_at_start(sig) {
                 // ignored on purpose (`nohup`, a background job): stays ignored
                 continue;
             }
