@@ -119,6 +119,15 @@ pub struct SteadyParams {
     pub verify_gap: bool,
 }
 
+impl SteadyParams {
+    /// The memory budget of a solve: [`SteadyParams::memory_budget`], else the memory available
+    /// now ([`sqz_superop::memory::available_bytes`]).
+    pub fn budget(&self) -> u64 {
+        self.memory_budget
+            .unwrap_or_else(sqz_superop::memory::available_bytes)
+    }
+}
+
 impl Default for SteadyParams {
     fn default() -> Self {
         Self {
@@ -266,9 +275,7 @@ pub fn solve_cached(
         if let Some(pair) = checks::equivalent_pair(z, checks::STRUCTURE_TOL) {
             return Err(checks::degenerate_error(z, &pair));
         }
-        let avail = sp
-            .memory_budget
-            .unwrap_or_else(sqz_superop::memory::available_bytes);
+        let avail = sp.budget();
         let sp = &SteadyParams {
             memory_budget: Some(avail),
             ..*sp

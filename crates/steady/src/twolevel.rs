@@ -304,9 +304,7 @@ pub fn solve_with_setup(
     );
     let t0 = Instant::now();
     let n = p.n();
-    let budget = sp
-        .memory_budget
-        .unwrap_or_else(sqz_superop::memory::available_bytes);
+    let budget = sp.budget();
     let restart = restart_for(n, budget).ok_or_else(|| {
         SteadyError::Superop(sqz_superop::SuperopError::TooLarge {
             what: format!("the two-level steady-state solve at N = {n}"),

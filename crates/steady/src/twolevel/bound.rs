@@ -175,9 +175,7 @@ pub fn verify_gap(
     );
     let t0 = Instant::now();
     let n = p.n();
-    let budget = sp
-        .memory_budget
-        .unwrap_or_else(sqz_superop::memory::available_bytes);
+    let budget = sp.budget();
     let restart = restart_for(n, budget).ok_or_else(|| {
         SteadyError::Unsupported(format!("gap check at N = {n}: not enough memory"))
     })?;
