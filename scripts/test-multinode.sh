@@ -282,8 +282,9 @@ else
 fi
 check "srun --mpi=list offers pmix" bash -c "timeout 20 srun --mpi=list 2>&1 | grep -qw pmix"
 
-# studies: the CI study (40 tasks) and a longer one to interrupt (N = 5, 1200 tasks, ~4-8 s
-# on 6 ranks here); the memory study (N = 5, 200 tasks, so that the small node gets some even
+# studies: the CI study (40 tasks) and a longer one to interrupt (N = 5, 3000 tasks, ~6-10 s
+# on 6 ranks here; 1200 tasks took ~3 s once the solver got faster, too close to the time a
+# node kill or a signal takes to arrive); the memory study (N = 5, 200 tasks, so that the small node gets some even
 # when its ranks start late)
 cp jobs/ci-small.toml "$T/small.toml"
 cat >"$T/long.toml" <<'EOF'
@@ -291,7 +292,7 @@ description = "test-multinode: node loss, preemption"
 n = 5
 r = 0.5
 w = ["0.1pi", "0.3pi"]
-configurations = 600
+configurations = 1500
 seed = 7
 EOF
 cat >"$T/mem.toml" <<'EOF'
@@ -302,7 +303,7 @@ w = ["0.1pi"]
 configurations = 200
 seed = 3
 EOF
-LONG_TOTAL=1200
+LONG_TOTAL=3000
 
 section ref "reference runs in one process"
 check "CI study, one process, 1 thread" timeout 300 "$SQZ" disorder "$T/small.toml" --out "$T/small-ref.h5" --threads 1 --quiet
