@@ -272,7 +272,20 @@ fn item7_sighup_saves_and_exits_75() {
     let d = dir("item7");
     let st = write(&d, "long.toml", "n = 5\nr = 0.5\nw = [\"0.1pi\", \"0.3pi\"]\nconfigurations = 2000\nseed = 5\n[steady]\nestimate_gap = false\n");
     let out = d.join("r.h5");
-    let child = cmd()
+    // A test run started under `nohup` passes an ignored SIGHUP on to the child, which sqz then
+    // honours (below): restore the default disposition for this first part when coreutils' `env`
+    // can (the run would otherwise finish, exit 0, and fail this test for the wrong reason).
+    let mut c = cmd();
+    if Command::new("env")
+        .args(["--default-signal=HUP", "true"])
+        .status()
+        .is_ok_and(|st| st.success())
+    {
+        let mut e = Command::new("env");
+        e.arg("--default-signal=HUP").arg(env!("CARGO_BIN_EXE_sqz"));
+        c = common::without_launcher_env(e);
+    }
+    let child = c
         .args(["disorder", s(&st), "--out", s(&out), "--threads", "1"])
         .args(["--quiet", "--checkpoint-tasks", "5"])
         .stdout(Stdio::null())

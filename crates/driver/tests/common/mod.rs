@@ -12,7 +12,11 @@ use std::time::{Duration, Instant};
 /// `sqz` with a clean launcher environment, whatever runs the tests: no MPI or Slurm task
 /// counts, no memory limit.
 pub fn cmd() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sqz"));
+    without_launcher_env(Command::new(env!("CARGO_BIN_EXE_sqz")))
+}
+
+/// `c` without the environment of an MPI launcher, Slurm or a memory limit (a test runs alone).
+pub fn without_launcher_env(mut c: Command) -> Command {
     for k in [
         "SLURM_NTASKS",
         "SLURM_STEP_NUM_TASKS",
