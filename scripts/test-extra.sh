@@ -412,12 +412,16 @@ fi
 rm -f "$T"/big*.h5
 
 # sqz reproduce on SIGTERM and SIGINT says what was saved (job control on: a background job of a
-# script without it ignores SIGINT, and sqz keeps an ignored SIGINT or SIGHUP ignored)
+# script without it ignores SIGINT, and sqz keeps an ignored SIGINT or SIGHUP ignored; and
+# `env --default-signal`, where coreutils has it, for a test-extra.sh that was itself started with
+# SIGINT ignored, e.g. as a background job of a shell: `set -m` cannot undo that)
+DEFAULT_SIG=()
+env --default-signal=INT true 2>/dev/null && DEFAULT_SIG=(env --default-signal=INT,TERM)
 for sig in TERM INT; do
     mkdir -p "$T/rep-$sig"
     set -m
     # the full run (minutes), not --quick: a fast machine finished --quick before the signal
-    "$SQZ" reproduce --out-dir "$T/rep-$sig" >"$T/rep-$sig.log" 2>&1 &
+    "${DEFAULT_SIG[@]}" "$SQZ" reproduce --out-dir "$T/rep-$sig" >"$T/rep-$sig.log" 2>&1 &
     P=$!
     set +m
     BG_PIDS+=("$P")
