@@ -4,134 +4,15 @@
 //! trivial steady state at r = 0; the matrix-free operators (full, parity block, Hermitian real
 //! form) with local rates against the assembly.
 
+#[path = "common/dense_lindblad.rs"]
+mod dense_lindblad;
+
+use dense_lindblad::{local_reference, Dense};
 use num_complex::Complex64 as C64;
 use sprs::CsMat;
 use sqz_model::{positions, Params};
 use sqz_superop::{csr, MatFree, ParityBlock};
 use std::f64::consts::PI;
-
-/// Row-major dense square matrix.
-struct Dense {
-    d: usize,
-    v: Vec<C64>,
-}
-
-impl Dense {
-    fn zeros(d: usize) -> Self {
-        Self {
-            d,
-            v: vec![C64::new(0.0, 0.0); d * d],
-        }
-    }
-    fn at(&self, r: usize, c: usize) -> C64 {
-        self.v[r * self.d + c]
-    }
-    fn identity(d: usize) -> Self {
-        let mut m = Self::zeros(d);
-        for k in 0..d {
-            m.v[k * d + k] = C64::new(1.0, 0.0);
-        }
-        m
-    }
-    fn mul(&self, o: &Dense) -> Dense {
-        let d = self.d;
-        let mut m = Self::zeros(d);
-        for r in 0..d {
-            for k in 0..d {
-                let x = self.at(r, k);
-                if x != C64::new(0.0, 0.0) {
-                    for c in 0..d {
-                        m.v[r * d + c] += x * o.at(k, c);
-                    }
-                }
-            }
-        }
-        m
-    }
-    fn adjoint(&self) -> Dense {
-        let d = self.d;
-        let mut m = Self::zeros(d);
-        for r in 0..d {
-            for c in 0..d {
-                m.v[c * d + r] = self.at(r, c).conj();
-            }
-        }
-        m
-    }
-    fn transpose(&self) -> Dense {
-        let d = self.d;
-        let mut m = Self::zeros(d);
-        for r in 0..d {
-            for c in 0..d {
-                m.v[c * d + r] = self.at(r, c);
-            }
-        }
-        m
-    }
-    /// `self (x) o`.
-    fn kron(&self, o: &Dense) -> Dense {
-        let (d1, d2) = (self.d, o.d);
-        let mut m = Self::zeros(d1 * d2);
-        for r1 in 0..d1 {
-            for c1 in 0..d1 {
-                let x = self.at(r1, c1);
-                if x == C64::new(0.0, 0.0) {
-                    continue;
-                }
-                for r2 in 0..d2 {
-                    for c2 in 0..d2 {
-                        m.v[(r1 * d2 + r2) * m.d + c1 * d2 + c2] = x * o.at(r2, c2);
-                    }
-                }
-            }
-        }
-        m
-    }
-    fn add_scaled(&mut self, s: f64, o: &Dense) {
-        for (a, b) in self.v.iter_mut().zip(&o.v) {
-            *a += s * b;
-        }
-    }
-}
-
-/// A single-TLS operator `op` (2x2, basis |g> = 0, |e> = 1) on TLS i of N, in the basis
-/// `b = sum_i n_i 2^i` (TLS 0 the least significant bit): `I (x) .. op .. (x) I` with TLS N-1
-/// leftmost.
-fn embed(op: &Dense, i: usize, n: usize) -> Dense {
-    let id2 = Dense::identity(2);
-    let mut m = Dense::identity(1);
-    for k in (0..n).rev() {
-        m = m.kron(if k == i { op } else { &id2 });
-    }
-    m
-}
-
-/// `D[c]` as a superoperator in the column-major convention `vec(A rho B) = (B^T (x) A) vec(rho)`.
-fn dissipator(c: &Dense) -> Dense {
-    let d = c.d;
-    let id = Dense::identity(d);
-    let cd = c.adjoint();
-    let cdc = cd.mul(c);
-    let mut s = cd.transpose().kron(c);
-    s.add_scaled(-0.5, &id.kron(&cdc));
-    s.add_scaled(-0.5, &cdc.transpose().kron(&id));
-    s
-}
-
-/// `sum_i gamma_loss D[sigma_i] + (gamma_deph / 2) D[sigma^z_i]`, dense.
-fn local_reference(n: usize, gl: f64, gd: f64) -> Dense {
-    let mut lower = Dense::zeros(2);
-    lower.v[1] = C64::new(1.0, 0.0); // |g><e|: row g = 0, column e = 1
-    let mut sz = Dense::zeros(2);
-    sz.v[0] = C64::new(-1.0, 0.0);
-    sz.v[3] = C64::new(1.0, 0.0);
-    let mut l = Dense::zeros(1 << (2 * n));
-    for i in 0..n {
-        l.add_scaled(gl, &dissipator(&embed(&lower, i, n)));
-        l.add_scaled(0.5 * gd, &dissipator(&embed(&sz, i, n)));
-    }
-    l
-}
 
 fn to_dense(m: &CsMat<C64>) -> Dense {
     let mut d = Dense::zeros(m.rows());
@@ -331,4 +212,24 @@ fn zero_rates_leave_the_matrix_free_operators_unchanged() {
     );
     assert_eq!(a, b);
     assert!(ParityBlock::new(&p1, &z).unwrap().has_local_rates());
+}
+
+/// The shared dense reference of the whole Liouvillian (Eq. 3 plus local terms, Kronecker
+/// products) equals the assembly at N = 4: it checks the reference the CLI tests of `sqz` use.
+#[test]
+fn dense_eq3_reference_equals_the_assembly_at_n_4() {
+    let n = 4;
+    let (_, p) = params(n, 0.6, 0.15, 0.05);
+    let z = positions::disordered(n, 0.2 * PI, 4, 1).unwrap();
+    let got = to_dense(&csr::assemble(&p, &z).unwrap());
+    let want = dense_lindblad::eq3_reference(&p, &z);
+    let err = got
+        .v
+        .iter()
+        .zip(&want.v)
+        .map(|(a, b)| (a - b).norm())
+        .fold(0.0, f64::max);
+    assert!(err < 1e-12, "max deviation {err:e}");
+    let x = dense_lindblad::null_space_state(&want);
+    assert!(dense_lindblad::residual(&want, &x) < 1e-12);
 }
