@@ -293,7 +293,23 @@ pub fn solve_cached(
         let solved = match memory::plan(n, sp, avail)? {
             Method::DenseHermitian => solve_dense(p, z, sp),
             _ if rates && one_level_with_rates(p, ideal_z || pair.is_some()) => {
-                iterative::solve_iterative(p, z, sp, sp.max_iters)
+                iterative::solve_iterative(p, z, sp, sp.max_iters).map(|mut r| {
+                    r.notes.push(format!(
+                        "local rates (gamma_loss = {}, gamma_deph = {}): one-level GMRES-Jacobi \
+                         ({}; docs/numerics.md, \"Local rates (issue 17): method choice\"), \
+                         which has no gap estimate: no error bound",
+                        p.gamma_loss(),
+                        p.gamma_deph(),
+                        if ideal_z || pair.is_some() {
+                            "ideal or equivalent positions: the coarse operator of the two-level \
+                             solver is singular there"
+                                .to_string()
+                        } else {
+                            format!("gamma_loss + gamma_deph > TWO_LEVEL_RATE_MAX = {TWO_LEVEL_RATE_MAX}")
+                        }
+                    ));
+                    r
+                })
             }
             _ => {
                 if !cache.setup.as_ref().is_some_and(|s| s.matches(p)) {
