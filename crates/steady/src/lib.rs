@@ -332,7 +332,7 @@ pub fn solve_cached(
 /// (where the coarse operator of the paper's model is singular), one-level GMRES-Jacobi
 /// ([`iterative::solve_iterative`], no error bound). Chosen from the measurement in
 /// docs/numerics.md, "Local rates (issue 17): method choice".
-pub const TWO_LEVEL_RATE_MAX: f64 = 0.1;
+pub const TWO_LEVEL_RATE_MAX: f64 = 0.01;
 
 /// Whether [`solve`] takes one-level GMRES-Jacobi for parameters with local rates (see
 /// [`TWO_LEVEL_RATE_MAX`]); `degenerate_positions`: ideal positions or an equivalent pair.
