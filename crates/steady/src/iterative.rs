@@ -133,13 +133,6 @@ pub fn local_diagonal(p: &Params, a: usize, b: usize) -> f64 {
         - p.gamma_deph() * f64::from((a ^ b).count_ones())
 }
 
-/// Largest Krylov dimension whose vectors fit in half the available memory (at least 30).
-fn krylov_dim(n: usize) -> usize {
-    let bytes_per = (sqz_superop::parity::block_dim(n) * 16) as u64;
-    let avail = sqz_superop::memory::available_bytes() / 2;
-    ((avail / bytes_per.max(1)) as usize).clamp(30, 4000)
-}
-
 /// GMRES steady state (see the module docs).
 pub fn solve_iterative(
     p: &Params,
@@ -162,7 +155,9 @@ pub fn solve_iterative(
     // |b| = D^{-1/2}; a residual of tol * 1e-3 keeps the error small where the gap is ~1e-3 or more
     let rel_tol = (sp.tol * 1e-3).max(1e-13);
     let gp = GmresParams {
-        restart: krylov_dim(n),
+        // half of the solve's memory budget for the basis (the memory available now unless
+        // `sp.memory_budget` says otherwise, e.g. a study's share per concurrent solve)
+        restart: crate::memory::gmres_jacobi_krylov(n, sp.budget()),
         max_iters,
         rel_tol,
     };

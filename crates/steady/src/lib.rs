@@ -293,6 +293,22 @@ pub fn solve_cached(
         let solved = match memory::plan(n, sp, avail)? {
             Method::DenseHermitian => solve_dense(p, z, sp),
             _ if rates && one_level_with_rates(p, ideal_z || pair.is_some()) => {
+                let need = memory::gmres_jacobi_min_bytes(n);
+                if need > avail {
+                    return Err(sqz_superop::SuperopError::TooLarge {
+                        what: format!(
+                            "the one-level steady-state solve with local rates at N = {n} \
+                             (smallest Krylov basis, {} vectors)",
+                            memory::GMRES_JACOBI_MIN_KRYLOV
+                        ),
+                        needed_bytes: need,
+                        available_bytes: avail,
+                        largest_n: (1..n)
+                            .rev()
+                            .find(|&m| memory::gmres_jacobi_min_bytes(m) <= avail),
+                    }
+                    .into());
+                }
                 iterative::solve_iterative(p, z, sp, sp.max_iters).map(|mut r| {
                     r.notes.push(format!(
                         "local rates (gamma_loss = {}, gamma_deph = {}): one-level GMRES-Jacobi \
