@@ -246,8 +246,9 @@ pub struct SteadyReport {
 /// collective reduction (with `gamma_loss > 0` the steady state is unique at every position, ideal
 /// ones included); N beyond the dense method takes the two-level solver up to
 /// [`TWO_LEVEL_RATE_MAX`] and one-level GMRES-Jacobi above it or at ideal/equivalent positions
-/// ([`one_level_with_rates`]); dephasing alone at ideal or equivalent positions is refused. Positions with a non-unique steady state are refused
-/// ([`checks::equivalent_pair`]), and every state passes [`checks::check_physical`] before it is
+/// ([`one_level_with_rates`]); dephasing alone at ideal or equivalent positions is refused.
+/// Without rates, positions with a non-unique steady state are refused
+/// ([`checks::equivalent_pair`]). Every state passes [`checks::check_physical`] before it is
 /// returned.
 pub fn solve(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyReport, SteadyError> {
     solve_cached(&mut SolverCache::new(), p, z, sp)
@@ -317,8 +318,8 @@ pub fn solve_cached(
                         p.gamma_loss(),
                         p.gamma_deph(),
                         if ideal_z || pair.is_some() {
-                            "ideal or equivalent positions: the coarse operator of the two-level \
-                             solver is singular there"
+                            "ideal or equivalent positions, where the two-level solver's coarse \
+                             operator (the paper's model) is degenerate"
                                 .to_string()
                         } else {
                             format!("gamma_loss + gamma_deph > TWO_LEVEL_RATE_MAX = {TWO_LEVEL_RATE_MAX}")
@@ -345,7 +346,7 @@ pub fn solve_cached(
 
 /// Local rates, N beyond the dense method: largest `gamma_loss + gamma_deph` (units of A) at
 /// which [`solve`] uses the two-level solver; above it, and at ideal or equivalent positions
-/// (where the coarse operator of the paper's model is singular), one-level GMRES-Jacobi
+/// (where the coarse operator of the paper's model is degenerate), one-level GMRES-Jacobi
 /// ([`iterative::solve_iterative`], no error bound). Chosen from the measurement in
 /// docs/numerics.md, "Local rates (issue 17): method choice".
 pub const TWO_LEVEL_RATE_MAX: f64 = 0.01;
