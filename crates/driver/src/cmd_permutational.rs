@@ -29,17 +29,18 @@ use sqz_superop::memory;
 use std::time::Instant;
 
 /// Validated parameters with the local rates (validated by clap already).
-fn params(phys: &PhysArgs, rates: &LocalRateArgs) -> anyhow::Result<Params> {
+pub(crate) fn params(phys: &PhysArgs, rates: &LocalRateArgs) -> anyhow::Result<Params> {
     Ok(Params::new(phys.n, phys.r, phys.alpha, phys.delta)?
         .with_local_rates(rates.gamma_loss, rates.gamma_deph)?)
 }
 
-/// For `--model collective/full`: refuses nonzero local rates (their ranges are clap's).
+/// For `--model collective`: refuses nonzero local rates (their ranges are clap's); Eq. 7 has
+/// none.
 pub fn reject_local_rates(rates: &LocalRateArgs, model: Model) -> anyhow::Result<()> {
-    if rates.gamma_loss != 0.0 || rates.gamma_deph != 0.0 {
+    if model == Model::Collective && (rates.gamma_loss != 0.0 || rates.gamma_deph != 0.0) {
         bail!(
-            "--model {} with --gamma-loss {} --gamma-deph {}: local rates are supported by \
-             --model permutational; the full model has them in its CSR assembly only so far (no steady-state or propagation path)",
+            "--model {} with --gamma-loss {} --gamma-deph {}: the collective model (Eq. 7) has no \
+             local rates (allowed: 0); use --model permutational (ideal positions) or --model full",
             model.name(),
             rates.gamma_loss,
             rates.gamma_deph

@@ -13,7 +13,7 @@ pub fn run(a: &SteadyArgs, g: Global) -> anyhow::Result<()> {
         return crate::cmd_permutational::steady(a, g);
     }
     crate::cmd_permutational::reject_local_rates(&a.rates, a.model)?;
-    let p = Params::new(a.phys.n, a.phys.r, a.phys.alpha, a.phys.delta)?;
+    let p = crate::cmd_permutational::params(&a.phys, &a.rates)?;
     match a.model {
         Model::Collective => {
             if a.pos.w.is_some() || a.pos.positions.is_some() {
@@ -52,6 +52,14 @@ fn full(a: &SteadyArgs, g: Global, p: &Params) -> anyhow::Result<()> {
         );
     }
     if a.pos.w.is_some_and(|w| w.is_limit()) {
+        if p.has_local_rates() {
+            bail!(
+                "--w 0+ with --gamma-loss {} --gamma-deph {}: the limit w -> 0+ is that of the \
+                 paper's model (allowed: rates 0); give a finite --w",
+                p.gamma_loss(),
+                p.gamma_deph()
+            );
+        }
         return limit(a, g, p);
     }
     let (z, src) = resolve::positions(p.n(), &a.pos)?;
@@ -71,6 +79,8 @@ fn full(a: &SteadyArgs, g: Global, p: &Params) -> anyhow::Result<()> {
     let sq = sqz_superop::observables::moments_parity(&rep.rho_block).squeezing()?;
     let mut f = report::point_json(p, &sq);
     f.insert("model".into(), json!("full"));
+    f.insert("gamma_loss".into(), json!(p.gamma_loss()));
+    f.insert("gamma_deph".into(), json!(p.gamma_deph()));
     f.insert("positions".into(), json!(z));
     f.extend(src.json());
     f.insert("method".into(), json!(rep.method.name()));

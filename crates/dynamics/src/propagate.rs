@@ -284,13 +284,15 @@ pub fn propagate<A: LinearOperator>(
     })
 }
 
-/// Eq. 7 in the Dicke basis from `init` (memory checked first).
+/// Eq. 7 in the Dicke basis from `init` (memory checked first). Eq. 7 has no local rates:
+/// parameters with any are refused (use the permutational model or [`evolve_full`]).
 pub fn evolve_collective(
     p: &Params,
     init: &InitState,
     plan: &Plan,
     on_step: impl FnMut(f64, &ExpvInfo),
 ) -> Result<Evolution, DynamicsError> {
+    sqz_model::collective::refuse_local_rates(p)?;
     let n = p.n();
     let d = n + 1;
     let dim = d * d;
@@ -313,7 +315,8 @@ pub fn evolve_collective(
 }
 
 /// Eq. 3 at positions `z` from `init`: in the parity block when the state lies there, else in
-/// the full space (memory checked first).
+/// the full space (memory checked first). Local rates of `p` are included (the matrix-free
+/// operators' local pass, `sqz_superop::local`).
 pub fn evolve_full(
     p: &Params,
     z: &[f64],

@@ -23,6 +23,7 @@ pub fn collective_states(
 ) -> Result<(Vec<Mat<C64>>, ExpvInfo), DynamicsError> {
     let d = p.n() + 1;
     assert_eq!(psi.len(), d, "collective_states: state length");
+    sqz_model::collective::refuse_local_rates(p)?;
     let mut v = pure_dicke(psi);
     let op = DickeLiouvillian::new(p);
     let mut ws = ExpvWorkspace::new(op.dim(), ep.krylov_dim);

@@ -16,7 +16,24 @@ use crate::{spin, ModelError, Params, C64};
 use faer::sparse::{SparseColMat, Triplet};
 use faer::Mat;
 
+/// Eq. 7 has no local loss or dephasing: an error naming the rates of `p` when it has any
+/// (the permutational model, `sqz_permutational`, includes them at ideal positions).
+pub fn refuse_local_rates(p: &Params) -> Result<(), ModelError> {
+    if p.has_local_rates() {
+        return Err(ModelError::InvalidParameter {
+            name: "gamma_loss/gamma_deph",
+            value: format!("{}/{}", p.gamma_loss(), p.gamma_deph()),
+            allowed: "0/0 in the collective model, Eq. 7 (local rates: the permutational model, \
+                      sqz_permutational, or the full model)",
+        });
+    }
+    Ok(())
+}
+
 /// The Eq. 7 Liouvillian as `(row, col, value)` triplets, sorted by column, without duplicates.
+/// The collective part only: local rates of `p` are not included (the permutational model builds
+/// its spin-J blocks from these triplets and adds the local terms itself); [`liouvillian`] and
+/// [`steady_state`] refuse parameters with local rates.
 pub fn liouvillian_triplets(p: &Params) -> Vec<(usize, usize, C64)> {
     let n = p.n();
     let (sp, sm, sz) = (spin::s_plus(n), spin::s_minus(n), spin::s_z(n));
@@ -37,6 +54,7 @@ pub fn liouvillian_triplets(p: &Params) -> Vec<(usize, usize, C64)> {
 
 /// The Eq. 7 Liouvillian as a faer sparse column matrix of size `(N+1)^2`.
 pub fn liouvillian(p: &Params) -> Result<SparseColMat<usize, C64>, ModelError> {
+    refuse_local_rates(p)?;
     let d2 = (p.n() + 1).pow(2);
     to_csc(d2, &liouvillian_triplets(p))
 }
@@ -68,7 +86,9 @@ pub struct CollectiveSteady {
 /// Steady state of Eq. 7 by a sparse LU solve with the trace condition.
 ///
 /// The state returned is Hermitised and normalised to trace 1; `residual` is measured on it.
+/// Parameters with local rates are refused ([`refuse_local_rates`]).
 pub fn steady_state(p: &Params) -> Result<CollectiveSteady, ModelError> {
+    refuse_local_rates(p)?;
     let d = p.n() + 1;
     let d2 = d * d;
     let l = liouvillian_triplets(p);

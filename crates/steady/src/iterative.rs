@@ -7,7 +7,9 @@
 //!                - (1/2) [ cosh^2 r (n_a + n_b) + sinh^2 r (2N - n_a - n_b) ]
 //! ```
 //!
-//! (`H_DD` and the jumps have no diagonal; `sum_c <a|J_c^dag J_c|a> = cosh^2 r n_a + sinh^2 r (N - n_a)`).
+//! (`H_DD` and the jumps have no diagonal; `sum_c <a|J_c^dag J_c|a> = cosh^2 r n_a + sinh^2 r (N - n_a)`),
+//! plus, with local rates, `-(gamma_loss/2)(n_a + n_b) - gamma_deph |a XOR b|`
+//! ([`local_diagonal`]).
 //! The Krylov dimension is as large as memory allows (a full GMRES cycle resolves the slow
 //! cluster of about `C_N` modes at small w), then it restarts.
 //!
@@ -110,23 +112,25 @@ pub fn block_diagonal(p: &Params) -> Vec<C64> {
     let n = p.n();
     let (c2, s2) = (p.r().cosh().powi(2), p.r().sinh().powi(2));
     let bd = sqz_superop::parity::block_dim(n);
+    let local = p.has_local_rates();
     (0..bd)
         .map(|k| {
             let (a, b) = sqz_superop::parity::full_index(n, k);
             let (na, nb) = (a.count_ones() as f64, b.count_ones() as f64);
-            C64::new(
-                -0.5 * (c2 * (na + nb) + s2 * (2.0 * n as f64 - na - nb)),
-                -p.delta_n() * (na - nb),
-            )
+            let mut re = -0.5 * (c2 * (na + nb) + s2 * (2.0 * n as f64 - na - nb));
+            if local {
+                re += local_diagonal(p, a, b);
+            }
+            C64::new(re, -p.delta_n() * (na - nb))
         })
         .collect()
 }
 
-/// Largest Krylov dimension whose vectors fit in half the available memory (at least 30).
-fn krylov_dim(n: usize) -> usize {
-    let bytes_per = (sqz_superop::parity::block_dim(n) * 16) as u64;
-    let avail = sqz_superop::memory::available_bytes() / 2;
-    ((avail / bytes_per.max(1)) as usize).clamp(30, 4000)
+/// The diagonal of the local terms ([`sqz_superop::local`]) at `rho[a, b]`:
+/// `-(gamma_loss/2) (n_a + n_b) - gamma_deph |a XOR b|` (real).
+pub fn local_diagonal(p: &Params, a: usize, b: usize) -> f64 {
+    -0.5 * p.gamma_loss() * f64::from(a.count_ones() + b.count_ones())
+        - p.gamma_deph() * f64::from((a ^ b).count_ones())
 }
 
 /// GMRES steady state (see the module docs).
@@ -151,7 +155,9 @@ pub fn solve_iterative(
     // |b| = D^{-1/2}; a residual of tol * 1e-3 keeps the error small where the gap is ~1e-3 or more
     let rel_tol = (sp.tol * 1e-3).max(1e-13);
     let gp = GmresParams {
-        restart: krylov_dim(n),
+        // half of the solve's memory budget for the basis (the memory available now unless
+        // `sp.memory_budget` says otherwise, e.g. a study's share per concurrent solve)
+        restart: crate::memory::gmres_jacobi_krylov(n, sp.budget()),
         max_iters,
         rel_tol,
     };

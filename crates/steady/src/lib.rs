@@ -10,8 +10,8 @@
 //! |---|---|---|
 //! | [`Method::DenseHermitian`] | N <= 5 by default (`dense_n_max`; N <= 7 fits) | real LU of `L` on Hermitian matrices of the block, with a rank-one deflation of the trace |
 //! | [`Method::TwoLevel`] | N >= 6 (Krylov basis sized to the memory budget) | GMRES on the real form of Hermitian matrices, deflation preconditioner with the ideal null space (Schur–Weyl, dimension C_N) as coarse space, its Galerkin operator applied in Kronecker form and approximately inverted by a level-2 preconditioner; Galerkin gap estimate |
-//! | [`Method::GmresJacobi`] | not a path of [`solve`] (comparisons only) | GMRES on the deflated parity block, matrix-free, Jacobi preconditioner; no gap estimate |
-//! | [`Method::CollectiveReduction`] | ideal positions (w = 0) | the null space is degenerate (Catalan `C_N`); the state reached from a symmetric initial state is the collective one (Eq. 7/8) embedded |
+//! | [`Method::GmresJacobi`] | local rates only: above [`TWO_LEVEL_RATE_MAX`] or at ideal positions (N >= 6); else comparisons only | GMRES on the deflated parity block, matrix-free, Jacobi preconditioner; no gap estimate |
+//! | [`Method::CollectiveReduction`] | ideal positions (w = 0), no local rates | the null space is degenerate (Catalan `C_N`); the state reached from a symmetric initial state is the collective one (Eq. 7/8) embedded |
 //!
 //! See `docs/numerics.md` for the reasoning and what is left for larger N.
 #![deny(missing_docs)]
@@ -242,8 +242,13 @@ pub struct SteadyReport {
 
 /// The steady state of Eq. 3 for `params` at positions `z`: the collective reduction at ideal
 /// positions, else the path [`memory::plan`] picks (dense, two-level, GMRES-Jacobi) or a refusal
-/// when none fits. Positions with a non-unique steady state are refused
-/// ([`checks::equivalent_pair`]), and every state passes [`checks::check_physical`] before it is
+/// when none fits. With local rates (`p.has_local_rates()`, beyond the paper) there is no
+/// collective reduction (with `gamma_loss > 0` the steady state is unique at every position, ideal
+/// ones included); N beyond the dense method takes the two-level solver up to
+/// [`TWO_LEVEL_RATE_MAX`] and one-level GMRES-Jacobi above it or at ideal/equivalent positions
+/// ([`one_level_with_rates`]); dephasing alone at ideal or equivalent positions is refused.
+/// Without rates, positions with a non-unique steady state are refused
+/// ([`checks::equivalent_pair`]). Every state passes [`checks::check_physical`] before it is
 /// returned.
 pub fn solve(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyReport, SteadyError> {
     solve_cached(&mut SolverCache::new(), p, z, sp)
@@ -258,22 +263,28 @@ pub fn solve_cached(
 ) -> Result<SteadyReport, SteadyError> {
     sqz_model::positions::check_positions(z, p.n())?;
     checks::check_tol(sp.tol)?;
-    if p.has_local_rates() {
+    let n = p.n();
+    let rates = p.has_local_rates();
+    let ideal_z = ideal::is_ideal(z);
+    let pair = checks::equivalent_pair(z, checks::STRUCTURE_TOL);
+    if rates && p.gamma_loss() == 0.0 && (ideal_z || pair.is_some()) {
         return Err(SteadyError::Unsupported(format!(
-            "local rates (gamma_loss = {}, gamma_deph = {}) in the full-space steady state: only \
-             the CSR assembly (sqz_superop::csr::assemble) has them so far; the permutational \
-             model (sqz-permutational) solves them at ideal positions",
-            p.gamma_loss(),
-            p.gamma_deph()
+            "local dephasing only (gamma_deph = {}, gamma_loss = 0) at {} positions: the \
+             full-space solver needs a unique steady state, which local loss (gamma_loss > 0) \
+             guarantees and dephasing alone does not; allowed: gamma_loss > 0 here, or the \
+             permutational model (--model permutational) at ideal positions",
+            p.gamma_deph(),
+            if ideal_z { "ideal" } else { "equivalent" }
         )));
     }
-    let n = p.n();
-    let rep = if ideal::is_ideal(z) {
+    let rep = if ideal_z && !rates {
         memory::check_ideal(n)?;
         ideal::solve_ideal(p, sp)?
     } else {
-        if let Some(pair) = checks::equivalent_pair(z, checks::STRUCTURE_TOL) {
-            return Err(checks::degenerate_error(z, &pair));
+        // with local loss the steady state is unique at every position (ideal or equivalent
+        // pairs included): no collective reduction, no refusal of equivalent pairs
+        if let (false, Some(pair)) = (rates, &pair) {
+            return Err(checks::degenerate_error(z, pair));
         }
         let avail = sp.budget();
         let sp = &SteadyParams {
@@ -282,6 +293,41 @@ pub fn solve_cached(
         };
         let solved = match memory::plan(n, sp, avail)? {
             Method::DenseHermitian => solve_dense(p, z, sp),
+            _ if rates && one_level_with_rates(p, ideal_z || pair.is_some()) => {
+                let need = memory::gmres_jacobi_min_bytes(n);
+                if need > avail {
+                    return Err(sqz_superop::SuperopError::TooLarge {
+                        what: format!(
+                            "the one-level steady-state solve with local rates at N = {n} \
+                             (smallest Krylov basis, {} vectors)",
+                            memory::GMRES_JACOBI_MIN_KRYLOV
+                        ),
+                        needed_bytes: need,
+                        available_bytes: avail,
+                        largest_n: (1..n)
+                            .rev()
+                            .find(|&m| memory::gmres_jacobi_min_bytes(m) <= avail),
+                    }
+                    .into());
+                }
+                iterative::solve_iterative(p, z, sp, sp.max_iters).map(|mut r| {
+                    r.notes.push(format!(
+                        "local rates (gamma_loss = {}, gamma_deph = {}): one-level GMRES-Jacobi \
+                         ({}; docs/numerics.md, \"Local rates (issue 17): method choice\"), \
+                         which has no gap estimate: no error bound",
+                        p.gamma_loss(),
+                        p.gamma_deph(),
+                        if ideal_z || pair.is_some() {
+                            "ideal or equivalent positions, where the two-level solver's coarse \
+                             operator (the paper's model) is degenerate"
+                                .to_string()
+                        } else {
+                            format!("gamma_loss + gamma_deph > TWO_LEVEL_RATE_MAX = {TWO_LEVEL_RATE_MAX}")
+                        }
+                    ));
+                    r
+                })
+            }
             _ => {
                 if !cache.setup.as_ref().is_some_and(|s| s.matches(p)) {
                     cache.setup = None;
@@ -296,6 +342,20 @@ pub fn solve_cached(
     checks::check_physical(n, &rep)
         .map_err(|e| checks::explain_failure(z, SteadyError::Unphysical(e)))?;
     Ok(rep)
+}
+
+/// Local rates, N beyond the dense method: largest `gamma_loss + gamma_deph` (units of A) at
+/// which [`solve`] uses the two-level solver; above it, and at ideal or equivalent positions
+/// (where the coarse operator of the paper's model is degenerate), one-level GMRES-Jacobi
+/// ([`iterative::solve_iterative`], no error bound). Chosen from the measurement in
+/// docs/numerics.md, "Local rates (issue 17): method choice".
+pub const TWO_LEVEL_RATE_MAX: f64 = 0.01;
+
+/// Whether [`solve`] takes one-level GMRES-Jacobi for parameters with local rates (see
+/// [`TWO_LEVEL_RATE_MAX`]); `degenerate_positions`: ideal positions or an equivalent pair.
+pub fn one_level_with_rates(p: &Params, degenerate_positions: bool) -> bool {
+    p.has_local_rates()
+        && (degenerate_positions || p.gamma_loss() + p.gamma_deph() > TWO_LEVEL_RATE_MAX)
 }
 
 /// Smallest eigenvalue of a Hermitian parity-block rho (formed as a `2^N x 2^N` matrix).

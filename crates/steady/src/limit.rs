@@ -327,6 +327,14 @@ pub fn limit_state_with(
     assert!(su.matches(p), "limit set-up built for other parameters");
     let t0 = Instant::now();
     let n = p.n();
+    if p.has_local_rates() {
+        return Err(SteadyError::Unsupported(format!(
+            "the limit w -> 0+ with local rates (gamma_loss = {}, gamma_deph = {}): the limit is \
+             that of the paper's model (allowed: rates 0); solve at a finite w",
+            p.gamma_loss(),
+            p.gamma_deph()
+        )));
+    }
     check_chi(chi, n)?;
     let mut rep = match lp.method {
         LimitMethod::Auto | LimitMethod::Kronecker => kronecker_limit(su, chi, lp)?,

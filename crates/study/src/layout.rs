@@ -382,6 +382,8 @@ impl Store {
         h5::attr_f64(f, "r", p.r())?;
         h5::attr_f64(f, "alpha", p.alpha())?;
         h5::attr_f64(f, "delta", p.delta())?;
+        h5::attr_f64(f, "gamma_loss", p.gamma_loss())?;
+        h5::attr_f64(f, "gamma_deph", p.gamma_deph())?;
         h5::attr_u64(f, "seed", study.seed)?;
         h5::attr_u64(f, "configurations", study.configurations)?;
         h5::attr_u64(f, "n_w", n_w as u64)?;

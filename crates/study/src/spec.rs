@@ -46,6 +46,8 @@ struct RawStudy {
     r: f64,
     alpha: Option<f64>,
     delta: Option<f64>,
+    gamma_loss: Option<f64>,
+    gamma_deph: Option<f64>,
     w: Vec<RawLength>,
     configurations: Option<i64>,
     seed: Option<i64>,
@@ -97,7 +99,7 @@ pub struct TraceOpts {
 /// A validated study.
 #[derive(Debug, Clone)]
 pub struct Study {
-    /// N, r, alpha, Delta
+    /// N, r, alpha, Delta and the local rates (`gamma_loss`, `gamma_deph`, default 0)
     pub params: Params,
     /// disorder strengths in units of zeta
     pub w: Vec<f64>,
@@ -139,7 +141,7 @@ impl Study {
     pub fn from_toml(text: &str) -> anyhow::Result<Self> {
         let raw: RawStudy = toml::from_str(text).map_err(|e| {
             anyhow::anyhow!(
-                "{}\n(allowed keys: description, n, r, alpha, delta, w, configurations, seed, [steady] enabled/tol/estimate_gap/max_iters, [traces] t_max/points/tol)",
+                "{}\n(allowed keys: description, n, r, alpha, delta, gamma_loss, gamma_deph, w, configurations, seed, [steady] enabled/tol/estimate_gap/max_iters, [traces] t_max/points/tol)",
                 e.to_string().trim_end()
             )
         })?;
@@ -165,7 +167,19 @@ impl Study {
             delta.abs() <= 1e12,
             "a finite number |delta| <= 1e12 (units of A)",
         )?;
-        let params = Params::new(raw.n as usize, r, alpha, delta)?;
+        // local loss and dephasing of every TLS (beyond the paper; issue 17), default 0
+        let gamma_loss = raw.gamma_loss.unwrap_or(0.0);
+        let gamma_deph = raw.gamma_deph.unwrap_or(0.0);
+        for (key, v) in [("gamma_loss", gamma_loss), ("gamma_deph", gamma_deph)] {
+            check_f64(
+                key,
+                v,
+                sqz_model::params::check_local_rate("gamma", v).is_ok(),
+                sqz_model::params::LOCAL_RATE_ALLOWED,
+            )?;
+        }
+        let params = Params::new(raw.n as usize, r, alpha, delta)?
+            .with_local_rates(gamma_loss, gamma_deph)?;
 
         if raw.w.is_empty() || raw.w.len() > W_COUNT_MAX {
             return Err(bad(
@@ -208,6 +222,16 @@ impl Study {
             w.push(v);
             w_text.push(t);
             w_limit.push(d.is_limit());
+        }
+        if w_limit.iter().any(|&x| x) && params.has_local_rates() {
+            return Err(bad(
+                "w",
+                "\"0+\"",
+                &format!(
+                    "numbers only with local rates (gamma_loss = {gamma_loss}, gamma_deph = \
+                     {gamma_deph}): \"0+\" is the limit of the paper's model, without them"
+                ),
+            ));
         }
         if w_limit.iter().any(|&x| x) && raw.steady.as_ref().and_then(|s| s.enabled) == Some(false)
         {
@@ -412,6 +436,12 @@ impl Study {
         // only studies with a limit carry the key: the hashes of the others are unchanged
         if self.w_limit.iter().any(|&x| x) {
             v["w_limit"] = serde_json::json!(self.w_limit);
+        }
+        // the same for the local rates: a study without them (every study written before they
+        // existed) keeps its hash and resumes as rates 0; any nonzero rate changes the hash
+        if p.has_local_rates() {
+            v["gamma_loss"] = serde_json::json!(p.gamma_loss());
+            v["gamma_deph"] = serde_json::json!(p.gamma_deph());
         }
         v.to_string()
     }

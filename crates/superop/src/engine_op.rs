@@ -1,9 +1,11 @@
 //! The matrix-free Eq. 3 operators as one type over the index geometry: [`crate::MatFree`] (full
 //! `4^N` space, [`crate::matfree`]) and [`crate::ParityBlock`] (weak-parity block,
-//! [`crate::parity`]) are `EngineOp<Full>` and `EngineOp<ParityHalf>`.
+//! [`crate::parity`]) are `EngineOp<Full>` and `EngineOp<ParityHalf>`. With local rates
+//! ([`sqz_model::Params::with_local_rates`]) every apply ends with the pass of [`crate::local`].
 
 use crate::kernel::{Engine, Geometry, Scratch};
 use crate::lindblad::TwoJump;
+use crate::local::LocalPass;
 use crate::memory::{self, Operator, Requirement};
 use crate::{SuperopError, C64};
 use sqz_krylov::LinearOperator;
@@ -44,6 +46,8 @@ impl Shape for ParityHalf {
 pub struct EngineOp<S: Shape> {
     n: usize,
     engine: Engine,
+    /// the local loss/dephasing pass, `None` without local rates
+    local: Option<LocalPass>,
     scratch: Mutex<Scratch>,
     shape: PhantomData<S>,
 }
@@ -54,13 +58,13 @@ impl<S: Shape> EngineOp<S> {
     /// input and output vectors of an apply as well.
     pub fn new(p: &Params, z: &[f64]) -> Result<Self, SuperopError> {
         crate::validate(p, z)?;
-        crate::refuse_local_rates(p)?;
         memory::guard(Requirement::operator(S::OPERATOR), p.n())?;
         let engine = Engine::new(&TwoJump::new(p, z), S::GEOMETRY);
         let scratch = Mutex::new(engine.new_scratch());
         Ok(Self {
             n: p.n(),
             engine,
+            local: LocalPass::new(p, S::GEOMETRY),
             scratch,
             shape: PhantomData,
         })
@@ -71,15 +75,29 @@ impl<S: Shape> EngineOp<S> {
         self.n
     }
 
-    /// Complex multiply-adds per apply (see the module docs of [`crate::matfree`]).
+    /// Complex multiply-adds per apply (see the module docs of [`crate::matfree`]), the local
+    /// pass ([`crate::local`]) included when there are local rates.
     pub fn madds_per_apply(&self) -> u64 {
         self.engine.madds_per_apply()
+            + self
+                .local
+                .as_ref()
+                .map_or(0, |l| l.madds(self.engine.dim()))
     }
 
     /// Bytes read or written per apply, each vector access counted once:
-    /// [`crate::matfree::VECTOR_SWEEPS`] sweeps over vectors of this operator's length.
+    /// [`crate::matfree::VECTOR_SWEEPS`] sweeps over vectors of this operator's length, plus
+    /// [`crate::local::LOCAL_SWEEPS`] with local rates.
     pub fn bytes_moved_per_apply(&self) -> u64 {
         self.engine.bytes_moved_per_apply()
+            + self.local.as_ref().map_or(0, |_| {
+                (crate::local::LOCAL_SWEEPS * 16 * self.engine.dim()) as u64
+            })
+    }
+
+    /// Whether the operator has local loss or dephasing terms.
+    pub fn has_local_rates(&self) -> bool {
+        self.local.is_some()
     }
 
     /// A scratch for [`EngineOp::apply_with`] (two vectors of the operator's length plus small
@@ -94,10 +112,13 @@ impl<S: Shape> EngineOp<S> {
     /// If `x` or `y` do not have the operator's length, or `scratch` belongs to another shape.
     pub fn apply_with(&self, x: &[C64], y: &mut [C64], scratch: &mut Scratch) {
         self.engine.apply(x, y, scratch);
+        if let Some(l) = &self.local {
+            l.add(x, y);
+        }
     }
 
-    /// Cumulative wall time of the four passes of the applies made with the owned scratch
-    /// (see [`Scratch::pass_seconds`]).
+    /// Cumulative wall time of the four engine passes of the applies made with the owned scratch
+    /// (see [`Scratch::pass_seconds`]; the local pass is not timed).
     pub fn pass_seconds(&self) -> [f64; 4] {
         self.scratch
             .lock()
@@ -123,6 +144,6 @@ impl<S: Shape> LinearOperator for EngineOp<S> {
     /// per apply; the solvers' hot paths pass their own scratch instead).
     fn apply(&self, x: &[C64], y: &mut [C64]) {
         let mut s = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
-        self.engine.apply(x, y, &mut s);
+        self.apply_with(x, y, &mut s);
     }
 }

@@ -16,10 +16,14 @@
 //! [`HermParity`] applies `L` in this form ([`sqz_krylov::LinOp`] over `f64`, caller-owned
 //! scratch, no lock). The real inner product `<X, Y> = sum X_k Y_k` is, on the matrices,
 //! `sum_a rho_aa sigma_aa + Re sum_{a != b} conj(rho_ab) sigma_ab / 2`.
+//!
+//! Local loss and dephasing ([`crate::local`]) have real coefficients and map the upper triangle
+//! to itself, so their pass runs directly on the real form (after the engine's apply).
 
 use crate::basis::hilbert_dim;
 use crate::kernel::{Engine, Geometry, Scratch};
 use crate::lindblad::TwoJump;
+use crate::local::LocalPass;
 use crate::memory::{self, Operator, Requirement};
 use crate::{SuperopError, C64};
 use rayon::prelude::*;
@@ -119,6 +123,8 @@ pub struct HermScratch {
 pub struct HermParity {
     n: usize,
     engine: Engine,
+    /// the local loss/dephasing pass, `None` without local rates
+    local: Option<LocalPass>,
 }
 
 impl HermParity {
@@ -126,11 +132,11 @@ impl HermParity {
     /// like [`crate::ParityBlock`].
     pub fn new(p: &Params, z: &[f64]) -> Result<Self, SuperopError> {
         crate::validate(p, z)?;
-        crate::refuse_local_rates(p)?;
         memory::guard(Requirement::operator(Operator::ParityBlock), p.n())?;
         Ok(Self {
             n: p.n(),
             engine: Engine::new(&TwoJump::new(p, z), Geometry::Parity),
+            local: LocalPass::new(p, Geometry::Parity),
         })
     }
 
@@ -155,6 +161,14 @@ impl HermParity {
     /// `y = L x` on complex block vectors (the ordinary parity-block apply).
     pub fn apply_complex(&self, x: &[C64], y: &mut [C64], s: &mut Scratch) {
         self.engine.apply(x, y, s);
+        if let Some(l) = &self.local {
+            l.add(x, y);
+        }
+    }
+
+    /// Whether the operator has local loss or dephasing terms.
+    pub fn has_local_rates(&self) -> bool {
+        self.local.is_some()
     }
 
     /// `y = L x` for a Hermitian complex block vector `x`, exact on the upper triangle
@@ -163,6 +177,9 @@ impl HermParity {
     /// one-sided operator once instead of twice, half of the ket-side jumps).
     pub fn apply_hermitian_upper(&self, x: &[C64], y: &mut [C64], s: &mut Scratch, gx: &mut [C64]) {
         self.engine.apply_hermitian_upper(x, y, s, gx);
+        if let Some(l) = &self.local {
+            l.add(x, y);
+        }
     }
 }
 
@@ -192,6 +209,9 @@ impl LinOp<f64> for HermParity {
         self.engine
             .apply_hermitian_upper(&s.xc, &mut s.yc, &mut s.kernel, &mut s.gx);
         to_real(self.n, &s.yc, y);
+        if let Some(l) = &self.local {
+            l.add(x, y);
+        }
     }
 }
 

@@ -20,6 +20,8 @@
 //! | [`parity`] | matrix-free operator on the physical weak-parity half | the two-jump form |
 //!
 //! [`lindblad`] holds the coefficients of the two-jump form (and the Liouvillian diagonal).
+//! Local loss and dephasing of each TLS (beyond the paper, [`sqz_model::Params::with_local_rates`])
+//! are in the CSR assembly and, as an extra pass ([`local`]), in the matrix-free operators.
 //!
 //! All three implement [`sqz_krylov::LinearOperator`]. [`memory`] estimates the bytes each needs
 //! and refuses work that does not fit; [`observables`] computes spin moments and `xi_R^2` of a
@@ -44,6 +46,7 @@ mod error;
 pub mod herm;
 mod kernel;
 pub mod lindblad;
+pub mod local;
 pub mod matfree;
 pub mod memory;
 pub mod observables;
@@ -64,22 +67,6 @@ pub use sqz_krylov::LinearOperator;
 pub const N_MAX_FULL: usize = 15;
 
 /// Validates `(params, positions)` for the full-space operators.
-/// The matrix-free engine (`MatFree`, `ParityBlock`, `HermParity`) has no local terms yet: it
-/// refuses parameters with local rates rather than silently dropping them (the CSR assembly has
-/// them, [`csr`]).
-pub(crate) fn refuse_local_rates(p: &sqz_model::Params) -> Result<(), SuperopError> {
-    if p.has_local_rates() {
-        return Err(sqz_model::ModelError::InvalidParameter {
-            name: "gamma_loss/gamma_deph",
-            value: format!("{}/{}", p.gamma_loss(), p.gamma_deph()),
-            allowed: "0 for the matrix-free and parity-block operators (local rates are in the \
-                      CSR assembly, csr::assemble, only)",
-        }
-        .into());
-    }
-    Ok(())
-}
-
 pub(crate) fn validate(p: &sqz_model::Params, z: &[f64]) -> Result<(), SuperopError> {
     sqz_model::positions::check_positions(z, p.n())?;
     if p.n() > N_MAX_FULL {

@@ -1,136 +1,18 @@
 //! Local loss and dephasing in the CSR assembly (issue 17, item 1): the local part of the
 //! assembled Liouvillian against a dense superoperator built here independently from Kronecker
 //! products of the single-TLS operators, at N = 4 and 5; the weak parity, the trace and the
-//! trivial steady state at r = 0; the matrix-free operators refuse local rates.
+//! trivial steady state at r = 0; the matrix-free operators (full, parity block, Hermitian real
+//! form) with local rates against the assembly.
 
+#[path = "common/dense_lindblad.rs"]
+mod dense_lindblad;
+
+use dense_lindblad::{local_reference, Dense};
 use num_complex::Complex64 as C64;
 use sprs::CsMat;
 use sqz_model::{positions, Params};
 use sqz_superop::{csr, MatFree, ParityBlock};
 use std::f64::consts::PI;
-
-/// Row-major dense square matrix.
-struct Dense {
-    d: usize,
-    v: Vec<C64>,
-}
-
-impl Dense {
-    fn zeros(d: usize) -> Self {
-        Self {
-            d,
-            v: vec![C64::new(0.0, 0.0); d * d],
-        }
-    }
-    fn at(&self, r: usize, c: usize) -> C64 {
-        self.v[r * self.d + c]
-    }
-    fn identity(d: usize) -> Self {
-        let mut m = Self::zeros(d);
-        for k in 0..d {
-            m.v[k * d + k] = C64::new(1.0, 0.0);
-        }
-        m
-    }
-    fn mul(&self, o: &Dense) -> Dense {
-        let d = self.d;
-        let mut m = Self::zeros(d);
-        for r in 0..d {
-            for k in 0..d {
-                let x = self.at(r, k);
-                if x != C64::new(0.0, 0.0) {
-                    for c in 0..d {
-                        m.v[r * d + c] += x * o.at(k, c);
-                    }
-                }
-            }
-        }
-        m
-    }
-    fn adjoint(&self) -> Dense {
-        let d = self.d;
-        let mut m = Self::zeros(d);
-        for r in 0..d {
-            for c in 0..d {
-                m.v[c * d + r] = self.at(r, c).conj();
-            }
-        }
-        m
-    }
-    fn transpose(&self) -> Dense {
-        let d = self.d;
-        let mut m = Self::zeros(d);
-        for r in 0..d {
-            for c in 0..d {
-                m.v[c * d + r] = self.at(r, c);
-            }
-        }
-        m
-    }
-    /// `self (x) o`.
-    fn kron(&self, o: &Dense) -> Dense {
-        let (d1, d2) = (self.d, o.d);
-        let mut m = Self::zeros(d1 * d2);
-        for r1 in 0..d1 {
-            for c1 in 0..d1 {
-                let x = self.at(r1, c1);
-                if x == C64::new(0.0, 0.0) {
-                    continue;
-                }
-                for r2 in 0..d2 {
-                    for c2 in 0..d2 {
-                        m.v[(r1 * d2 + r2) * m.d + c1 * d2 + c2] = x * o.at(r2, c2);
-                    }
-                }
-            }
-        }
-        m
-    }
-    fn add_scaled(&mut self, s: f64, o: &Dense) {
-        for (a, b) in self.v.iter_mut().zip(&o.v) {
-            *a += s * b;
-        }
-    }
-}
-
-/// A single-TLS operator `op` (2x2, basis |g> = 0, |e> = 1) on TLS i of N, in the basis
-/// `b = sum_i n_i 2^i` (TLS 0 the least significant bit): `I (x) .. op .. (x) I` with TLS N-1
-/// leftmost.
-fn embed(op: &Dense, i: usize, n: usize) -> Dense {
-    let id2 = Dense::identity(2);
-    let mut m = Dense::identity(1);
-    for k in (0..n).rev() {
-        m = m.kron(if k == i { op } else { &id2 });
-    }
-    m
-}
-
-/// `D[c]` as a superoperator in the column-major convention `vec(A rho B) = (B^T (x) A) vec(rho)`.
-fn dissipator(c: &Dense) -> Dense {
-    let d = c.d;
-    let id = Dense::identity(d);
-    let cd = c.adjoint();
-    let cdc = cd.mul(c);
-    let mut s = cd.transpose().kron(c);
-    s.add_scaled(-0.5, &id.kron(&cdc));
-    s.add_scaled(-0.5, &cdc.transpose().kron(&id));
-    s
-}
-
-/// `sum_i gamma_loss D[sigma_i] + (gamma_deph / 2) D[sigma^z_i]`, dense.
-fn local_reference(n: usize, gl: f64, gd: f64) -> Dense {
-    let mut lower = Dense::zeros(2);
-    lower.v[1] = C64::new(1.0, 0.0); // |g><e|: row g = 0, column e = 1
-    let mut sz = Dense::zeros(2);
-    sz.v[0] = C64::new(-1.0, 0.0);
-    sz.v[3] = C64::new(1.0, 0.0);
-    let mut l = Dense::zeros(1 << (2 * n));
-    for i in 0..n {
-        l.add_scaled(gl, &dissipator(&embed(&lower, i, n)));
-        l.add_scaled(0.5 * gd, &dissipator(&embed(&sz, i, n)));
-    }
-    l
-}
 
 fn to_dense(m: &CsMat<C64>) -> Dense {
     let mut d = Dense::zeros(m.rows());
@@ -210,18 +92,144 @@ fn all_ground_is_steady_at_r_0_with_local_loss() {
     }
 }
 
+/// Deterministic pseudo-random complex vector.
+fn random_vector(len: usize, seed: u64) -> Vec<C64> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    (0..len).map(|_| C64::new(next(), next())).collect()
+}
+
+fn rel_err(got: &[C64], want: &[C64]) -> f64 {
+    let num: f64 = got.iter().zip(want).map(|(g, w)| (g - w).norm_sqr()).sum();
+    let den: f64 = want.iter().map(|w| w.norm_sqr()).sum();
+    (num / den).sqrt()
+}
+
+/// The matrix-free full-space and parity-block operators with local rates equal the CSR assembly
+/// with local rates on random vectors (N = 3 to 6), and the Hermitian real form equals it on
+/// Hermitian inputs.
 #[test]
-fn matrix_free_operators_refuse_local_rates() {
+fn matrix_free_operators_with_local_rates_equal_the_csr_assembly() {
+    use sqz_krylov::LinOp;
+    use sqz_superop::csr::restrict_parity;
+    use sqz_superop::herm::{to_complex, to_real, HermParity};
+    use sqz_superop::parity::{block_dim, block_index, full_index};
+    use sqz_superop::{CsrLiouvillian, LinearOperator};
+    // N = 6 also runs the multi-chunk path of the local pass (vectors of 4096 and more)
+    for n in [3usize, 4, 5, 6] {
+        for (gl, gd) in [(0.3, 0.0), (0.0, 0.7), (0.05, 0.4)] {
+            let (_, p) = params(n, 0.6, gl, gd);
+            let z = positions::disordered(n, 0.3 * PI, 5, 2).unwrap();
+            let csr = csr::assemble(&p, &z).unwrap();
+            let full = CsrLiouvillian::from_matrix(csr.clone());
+            let blk = CsrLiouvillian::from_matrix(restrict_parity(&csr, n));
+            let d2 = 1usize << (2 * n);
+            let x = random_vector(d2, n as u64 + 11);
+            let (mut want, mut got) = (vec![C64::default(); d2], vec![C64::default(); d2]);
+            full.apply(&x, &mut want);
+            let mf = MatFree::new(&p, &z).unwrap();
+            assert!(mf.has_local_rates());
+            mf.apply(&x, &mut got);
+            let e = rel_err(&got, &want);
+            assert!(e < 1e-12, "N = {n} ({gl}, {gd}): MatFree {e:e}");
+            // parity block, complex
+            let bd = block_dim(n);
+            let xb = random_vector(bd, n as u64 + 17);
+            let (mut want, mut got) = (vec![C64::default(); bd], vec![C64::default(); bd]);
+            blk.apply(&xb, &mut want);
+            ParityBlock::new(&p, &z).unwrap().apply(&xb, &mut got);
+            let e = rel_err(&got, &want);
+            assert!(e < 1e-12, "N = {n} ({gl}, {gd}): ParityBlock {e:e}");
+            // Hermitian real form: a Hermitian block vector
+            let xh: Vec<C64> = (0..bd)
+                .map(|k| {
+                    let (a, b) = full_index(n, k);
+                    let kt = block_index(n, b, a).unwrap();
+                    match a.cmp(&b) {
+                        std::cmp::Ordering::Less => xb[k],
+                        std::cmp::Ordering::Greater => xb[kt].conj(),
+                        std::cmp::Ordering::Equal => C64::new(xb[k].re, 0.0),
+                    }
+                })
+                .collect();
+            blk.apply(&xh, &mut want);
+            let hp = HermParity::new(&p, &z).unwrap();
+            let mut xr = vec![0.0; bd];
+            to_real(n, &xh, &mut xr);
+            let mut yr = vec![0.0; bd];
+            let mut s = hp.new_scratch();
+            hp.apply(&xr, &mut yr, &mut s);
+            to_complex(n, &yr, &mut got);
+            let e = rel_err(&got, &want);
+            assert!(
+                e < 1e-12,
+                "N = {n} ({gl}, {gd}): HermParity real form {e:e}"
+            );
+            let mut ks = hp.new_kernel_scratch();
+            hp.apply_complex(&xb, &mut got, &mut ks);
+            blk.apply(&xb, &mut want);
+            let e = rel_err(&got, &want);
+            assert!(e < 1e-12, "N = {n} ({gl}, {gd}): HermParity complex {e:e}");
+        }
+    }
+}
+
+/// With both rates 0 the operators are the ideal ones: no local pass, the same numbers bit for
+/// bit, and the same cost accounting.
+#[test]
+fn zero_rates_leave_the_matrix_free_operators_unchanged() {
+    use sqz_superop::LinearOperator;
     let (p0, p1) = params(4, 0.5, 0.1, 0.0);
-    let z = positions::ideal(4);
-    assert!(MatFree::new(&p0, &z).is_ok());
-    let e = MatFree::new(&p1, &z).unwrap_err().to_string();
-    assert!(e.contains("gamma_loss") && e.contains("CSR"), "{e}");
-    assert!(ParityBlock::new(&p1, &z).is_err());
+    let pz = p0.with_local_rates(0.0, 0.0).unwrap();
+    let z = positions::disordered(4, 0.2 * PI, 3, 1).unwrap();
+    let (a, b, c) = (
+        MatFree::new(&p0, &z).unwrap(),
+        MatFree::new(&pz, &z).unwrap(),
+        MatFree::new(&p1, &z).unwrap(),
+    );
+    assert!(!a.has_local_rates() && !b.has_local_rates() && c.has_local_rates());
+    assert_eq!(a.bytes_moved_per_apply(), b.bytes_moved_per_apply());
+    assert_eq!(a.madds_per_apply(), b.madds_per_apply());
+    assert_eq!(
+        c.bytes_moved_per_apply(),
+        a.bytes_moved_per_apply() + 3 * 16 * 256
+    );
+    assert!(c.madds_per_apply() > a.madds_per_apply());
+    let x = random_vector(256, 3);
+    let (mut ya, mut yb) = (vec![C64::default(); 256], vec![C64::default(); 256]);
+    a.apply(&x, &mut ya);
+    b.apply(&x, &mut yb);
+    assert_eq!(ya, yb);
     // zero rates: the assembly is unchanged bit for bit
     let (a, b) = (
         csr::assemble(&p0, &z).unwrap(),
-        csr::assemble(&p0.with_local_rates(0.0, 0.0).unwrap(), &z).unwrap(),
+        csr::assemble(&pz, &z).unwrap(),
     );
     assert_eq!(a, b);
+    assert!(ParityBlock::new(&p1, &z).unwrap().has_local_rates());
+}
+
+/// The shared dense reference of the whole Liouvillian (Eq. 3 plus local terms, Kronecker
+/// products) equals the assembly at N = 4: it checks the reference the CLI tests of `sqz` use.
+#[test]
+fn dense_eq3_reference_equals_the_assembly_at_n_4() {
+    let n = 4;
+    let (_, p) = params(n, 0.6, 0.15, 0.05);
+    let z = positions::disordered(n, 0.2 * PI, 4, 1).unwrap();
+    let got = to_dense(&csr::assemble(&p, &z).unwrap());
+    let want = dense_lindblad::eq3_reference(&p, &z);
+    let err = got
+        .v
+        .iter()
+        .zip(&want.v)
+        .map(|(a, b)| (a - b).norm())
+        .fold(0.0, f64::max);
+    assert!(err < 1e-12, "max deviation {err:e}");
+    let x = dense_lindblad::null_space_state(&want);
+    assert!(dense_lindblad::residual(&want, &x) < 1e-12);
 }

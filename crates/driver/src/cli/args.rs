@@ -80,15 +80,16 @@ impl Model {
 }
 
 /// Local processes of every TLS (beyond the paper): `gamma_loss D[sigma_i] rho +
-/// (gamma_deph/2) D[sigma^z_i] rho`; only `--model permutational` includes them so far.
+/// (gamma_deph/2) D[sigma^z_i] rho`; `--model permutational` and `--model full` include them,
+/// `--model collective` (Eq. 7) refuses them.
 #[derive(Debug, Clone, Args)]
 pub struct LocalRateArgs {
     /// local loss rate of each TLS in units of A (0 <= gamma <= 1e6): gamma_loss D[sigma_i];
-    /// beta = A / (A + gamma_loss) (--model permutational)
+    /// beta = A / (A + gamma_loss) (--model permutational or full)
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = parse_local_rate)]
     pub gamma_loss: f64,
     /// local dephasing rate of each TLS in units of A (0 <= gamma <= 1e6): (gamma_deph/2)
-    /// D[sigma^z_i], coherences decay at gamma_deph (--model permutational)
+    /// D[sigma^z_i], coherences decay at gamma_deph (--model permutational or full)
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = parse_local_rate)]
     pub gamma_deph: f64,
 }
@@ -108,7 +109,7 @@ pub struct SteadyArgs {
     pub model: Model,
     #[command(flatten)]
     pub phys: PhysArgs,
-    /// local rates (permutational model)
+    /// local rates (permutational and full models)
     #[command(flatten)]
     pub rates: LocalRateArgs,
     /// positions (full model only)
@@ -212,7 +213,7 @@ pub struct EvolveArgs {
     pub model: Model,
     #[command(flatten)]
     pub phys: PhysArgs,
-    /// local rates (permutational model)
+    /// local rates (permutational and full models)
     #[command(flatten)]
     pub rates: LocalRateArgs,
     /// positions (full model only)

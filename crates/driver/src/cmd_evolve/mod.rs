@@ -84,7 +84,7 @@ pub(crate) fn check_krylov(a: &EvolveArgs) -> anyhow::Result<()> {
 
 impl Run {
     fn from_args(a: &EvolveArgs) -> anyhow::Result<Self> {
-        let p = Params::new(a.phys.n, a.phys.r, a.phys.alpha, a.phys.delta)?;
+        let p = crate::cmd_permutational::params(&a.phys, &a.rates)?;
         let z = match a.model {
             Model::Collective => {
                 if a.pos.w.is_some() || a.pos.positions.is_some() {

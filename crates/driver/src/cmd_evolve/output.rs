@@ -28,6 +28,8 @@ pub(super) fn json_fields(run: &Run, o: &Evolution) -> Map<String, Value> {
     m.insert("r".into(), json!(p.r()));
     m.insert("alpha".into(), json!(p.alpha()));
     m.insert("delta".into(), json!(p.delta()));
+    m.insert("gamma_loss".into(), json!(p.gamma_loss()));
+    m.insert("gamma_deph".into(), json!(p.gamma_deph()));
     m.insert("init".into(), json!(run.init.describe()));
     if let Some((z, src)) = &run.z {
         m.insert("positions".into(), json!(z));
@@ -57,11 +59,14 @@ pub(super) fn json_fields(run: &Run, o: &Evolution) -> Map<String, Value> {
 pub(super) fn print_text(run: &Run, o: &Evolution) {
     let p = &run.p;
     println!(
-        "# sqz evolve: N = {}, r = {}, alpha = {}, delta = {}, init {}, {} (dim {})",
+        "# sqz evolve: N = {}, r = {}, alpha = {}, delta = {}, gamma_loss = {}, gamma_deph = {}, \
+         init {}, {} (dim {})",
         p.n(),
         p.r(),
         p.alpha(),
         p.delta(),
+        p.gamma_loss(),
+        p.gamma_deph(),
         run.init.describe(),
         o.space.operator_name(),
         o.dim
