@@ -191,6 +191,39 @@ fn another_study_is_refused_and_fresh_starts_over() {
     assert!(err.contains("--fresh"), "{err}");
 }
 
+/// A kill between a checkpoint's writes of the `completed` mask and of `status` (the commit
+/// point) leaves tasks marked completed with a pending status: the resume computes them again,
+/// and `compare --kept` must not count them as finished (test-extra's kill -9 rounds hit this
+/// window once: "changed tasks that k9-snap-4.h5 had finished").
+#[test]
+fn compare_kept_counts_a_task_finished_by_its_status_not_the_completed_mask() {
+    let d = dir("torn");
+    let p = write(&d, "small.toml", SMALL);
+    let part = d.join("part.h5");
+    let (code, _, err) = disorder(&p, &part, &["--threads", "1", "--stop-after", "13"]);
+    assert_eq!(code, 75, "{err}");
+    // the torn checkpoint: one pending task with completed = 1
+    {
+        let f = hdf5::File::open_rw(&part).unwrap();
+        let st: Vec<u8> = f.dataset("steady/status").unwrap().read_raw().unwrap();
+        let t = st.iter().position(|&x| x == 0).expect("a pending task");
+        let (wi, c) = (t / 20, t % 20);
+        f.dataset("steady/completed")
+            .unwrap()
+            .write_slice(&[1u8][..], (wi, c..c + 1))
+            .unwrap();
+    }
+    let snapshot = d.join("snapshot.h5");
+    std::fs::copy(&part, &snapshot).unwrap();
+    ok(&["disorder", s(&p), "--out", s(&part), "--quiet"]);
+    let (code, out, err) = sqz(&["disorder", "compare", "--kept", s(&snapshot), s(&part)]);
+    assert_eq!(code, 0, "{out}{err}");
+    // and it still catches a recomputed finished task: a fresh run recomputes all of them
+    ok(&["disorder", s(&p), "--out", s(&part), "--quiet", "--fresh"]);
+    let (code, _, _) = sqz(&["disorder", "compare", "--kept", s(&snapshot), s(&part)]);
+    assert_ne!(code, 0);
+}
+
 /// A study long enough to be killed mid-way: N = 6, ~17 ms per task on one
 /// core of the CI machine, 200 tasks, so ~3 s after the 5th task is saved. (At
 /// N = 5 and 120 tasks the whole run took 0.46 s once the solver got faster,

@@ -86,13 +86,24 @@ pub fn compare(a: &Path, b: &Path) -> anyhow::Result<Vec<String>> {
 /// timings and provenance (rank, host, run: when `a` records them) included, are equal bit for
 /// bit. A run resumed from `a` passes; a run that recomputed
 /// them does not (their wall times differ). Returns the datasets that differ.
+///
+/// "Finished" is `steady/status` not pending, the commit point of a checkpoint
+/// ([`crate::layout`]): a kill between the writes of the `completed` mask and of `status` leaves
+/// tasks with `completed = 1` and a pending status, which a resume rightly computes again (the
+/// mask alone made this check fail for them).
 pub fn compare_kept(a: &Path, b: &Path) -> anyhow::Result<(u64, Vec<String>)> {
     let fa = open_read(a)?;
     let fb = open_read(b)?;
     if read_str(&fa, "study_hash")? != read_str(&fb, "study_hash")? {
         return Ok((0, vec!["study_hash (attribute)".into()]));
     }
-    let done: Vec<u8> = fa.group("steady")?.dataset("completed")?.read_raw()?;
+    let done: Vec<u8> = fa
+        .group("steady")?
+        .dataset("status")?
+        .read_raw::<u8>()?
+        .into_iter()
+        .map(|s| u8::from(s != crate::schema::status::PENDING))
+        .collect();
     let tasks = done.len();
     let mut diff = Vec::new();
     let mut per_task = fa.group("steady")?.datasets()?;
