@@ -93,12 +93,12 @@ def crossing(ws, means, limit_mean):
 
 
 def analyse(g, boot, rng):
-    keys = sorted(g["w"])
+    keys = [k for k in sorted(g["w"]) if len(g["w"][k][0])]  # w with at least one result
     ws = [k * math.pi for k in keys]
     vals = [g["w"][k][0] for k in keys]
     lim = g["limit"][0] if g["limit"] is not None else None
     means = [v.mean() for v in vals]
-    wc = crossing(ws, means, lim.mean() if lim is not None else None) if ws or lim is not None else math.nan
+    wc = crossing(ws, means, lim.mean() if lim is not None else None) if ws else math.nan
     samples = []
     for _ in range(boot if ws else 0):
         bm = [rng.choice(v, len(v)).mean() for v in vals]
@@ -112,7 +112,7 @@ def analyse(g, boot, rng):
         "sems": np.array([v.std(ddof=1) / math.sqrt(len(v)) for v in vals]),
         "frac": np.array([(v > 1.0).mean() for v in vals]),
         "counts": [len(v) for v in vals],
-        "failed": sum(g["w"][k][1] - len(g["w"][k][0]) for k in keys)
+        "failed": sum(g["w"][k][1] - len(g["w"][k][0]) for k in g["w"])
         + (g["limit"][1] - len(lim) if lim is not None else 0),
         "lim": lim,
         "wc": wc,
