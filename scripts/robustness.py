@@ -200,7 +200,12 @@ def main():
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
     for ax, kind in zip(axes[:2], ("r = r_opt(N)", "r = 0.5")):
         for g, a in rows:
-            if (g["r"] == 0.5) != (kind == "r = 0.5") or not len(a["ws"]):
+            if (g["r"] == 0.5) != (kind == "r = 0.5"):
+                continue
+            if not len(a["ws"]):
+                if a["lim"] is not None:  # the limit alone
+                    ax.plot([0.0], [a["lim"].mean()], marker="*", ms=10, ls="none",
+                            label=f"N = {g['n']} (r = {g['r']:.3f}): limit only")
                 continue
             x = a["ws"] / math.pi
             c = sorted(set(a["counts"]))
