@@ -42,7 +42,10 @@ use std::time::Instant;
 
 mod bound;
 use bound::{error_estimate, finish_real};
-pub use bound::{verify_gap, GapCheck, ESTIMATE_REL_TOL, GAP_SAFETY};
+pub use bound::{
+    verify_gap, verify_gap_capped, GapCheck, ESTIMATE_REL_TOL, GAP_CHECK_MAX_INNER_ITERATIONS,
+    GAP_SAFETY,
+};
 
 /// Largest GMRES restart length (Krylov vectors between restarts): longer cycles bought nothing
 /// in tests (N = 6: 73 iterations unrestarted, 73 with 120, 79 with 60, 82 with 30).

@@ -83,3 +83,47 @@ fn unreachable_tolerances_are_refused() {
     };
     assert!(solve(&p, &z, &sp).is_ok());
 }
+
+/// The gap check on `A` (`twolevel::verify_gap`, shift-invert Arnoldi with two-level inner
+/// solves) stops when its inner solves have spent their GMRES-iteration budget and says why,
+/// instead of running on (a study task at N = 8 ran in it for more than an hour). At N = 6 the
+/// check converges well inside the default budget; with half the iterations it needed it must
+/// fail, having spent no more than that budget.
+#[test]
+fn gap_check_stops_at_its_inner_iteration_budget() {
+    use sqz_steady::twolevel::{
+        verify_gap, verify_gap_capped, Setup, GAP_CHECK_MAX_INNER_ITERATIONS,
+    };
+    let n = 6;
+    let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
+    let z = positions::disordered(n, 0.3 * PI, 1, 0).unwrap();
+    let setup = Setup::new(&p).unwrap();
+    let sp = SteadyParams::default();
+    let full = verify_gap(&setup, &p, &z, &sp).unwrap();
+    assert!(full.gap > 0.0 && full.gap.is_finite(), "{full:?}");
+    assert!(
+        full.inner_iterations > 10 && full.inner_iterations < GAP_CHECK_MAX_INNER_ITERATIONS / 10,
+        "{} inner iterations",
+        full.inner_iterations
+    );
+    let budget = full.inner_iterations / 2;
+    let msg = match verify_gap_capped(&setup, &p, &z, &sp, budget) {
+        Err(e @ SteadyError::NoConvergence { .. }) => e.to_string(),
+        other => panic!("expected the check to fail at its budget, got {other:?}"),
+    };
+    eprintln!(
+        "full check: {} solves, {} iterations; capped at {budget}: {msg}",
+        full.solves, full.inner_iterations
+    );
+    assert!(
+        msg.contains(&format!("budget of {budget} GMRES iterations")),
+        "{msg}"
+    );
+    let spent: usize = msg
+        .split(" GMRES iterations,")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no iteration count in: {msg}"));
+    assert!(spent <= budget, "spent {spent} > budget {budget}: {msg}");
+}

@@ -157,15 +157,38 @@ pub struct GapCheck {
     pub seconds: f64,
 }
 
+/// GMRES iterations that all inner solves of one gap check ([`verify_gap`]) may spend together.
+/// A check that converges takes 40-120 inner solves of a few hundred iterations (N = 7, 8:
+/// docs/numerics.md); without a cap, a configuration whose Arnoldi iteration does not settle ran
+/// its 15 restarts x 20 steps x 2 solves, hours at N = 8 (a study task held for more than an
+/// hour, docs/reproduction.md). When the budget is spent the check fails: no checked gap, the
+/// caller reports no bound. A count, not a time, so that the outcome does not depend on the
+/// machine or its load (the same result on 1 rank or 64).
+pub const GAP_CHECK_MAX_INNER_ITERATIONS: usize = 150_000;
+
 /// The operator's own slowest rates by shift-invert Arnoldi on `A^{-1}` (at 0), every
 /// application two preconditioned two-level GMRES solves to [`VERIFY_INNER_TOL`] (the real and
 /// imaginary parts of the complexified real form). Costs a few dozen solves: a check, not part of
-/// the default path (`sqz steady --verify-gap`).
+/// the default path (`sqz steady --verify-gap`). Fails (an error, no gap) when an inner solve
+/// does not reach its tolerance (a shift-invert Arnoldi step on an inexact inverse would give
+/// wrong eigenvalues) or when the inner solves together exceed
+/// [`GAP_CHECK_MAX_INNER_ITERATIONS`].
 pub fn verify_gap(
     setup: &Setup,
     p: &Params,
     z: &[f64],
     sp: &SteadyParams,
+) -> Result<GapCheck, SteadyError> {
+    verify_gap_capped(setup, p, z, sp, GAP_CHECK_MAX_INNER_ITERATIONS)
+}
+
+/// [`verify_gap`] with the inner-iteration budget `max_inner_iterations` (tests use a small one).
+pub fn verify_gap_capped(
+    setup: &Setup,
+    p: &Params,
+    z: &[f64],
+    sp: &SteadyParams,
+    max_inner_iterations: usize,
 ) -> Result<GapCheck, SteadyError> {
     /// relative residual of each inner solve
     const VERIFY_INNER_TOL: f64 = 1e-9;
@@ -202,11 +225,21 @@ pub fn verify_gap(
         inv_d,
         dinv,
     };
+    /// inner-solve state: workspace, scratch, solves, iterations, and why the check failed
+    struct InnerState {
+        ws: GmresWorkspace<f64>,
+        sa: HermScratch,
+        sm: PrecScratch,
+        solves: usize,
+        iterations: usize,
+        failure: Option<String>,
+    }
     struct Inner<'a> {
         a: &'a Deflated<'a>,
         pre: &'a TwoLevel<'a>,
-        state: std::sync::Mutex<(GmresWorkspace<f64>, HermScratch, PrecScratch, usize, usize)>,
+        state: std::sync::Mutex<InnerState>,
         tol: f64,
+        budget: usize,
     }
     impl sqz_krylov::LinearOperator for Inner<'_> {
         fn dim(&self) -> usize {
@@ -214,24 +247,57 @@ pub fn verify_gap(
         }
         fn apply(&self, x: &[C64], y: &mut [C64]) {
             let mut g = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            let (ws, sa, sm, solves, its) = &mut *g;
-            let gp = GmresParams {
-                restart: ws.restart(),
-                max_iters: 20_000,
-                rel_tol: self.tol,
-            };
+            let st = &mut *g;
+            // after a failure the Arnoldi iteration is only run out (its result is discarded)
+            if st.failure.is_some() {
+                y.iter_mut().for_each(|v| *v = C64::default());
+                return;
+            }
             let mut parts = [vec![0.0; x.len()], vec![0.0; x.len()]];
             for (k, part) in parts.iter_mut().enumerate() {
                 let b: Vec<f64> = x.iter().map(|v| if k == 0 { v.re } else { v.im }).collect();
                 if b.iter().all(|v| *v == 0.0) {
                     continue;
                 }
-                match gmres_with(self.a, sa, self.pre, sm, &b, part, &gp, ws) {
-                    Ok(i) => *its += i.iterations,
-                    Err(KrylovError::NoConvergence { iterations, .. }) => *its += iterations,
-                    Err(_) => {}
+                let left = self.budget.saturating_sub(st.iterations);
+                let gp = GmresParams {
+                    restart: st.ws.restart(),
+                    max_iters: left.min(20_000),
+                    rel_tol: self.tol,
+                };
+                st.solves += 1;
+                let out = if left == 0 {
+                    Err(KrylovError::NoConvergence {
+                        iterations: 0,
+                        abs_residual: f64::NAN,
+                        rel_residual: f64::NAN,
+                    })
+                } else {
+                    gmres_with(
+                        self.a, &mut st.sa, self.pre, &mut st.sm, &b, part, &gp, &mut st.ws,
+                    )
+                };
+                match out {
+                    Ok(i) => st.iterations += i.iterations,
+                    Err(e) => {
+                        if let KrylovError::NoConvergence { iterations, .. } = e {
+                            st.iterations += iterations;
+                        }
+                        st.failure = Some(if st.iterations >= self.budget {
+                            format!(
+                                "the inner solves spent their budget of {} GMRES iterations",
+                                self.budget
+                            )
+                        } else {
+                            format!(
+                                "inner solve {} did not reach {:e}: {e}",
+                                st.solves, self.tol
+                            )
+                        });
+                        y.iter_mut().for_each(|v| *v = C64::default());
+                        return;
+                    }
                 }
-                *solves += 1;
             }
             for (i, v) in y.iter_mut().enumerate() {
                 *v = C64::new(parts[0][i], parts[1][i]);
@@ -241,14 +307,16 @@ pub fn verify_gap(
     let inner = Inner {
         a: &a,
         pre: &pre,
-        state: std::sync::Mutex::new((
-            GmresWorkspace::new(bd, restart),
-            a.new_scratch(),
-            pre.new_scratch(),
-            0,
-            0,
-        )),
+        state: std::sync::Mutex::new(InnerState {
+            ws: GmresWorkspace::new(bd, restart),
+            sa: a.new_scratch(),
+            sm: pre.new_scratch(),
+            solves: 0,
+            iterations: 0,
+            failure: None,
+        }),
         tol: VERIFY_INNER_TOL,
+        budget: max_inner_iterations,
     };
     // start from the prolonged slow Galerkin eigenvectors (plus a little of everything)
     let mut start: Vec<C64> = (0..bd)
@@ -276,8 +344,22 @@ pub fn verify_gap(
             tol: 1e-5,
             max_restarts: 15,
         },
-    )
-    .map_err(|e| SteadyError::NoConvergence {
+    );
+    {
+        let g = inner.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(why) = &g.failure {
+            return Err(SteadyError::NoConvergence {
+                method: "gap check (shift-invert Arnoldi)",
+                detail: format!(
+                    "{why} ({} inner solves, {} GMRES iterations, {:.1} s)",
+                    g.solves,
+                    g.iterations,
+                    t0.elapsed().as_secs_f64()
+                ),
+            });
+        }
+    }
+    let res = res.map_err(|e| SteadyError::NoConvergence {
         method: "gap check (shift-invert Arnoldi)",
         detail: e.to_string(),
     })?;
@@ -299,8 +381,8 @@ pub fn verify_gap(
         gap,
         eigenvalues,
         galerkin,
-        solves: g.3,
-        inner_iterations: g.4,
+        solves: g.solves,
+        inner_iterations: g.iterations,
         seconds: t0.elapsed().as_secs_f64(),
     })
 }
