@@ -413,11 +413,35 @@ node_loss c sqzn1 "sqzn2 sqzn3"
 # ---------------------------------------------------------------- d. preemption, requeue
 section preempt "scancel --signal=TERM across 3 nodes: exit 75, the job requeues itself and finishes"
 OUT="$T/long-d.h5"
-JOB="$(SQZ_REQUEUE=1 submit --requeue --open-mode=append --nodes 3 --ntasks-per-node 2 \
-    --output="$T/d-%j.out" jobs/n8-multinode.sbatch "$T/long.toml" "$OUT" --checkpoint-tasks 10)"
+submit_preempt() {
+    SQZ_REQUEUE=1 submit --requeue --open-mode=append --nodes 3 --ntasks-per-node 2 \
+        --output="$T/d-%j.out" jobs/n8-multinode.sbatch "$T/long.toml" "$OUT" --checkpoint-tasks 10
+}
+JOB="$(submit_preempt)"
+PROGRESS=0
+if [[ -n "$JOB" ]]; then
+    if wait_done "$OUT" 100 300; then
+        PROGRESS=1
+    elif grep -q "Open MPI failed to TCP connect" "$T/d-$JOB.out" 2>/dev/null; then
+        # Open MPI's TCP start-up once failed here, right after the node reboots of the sections
+        # above ("failed to TCP connect to a peer MPI process ... Operation now in progress", then
+        # a rank died inside Open MPI with SIGSEGV before sqz computed anything; 1 of ~6 runs,
+        # 2026-11-29). That start-up is not what this section tests: the job is cancelled, its
+        # file removed and the job submitted once more, and the log says so. Any other failure,
+        # or the same one twice, fails the section.
+        echo "  note: job $JOB: Open MPI could not connect its ranks at start-up ($(grep -m1 'srun: error' "$T/d-$JOB.out" 2>/dev/null)); submitted once more"
+        timeout 20 scancel "$JOB" 2>/dev/null || true
+        wait_job "$JOB" 60 >/dev/null || true
+        rm -f "$OUT" "$OUT.lock" "$OUT.tmp"
+        JOB="$(submit_preempt)"
+        if [[ -n "$JOB" ]] && wait_done "$OUT" 100 300; then
+            PROGRESS=1
+        fi
+    fi
+fi
 if [[ -z "$JOB" ]]; then
     fail "sbatch refused the job: $(cat "$T/sbatch.err")"
-elif ! wait_done "$OUT" 100 300; then
+elif ((PROGRESS == 0)); then
     fail "job $JOB made no progress: $(tail -n 8 "$T/d-$JOB.out" 2>/dev/null)"
     timeout 20 scancel "$JOB"
 else
