@@ -282,6 +282,11 @@ fn kill_midway(signal: Option<&str>, name: &str) {
         );
         assert_eq!(out.status.code(), Some(75), "{err}");
         assert!(err.contains("interrupted (SIG"), "{err}");
+        // said when the signal is seen, before the running task ends
+        assert!(
+            err.contains("sqz disorder: stopping (SIG") && err.contains("tasks saved; waiting"),
+            "{err}"
+        );
     }
     assert!((5..200).contains(&done), "done {done}");
     ok(&["disorder", s(&p), "--out", s(&part), "--quiet"]);

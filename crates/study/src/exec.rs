@@ -257,12 +257,21 @@ impl<'a> Collector<'a> {
                 self.stop_reason = Some(sig.to_string());
             }
         }
-        if self.stop_reason.is_some() {
+        if let Some(why) = &self.stop_reason {
             if !self.stop_saved {
                 self.stop_saved = true;
+                let why = why.clone();
                 if self.since_checkpoint > 0 {
                     self.checkpoint()?;
                 }
+                // said at once: the running tasks may take minutes (a batch log would otherwise
+                // stay silent until they end, or until SIGKILL)
+                self.progress.clear_line();
+                eprintln!(
+                    "sqz disorder: stopping ({why}): {} of {} tasks saved; waiting for the tasks still running to end (killed now, only those are lost: a resume recomputes them)",
+                    self.store.done(),
+                    self.store.tasks()
+                );
             }
         } else {
             let due_time =
