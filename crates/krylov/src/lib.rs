@@ -9,6 +9,7 @@ pub mod dense;
 pub mod expm;
 pub mod expv;
 pub mod gmres;
+pub mod gmres_dr;
 pub mod linop;
 pub mod orth;
 pub mod scalar;
@@ -18,6 +19,7 @@ pub use expv::{
     expv, expv_times, ExpvError, ExpvInfo, ExpvParams, ExpvWorkspace, Orthogonalization,
 };
 pub use gmres::{gmres, gmres_with, GmresInfo, GmresParams, GmresWorkspace};
+pub use gmres_dr::{gmres_dr_with, GmresDrParams, GmresDrWorkspace};
 pub use linop::{Identity, LinOp, Owned};
 pub use num_complex::Complex64 as C64;
 pub use scalar::Scalar;

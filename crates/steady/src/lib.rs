@@ -117,6 +117,13 @@ pub struct SteadyParams {
     /// two-level path: check the Galerkin gap against the operator's own slowest rate
     /// ([`twolevel::verify_gap`], a few dozen extra solves) and base the bound on the checked gap
     pub verify_gap: bool,
+    /// two-level path: harmonic Ritz vectors kept across GMRES restarts (GMRES-DR,
+    /// [`sqz_krylov::gmres_dr_with`]); 0 gives plain restarted GMRES. Default
+    /// [`twolevel::DEFLATE`].
+    pub deflate: usize,
+    /// two-level path: longest GMRES cycle; the memory budget may make it shorter. Default
+    /// [`twolevel::MAX_RESTART`].
+    pub max_restart: usize,
 }
 
 impl SteadyParams {
@@ -138,6 +145,8 @@ impl Default for SteadyParams {
             max_iters: 20_000,
             memory_budget: None,
             verify_gap: false,
+            deflate: twolevel::DEFLATE,
+            max_restart: twolevel::MAX_RESTART,
         }
     }
 }

@@ -32,7 +32,7 @@ use crate::iterative::block_diagonal;
 use crate::schur_weyl::SchurWeyl;
 use crate::{Method, Outcome, SteadyError, SteadyParams, SteadyReport, C64};
 use rayon::prelude::*;
-use sqz_krylov::{gmres_with, GmresParams, GmresWorkspace, KrylovError, LinOp};
+use sqz_krylov::{gmres_dr_with, GmresDrParams, GmresDrWorkspace, KrylovError, LinOp};
 use sqz_model::Params;
 use sqz_superop::herm::{to_complex, to_real, HermParity, HermScratch};
 use sqz_superop::lindblad::TwoJump;
@@ -55,6 +55,11 @@ pub const MAX_RESTART: usize = 100;
 pub const FALLBACK_CHECK_N_MAX: usize = 8;
 /// Smallest restart length the solver accepts before refusing for lack of memory.
 pub const MIN_RESTART: usize = 20;
+/// Harmonic Ritz vectors kept across a GMRES restart (GMRES-DR, [`sqz_krylov::gmres_dr_with`]):
+/// the slow modes of the preconditioned operator that a cycle of [`MAX_RESTART`] steps leaves
+/// unresolved at strong disorder, where restarted GMRES stagnated (docs/numerics.md, "Failed
+/// solves at strong disorder").
+pub const DEFLATE: usize = 20;
 
 fn binom(n: u64, k: u64) -> u64 {
     (0..k).fold(1u64, |acc, i| acc.saturating_mul(n - i) / (i + 1))
@@ -103,12 +108,17 @@ pub fn fixed_bytes(n: usize) -> u64 {
 /// The restart length that fits in `budget` bytes at N (at most [`MAX_RESTART`]), `None` below
 /// [`MIN_RESTART`].
 pub fn restart_for(n: usize, budget: u64) -> Option<usize> {
+    restart_for_capped(n, budget, MAX_RESTART)
+}
+
+/// [`restart_for`] with the longest cycle `cap` instead of [`MAX_RESTART`].
+pub fn restart_for_capped(n: usize, budget: u64, cap: usize) -> Option<usize> {
     let bd = sqz_superop::parity::block_dim(n);
     let fixed = fixed_bytes(n);
     let free = budget.checked_sub(fixed)?;
-    let per = GmresWorkspace::<f64>::bytes(bd, 1).max(1) / 4; // one vector
+    let per = GmresDrWorkspace::bytes(bd, 1).max(1) / 4; // one vector
     let m = (free / per.max(1)).saturating_sub(3) as usize;
-    let m = m.min(MAX_RESTART).min(bd.saturating_sub(1).max(1));
+    let m = m.min(cap).min(bd.saturating_sub(1).max(1));
     (m >= MIN_RESTART.min(bd.saturating_sub(1).max(1))).then_some(m)
 }
 
@@ -117,13 +127,13 @@ pub fn restart_for(n: usize, budget: u64) -> Option<usize> {
 pub fn bytes_within(n: usize, budget: u64) -> u64 {
     let bd = sqz_superop::parity::block_dim(n);
     let m = restart_for(n, budget).unwrap_or(MIN_RESTART);
-    fixed_bytes(n).saturating_add(GmresWorkspace::<f64>::bytes(bd, m))
+    fixed_bytes(n).saturating_add(GmresDrWorkspace::bytes(bd, m))
 }
 
 /// Peak bytes of [`solve_two_level`] at N with the longest restart ([`MAX_RESTART`]).
 pub fn bytes(n: usize) -> u64 {
     let bd = sqz_superop::parity::block_dim(n);
-    fixed_bytes(n).saturating_add(GmresWorkspace::<f64>::bytes(bd, MAX_RESTART))
+    fixed_bytes(n).saturating_add(GmresDrWorkspace::bytes(bd, MAX_RESTART))
 }
 
 /// The part of the coarse level that depends only on `(N, r, alpha, Delta)`: the Schur–Weyl
@@ -313,7 +323,7 @@ pub fn solve_with_setup(
     let t0 = Instant::now();
     let n = p.n();
     let budget = sp.budget();
-    let restart = restart_for(n, budget).ok_or_else(|| {
+    let restart = restart_for_capped(n, budget, sp.max_restart).ok_or_else(|| {
         SteadyError::Superop(sqz_superop::SuperopError::TooLarge {
             what: format!("the two-level steady-state solve at N = {n}"),
             needed_bytes: bytes_within(n, budget),
@@ -414,8 +424,8 @@ pub fn solve_with_setup(
     let bnorm = (diag.len() as f64).sqrt() * inv_d;
     let target = gap.map_or(sp.tol * 1e-3 * bnorm, |g| 0.25 * sp.tol * g);
     let rel_target = target / bnorm;
-    let gp = GmresParams {
-        restart,
+    let gp = GmresDrParams {
+        deflate: sp.deflate,
         max_iters,
         rel_tol: rel_target.max(1e-13),
     };
@@ -429,10 +439,10 @@ pub fn solve_with_setup(
         }
     };
     let tk = Instant::now();
-    let mut ws = GmresWorkspace::<f64>::new(bd, restart);
+    let mut ws = GmresDrWorkspace::new(bd, restart);
     let mut sa = a.new_scratch();
     let mut sm = pre.new_scratch();
-    let mut info = match gmres_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp, &mut ws) {
+    let mut info = match gmres_dr_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp, &mut ws) {
         Ok(i) => i,
         Err(KrylovError::NoConvergence {
             iterations,
@@ -449,12 +459,12 @@ pub fn solve_with_setup(
     if rel_target < gp.rel_tol {
         // below 1e-13 the floor of double precision is near: two more cycles at most, and the
         // state reached is kept (its bound is reported)
-        let gp2 = GmresParams {
+        let gp2 = GmresDrParams {
             rel_tol: rel_target,
             max_iters: (2 * restart).min(max_iters.saturating_sub(info.iterations)),
             ..gp
         };
-        match gmres_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp2, &mut ws) {
+        match gmres_dr_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp2, &mut ws) {
             Ok(i) => info.iterations += i.iterations,
             Err(KrylovError::NoConvergence { iterations, .. }) => info.iterations += iterations,
             Err(e) => {
@@ -472,7 +482,7 @@ pub fn solve_with_setup(
         let mut rounds = 0;
         loop {
             let (est, its) =
-                error_estimate(n, &a, &mut sa, &pre, &mut sm, &b, &x, restart, &mut ws);
+                error_estimate(n, &a, &mut sa, &pre, &mut sm, &b, &x, sp.deflate, &mut ws);
             info.iterations += its;
             let bound = est.bound(g);
             estimate = Some(est);
@@ -483,12 +493,12 @@ pub fn solve_with_setup(
                 break;
             }
             rounds += 1;
-            let gp3 = GmresParams {
+            let gp3 = GmresDrParams {
                 rel_tol: (rel_now * sp.tol / bound / 4.0).max(1e-13),
                 max_iters: max_iters.saturating_sub(info.iterations).max(restart),
                 ..gp
             };
-            match gmres_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp3, &mut ws) {
+            match gmres_dr_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp3, &mut ws) {
                 Ok(i) => info.iterations += i.iterations,
                 Err(KrylovError::NoConvergence { iterations, .. }) => info.iterations += iterations,
                 Err(e) => {

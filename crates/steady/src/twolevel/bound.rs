@@ -50,9 +50,10 @@ pub(super) fn error_estimate(
     sm: &mut PrecScratch,
     b: &[f64],
     x: &[f64],
-    restart: usize,
-    ws: &mut GmresWorkspace<f64>,
+    deflate: usize,
+    ws: &mut GmresDrWorkspace,
 ) -> (Estimate, usize) {
+    let restart = ws.restart();
     let bd = b.len();
     let mut r = vec![0.0; bd];
     a.apply(x, &mut r, sa);
@@ -65,12 +66,12 @@ pub(super) fn error_estimate(
     };
     let residual_fro = fro(&r);
     let mut e = vec![0.0; bd];
-    let gp = GmresParams {
-        restart,
+    let gp = GmresDrParams {
+        deflate,
         max_iters: 4 * restart,
         rel_tol: ESTIMATE_REL_TOL,
     };
-    let (its, eta) = match gmres_with(a, sa, pre, sm, &r, &mut e, &gp, ws) {
+    let (its, eta) = match gmres_dr_with(a, sa, pre, sm, &r, &mut e, &gp, ws) {
         Ok(i) => (i.iterations, i.rel_residual),
         Err(KrylovError::NoConvergence {
             iterations,
@@ -199,7 +200,7 @@ pub fn verify_gap_capped(
     let t0 = Instant::now();
     let n = p.n();
     let budget = sp.budget();
-    let restart = restart_for(n, budget).ok_or_else(|| {
+    let restart = restart_for_capped(n, budget, sp.max_restart).ok_or_else(|| {
         SteadyError::Unsupported(format!("gap check at N = {n}: not enough memory"))
     })?;
     let op = HermParity::new(p, z)?;
@@ -227,7 +228,7 @@ pub fn verify_gap_capped(
     };
     /// inner-solve state: workspace, scratch, solves, iterations, and why the check failed
     struct InnerState {
-        ws: GmresWorkspace<f64>,
+        ws: GmresDrWorkspace,
         sa: HermScratch,
         sm: PrecScratch,
         solves: usize,
@@ -240,6 +241,7 @@ pub fn verify_gap_capped(
         state: std::sync::Mutex<InnerState>,
         tol: f64,
         budget: usize,
+        deflate: usize,
     }
     impl sqz_krylov::LinearOperator for Inner<'_> {
         fn dim(&self) -> usize {
@@ -259,13 +261,13 @@ pub fn verify_gap_capped(
                 if b.iter().all(|v| *v == 0.0) {
                     continue;
                 }
-                let gp = GmresParams {
-                    restart: st.ws.restart(),
+                let gp = GmresDrParams {
+                    deflate: self.deflate,
                     max_iters: self.budget.saturating_sub(st.iterations).min(20_000),
                     rel_tol: self.tol,
                 };
                 st.solves += 1;
-                let out = gmres_with(
+                let out = gmres_dr_with(
                     self.a, &mut st.sa, self.pre, &mut st.sm, &b, part, &gp, &mut st.ws,
                 );
                 match out {
@@ -299,7 +301,7 @@ pub fn verify_gap_capped(
         a: &a,
         pre: &pre,
         state: std::sync::Mutex::new(InnerState {
-            ws: GmresWorkspace::new(bd, restart),
+            ws: GmresDrWorkspace::new(bd, restart),
             sa: a.new_scratch(),
             sm: pre.new_scratch(),
             solves: 0,
@@ -308,6 +310,7 @@ pub fn verify_gap_capped(
         }),
         tol: VERIFY_INNER_TOL,
         budget: max_inner_iterations,
+        deflate: sp.deflate,
     };
     // start from the prolonged slow Galerkin eigenvectors (plus a little of everything)
     let mut start: Vec<C64> = (0..bd)

@@ -1,0 +1,67 @@
+//! The two-level solve of one study task under several GMRES variants, to see why a
+//! configuration fails and what cures it (docs/numerics.md, "Failed solves at strong disorder"):
+//! `cargo run --release -p sqz-steady --example stall -- N W_OVER_PI R SEED W_INDEX CONFIG
+//! [MAX_ITERS [RESTART:DEFLATE,..]]` (a study task is SEED, its w index and its configuration:
+//! the random stream is `W_INDEX * 2^32 + CONFIG`; CONFIG may be a range `FIRST-LAST`; variants
+//! default to `100:0,100:20`).
+//! Prints one line per variant: iterations, seconds, residual, gap, bound, 1/xi^2 and the
+//! outcome or the error.
+fn main() {
+    let a: Vec<String> = std::env::args().collect();
+    let arg = |i: usize, d: &str| a.get(i).cloned().unwrap_or_else(|| d.to_string());
+    let n: usize = arg(1, "7").parse().expect("N");
+    let w: f64 = arg(2, "0.8").parse().expect("W_OVER_PI");
+    let r: f64 = arg(3, "0.5").parse().expect("R");
+    let seed: u64 = arg(4, "1").parse().expect("SEED");
+    let w_index: u64 = arg(5, "0").parse().expect("W_INDEX");
+    let configs: Vec<u64> = {
+        let c = arg(6, "0");
+        match c.split_once('-') {
+            Some((f, l)) => (f.parse().expect("FIRST")..=l.parse().expect("LAST")).collect(),
+            None => vec![c.parse().expect("CONFIG")],
+        }
+    };
+    let max_iters: usize = arg(7, "20000").parse().expect("MAX_ITERS");
+    let variants: Vec<(usize, usize)> = arg(8, "100:0,100:20")
+        .split(',')
+        .map(|v| {
+            let (m, k) = v.split_once(':').expect("RESTART:DEFLATE");
+            (m.parse().expect("RESTART"), k.parse().expect("DEFLATE"))
+        })
+        .collect();
+    let p = sqz_model::Params::new(n, r, 0.5, 1.0).unwrap();
+    println!("n,w_over_pi,r,seed,w_index,config,restart,deflate,iterations,seconds,residual,gap,bound,inv_xi2,outcome");
+    for config in configs {
+        let stream = (w_index << 32) + config;
+        let z =
+            sqz_model::positions::disordered(n, w * std::f64::consts::PI, seed, stream).unwrap();
+        for &(m, k) in &variants {
+            let sp = sqz_steady::SteadyParams {
+                max_iters,
+                max_restart: m,
+                deflate: k,
+                ..Default::default()
+            };
+            let t = std::time::Instant::now();
+            let head = format!("{n},{w},{r},{seed},{w_index},{config},{m},{k}");
+            match sqz_steady::solve(&p, &z, &sp) {
+                Ok(rep) => {
+                    let xi = sqz_superop::observables::moments_parity(&rep.rho_block)
+                        .squeezing()
+                        .map(|s| s.inv_xi2)
+                        .unwrap_or(f64::NAN);
+                    println!(
+                        "{head},{},{:.2},{:.3e},{:.3e},{:.3e},{xi:.10},{}",
+                        rep.iterations,
+                        t.elapsed().as_secs_f64(),
+                        rep.residual,
+                        rep.gap.unwrap_or(f64::NAN),
+                        rep.error_bound.unwrap_or(f64::NAN),
+                        rep.outcome.name()
+                    );
+                }
+                Err(e) => println!("{head},,{:.2},,,,,error: {e}", t.elapsed().as_secs_f64()),
+            }
+        }
+    }
+}
