@@ -65,6 +65,7 @@ pub struct GmresDrWorkspace {
     r: Vec<f64>,
     partial: Vec<f64>,
     arch: pulp::Arch,
+    kept: usize,
 }
 
 impl GmresDrWorkspace {
@@ -79,7 +80,23 @@ impl GmresDrWorkspace {
             r: vec![0.0; n],
             partial: vec![0.0; GS_TASKS * (m + 2)],
             arch: pulp::Arch::new(),
+            kept: 0,
         }
+    }
+
+    /// After a converged [`gmres_dr_with`]: an orthonormal basis of the harmonic Ritz vectors of
+    /// `A M` with the smallest harmonic Ritz values (the slow modes of the preconditioned
+    /// operator that the last cycle saw), as `count` column-major vectors of the dimension, and
+    /// `count`. Empty when the solve kept none (`deflate = 0`, or its last cycle was too short).
+    pub fn ritz_basis(&self) -> (&[f64], usize) {
+        (&self.basis[..self.kept * self.n], self.kept)
+    }
+
+    /// [`GmresDrWorkspace::ritz_basis`] and the rest of the basis memory (`m + 1 - count`
+    /// vectors), free for the caller's use until the next solve.
+    pub fn ritz_basis_and_free(&mut self) -> (&[f64], &mut [f64], usize) {
+        let (r, f) = self.basis.split_at_mut(self.kept * self.n);
+        (r, f, self.kept)
     }
 
     /// Bytes of [`GmresDrWorkspace::new`]`(n, restart)`.
@@ -200,10 +217,12 @@ fn orth_against(q: &[f64], rows: usize, cols: usize, v: &mut [f64]) -> f64 {
     after / before.max(f64::MIN_POSITIVE)
 }
 
-/// Step (3)-(4) of the module docs for a full cycle of `m` columns.
-fn deflation(lsq: &Lsq, d: &[f64], c: &[f64], k: usize) -> Option<Deflation> {
-    let m = lsq.m;
-    let h = |i: usize, j: usize| lsq.h[i * m + j];
+/// Step (3)-(4) of the module docs for the columns of the cycle in `lsq`.
+fn deflation(lsq: &Lsq, d: &[f64], c: &[f64], k: usize, residual: bool) -> Option<Deflation> {
+    let stride = lsq.m;
+    // the columns of this cycle (fewer than the cycle length when it stopped early)
+    let m = lsq.r.len();
+    let h = |i: usize, j: usize| lsq.h[i * stride + j];
     // s = c - Hbar d
     let mut s = vec![0.0; m + 1];
     s[..c.len()].copy_from_slice(c);
@@ -278,7 +297,12 @@ fn deflation(lsq: &Lsq, d: &[f64], c: &[f64], k: usize) -> Option<Deflation> {
     }
     let mut sv = s.clone();
     if orth_against(&p, rows, kk, &mut sv) <= DEPENDENT_TOL {
-        return None;
+        if residual {
+            return None;
+        }
+        // only the Ritz vectors are wanted: any unit vector orthogonal to them will do
+        sv = vec![0.0; rows];
+        sv[m] = 1.0;
     }
     p.extend_from_slice(&sv);
     // new Hbar = P^T Hbar P_k  ((kk+1) x kk), P_k: the first kk columns without the last row
@@ -382,6 +406,7 @@ where
     let bnorm = norm2(b).max(f64::MIN_POSITIVE);
     let arch = ws.arch;
     let mut info = GmresInfo::default();
+    ws.kept = 0;
     // None: start a plain cycle from the true residual
     let mut carried: Option<Deflation> = None;
     loop {
@@ -403,6 +428,7 @@ where
                     });
                 }
                 ws.basis[..n].copy_from_slice(&ws.r);
+                ws.kept = 0;
                 scale_in_place(&mut ws.basis[..n], 1.0 / beta);
                 (Lsq::new(mr, &[beta]), 0, vec![beta])
             }
@@ -465,14 +491,24 @@ where
         info.residual = est;
         info.rel_residual = est / bnorm;
         let converged = est <= p.rel_tol * bnorm * 0.5;
+        if converged && k > 0 && used > k {
+            // keep the slow harmonic Ritz vectors of the last cycle for the caller
+            // ([`GmresDrWorkspace::ritz_basis`]); the true residual is checked next
+            if let Some(dfl) = deflation(&lsq, &d, &c0, k, false) {
+                rotate_basis(&mut ws.basis, n, used, &dfl.p, dfl.kk);
+                ws.kept = dfl.kk;
+            }
+            continue;
+        }
         if converged || info.iterations >= p.max_iters || used < mr || k == 0 {
             // the next pass computes the true residual (and returns if it is met or the budget
             // is spent)
             continue;
         }
-        carried = deflation(&lsq, &d, &c0, k);
+        carried = deflation(&lsq, &d, &c0, k, true);
         if let Some(dfl) = &carried {
             rotate_basis(&mut ws.basis, n, mr, &dfl.p, dfl.kk);
+            ws.kept = dfl.kk;
         }
     }
 }

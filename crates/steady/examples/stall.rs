@@ -5,7 +5,10 @@
 //! the random stream is `W_INDEX * 2^32 + CONFIG`; CONFIG may be a range `FIRST-LAST`; variants
 //! default to `100:0,100:20`).
 //! Prints one line per variant: iterations, seconds, residual, gap, bound, 1/xi^2 and the
-//! outcome or the error.
+//! outcome or the error. With `REF=PREFIX` (a reference of `reference_rho`, one configuration),
+//! also `|rho - rho_ref|` over the parity block, the norm of the accuracy tests; with `DIRECT=1`
+//! the reference of every configuration is computed here by the same sparse LU as `reference_rho`
+//! (`sqz_steady::sparse_direct::solve_sparse_refined`; N <= 7).
 fn main() {
     let a: Vec<String> = std::env::args().collect();
     let arg = |i: usize, d: &str| a.get(i).cloned().unwrap_or_else(|| d.to_string());
@@ -30,11 +33,29 @@ fn main() {
         })
         .collect();
     let p = sqz_model::Params::new(n, r, 0.5, 1.0).unwrap();
-    println!("n,w_over_pi,r,seed,w_index,config,restart,deflate,iterations,seconds,residual,gap,bound,inv_xi2,outcome");
+    let reference: Option<Vec<sqz_steady::C64>> = std::env::var("REF").ok().map(|prefix| {
+        std::fs::read(format!("{prefix}.bin"))
+            .expect("REF.bin")
+            .chunks_exact(16)
+            .map(|c| {
+                sqz_steady::C64::new(
+                    f64::from_le_bytes(c[..8].try_into().unwrap()),
+                    f64::from_le_bytes(c[8..].try_into().unwrap()),
+                )
+            })
+            .collect()
+    });
+    println!("n,w_over_pi,r,seed,w_index,config,restart,deflate,iterations,seconds,residual,gap,bound,inv_xi2,outcome,error_vs_ref");
     for config in configs {
         let stream = (w_index << 32) + config;
         let z =
             sqz_model::positions::disordered(n, w * std::f64::consts::PI, seed, stream).unwrap();
+        let reference = if std::env::var("DIRECT").is_ok() {
+            let x = sqz_steady::sparse_direct::solve_sparse_refined(&p, &z).expect("sparse direct");
+            Some(sqz_superop::parity::restrict(n, &x))
+        } else {
+            reference.clone()
+        };
         for &(m, k) in &variants {
             let sp = sqz_steady::SteadyParams {
                 max_iters,
@@ -50,8 +71,16 @@ fn main() {
                         .squeezing()
                         .map(|s| s.inv_xi2)
                         .unwrap_or(f64::NAN);
+                    let err = reference.as_ref().map_or(f64::NAN, |want| {
+                        rep.rho_block
+                            .iter()
+                            .zip(want)
+                            .map(|(a, b)| (a - b).norm_sqr())
+                            .sum::<f64>()
+                            .sqrt()
+                    });
                     println!(
-                        "{head},{},{:.2},{:.3e},{:.3e},{:.3e},{xi:.10},{}",
+                        "{head},{},{:.2},{:.3e},{:.3e},{:.3e},{xi:.10},{},{err:.3e}",
                         rep.iterations,
                         t.elapsed().as_secs_f64(),
                         rep.residual,
