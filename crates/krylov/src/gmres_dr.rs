@@ -66,6 +66,8 @@ pub struct GmresDrWorkspace {
     partial: Vec<f64>,
     arch: pulp::Arch,
     kept: usize,
+    /// `B` with `|A M W c| = |B c|` for the kept vectors `W` (column-major, `kept` columns)
+    image: Vec<f64>,
 }
 
 impl GmresDrWorkspace {
@@ -81,6 +83,7 @@ impl GmresDrWorkspace {
             partial: vec![0.0; GS_TASKS * (m + 2)],
             arch: pulp::Arch::new(),
             kept: 0,
+            image: Vec::new(),
         }
     }
 
@@ -90,6 +93,14 @@ impl GmresDrWorkspace {
     /// `count`. Empty when the solve kept none (`deflate = 0`, or its last cycle was too short).
     pub fn ritz_basis(&self) -> (&[f64], usize) {
         (&self.basis[..self.kept * self.n], self.kept)
+    }
+
+    /// The image of the kept vectors `W` under the preconditioned operator in coordinates: a
+    /// column-major matrix `B` with `count` columns (its row count is `len / count`) such that
+    /// `|A M W c| = |B c|` for every `c` (from the Arnoldi relation of the cycle they came from,
+    /// so no application of `A` is needed).
+    pub fn ritz_image(&self) -> &[f64] {
+        &self.image
     }
 
     /// [`GmresDrWorkspace::ritz_basis`] and the rest of the basis memory (`m + 1 - count`
@@ -197,6 +208,9 @@ struct Deflation {
     hbar: Vec<f64>,
     c: Vec<f64>,
     kk: usize,
+    /// `Hbar P_k` (`(m+1) x kk`, column-major): `A M V P_k = V_{m+1} Hbar P_k`, so its columns
+    /// give `|A M w|` for the new vectors `w` without applying `A`
+    image: Vec<f64>,
 }
 
 /// Orthonormalises `v` against the first `cols` columns of `q` (column-major, `rows` rows), twice;
@@ -338,6 +352,7 @@ fn deflation(lsq: &Lsq, d: &[f64], c: &[f64], k: usize, residual: bool) -> Optio
         hbar,
         c: cnew,
         kk,
+        image: hp,
     })
 }
 
@@ -497,6 +512,7 @@ where
             if let Some(dfl) = deflation(&lsq, &d, &c0, k, false) {
                 rotate_basis(&mut ws.basis, n, used, &dfl.p, dfl.kk);
                 ws.kept = dfl.kk;
+                ws.image = dfl.image;
             }
             continue;
         }
@@ -509,6 +525,7 @@ where
         if let Some(dfl) = &carried {
             rotate_basis(&mut ws.basis, n, mr, &dfl.p, dfl.kk);
             ws.kept = dfl.kk;
+            ws.image = dfl.image.clone();
         }
     }
 }

@@ -292,49 +292,45 @@ fn dot(x: &[f64], y: &[f64]) -> f64 {
 /// The smallest singular value of `A` over the span of `M W`, `W` the slow harmonic Ritz vectors
 /// of `A M` that GMRES-DR kept ([`GmresDrWorkspace::ritz_basis`]), in the real-form norm: a
 /// Rayleigh–Ritz value, so never below the smallest singular value of `A` itself, and close to
-/// it when a slow mode of `A` lies in that span. The vectors `M w_i` and `A M w_i` are held in the
-/// free part of the GMRES basis (no memory beyond the solve's). `None` when nothing was kept.
-fn ritz_sigma(
-    a: &Deflated<'_>,
-    sa: &mut HermScratch,
-    pre: &TwoLevel<'_>,
-    sm: &mut PrecScratch,
-    ws: &mut GmresDrWorkspace,
-) -> Option<f64> {
-    let n = a.dim();
+/// it when a slow mode of `A` lies in that span. `|A M W c|` comes from the cycle's Arnoldi
+/// relation ([`GmresDrWorkspace::ritz_image`]); only `M W` is applied (one preconditioner
+/// application per kept vector, held in the free part of the GMRES basis: no memory beyond the
+/// solve's). `None` when nothing was kept.
+fn ritz_sigma(pre: &TwoLevel<'_>, sm: &mut PrecScratch, ws: &mut GmresDrWorkspace) -> Option<f64> {
+    let mut img = ws.ritz_image().to_vec();
+    let n = pre.dim();
     let (w, free, kk) = ws.ritz_basis_and_free();
-    if kk == 0 || free.len() < 2 * kk * n {
+    if kk == 0 || free.len() < kk * n || img.len() % kk != 0 {
         return None;
     }
-    let (us, rest) = free.split_at_mut(kk * n);
-    let aus = &mut rest[..kk * n];
-    let mut q = 0; // orthonormal columns of M W so far, with A applied alike
+    let rows = img.len() / kk;
+    let us = &mut free[..kk * n];
+    let mut q = 0; // orthonormal columns of M W so far, with the same operations on the image
     for i in 0..kk {
-        {
-            let (ui, aui) = (&mut us[q * n..(q + 1) * n], &mut aus[q * n..(q + 1) * n]);
-            pre.apply(&w[i * n..(i + 1) * n], ui, sm);
-            a.apply(ui, aui, sa);
+        pre.apply(&w[i * n..(i + 1) * n], &mut us[q * n..(q + 1) * n], sm);
+        if q != i {
+            img.copy_within(i * rows..(i + 1) * rows, q * rows);
         }
         let before = dot(&us[q * n..(q + 1) * n], &us[q * n..(q + 1) * n]).sqrt();
         for _ in 0..2 {
             for j in 0..q {
                 let (done, cur) = us.split_at_mut(q * n);
-                let (adone, acur) = aus.split_at_mut(q * n);
                 let c = dot(&done[j * n..(j + 1) * n], &cur[..n]);
                 cur[..n]
                     .iter_mut()
                     .zip(&done[j * n..(j + 1) * n])
                     .for_each(|(x, y)| *x -= c * y);
-                acur[..n]
-                    .iter_mut()
-                    .zip(&adone[j * n..(j + 1) * n])
-                    .for_each(|(x, y)| *x -= c * y);
+                for r in 0..rows {
+                    img[q * rows + r] -= c * img[j * rows + r];
+                }
             }
         }
         let nrm = dot(&us[q * n..(q + 1) * n], &us[q * n..(q + 1) * n]).sqrt();
         if nrm > 1e-10 * before && nrm > 0.0 {
             us[q * n..(q + 1) * n].iter_mut().for_each(|x| *x /= nrm);
-            aus[q * n..(q + 1) * n].iter_mut().for_each(|x| *x /= nrm);
+            img[q * rows..(q + 1) * rows]
+                .iter_mut()
+                .for_each(|x| *x /= nrm);
             q += 1;
         }
     }
@@ -342,7 +338,9 @@ fn ritz_sigma(
         return None;
     }
     let g = faer::Mat::<f64>::from_fn(q, q, |i, j| {
-        dot(&aus[i * n..(i + 1) * n], &aus[j * n..(j + 1) * n])
+        (0..rows)
+            .map(|r| img[i * rows + r] * img[j * rows + r])
+            .sum()
     });
     let ev = g.self_adjoint_eigenvalues(faer::Side::Lower).ok()?;
     let min = ev.iter().copied().fold(f64::INFINITY, f64::min);
@@ -554,7 +552,7 @@ pub fn solve_with_setup(
     // own Krylov space sees it: the smallest singular value of A over the kept harmonic Ritz
     // vectors (an upper estimate of sigma_min(A)), converted to the Frobenius norm (a factor
     // sqrt 2 at most), replaces the Galerkin gap when it is smaller
-    let gap = match (gap, ritz_sigma(&a, &mut sa, &pre, &mut sm, &mut ws)) {
+    let gap = match (gap, ritz_sigma(&pre, &mut sm, &mut ws)) {
         (Some(g), Some(sig)) if sig / std::f64::consts::SQRT_2 < g => {
             let s = sig / std::f64::consts::SQRT_2;
             notes.push(format!(
