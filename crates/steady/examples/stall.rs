@@ -45,11 +45,23 @@ fn main() {
             })
             .collect()
     });
-    println!("n,w_over_pi,r,seed,w_index,config,restart,deflate,iterations,seconds,residual,gap,bound,inv_xi2,outcome,error_vs_ref");
+    println!("n,w_over_pi,r,seed,w_index,config,restart,deflate,iterations,seconds,residual,gap,bound,inv_xi2,outcome,error_vs_ref,pair_delta");
     for config in configs {
         let stream = (w_index << 32) + config;
         let z =
             sqz_model::positions::disordered(n, w * std::f64::consts::PI, seed, stream).unwrap();
+        // distance of the nearest adjacent pair to an equivalent placement (z_j - z_i a multiple of
+        // pi with no TLS between them): its total spin is then conserved, so a slow mode
+        let pair_delta = {
+            let mut zs = z.clone();
+            zs.sort_by(f64::total_cmp);
+            zs.windows(2)
+                .map(|p| {
+                    let d = (p[1] - p[0]) / std::f64::consts::PI;
+                    (d - d.round()).abs() * std::f64::consts::PI
+                })
+                .fold(f64::INFINITY, f64::min)
+        };
         let reference = if std::env::var("DIRECT").is_ok() {
             let x = sqz_steady::sparse_direct::solve_sparse_refined(&p, &z).expect("sparse direct");
             Some(sqz_superop::parity::restrict(n, &x))
@@ -80,7 +92,7 @@ fn main() {
                             .sqrt()
                     });
                     println!(
-                        "{head},{},{:.2},{:.3e},{:.3e},{:.3e},{xi:.10},{},{err:.3e}",
+                        "{head},{},{:.2},{:.3e},{:.3e},{:.3e},{xi:.10},{},{err:.3e},{pair_delta:.4}",
                         rep.iterations,
                         t.elapsed().as_secs_f64(),
                         rep.residual,
@@ -89,7 +101,11 @@ fn main() {
                         rep.outcome.name()
                     );
                 }
-                Err(e) => println!("{head},,{:.2},,,,,error: {e}", t.elapsed().as_secs_f64()),
+                Err(e) => println!(
+                    "{head},,{:.2},,,,,error: {},,{pair_delta:.4}",
+                    t.elapsed().as_secs_f64(),
+                    e.to_string().replace(',', ";")
+                ),
             }
         }
     }
