@@ -8,7 +8,8 @@
 //! outcome or the error. With `REF=PREFIX` (a reference of `reference_rho`, one configuration),
 //! also `|rho - rho_ref|` over the parity block, the norm of the accuracy tests; with `DIRECT=1`
 //! the reference of every configuration is computed here by the same sparse LU as `reference_rho`
-//! (`sqz_steady::sparse_direct::solve_sparse_refined`; N <= 7).
+//! (`sqz_steady::sparse_direct::solve_sparse_refined`; N <= 7). `NOTES=1` prints the solver's
+//! notes to stderr.
 fn main() {
     let a: Vec<String> = std::env::args().collect();
     let arg = |i: usize, d: &str| a.get(i).cloned().unwrap_or_else(|| d.to_string());
@@ -79,6 +80,11 @@ fn main() {
             let head = format!("{n},{w},{r},{seed},{w_index},{config},{m},{k}");
             match sqz_steady::solve(&p, &z, &sp) {
                 Ok(rep) => {
+                    if std::env::var("NOTES").is_ok() {
+                        for note in &rep.notes {
+                            eprintln!("  note: {note}");
+                        }
+                    }
                     let xi = sqz_superop::observables::moments_parity(&rep.rho_block)
                         .squeezing()
                         .map(|s| s.inv_xi2)

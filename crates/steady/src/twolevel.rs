@@ -347,6 +347,66 @@ fn ritz_sigma(pre: &TwoLevel<'_>, sm: &mut PrecScratch, ws: &mut GmresDrWorkspac
     min.is_finite().then(|| min.max(0.0).sqrt())
 }
 
+/// Inverse-iteration steps of [`inverse_gap`]: each multiplies the weight of the slowest mode
+/// against the next by their rate ratio, so three steps from a generic start single it out
+/// unless the two are within a few per cent (then either rate is within that of the gap).
+pub const INVERSE_STEPS: usize = 3;
+/// Relative residual of each solve of [`inverse_gap`]: the iterate is then off by about this much
+/// relative to its own norm (the slow component dominates it), and the gap is needed to a factor
+/// well inside [`GAP_SAFETY`] only (10^-6 gave the same rate to 3 digits at N = 7, w = pi).
+pub const INVERSE_TOL: f64 = 1e-4;
+
+/// The slowest rate of `A` by inverse iteration (power iteration on `A^{-1}`,
+/// [`INVERSE_STEPS`] two-level GMRES-DR solves to [`INVERSE_TOL`] from a generic start):
+/// `1 / |A^{-1} x|` for the last unit iterate `x`, an estimate of `|lambda_min|` of `A` from
+/// above (so of `sigma_min(A)` from above, like [`ritz_sigma`]). Used when the Galerkin estimate
+/// failed, in place of the shift-invert Arnoldi check ([`verify_gap`], 40-160 solves to 1e-9):
+/// about the cost of the main solve instead of 10-40 times it. Err when a solve fails.
+#[allow(clippy::too_many_arguments)]
+fn inverse_gap(
+    a: &Deflated<'_>,
+    sa: &mut HermScratch,
+    pre: &TwoLevel<'_>,
+    sm: &mut PrecScratch,
+    ws: &mut GmresDrWorkspace,
+    deflate: usize,
+    max_iters: usize,
+) -> Result<(f64, usize), String> {
+    let n = a.dim();
+    let mut x: Vec<f64> = (0..n)
+        .map(|i| 1.0 + ((i * 7) % 13) as f64 * 0.1 - ((i * 3) % 5) as f64 * 0.2)
+        .collect();
+    let nx = dot(&x, &x).sqrt();
+    x.iter_mut().for_each(|v| *v /= nx);
+    let mut y = vec![0.0; n];
+    let mut rate = f64::NAN;
+    let mut iterations = 0;
+    for step in 0..INVERSE_STEPS {
+        // from the second step on x is close to the slow mode, so x / rate is close to A^{-1} x
+        let guess = if rate.is_finite() { 1.0 / rate } else { 0.0 };
+        y.iter_mut().zip(&x).for_each(|(yi, xi)| *yi = xi * guess);
+        let gp = GmresDrParams {
+            deflate,
+            max_iters: max_iters.saturating_sub(iterations).max(1),
+            rel_tol: INVERSE_TOL,
+        };
+        match gmres_dr_with(a, sa, pre, sm, &x, &mut y, &gp, ws) {
+            Ok(i) => iterations += i.iterations,
+            Err(e) => return Err(format!("inverse iteration step {}: {e}", step + 1)),
+        }
+        let ny = dot(&y, &y).sqrt();
+        if !(ny.is_finite() && ny > 0.0) {
+            return Err(format!(
+                "inverse iteration step {}: |A^-1 x| = {ny}",
+                step + 1
+            ));
+        }
+        rate = 1.0 / ny;
+        x.iter_mut().zip(&y).for_each(|(xi, yi)| *xi = yi / ny);
+    }
+    Ok((rate, iterations))
+}
+
 /// `1 / diag(A)` of the deflated operator (1 where the diagonal vanishes): the Jacobi part.
 fn jacobi_inverse(p: &Params, diag: &[usize], inv_d: f64) -> Vec<C64> {
     let mut dg = block_diagonal(p);
@@ -552,13 +612,39 @@ pub fn solve_with_setup(
     // own Krylov space sees it: the smallest singular value of A over the kept harmonic Ritz
     // vectors (an upper estimate of sigma_min(A)), converted to the Frobenius norm (a factor
     // sqrt 2 at most), replaces the Galerkin gap when it is smaller
-    let gap = match (gap, ritz_sigma(&pre, &mut sm, &mut ws)) {
-        (Some(g), Some(sig)) if sig / std::f64::consts::SQRT_2 < g => {
-            let s = sig / std::f64::consts::SQRT_2;
+    let sigma = ritz_sigma(&pre, &mut sm, &mut ws).map(|s| s / std::f64::consts::SQRT_2);
+    let mut gap_source = "Galerkin estimate on the coarse space";
+    let galerkin_failed = gap.is_none() && !rates && sp.estimate_gap && !sp.verify_gap;
+    let gap = match (gap, sigma) {
+        (Some(g), Some(s)) if s < g => {
+            gap_source =
+                "the Ritz check (smallest singular value of A over the kept harmonic Ritz vectors)";
             notes.push(format!(
                 "slow mode outside the coarse space: the smallest singular value of A over the solve's slow harmonic Ritz vectors, {s:.3e} (Frobenius norm), is below the Galerkin gap {g:.3e} and replaces it in the error bound"
             ));
             Some(s)
+        }
+        (None, _) if galerkin_failed => {
+            // the Galerkin estimate failed (strong disorder: the coarse space holds no slow
+            // mode): the gap by inverse iteration on A, with the Ritz check
+            match inverse_gap(&a, &mut sa, &pre, &mut sm, &mut ws, sp.deflate, max_iters) {
+                Ok((g_inv, its)) => {
+                    info.iterations += its;
+                    let g = sigma.map_or(g_inv, |s| s.min(g_inv / std::f64::consts::SQRT_2));
+                    gap_source = "inverse iteration on A and the Ritz check";
+                    notes.push(format!(
+                        "the Galerkin gap estimate failed: gap {g:.3e} from inverse iteration on A ({INVERSE_STEPS} solves, {its} iterations, rate {g_inv:.3e}) and the Ritz check ({})",
+                        sigma.map_or("none".to_string(), |s| format!("{s:.3e}"))
+                    ));
+                    Some(g)
+                }
+                Err(e) => {
+                    notes.push(format!(
+                        "the Galerkin gap estimate failed and so did inverse iteration on A ({e})"
+                    ));
+                    None
+                }
+            }
         }
         (g, _) => g,
     };
@@ -666,7 +752,7 @@ pub fn solve_with_setup(
         rep.bound_met = bound <= sp.tol;
         rep.outcome = Outcome::from_bound(Some(bound), sp.tol, String::new);
         rep.notes.push(format!(
-            "error bound = max(|e~|_F + {GAP_SAFETY} sqrt2 eta |r|_F / gap, 2 |r|_F / gap) with e~ the correction A e = r solved to eta = {:.1e} (|e~|_F = {:.2e}, |r|_F = {:.2e}); gap: Galerkin estimate on the coarse space",
+            "error bound = max(|e~|_F + {GAP_SAFETY} sqrt2 eta |r|_F / gap, 2 |r|_F / gap) with e~ the correction A e = r solved to eta = {:.1e} (|e~|_F = {:.2e}, |r|_F = {:.2e}); gap: {gap_source}",
             est.eta,
             est.error_fro,
             est.residual_fro

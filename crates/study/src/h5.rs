@@ -192,6 +192,18 @@ pub fn open_read(path: &Path) -> anyhow::Result<hdf5::File> {
 
 /// [`open_read`], or for writing (a reader's open blocks a checkpoint the same way).
 pub fn open_retrying(path: &Path, write: bool) -> anyhow::Result<hdf5::File> {
+    // HDF5 says only that it cannot open a file: name what the file system says first
+    if let Err(e) = std::fs::metadata(path) {
+        return Err(anyhow::anyhow!(
+            "opening {}: {}",
+            path.display(),
+            if e.kind() == std::io::ErrorKind::NotFound {
+                "no such file".to_string()
+            } else {
+                e.to_string()
+            }
+        ));
+    }
     let mut last = None;
     for _ in 0..80 {
         let r = if write {
@@ -356,4 +368,30 @@ pub fn write_scaling_fits(
         attr_str(&s, "paper", "c = 0.27, d = -0.11")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A missing result file is named as missing, not as "not an HDF5 file, or damaged" (issue 23).
+    #[test]
+    fn a_missing_file_is_named_as_missing() {
+        let path = std::env::temp_dir().join("sqz-h5-test-no-such-file.h5");
+        let _ = std::fs::remove_file(&path);
+        let e = format!("{:#}", open_read(&path).unwrap_err());
+        assert!(e.contains("no such file"), "{e}");
+        assert!(e.contains("sqz-h5-test-no-such-file.h5"), "{e}");
+        assert!(!e.contains("not an HDF5 file"), "{e}");
+    }
+
+    /// A file that exists but is no HDF5 file is still named as such.
+    #[test]
+    fn a_file_that_is_not_hdf5_is_named_as_such() {
+        let path = std::env::temp_dir().join(format!("sqz-h5-test-{}.h5", std::process::id()));
+        std::fs::write(&path, b"not hdf5").unwrap();
+        let e = format!("{:#}", open_read(&path).unwrap_err());
+        let _ = std::fs::remove_file(&path);
+        assert!(e.contains("not an HDF5 file, or damaged"), "{e}");
+    }
 }
