@@ -52,7 +52,14 @@ pub struct GmresDrParams {
     pub max_iters: usize,
     /// stop when `|b - A x| <= rel_tol |b|`
     pub rel_tol: f64,
+    /// stop early, with [`KrylovError::NoConvergence`] before the budget is spent, when the
+    /// residual fell by less than [`STALL_FACTOR`] over the last `stall_cycles` cycles (0: never)
+    pub stall_cycles: usize,
 }
+
+/// The reduction of the residual over [`GmresDrParams::stall_cycles`] cycles below which the
+/// iteration counts as stagnating.
+pub const STALL_FACTOR: f64 = 2.0;
 
 /// The memory of a GMRES-DR(m, k) solve of dimension `n` (the basis, `m + 1` vectors, and three
 /// work vectors). Reusable across solves of the same size.
@@ -421,6 +428,8 @@ where
     let bnorm = norm2(b).max(f64::MIN_POSITIVE);
     let arch = ws.arch;
     let mut info = GmresInfo::default();
+    // residual estimates at the end of each cycle, for the stagnation test
+    let mut history: Vec<f64> = Vec::new();
     ws.kept = 0;
     // None: start a plain cycle from the true residual
     let mut carried: Option<Deflation> = None;
@@ -506,6 +515,23 @@ where
         info.residual = est;
         info.rel_residual = est / bnorm;
         let converged = est <= p.rel_tol * bnorm * 0.5;
+        history.push(est);
+        let c = p.stall_cycles;
+        if !converged
+            && c > 0
+            && history.len() > c
+            && history[history.len() - 1 - c] < STALL_FACTOR * est
+        {
+            // the true residual of the point reached, then stop
+            a.apply(x, &mut ws.r, sa);
+            ws.r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = *bi - *ri);
+            let beta = norm2(&ws.r);
+            return Err(KrylovError::NoConvergence {
+                iterations: info.iterations,
+                abs_residual: beta,
+                rel_residual: beta / bnorm,
+            });
+        }
         if converged && k > 0 && used > k {
             // keep the slow harmonic Ritz vectors of the last cycle for the caller
             // ([`GmresDrWorkspace::ritz_basis`]); the true residual is checked next

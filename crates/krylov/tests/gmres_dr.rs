@@ -103,6 +103,7 @@ fn gmres_dr_converges_where_restarted_gmres_stagnates() {
     let mut x = vec![0.0; n];
     let mut wd = GmresDrWorkspace::new(n, 20);
     let pd = GmresDrParams {
+        stall_cycles: 0,
         deflate: 6,
         max_iters: budget,
         rel_tol: 1e-10,
@@ -131,6 +132,7 @@ fn gmres_dr_without_deflation_is_restarted_gmres() {
     let mut x2 = vec![0.0; n];
     let mut wd = GmresDrWorkspace::new(n, 20);
     let pd = GmresDrParams {
+        stall_cycles: 0,
         deflate: 0,
         max_iters: 400,
         rel_tol: 1e-10,
@@ -190,6 +192,7 @@ fn gmres_dr_with_a_right_preconditioner_solves_the_original_system() {
     let mut x = vec![0.0; n];
     let mut wd = GmresDrWorkspace::new(n, 10);
     let pd = GmresDrParams {
+        stall_cycles: 0,
         deflate: 6,
         max_iters: 2000,
         rel_tol: 1e-11,

@@ -55,6 +55,15 @@ pub const MAX_RESTART: usize = 100;
 pub const FALLBACK_CHECK_N_MAX: usize = 8;
 /// Smallest restart length the solver accepts before refusing for lack of memory.
 pub const MIN_RESTART: usize = 20;
+/// Cycles of the main solve over which a residual reduction below
+/// [`sqz_krylov::gmres_dr::STALL_FACTOR`] counts as stagnation: the solve then continues with a
+/// longer cycle ([`ESCALATED_RESTART`]) instead of spending its budget.
+pub const STALL_CYCLES: usize = 5;
+/// Longest cycle of the continued solve after a stagnation (the memory budget may allow less;
+/// when it allows no more than the first cycle, the solve fails as before).
+pub const ESCALATED_RESTART: usize = 400;
+/// Kept harmonic Ritz vectors of the continued solve, in per cent of its cycle.
+pub const ESCALATED_DEFLATE_PERCENT: usize = 25;
 /// Harmonic Ritz vectors kept across a GMRES restart (GMRES-DR, [`sqz_krylov::gmres_dr_with`]):
 /// the slow modes of the preconditioned operator that a cycle of [`MAX_RESTART`] steps leaves
 /// unresolved at strong disorder, where restarted GMRES stagnated (docs/numerics.md, "Failed
@@ -347,6 +356,37 @@ fn ritz_sigma(pre: &TwoLevel<'_>, sm: &mut PrecScratch, ws: &mut GmresDrWorkspac
     min.is_finite().then(|| min.max(0.0).sqrt())
 }
 
+/// The error of a two-level main solve that did not converge: what it reached, with the
+/// iterations spent before (`before`, a stagnated first attempt) and why that stopped.
+fn two_level_failure(
+    coarse_dim: usize,
+    restart: usize,
+    rel_tol: f64,
+    e: KrylovError,
+    before: usize,
+    stalled: &str,
+) -> SteadyError {
+    let detail = match e {
+        KrylovError::NoConvergence {
+            iterations,
+            abs_residual,
+            rel_residual,
+        } => format!(
+            "no convergence after {} iterations (coarse dimension {coarse_dim}, restart {restart}): relative residual {rel_residual:.2e} (absolute {abs_residual:.2e}), target {rel_tol:.0e}",
+            iterations + before
+        ),
+        e => e.to_string(),
+    };
+    SteadyError::NoConvergence {
+        method: Method::TwoLevel.name(),
+        detail: if stalled.is_empty() {
+            detail
+        } else {
+            format!("{detail} ({stalled})")
+        },
+    }
+}
+
 /// Inverse-iteration steps of [`inverse_gap`]: each multiplies the weight of the slowest mode
 /// against the next by their rate ratio, so three steps from a generic start single it out
 /// unless the two are within a few per cent (then either rate is within that of the gap).
@@ -387,6 +427,7 @@ fn inverse_gap(
         y.iter_mut().zip(&x).for_each(|(yi, xi)| *yi = xi * guess);
         let gp = GmresDrParams {
             deflate,
+            stall_cycles: 0,
             max_iters: max_iters.saturating_sub(iterations).max(1),
             rel_tol: INVERSE_TOL,
         };
@@ -453,7 +494,7 @@ pub fn solve_with_setup(
     let t0 = Instant::now();
     let n = p.n();
     let budget = sp.budget();
-    let restart = restart_for_capped(n, budget, sp.max_restart).ok_or_else(|| {
+    let mut restart = restart_for_capped(n, budget, sp.max_restart).ok_or_else(|| {
         SteadyError::Superop(sqz_superop::SuperopError::TooLarge {
             what: format!("the two-level steady-state solve at N = {n}"),
             needed_bytes: bytes_within(n, budget),
@@ -554,19 +595,11 @@ pub fn solve_with_setup(
     let bnorm = (diag.len() as f64).sqrt() * inv_d;
     let target = gap.map_or(sp.tol * 1e-3 * bnorm, |g| 0.25 * sp.tol * g);
     let rel_target = target / bnorm;
-    let gp = GmresDrParams {
+    let mut gp = GmresDrParams {
         deflate: sp.deflate,
+        stall_cycles: STALL_CYCLES,
         max_iters,
         rel_tol: rel_target.max(1e-13),
-    };
-    let no_conv = |iterations: usize, abs_residual: f64, rel_residual: f64, rel_tol: f64| {
-        SteadyError::NoConvergence {
-            method: Method::TwoLevel.name(),
-            detail: format!(
-                "no convergence after {iterations} iterations (coarse dimension {}, restart {restart}): relative residual {rel_residual:.2e} (absolute {abs_residual:.2e}), target {rel_tol:.0e}",
-                setup.dim()
-            ),
-        }
     };
     let tk = Instant::now();
     let mut ws = GmresDrWorkspace::new(bd, restart);
@@ -578,12 +611,65 @@ pub fn solve_with_setup(
             iterations,
             abs_residual,
             rel_residual,
-        }) => return Err(no_conv(iterations, abs_residual, rel_residual, gp.rel_tol)),
+        }) if iterations < max_iters => {
+            // stagnation before the budget: a longer cycle with more kept vectors, as far as the
+            // memory budget allows, from the point reached
+            let stalled = format!("GMRES-DR({restart}, {}) stagnated at relative residual {rel_residual:.2e} after {iterations} iterations", sp.deflate);
+            match restart_for_capped(n, budget, ESCALATED_RESTART).filter(|&m| m > restart) {
+                Some(m2) => {
+                    drop(ws);
+                    ws = GmresDrWorkspace::new(bd, m2);
+                    gp.deflate = m2 * ESCALATED_DEFLATE_PERCENT / 100;
+                    gp.stall_cycles = 0;
+                    gp.max_iters = max_iters - iterations;
+                    notes.push(format!(
+                        "{stalled}: continued with GMRES-DR({m2}, {})",
+                        gp.deflate
+                    ));
+                    restart = m2;
+                    match gmres_dr_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp, &mut ws) {
+                        Ok(mut i) => {
+                            i.iterations += iterations;
+                            gp.max_iters = max_iters;
+                            i
+                        }
+                        Err(e) => {
+                            return Err(two_level_failure(
+                                setup.dim(),
+                                restart,
+                                gp.rel_tol,
+                                e,
+                                iterations,
+                                &stalled,
+                            ))
+                        }
+                    }
+                }
+                None => {
+                    return Err(two_level_failure(
+                        setup.dim(),
+                        restart,
+                        gp.rel_tol,
+                        KrylovError::NoConvergence {
+                            iterations,
+                            abs_residual,
+                            rel_residual,
+                        },
+                        0,
+                        &format!("{stalled}; no longer cycle fits the memory budget"),
+                    ))
+                }
+            }
+        }
         Err(e) => {
-            return Err(SteadyError::NoConvergence {
-                method: Method::TwoLevel.name(),
-                detail: e.to_string(),
-            })
+            return Err(two_level_failure(
+                setup.dim(),
+                restart,
+                gp.rel_tol,
+                e,
+                0,
+                "",
+            ))
         }
     };
     if rel_target < gp.rel_tol {

@@ -67,6 +67,7 @@ pub(super) fn error_estimate(
     let residual_fro = fro(&r);
     let mut e = vec![0.0; bd];
     let gp = GmresDrParams {
+        stall_cycles: 0,
         deflate,
         max_iters: 4 * restart,
         rel_tol: ESTIMATE_REL_TOL,
@@ -262,6 +263,7 @@ pub fn verify_gap_capped(
                     continue;
                 }
                 let gp = GmresDrParams {
+                    stall_cycles: 0,
                     deflate: self.deflate,
                     max_iters: self.budget.saturating_sub(st.iterations).min(20_000),
                     rel_tol: self.tol,
