@@ -24,7 +24,9 @@ for n in ns:
         method_now = info["steady_path_now"]
         pred = None
         for p in info["steady_paths"]:
-            if p["method"] in method_now and p["method"] != "collective-reduction":
+            # the first path of the method taken (the others are the rarer stagnation and
+            # local-rate variants)
+            if pred is None and p["method"] in method_now and p["method"] != "collective-reduction":
                 pred = p["bytes_with_available_memory"]
         code = ("import resource,subprocess,sys;p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
                 "print(p.stdout);print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")

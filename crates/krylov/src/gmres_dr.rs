@@ -251,7 +251,7 @@ fn deflation(lsq: &Lsq, d: &[f64], c: &[f64], k: usize, residual: bool) -> Optio
         s[i] -= (0..m).map(|j| h(i, j) * d[j]).sum::<f64>();
     }
     // harmonic Ritz: (H + f h^T) g = theta g, H^T f = h (h the last row)
-    let hm = Mat::<f64>::from_fn(m, m, |i, j| h(i, j));
+    let hm = Mat::<f64>::from_fn(m, m, &h);
     let hrow: Vec<f64> = (0..m).map(|j| h(m, j)).collect();
     let ht = hm.transpose().to_owned();
     let lu = ht.partial_piv_lu();

@@ -7,6 +7,9 @@
 //! | [`Method::CollectiveReduction`] | ideal positions | [`ideal_bytes`]: the parity-block operator, two block vectors, the `N + 1` Dicke vectors, the `2^N` eigenproblem (N <= 10) |
 //! | [`Method::DenseHermitian`] | N <= `dense_n_max` | [`crate::dense_bytes`]: the real matrix and its LU, the CSR |
 //! | [`Method::TwoLevel`] | otherwise, when it fits | [`crate::twolevel::bytes_within`]: the set-up and coarse data, operator and preconditioner scratch, and a GMRES basis of `restart + 1` real block vectors with the restart chosen from the budget (between [`crate::twolevel::MIN_RESTART`] and [`crate::twolevel::MAX_RESTART`]) |
+//! | [`Method::TwoLevel`] after a stagnation | the main solve stagnated | [`crate::twolevel::escalated_bytes_within`]: the same with a basis of up to [`crate::twolevel::ESCALATED_RESTART`] vectors, within the budget (the first basis is freed first) |
+//! | [`Method::TwoLevel`] with local rates | rates up to [`crate::TWO_LEVEL_RATE_MAX`], N <= 8 | twice [`crate::twolevel::bytes_within`]: the gap check on `A` holds its own operator, preconditioner and basis |
+//! | [`Method::GmresJacobi`] | local rates above [`crate::TWO_LEVEL_RATE_MAX`] or at ideal/equivalent positions | [`gmres_jacobi_bytes`] with the basis [`gmres_jacobi_krylov`] picks |
 //!
 //! The two-level solver sizes its Krylov basis from the memory it is given, so it fits whenever
 //! its smallest basis does (`crate::twolevel::restart_for`): that is what the guard checks. The
@@ -117,6 +120,26 @@ pub fn paths(n: usize, available: u64) -> Vec<PathEstimate> {
             bytes: two_min,
             bytes_planned: crate::twolevel::bytes_within(n, available).max(two_min),
         },
+        PathEstimate {
+            method: Method::TwoLevel,
+            when: "a two-level solve that stagnates continues with a longer cycle (GMRES-DR, at most ESCALATED_RESTART vectors, as far as the memory allows; else it fails)",
+            bytes: two_min,
+            bytes_planned: crate::twolevel::escalated_bytes_within(n, available).max(two_min),
+        },
+        PathEstimate {
+            method: Method::TwoLevel,
+            when: "local rates up to TWO_LEVEL_RATE_MAX, N <= 8: the gap check on A holds a second operator, preconditioner and basis beside the solve",
+            bytes: two_min.saturating_mul(2),
+            bytes_planned: crate::twolevel::bytes_within(n, available)
+                .max(two_min)
+                .saturating_mul(2),
+        },
+        PathEstimate {
+            method: Method::GmresJacobi,
+            when: "local rates above TWO_LEVEL_RATE_MAX, or at ideal or equivalent positions (N >= 6; Krylov basis sized to half the memory)",
+            bytes: gmres_jacobi_min_bytes(n),
+            bytes_planned: gmres_jacobi_bytes(n, gmres_jacobi_krylov(n, available)),
+        },
     ]
 }
 
@@ -194,6 +217,6 @@ mod tests {
         );
         assert_eq!(plan(5, &sp, 0).unwrap(), Method::DenseHermitian);
         assert!(largest_n(&sp, 50 << 20).unwrap() < 10);
-        assert_eq!(paths(8, 1 << 30).len(), 3);
+        assert_eq!(paths(8, 1 << 30).len(), 6);
     }
 }

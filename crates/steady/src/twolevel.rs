@@ -139,6 +139,14 @@ pub fn bytes_within(n: usize, budget: u64) -> u64 {
     fixed_bytes(n).saturating_add(GmresDrWorkspace::bytes(bd, m))
 }
 
+/// Peak bytes of a two-level solve at N that stagnated and continued with the longest cycle up to
+/// [`ESCALATED_RESTART`] that fits in `budget` (its first basis is freed before).
+pub fn escalated_bytes_within(n: usize, budget: u64) -> u64 {
+    let bd = sqz_superop::parity::block_dim(n);
+    let m = restart_for_capped(n, budget, ESCALATED_RESTART).unwrap_or(MIN_RESTART);
+    fixed_bytes(n).saturating_add(GmresDrWorkspace::bytes(bd, m))
+}
+
 /// Peak bytes of [`solve_two_level`] at N with the longest restart ([`MAX_RESTART`]).
 pub fn bytes(n: usize) -> u64 {
     let bd = sqz_superop::parity::block_dim(n);
