@@ -269,21 +269,11 @@ fn full_space_csr_with_local_rates_equals_the_permutational_model() {
                 .with_local_rates(gl, gd)
                 .unwrap();
             let z = sqz_model::positions::ideal(n);
-            // the production solver: dense with local loss; dephasing alone at ideal positions
-            // is refused (uniqueness of the steady state is not guaranteed)
-            let prod = sqz_steady::solve(&p, &z, &Default::default());
-            let prod = if gl > 0.0 {
-                let r = prod.unwrap();
-                assert_eq!(r.method, sqz_steady::Method::DenseHermitian);
-                Some(sqz_superop::observables::moments_parity(&r.rho_block))
-            } else {
-                let e = prod.unwrap_err().to_string();
-                assert!(
-                    e.contains("dephasing only") && e.contains("gamma_loss > 0"),
-                    "{e}"
-                );
-                None
-            };
+            // the production solver: dense, also for dephasing alone at ideal positions (its
+            // steady state is unique: the LU is not singular; before issue 22 it was refused)
+            let r = sqz_steady::solve(&p, &z, &Default::default()).unwrap();
+            assert_eq!(r.method, sqz_steady::Method::DenseHermitian);
+            let prod = sqz_superop::observables::moments_parity(&r.rho_block);
             let rho = sqz_steady::sparse_direct::solve_sparse_refined(&p, &z).unwrap();
             let m = sqz_superop::observables::moments(&rho);
             let full = m.squeezing().unwrap().inv_xi2;
@@ -299,10 +289,8 @@ fn full_space_csr_with_local_rates_equals_the_permutational_model() {
             let perm = s.squeezing().unwrap().inv_xi2;
             let pm = sqz_permutational::state::moments(&s.basis, &s.x);
             let dm: f64 = (0..3).map(|k| (m.mean[k] - pm.mean[k]).abs()).sum();
-            if let Some(pr) = prod {
-                let x = pr.squeezing().unwrap().inv_xi2;
-                assert!((x - perm).abs() < 1e-9, "N = {n}: solve {x} vs {perm}");
-            }
+            let x = prod.squeezing().unwrap().inv_xi2;
+            assert!((x - perm).abs() < 1e-9, "N = {n}: solve {x} vs {perm}");
             assert!(
                 (full - perm).abs() < 1e-9 && dm < 1e-9,
                 "N = {n}, rates ({gl}, {gd}): full {full} vs permutational {perm}, <S> {dm:e}"

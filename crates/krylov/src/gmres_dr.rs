@@ -238,6 +238,30 @@ fn orth_against(q: &[f64], rows: usize, cols: usize, v: &mut [f64]) -> f64 {
     after / before.max(f64::MIN_POSITIVE)
 }
 
+/// Classical Gram-Schmidt of `w` against the first `cnt` vectors of `done` (fused, as in
+/// [`crate::gmres_with`]) with a DGKS second pass; the coefficients go to `c[..cnt]`. Returns the
+/// norms of `w` before and after.
+fn orthogonalize(
+    arch: pulp::Arch,
+    done: &[f64],
+    n: usize,
+    cnt: usize,
+    w: &mut [f64],
+    c: &mut [f64],
+    partial: &mut [f64],
+) -> (f64, f64) {
+    let c = &mut c[..cnt];
+    let before = gs_dots(arch, done, n, cnt, w, c, partial).sqrt();
+    let mut s = gs_update(arch, done, n, cnt, c, w).sqrt();
+    if s < DGKS_ETA * before {
+        let mut c2 = vec![0.0; cnt];
+        gs_dots(arch, done, n, cnt, w, &mut c2, partial);
+        s = gs_update(arch, done, n, cnt, &c2, w).sqrt();
+        c.iter_mut().zip(&c2).for_each(|(a, b)| *a += *b);
+    }
+    (before, s)
+}
+
 /// Step (3)-(4) of the module docs for the columns of the cycle in `lsq`.
 fn deflation(lsq: &Lsq, d: &[f64], c: &[f64], k: usize, residual: bool) -> Option<Deflation> {
     let stride = lsq.m;
@@ -481,17 +505,16 @@ where
             info.iterations += 1;
             let hn = {
                 let (done, rest) = ws.basis.split_at_mut((j + 1) * n);
-                let w = &mut rest[..n];
-                let c = &mut hcol[..j + 1];
-                let before = gs_dots(arch, done, n, j + 1, w, c, &mut ws.partial).sqrt();
-                let mut s = gs_update(arch, done, n, j + 1, c, w).sqrt();
-                if s < DGKS_ETA * before {
-                    let mut c2 = vec![0.0; j + 1];
-                    gs_dots(arch, done, n, j + 1, w, &mut c2, &mut ws.partial);
-                    s = gs_update(arch, done, n, j + 1, &c2, w).sqrt();
-                    c.iter_mut().zip(&c2).for_each(|(a, b)| *a += *b);
-                }
-                s
+                orthogonalize(
+                    arch,
+                    done,
+                    n,
+                    j + 1,
+                    &mut rest[..n],
+                    &mut hcol,
+                    &mut ws.partial,
+                )
+                .1
             };
             hcol[j + 1] = hn;
             est = lsq.push(&hcol[..j + 2], j + 1);
@@ -552,6 +575,171 @@ where
             rotate_basis(&mut ws.basis, n, mr, &dfl.p, dfl.kk);
             ws.kept = dfl.kk;
             ws.image = dfl.image.clone();
+        }
+    }
+}
+
+/// Solves `A x = b` like [`gmres_dr_with`], recycling the harmonic Ritz vectors `W` that the
+/// previous solve in `ws` kept ([`GmresDrWorkspace::ritz_basis`]; same `A` and `M`, another
+/// right-hand side or starting point): a fixed deflation space for every cycle (GCRO-DR with
+/// the recycled space held fixed, Parks et al. 2006). `A M W = C R` with `C` orthonormal is
+/// formed once (`kept` applications of `A M`); each cycle takes the true residual `r`, writes it
+/// as `C C^T r + beta v_1`, runs Arnoldi on `(I - C C^T) A M` from `v_1` (Gram-Schmidt against
+/// `C` and the Krylov vectors together) and solves the least-squares problem over
+/// `[C, V]` with `Hbar = [[I, B], [0, H]]`; `x += M (W R^{-1} y_C + V y_V)`. The slow modes of the
+/// previous solve are thereby deflated from the first iteration on, where a fresh GMRES-DR would
+/// find them again. `W` and [`GmresDrWorkspace::ritz_image`] stay as they were. Memory: the
+/// workspace's; the cycle has `m - 2 kept` Krylov steps. Falls back to [`gmres_dr_with`] when
+/// nothing was kept, the cycle would be shorter than 2 steps, or `A M W` is numerically dependent.
+///
+/// # Panics
+/// If the lengths of `b`, `x`, the operators and the workspace differ.
+#[allow(clippy::too_many_arguments)]
+pub fn gmres_recycled_with<A, M>(
+    a: &A,
+    sa: &mut A::Scratch,
+    pre: &M,
+    sm: &mut M::Scratch,
+    b: &[f64],
+    x: &mut [f64],
+    p: &GmresDrParams,
+    ws: &mut GmresDrWorkspace,
+) -> Result<GmresInfo, KrylovError>
+where
+    A: LinOp<f64> + ?Sized,
+    M: LinOp<f64> + ?Sized,
+{
+    let n = a.dim();
+    assert!(
+        b.len() == n && x.len() == n && pre.dim() == n && ws.n == n,
+        "gmres_recycled: length mismatch"
+    );
+    let (kk, mr) = (ws.kept, ws.m);
+    if kk == 0 || mr < 2 * kk + 2 {
+        return gmres_dr_with(a, sa, pre, sm, b, x, p, ws);
+    }
+    let arch = ws.arch;
+    let bnorm = norm2(b).max(f64::MIN_POSITIVE);
+    let mut info = GmresInfo::default();
+    // C = A M W, orthonormalised column by column: A M W = C R (R column-major, kk x kk)
+    let mut rmat = vec![0.0; kk * kk];
+    let mut coef = vec![0.0; kk];
+    for j in 0..kk {
+        let (wpart, cv) = ws.basis.split_at_mut(kk * n);
+        pre.apply(&wpart[j * n..(j + 1) * n], &mut ws.z, sm);
+        let (cdone, crest) = cv.split_at_mut(j * n);
+        let cj = &mut crest[..n];
+        a.apply(&ws.z, cj, sa);
+        info.iterations += 1;
+        let (before, after) = orthogonalize(arch, cdone, n, j, cj, &mut coef, &mut ws.partial);
+        if !(after > DEPENDENT_TOL * before.max(f64::MIN_POSITIVE)) {
+            ws.kept = 0;
+            let mut i2 = gmres_dr_with(a, sa, pre, sm, b, x, p, ws)?;
+            i2.iterations += info.iterations;
+            return Ok(i2);
+        }
+        scale_in_place(cj, 1.0 / after);
+        rmat[j * kk..j * kk + j].copy_from_slice(&coef[..j]);
+        rmat[j * kk + j] = after;
+    }
+    // [C, V] from slot kk of the basis on: C its columns 0..kk, V from column kk
+    let mlsq = mr - kk;
+    let mut history: Vec<f64> = Vec::new();
+    let mut hcol = vec![0.0; mlsq + 2];
+    loop {
+        a.apply(x, &mut ws.r, sa);
+        ws.r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = *bi - *ri);
+        let beta = norm2(&ws.r);
+        info.residual = beta;
+        info.rel_residual = beta / bnorm;
+        if info.rel_residual <= p.rel_tol {
+            return Ok(info);
+        }
+        if info.iterations >= p.max_iters {
+            return Err(KrylovError::NoConvergence {
+                iterations: info.iterations,
+                abs_residual: beta,
+                rel_residual: beta / bnorm,
+            });
+        }
+        let cv = &mut ws.basis[kk * n..];
+        let mut c0 = vec![0.0; kk + 1];
+        {
+            let (cpart, vpart) = cv.split_at_mut(kk * n);
+            let v0 = &mut vpart[..n];
+            v0.copy_from_slice(&ws.r);
+            let (_, left) = orthogonalize(arch, cpart, n, kk, v0, &mut c0, &mut ws.partial);
+            if left > 0.0 {
+                scale_in_place(v0, 1.0 / left);
+            }
+            c0[kk] = left;
+        }
+        let mut lsq = Lsq::new(mlsq, &c0);
+        for i in 0..kk {
+            let mut col = vec![0.0; i + 1];
+            col[i] = 1.0;
+            lsq.push(&col, i);
+        }
+        let mut est = c0[kk];
+        if c0[kk] > 0.0 {
+            for j in kk..mlsq {
+                {
+                    let (done, rest) = cv.split_at_mut((j + 1) * n);
+                    pre.apply(&done[j * n..], &mut ws.z, sm);
+                    a.apply(&ws.z, &mut rest[..n], sa);
+                }
+                info.iterations += 1;
+                let hn = {
+                    let (done, rest) = cv.split_at_mut((j + 1) * n);
+                    orthogonalize(
+                        arch,
+                        done,
+                        n,
+                        j + 1,
+                        &mut rest[..n],
+                        &mut hcol,
+                        &mut ws.partial,
+                    )
+                    .1
+                };
+                hcol[j + 1] = hn;
+                est = lsq.push(&hcol[..j + 2], j + 1);
+                if hn > 0.0 {
+                    scale_in_place(&mut cv[(j + 1) * n..(j + 2) * n], 1.0 / hn);
+                }
+                if est <= p.rel_tol * bnorm * 0.5 || hn == 0.0 || info.iterations >= p.max_iters {
+                    break;
+                }
+            }
+        }
+        let d = lsq.solve();
+        // y_C = R^{-1} d[..kk] (back substitution), then x += M (W y_C + V d[kk..])
+        let mut yc = d[..kk].to_vec();
+        for i in (0..kk).rev() {
+            let s: f64 = (i + 1..kk).map(|j| rmat[j * kk + i] * yc[j]).sum();
+            yc[i] = (yc[i] - s) / rmat[i * kk + i];
+        }
+        ws.r.iter_mut().for_each(|v| *v = 0.0);
+        for (i, yi) in yc.iter().enumerate() {
+            axpy(*yi, &ws.basis[i * n..(i + 1) * n], &mut ws.r);
+        }
+        for (j, dj) in d.iter().enumerate().skip(kk) {
+            axpy(*dj, &ws.basis[(kk + j) * n..(kk + j + 1) * n], &mut ws.r);
+        }
+        pre.apply(&ws.r, &mut ws.z, sm);
+        axpy(1.0, &ws.z, x);
+        info.restarts += 1;
+        history.push(est);
+        let c = p.stall_cycles;
+        if c > 0 && history.len() > c && history[history.len() - 1 - c] < STALL_FACTOR * est {
+            a.apply(x, &mut ws.r, sa);
+            ws.r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = *bi - *ri);
+            let beta = norm2(&ws.r);
+            return Err(KrylovError::NoConvergence {
+                iterations: info.iterations,
+                abs_residual: beta,
+                rel_residual: beta / bnorm,
+            });
         }
     }
 }

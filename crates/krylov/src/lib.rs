@@ -19,7 +19,7 @@ pub use expv::{
     expv, expv_times, ExpvError, ExpvInfo, ExpvParams, ExpvWorkspace, Orthogonalization,
 };
 pub use gmres::{gmres, gmres_with, GmresInfo, GmresParams, GmresWorkspace};
-pub use gmres_dr::{gmres_dr_with, GmresDrParams, GmresDrWorkspace};
+pub use gmres_dr::{gmres_dr_with, gmres_recycled_with, GmresDrParams, GmresDrWorkspace};
 pub use linop::{Identity, LinOp, Owned};
 pub use num_complex::Complex64 as C64;
 pub use scalar::Scalar;

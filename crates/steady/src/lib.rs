@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | [`Method::DenseHermitian`] | N <= 5 by default (`dense_n_max`; N <= 7 fits) | real LU of `L` on Hermitian matrices of the block, with a rank-one deflation of the trace |
 //! | [`Method::TwoLevel`] | N >= 6 (Krylov basis sized to the memory budget) | GMRES on the real form of Hermitian matrices, deflation preconditioner with the ideal null space (Schur–Weyl, dimension C_N) as coarse space, its Galerkin operator applied in Kronecker form and approximately inverted by a level-2 preconditioner; Galerkin gap estimate |
-//! | [`Method::GmresJacobi`] | local rates only: above [`TWO_LEVEL_RATE_MAX`] or at ideal positions (N >= 6); else comparisons only | GMRES on the deflated parity block, matrix-free, Jacobi preconditioner; no gap estimate |
+//! | [`Method::GmresJacobi`] | local rates only: above [`TWO_LEVEL_RATE_MAX`] or at ideal positions (N >= 6); else comparisons only | GMRES on the deflated parity block, matrix-free, Jacobi preconditioner; gap by inverse iteration, direct error estimate ([`iterative::certify`]) |
 //! | [`Method::CollectiveReduction`] | ideal positions (w = 0), no local rates | the null space is degenerate (Catalan `C_N`); the state reached from a symmetric initial state is the collective one (Eq. 7/8) embedded |
 //!
 //! See `docs/numerics.md` for the reasoning and what is left for larger N.
@@ -255,9 +255,10 @@ pub struct SteadyReport {
 /// collective reduction (with `gamma_loss > 0` the steady state is unique at every position, ideal
 /// ones included); N beyond the dense method takes the two-level solver up to
 /// [`TWO_LEVEL_RATE_MAX`] and one-level GMRES-Jacobi above it or at ideal/equivalent positions
-/// ([`one_level_with_rates`]); dephasing alone at ideal or equivalent positions is refused.
-/// Without rates, positions with a non-unique steady state are refused
-/// ([`checks::equivalent_pair`]). Every state passes [`checks::check_physical`] before it is
+/// ([`one_level_with_rates`]). With rates a state is refused as degenerate only by measurement:
+/// a singular dense LU, or a slowest rate below [`iterative::DEGENERATE_RATE`] (dephasing alone
+/// at ideal positions has a unique state, and is solved). Without rates, positions with a
+/// non-unique steady state are refused ([`checks::equivalent_pair`]). Every state passes [`checks::check_physical`] before it is
 /// returned.
 pub fn solve(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyReport, SteadyError> {
     solve_cached(&mut SolverCache::new(), p, z, sp)
@@ -276,22 +277,13 @@ pub fn solve_cached(
     let rates = p.has_local_rates();
     let ideal_z = ideal::is_ideal(z);
     let pair = checks::equivalent_pair(z, checks::STRUCTURE_TOL);
-    if rates && p.gamma_loss() == 0.0 && (ideal_z || pair.is_some()) {
-        return Err(SteadyError::Unsupported(format!(
-            "local dephasing only (gamma_deph = {}, gamma_loss = 0) at {} positions: the \
-             full-space solver needs a unique steady state, which local loss (gamma_loss > 0) \
-             guarantees and dephasing alone does not; allowed: gamma_loss > 0 here, or the \
-             permutational model (--model permutational) at ideal positions",
-            p.gamma_deph(),
-            if ideal_z { "ideal" } else { "equivalent" }
-        )));
-    }
     let rep = if ideal_z && !rates {
         memory::check_ideal(n)?;
         ideal::solve_ideal(p, sp)?
     } else {
-        // with local loss the steady state is unique at every position (ideal or equivalent
-        // pairs included): no collective reduction, no refusal of equivalent pairs
+        // with local rates no collective reduction and no refusal of equivalent pairs by rule:
+        // local loss makes the state unique at every position, and where dephasing alone leaves
+        // it degenerate the solver sees it (a singular LU, a vanishing rate)
         if let (false, Some(pair)) = (rates, &pair) {
             return Err(checks::degenerate_error(z, pair));
         }
@@ -322,8 +314,7 @@ pub fn solve_cached(
                 iterative::solve_iterative(p, z, sp, sp.max_iters).map(|mut r| {
                     r.notes.push(format!(
                         "local rates (gamma_loss = {}, gamma_deph = {}): one-level GMRES-Jacobi \
-                         ({}; docs/numerics.md, \"Local rates (issue 17): method choice\"), \
-                         which has no gap estimate: no error bound",
+                         ({}; docs/numerics.md, \"Local rates (issue 17): method choice\")",
                         p.gamma_loss(),
                         p.gamma_deph(),
                         if ideal_z || pair.is_some() {

@@ -20,8 +20,9 @@
 //!
 //! With local rates ([`sqz_model::Params::with_local_rates`]) the fine operator `A` includes them
 //! (the local pass of [`sqz_superop::local`]), the coarse operator does not: it stays the
-//! preconditioner of the paper's model, and the gap behind the error bound is checked on `A`
-//! itself ([`verify_gap`]) rather than taken from the coarse operator.
+//! preconditioner of the paper's model, and the gap behind the error bound is measured on `A`
+//! itself (inverse iteration, `inverse_gap`, with the Ritz check) rather than taken from the
+//! coarse operator.
 //!
 //! Memory: the GMRES basis (`restart + 1` real block vectors of `4^N / 2` doubles) dominates; the
 //! restart length is chosen from the memory budget ([`restart_for`]), [`bytes`] is the whole
@@ -32,7 +33,9 @@ use crate::iterative::block_diagonal;
 use crate::schur_weyl::SchurWeyl;
 use crate::{Method, Outcome, SteadyError, SteadyParams, SteadyReport, C64};
 use rayon::prelude::*;
-use sqz_krylov::{gmres_dr_with, GmresDrParams, GmresDrWorkspace, KrylovError, LinOp};
+use sqz_krylov::{
+    gmres_dr_with, gmres_recycled_with, GmresDrParams, GmresDrWorkspace, KrylovError, LinOp,
+};
 use sqz_model::Params;
 use sqz_superop::herm::{to_complex, to_real, HermParity, HermScratch};
 use sqz_superop::lindblad::TwoJump;
@@ -439,7 +442,7 @@ fn inverse_gap(
             max_iters: max_iters.saturating_sub(iterations).max(1),
             rel_tol: INVERSE_TOL,
         };
-        match gmres_dr_with(a, sa, pre, sm, &x, &mut y, &gp, ws) {
+        match gmres_recycled_with(a, sa, pre, sm, &x, &mut y, &gp, ws) {
             Ok(i) => iterations += i.iterations,
             Err(e) => return Err(format!("inverse iteration step {}: {e}", step + 1)),
         }
@@ -552,31 +555,14 @@ pub fn solve_with_setup(
     let tg = Instant::now();
     // With local rates the coarse operator is that of the paper's model (it omits the local
     // terms: a preconditioner, not the Galerkin operator of A), so its slow eigenvalues are not
-    // those of A: the gap is checked on A itself (shift-invert Arnoldi, [`verify_gap`]) before
-    // the solve, up to N = FALLBACK_CHECK_N_MAX; above, no gap and no bound.
+    // those of A: the gap is measured on A itself after the solve (inverse iteration and the
+    // Ritz check, as when the Galerkin estimate fails)
     let rates = p.has_local_rates();
-    let rate_check = if rates && sp.estimate_gap && n <= FALLBACK_CHECK_N_MAX {
-        match verify_gap(setup, p, z, sp) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                notes.push(format!(
-                    "local rates: gap check on A failed ({e}): no error bound"
-                ));
-                None
-            }
-        }
-    } else {
-        None
-    };
     let gap = if rates {
-        if sp.estimate_gap && n > FALLBACK_CHECK_N_MAX {
-            notes.push(format!(
-                "local rates: the coarse operator omits the local terms, so its Galerkin gap is not one of A, and the check on A is not run above N = {FALLBACK_CHECK_N_MAX}: no error bound"
-            ));
-        } else if !sp.estimate_gap {
-            notes.push("gap not estimated (--no-gap): no error bound".into());
+        if !sp.estimate_gap {
+            notes.push("gap not estimated (estimate_gap off): no error bound".into());
         }
-        rate_check.as_ref().map(|c| c.gap)
+        None
     } else if sp.estimate_gap {
         match kc.slow_eigenvalues(4) {
             Ok((vals, _)) => {
@@ -688,7 +674,7 @@ pub fn solve_with_setup(
             max_iters: (2 * restart).min(max_iters.saturating_sub(info.iterations)),
             ..gp
         };
-        match gmres_dr_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp2, &mut ws) {
+        match gmres_recycled_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp2, &mut ws) {
             Ok(i) => info.iterations += i.iterations,
             Err(KrylovError::NoConvergence { iterations, .. }) => info.iterations += iterations,
             Err(e) => {
@@ -706,9 +692,12 @@ pub fn solve_with_setup(
     // own Krylov space sees it: the smallest singular value of A over the kept harmonic Ritz
     // vectors (an upper estimate of sigma_min(A)), converted to the Frobenius norm (a factor
     // sqrt 2 at most), replaces the Galerkin gap when it is smaller
+    let main_its = info.iterations;
+    // iterations of the certificate (error estimates, inverse iteration) and of the tightening
+    let (mut cert_its, mut tighten_its) = (0usize, 0usize);
     let sigma = ritz_sigma(&pre, &mut sm, &mut ws).map(|s| s / std::f64::consts::SQRT_2);
     let mut gap_source = "Galerkin estimate on the coarse space";
-    let galerkin_failed = gap.is_none() && !rates && sp.estimate_gap && !sp.verify_gap;
+    let galerkin_failed = gap.is_none() && sp.estimate_gap && !sp.verify_gap;
     let gap = match (gap, sigma) {
         (Some(g), Some(s)) if s < g => {
             gap_source =
@@ -724,17 +713,28 @@ pub fn solve_with_setup(
             match inverse_gap(&a, &mut sa, &pre, &mut sm, &mut ws, sp.deflate, max_iters) {
                 Ok((g_inv, its)) => {
                     info.iterations += its;
+                    cert_its += its;
                     let g = sigma.map_or(g_inv, |s| s.min(g_inv / std::f64::consts::SQRT_2));
                     gap_source = "inverse iteration on A and the Ritz check";
                     notes.push(format!(
-                        "the Galerkin gap estimate failed: gap {g:.3e} from inverse iteration on A ({INVERSE_STEPS} solves, {its} iterations, rate {g_inv:.3e}) and the Ritz check ({})",
+                        "{}: gap {g:.3e} from inverse iteration on A ({INVERSE_STEPS} solves, {its} iterations, rate {g_inv:.3e}) and the Ritz check ({})",
+                        if rates {
+                            "local rates (the coarse operator omits them, so its Galerkin gap is not one of A)"
+                        } else {
+                            "the Galerkin gap estimate failed"
+                        },
                         sigma.map_or("none".to_string(), |s| format!("{s:.3e}"))
                     ));
                     Some(g)
                 }
                 Err(e) => {
                     notes.push(format!(
-                        "the Galerkin gap estimate failed and so did inverse iteration on A ({e})"
+                        "{} and inverse iteration on A failed ({e})",
+                        if rates {
+                            "local rates: no Galerkin gap of A"
+                        } else {
+                            "the Galerkin gap estimate failed"
+                        }
                     ));
                     None
                 }
@@ -749,6 +749,7 @@ pub fn solve_with_setup(
             let (est, its) =
                 error_estimate(n, &a, &mut sa, &pre, &mut sm, &b, &x, sp.deflate, &mut ws);
             info.iterations += its;
+            cert_its += its;
             let bound = est.bound(g);
             estimate = Some(est);
             // tighten the main solve when the estimate says the target was missed and the
@@ -763,9 +764,15 @@ pub fn solve_with_setup(
                 max_iters: max_iters.saturating_sub(info.iterations).max(restart),
                 ..gp
             };
-            match gmres_dr_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp3, &mut ws) {
-                Ok(i) => info.iterations += i.iterations,
-                Err(KrylovError::NoConvergence { iterations, .. }) => info.iterations += iterations,
+            match gmres_recycled_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp3, &mut ws) {
+                Ok(i) => {
+                    info.iterations += i.iterations;
+                    tighten_its += i.iterations;
+                }
+                Err(KrylovError::NoConvergence { iterations, .. }) => {
+                    info.iterations += iterations;
+                    tighten_its += iterations;
+                }
                 Err(e) => {
                     return Err(SteadyError::NoConvergence {
                         method: Method::TwoLevel.name(),
@@ -781,7 +788,7 @@ pub fn solve_with_setup(
     notes.insert(
         0,
         format!(
-            "coarse space: ideal null space, dimension C_N = {} (Kronecker form, built in {coarse_seconds:.2} s; populations {}); {} GMRES iterations (restart {restart}, {krylov_seconds:.2} s); gap estimate {gap_seconds:.2} s",
+            "coarse space: ideal null space, dimension C_N = {} (Kronecker form, built in {coarse_seconds:.2} s; populations {}); {} GMRES iterations (main solve {main_its}, tightening {tighten_its}, certificate {cert_its}; restart {restart}, {krylov_seconds:.2} s); gap estimate {gap_seconds:.2} s",
             setup.dim(),
             kc.populations_dim(),
             info.iterations
@@ -795,16 +802,13 @@ pub fn solve_with_setup(
     // the Galerkin estimate failed (Davidson did not converge): up to N = FALLBACK_CHECK_N_MAX the
     // operator's own gap, checked by shift-invert Arnoldi on A, replaces it, so that the state
     // still gets a bound; above, the check costs tens of minutes and is left to --verify-gap
-    let fallback =
-        !rates && sp.estimate_gap && gap.is_none() && !sp.verify_gap && n <= FALLBACK_CHECK_N_MAX;
-    if !rates && sp.estimate_gap && gap.is_none() && !sp.verify_gap && n > FALLBACK_CHECK_N_MAX {
+    let fallback = sp.estimate_gap && gap.is_none() && !sp.verify_gap && n <= FALLBACK_CHECK_N_MAX;
+    if sp.estimate_gap && gap.is_none() && !sp.verify_gap && n > FALLBACK_CHECK_N_MAX {
         rep.notes.push(format!(
             "no error bound: the Galerkin gap estimate failed and the check on A (--verify-gap) is not run automatically above N = {FALLBACK_CHECK_N_MAX}"
         ));
     }
-    let check = if rates {
-        rate_check
-    } else if sp.verify_gap {
+    let check = if sp.verify_gap {
         Some(verify_gap(setup, p, z, sp)?)
     } else if fallback {
         match verify_gap(setup, p, z, sp) {

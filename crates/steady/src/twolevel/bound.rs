@@ -72,7 +72,7 @@ pub(super) fn error_estimate(
         max_iters: 4 * restart,
         rel_tol: ESTIMATE_REL_TOL,
     };
-    let (its, eta) = match gmres_dr_with(a, sa, pre, sm, &r, &mut e, &gp, ws) {
+    let (its, eta) = match gmres_recycled_with(a, sa, pre, sm, &r, &mut e, &gp, ws) {
         Ok(i) => (i.iterations, i.rel_residual),
         Err(KrylovError::NoConvergence {
             iterations,
