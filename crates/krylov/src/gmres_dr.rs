@@ -632,7 +632,7 @@ where
         a.apply(&ws.z, cj, sa);
         info.iterations += 1;
         let (before, after) = orthogonalize(arch, cdone, n, j, cj, &mut coef, &mut ws.partial);
-        if !(after > DEPENDENT_TOL * before.max(f64::MIN_POSITIVE)) {
+        if after.is_nan() || after <= DEPENDENT_TOL * before.max(f64::MIN_POSITIVE) {
             ws.kept = 0;
             let mut i2 = gmres_dr_with(a, sa, pre, sm, b, x, p, ws)?;
             i2.iterations += info.iterations;
