@@ -40,6 +40,39 @@ impl Default for GmresParams {
     }
 }
 
+/// `r = b - A x` at a restart, its norm recorded in `info`: `Ok(None)` when
+/// `|r| <= rel_tol |b|` (`bnorm`), `Err(NoConvergence)` when `info.iterations >= max_iters`, else
+/// `Ok(Some(|r|))`. Shared by the restarted solvers (GMRES, GMRES-DR, recycled GMRES-DR).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn restart_residual<T: Scalar, A: LinOp<T> + ?Sized>(
+    a: &A,
+    sa: &mut A::Scratch,
+    b: &[T],
+    x: &[T],
+    r: &mut [T],
+    bnorm: f64,
+    rel_tol: f64,
+    max_iters: usize,
+    info: &mut GmresInfo,
+) -> Result<Option<f64>, KrylovError> {
+    a.apply(x, r, sa);
+    r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = *bi - *ri);
+    let beta = norm2(r);
+    info.residual = beta;
+    info.rel_residual = beta / bnorm;
+    if info.rel_residual <= rel_tol {
+        return Ok(None);
+    }
+    if info.iterations >= max_iters {
+        return Err(KrylovError::NoConvergence {
+            iterations: info.iterations,
+            abs_residual: beta,
+            rel_residual: beta / bnorm,
+        });
+    }
+    Ok(Some(beta))
+}
+
 /// What [`gmres`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct GmresInfo {
@@ -135,21 +168,20 @@ where
     let arch = ws.arch;
     loop {
         // r = b - A x
-        a.apply(x, &mut ws.r, sa);
-        ws.r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = *bi - *ri);
-        let beta = norm2(&ws.r);
-        info.residual = beta;
-        info.rel_residual = beta / bnorm;
-        if info.rel_residual <= p.rel_tol {
+        let Some(beta) = restart_residual(
+            a,
+            sa,
+            b,
+            x,
+            &mut ws.r,
+            bnorm,
+            p.rel_tol,
+            p.max_iters,
+            &mut info,
+        )?
+        else {
             return Ok(info);
-        }
-        if info.iterations >= p.max_iters {
-            return Err(KrylovError::NoConvergence {
-                iterations: info.iterations,
-                abs_residual: beta,
-                rel_residual: beta / bnorm,
-            });
-        }
+        };
         ws.basis[..n].copy_from_slice(&ws.r);
         scale_in_place(&mut ws.basis[..n], 1.0 / beta);
         g.iter_mut().for_each(|v| *v = T::default());

@@ -28,7 +28,7 @@
 //! ([`GmresDrWorkspace::bytes`]), plus `(k + 1)` vectors of `GS_BLOCK` rows while the basis is
 //! rotated.
 
-use crate::gmres::GmresInfo;
+use crate::gmres::{restart_residual, GmresInfo};
 use crate::linop::LinOp;
 use crate::orth::{axpy, gs_dots, gs_update, norm2, scale_in_place, GS_TASKS};
 use crate::KrylovError;
@@ -460,21 +460,20 @@ where
     loop {
         let (mut lsq, j0, c0) = match carried.take() {
             None => {
-                a.apply(x, &mut ws.r, sa);
-                ws.r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = *bi - *ri);
-                let beta = norm2(&ws.r);
-                info.residual = beta;
-                info.rel_residual = beta / bnorm;
-                if info.rel_residual <= p.rel_tol {
+                let Some(beta) = restart_residual(
+                    a,
+                    sa,
+                    b,
+                    x,
+                    &mut ws.r,
+                    bnorm,
+                    p.rel_tol,
+                    p.max_iters,
+                    &mut info,
+                )?
+                else {
                     return Ok(info);
-                }
-                if info.iterations >= p.max_iters {
-                    return Err(KrylovError::NoConvergence {
-                        iterations: info.iterations,
-                        abs_residual: beta,
-                        rel_residual: beta / bnorm,
-                    });
-                }
+                };
                 ws.basis[..n].copy_from_slice(&ws.r);
                 ws.kept = 0;
                 scale_in_place(&mut ws.basis[..n], 1.0 / beta);
@@ -545,15 +544,10 @@ where
             && history.len() > c
             && history[history.len() - 1 - c] < STALL_FACTOR * est
         {
-            // the true residual of the point reached, then stop
-            a.apply(x, &mut ws.r, sa);
-            ws.r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = *bi - *ri);
-            let beta = norm2(&ws.r);
-            return Err(KrylovError::NoConvergence {
-                iterations: info.iterations,
-                abs_residual: beta,
-                rel_residual: beta / bnorm,
-            });
+            // the true residual of the point reached, then stop (a zero budget: NoConvergence
+            // unless the point happens to meet the tolerance)
+            return restart_residual(a, sa, b, x, &mut ws.r, bnorm, p.rel_tol, 0, &mut info)
+                .map(|_| info);
         }
         if converged && k > 0 && used > k {
             // keep the slow harmonic Ritz vectors of the last cycle for the caller
@@ -647,20 +641,20 @@ where
     let mut history: Vec<f64> = Vec::new();
     let mut hcol = vec![0.0; mlsq + 2];
     loop {
-        a.apply(x, &mut ws.r, sa);
-        ws.r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = *bi - *ri);
-        let beta = norm2(&ws.r);
-        info.residual = beta;
-        info.rel_residual = beta / bnorm;
-        if info.rel_residual <= p.rel_tol {
+        if restart_residual(
+            a,
+            sa,
+            b,
+            x,
+            &mut ws.r,
+            bnorm,
+            p.rel_tol,
+            p.max_iters,
+            &mut info,
+        )?
+        .is_none()
+        {
             return Ok(info);
-        }
-        if info.iterations >= p.max_iters {
-            return Err(KrylovError::NoConvergence {
-                iterations: info.iterations,
-                abs_residual: beta,
-                rel_residual: beta / bnorm,
-            });
         }
         let cv = &mut ws.basis[kk * n..];
         let mut c0 = vec![0.0; kk + 1];
@@ -732,14 +726,8 @@ where
         history.push(est);
         let c = p.stall_cycles;
         if c > 0 && history.len() > c && history[history.len() - 1 - c] < STALL_FACTOR * est {
-            a.apply(x, &mut ws.r, sa);
-            ws.r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = *bi - *ri);
-            let beta = norm2(&ws.r);
-            return Err(KrylovError::NoConvergence {
-                iterations: info.iterations,
-                abs_residual: beta,
-                rel_residual: beta / bnorm,
-            });
+            return restart_residual(a, sa, b, x, &mut ws.r, bnorm, p.rel_tol, 0, &mut info)
+                .map(|_| info);
         }
     }
 }

@@ -3,7 +3,9 @@
 //! `cargo run --release -p sqz-steady --example stall -- N W_OVER_PI R SEED W_INDEX CONFIG
 //! [MAX_ITERS [RESTART:DEFLATE,..]]` (a study task is SEED, its w index and its configuration:
 //! the random stream is `W_INDEX * 2^32 + CONFIG`; CONFIG may be a range `FIRST-LAST`; variants
-//! default to `100:0,100:20`).
+//! default to `100:0,100:20`; `J` is one-level GMRES-Jacobi, `iterative::solve_iterative`, with its
+//! own certificate: an independent method). With `REF_FIRST=1` the first variant's state is the
+//! reference of the others (`error_vs_ref`: the distance between two methods' states).
 //! Prints one line per variant: iterations, seconds, residual, gap, bound, 1/xi^2 and the
 //! outcome or the error. With `REF=PREFIX` (a reference of `reference_rho`, one configuration),
 //! also `|rho - rho_ref|` over the parity block, the norm of the accuracy tests; with `DIRECT=1`
@@ -26,11 +28,14 @@ fn main() {
         }
     };
     let max_iters: usize = arg(7, "20000").parse().expect("MAX_ITERS");
-    let variants: Vec<(usize, usize)> = arg(8, "100:0,100:20")
+    // `J`: one-level GMRES-Jacobi with its own certificate (an independent method)
+    let variants: Vec<Option<(usize, usize)>> = arg(8, "100:0,100:20")
         .split(',')
         .map(|v| {
-            let (m, k) = v.split_once(':').expect("RESTART:DEFLATE");
-            (m.parse().expect("RESTART"), k.parse().expect("DEFLATE"))
+            (v != "J").then(|| {
+                let (m, k) = v.split_once(':').expect("RESTART:DEFLATE or J");
+                (m.parse().expect("RESTART"), k.parse().expect("DEFLATE"))
+            })
         })
         .collect();
     let p = sqz_model::Params::new(n, r, 0.5, 1.0).unwrap();
@@ -63,13 +68,14 @@ fn main() {
                 })
                 .fold(f64::INFINITY, f64::min)
         };
-        let reference = if std::env::var("DIRECT").is_ok() {
+        let mut reference = if std::env::var("DIRECT").is_ok() {
             let x = sqz_steady::sparse_direct::solve_sparse_refined(&p, &z).expect("sparse direct");
             Some(sqz_superop::parity::restrict(n, &x))
         } else {
             reference.clone()
         };
-        for &(m, k) in &variants {
+        for &v in &variants {
+            let (m, k) = v.unwrap_or((0, 0));
             let sp = sqz_steady::SteadyParams {
                 max_iters,
                 max_restart: m,
@@ -78,7 +84,20 @@ fn main() {
             };
             let t = std::time::Instant::now();
             let head = format!("{n},{w},{r},{seed},{w_index},{config},{m},{k}");
-            match sqz_steady::solve(&p, &z, &sp) {
+            let solved = match v {
+                Some(_) => sqz_steady::solve(&p, &z, &sp),
+                None => sqz_steady::iterative::solve_iterative(
+                    &p,
+                    &z,
+                    &sqz_steady::SteadyParams {
+                        max_restart: sqz_steady::twolevel::MAX_RESTART,
+                        deflate: sqz_steady::twolevel::DEFLATE,
+                        ..sp
+                    },
+                    max_iters,
+                ),
+            };
+            match solved {
                 Ok(rep) => {
                     if std::env::var("NOTES").is_ok() {
                         for note in &rep.notes {
@@ -106,6 +125,9 @@ fn main() {
                         rep.error_bound.unwrap_or(f64::NAN),
                         rep.outcome.name()
                     );
+                    if std::env::var("REF_FIRST").is_ok() && reference.is_none() {
+                        reference = Some(rep.rho_block.clone());
+                    }
                 }
                 Err(e) => println!(
                     "{head},,{:.2},,,,,error: {},,{pair_delta:.4}",
