@@ -62,20 +62,39 @@ fn full(a: &SteadyArgs, g: Global, p: &Params) -> anyhow::Result<()> {
         }
         return limit(a, g, p);
     }
+    if !(a.progress_every.is_finite() && a.progress_every > 0.0) {
+        bail!(
+            "invalid --progress-every {}: allowed a number of seconds > 0",
+            a.progress_every
+        );
+    }
     let (z, src) = resolve::positions(p.n(), &a.pos)?;
     let initial = resolve::steady_initial(p.n(), &a.init, sqz_steady::ideal::is_ideal(&z))?;
+    // the solver's step counters, read by the console thread; one small leak per process
+    let progress: Option<&'static sqz_krylov::Progress> =
+        (!g.quiet).then(|| &*Box::leak(Box::new(sqz_krylov::Progress::new())));
     let sp = sqz_steady::SteadyParams {
         tol: a.tol,
         initial,
         estimate_gap: !a.no_gap,
         verify_gap: a.verify_gap,
+        progress,
         ..Default::default()
     };
     if p.n() <= 5 {
         // a 512 x 512 LU is faster on one thread than with rayon's wake-ups
         faer::set_global_parallelism(faer::Par::Seq);
     }
-    let rep = sqz_steady::solve(p, &z, &sp)?;
+    let watch = progress.map(|pg| {
+        sqz_study::progress::SolveWatch::start(
+            format!("sqz steady (N = {})", p.n()),
+            pg,
+            a.progress_every,
+        )
+    });
+    let rep = sqz_steady::solve(p, &z, &sp);
+    drop(watch);
+    let rep = rep?;
     let sq = sqz_superop::observables::moments_parity(&rep.rho_block).squeezing()?;
     let mut f = report::point_json(p, &sq);
     f.insert("model".into(), json!("full"));

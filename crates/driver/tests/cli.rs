@@ -205,3 +205,57 @@ fn json_is_global_and_steady_reports_its_outcome() {
         "{out}"
     );
 }
+
+/// Issue 23 (progress): a two-level solve reports its Krylov steps and residual against the
+/// target on stderr (log lines, stderr is not a terminal here) every `--progress-every` seconds;
+/// `--quiet` silences it; a bad period is refused with the allowed range.
+#[test]
+fn steady_reports_progress_in_a_batch_log_and_quiet_silences_it() {
+    let args = [
+        "steady",
+        "--model",
+        "full",
+        "--n",
+        "8",
+        "--r",
+        "0.5",
+        "--w",
+        "0.5pi",
+        "--seed",
+        "2021",
+        "--config",
+        "6",
+        "--json",
+        "--progress-every",
+        "0.1",
+    ];
+    let (code, out, err) = sqz(&args);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("sqz steady (N = 8):") && l.contains("Krylov step"))
+        .collect();
+    assert!(!lines.is_empty(), "no progress line in: {err}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.contains("relative residual") && l.contains("target")),
+        "{lines:?}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["outcome"], "converged", "{v}");
+    let mut quiet = args.to_vec();
+    quiet.push("--quiet");
+    let (code, _, err) = sqz(&quiet);
+    assert_eq!(code, 0);
+    assert!(!err.contains("Krylov step"), "{err}");
+    let mut bad = args.to_vec();
+    let last = bad.len() - 1;
+    bad[last] = "0";
+    let (code, _, err) = sqz(&bad);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--progress-every 0") && err.contains("> 0"),
+        "{err}"
+    );
+}

@@ -55,6 +55,9 @@ pub struct GmresDrParams {
     /// stop early, with [`KrylovError::NoConvergence`] before the budget is spent, when the
     /// residual fell by less than [`STALL_FACTOR`] over the last `stall_cycles` cycles (0: never)
     pub stall_cycles: usize,
+    /// counters to record every Krylov step in, for a console that reports the progress of a
+    /// long solve (`None`: none); the solve does not depend on it
+    pub progress: Option<&'static crate::Progress>,
 }
 
 /// The reduction of the residual over [`GmresDrParams::stall_cycles`] cycles below which the
@@ -517,6 +520,9 @@ where
             };
             hcol[j + 1] = hn;
             est = lsq.push(&hcol[..j + 2], j + 1);
+            if let Some(pg) = p.progress {
+                pg.step(est / bnorm, p.rel_tol);
+            }
             used = j + 1;
             if hn > 0.0 {
                 scale_in_place(&mut ws.basis[(j + 1) * n..(j + 2) * n], 1.0 / hn);
@@ -698,6 +704,9 @@ where
                 };
                 hcol[j + 1] = hn;
                 est = lsq.push(&hcol[..j + 2], j + 1);
+                if let Some(pg) = p.progress {
+                    pg.step(est / bnorm, p.rel_tol);
+                }
                 if hn > 0.0 {
                     scale_in_place(&mut cv[(j + 1) * n..(j + 2) * n], 1.0 / hn);
                 }

@@ -12,6 +12,7 @@ pub mod gmres;
 pub mod gmres_dr;
 pub mod linop;
 pub mod orth;
+pub mod progress;
 pub mod scalar;
 
 pub use arnoldi::{eigs_largest, EigParams, EigResult};
@@ -22,6 +23,7 @@ pub use gmres::{gmres, gmres_with, GmresInfo, GmresParams, GmresWorkspace};
 pub use gmres_dr::{gmres_dr_with, gmres_recycled_with, GmresDrParams, GmresDrWorkspace};
 pub use linop::{Identity, LinOp, Owned};
 pub use num_complex::Complex64 as C64;
+pub use progress::{Progress, ProgressSnapshot};
 pub use scalar::Scalar;
 
 /// Errors of the Krylov solvers.

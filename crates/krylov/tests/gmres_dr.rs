@@ -104,6 +104,7 @@ fn gmres_dr_converges_where_restarted_gmres_stagnates() {
     let mut wd = GmresDrWorkspace::new(n, 20);
     let pd = GmresDrParams {
         stall_cycles: 0,
+        progress: None,
         deflate: 6,
         max_iters: budget,
         rel_tol: 1e-10,
@@ -133,6 +134,7 @@ fn gmres_dr_without_deflation_is_restarted_gmres() {
     let mut wd = GmresDrWorkspace::new(n, 20);
     let pd = GmresDrParams {
         stall_cycles: 0,
+        progress: None,
         deflate: 0,
         max_iters: 400,
         rel_tol: 1e-10,
@@ -193,6 +195,7 @@ fn gmres_dr_with_a_right_preconditioner_solves_the_original_system() {
     let mut wd = GmresDrWorkspace::new(n, 10);
     let pd = GmresDrParams {
         stall_cycles: 0,
+        progress: None,
         deflate: 6,
         max_iters: 2000,
         rel_tol: 1e-11,
@@ -220,6 +223,7 @@ fn recycled_solve_of_a_second_right_hand_side_is_exact_and_cheaper() {
     for (restart, with_pre) in [(40usize, false), (30, true)] {
         let pd = GmresDrParams {
             stall_cycles: 0,
+            progress: None,
             deflate: 6,
             max_iters: 4000,
             rel_tol: 1e-10,

@@ -124,6 +124,9 @@ pub struct SteadyParams {
     /// two-level path: longest GMRES cycle; the memory budget may make it shorter. Default
     /// [`twolevel::MAX_RESTART`].
     pub max_restart: usize,
+    /// two-level path: counters of its Krylov steps for a console to report progress from
+    /// (`sqz steady` on stderr); `None`: none. The solve does not depend on it.
+    pub progress: Option<&'static sqz_krylov::Progress>,
 }
 
 impl SteadyParams {
@@ -147,6 +150,7 @@ impl Default for SteadyParams {
             verify_gap: false,
             deflate: twolevel::DEFLATE,
             max_restart: twolevel::MAX_RESTART,
+            progress: None,
         }
     }
 }

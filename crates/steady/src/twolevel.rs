@@ -420,7 +420,7 @@ fn inverse_gap(
     pre: &TwoLevel<'_>,
     sm: &mut PrecScratch,
     ws: &mut GmresDrWorkspace,
-    deflate: usize,
+    base: &GmresDrParams,
     max_iters: usize,
 ) -> Result<(f64, usize), String> {
     let n = a.dim();
@@ -437,10 +437,10 @@ fn inverse_gap(
         let guess = if rate.is_finite() { 1.0 / rate } else { 0.0 };
         y.iter_mut().zip(&x).for_each(|(yi, xi)| *yi = xi * guess);
         let gp = GmresDrParams {
-            deflate,
             stall_cycles: 0,
             max_iters: max_iters.saturating_sub(iterations).max(1),
             rel_tol: INVERSE_TOL,
+            ..*base
         };
         match gmres_recycled_with(a, sa, pre, sm, &x, &mut y, &gp, ws) {
             Ok(i) => iterations += i.iterations,
@@ -594,6 +594,7 @@ pub fn solve_with_setup(
         stall_cycles: STALL_CYCLES,
         max_iters,
         rel_tol: rel_target.max(1e-13),
+        progress: sp.progress,
     };
     let tk = Instant::now();
     let mut ws = GmresDrWorkspace::new(bd, restart);
@@ -710,7 +711,7 @@ pub fn solve_with_setup(
         (None, _) if galerkin_failed => {
             // the Galerkin estimate failed (strong disorder: the coarse space holds no slow
             // mode): the gap by inverse iteration on A, with the Ritz check
-            match inverse_gap(&a, &mut sa, &pre, &mut sm, &mut ws, sp.deflate, max_iters) {
+            match inverse_gap(&a, &mut sa, &pre, &mut sm, &mut ws, &gp, max_iters) {
                 Ok((g_inv, its)) => {
                     info.iterations += its;
                     cert_its += its;
@@ -746,8 +747,7 @@ pub fn solve_with_setup(
     if let Some(g) = gap {
         let mut rounds = 0;
         loop {
-            let (est, its) =
-                error_estimate(n, &a, &mut sa, &pre, &mut sm, &b, &x, sp.deflate, &mut ws);
+            let (est, its) = error_estimate(n, &a, &mut sa, &pre, &mut sm, &b, &x, &gp, &mut ws);
             info.iterations += its;
             cert_its += its;
             let bound = est.bound(g);

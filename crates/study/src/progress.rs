@@ -5,7 +5,9 @@
 //!   `interval` seconds);
 //! * [`Propagation`]: one time evolution to `t_end` (`sqz evolve`; a line every 10 s);
 //! * [`Stages`] and [`Counter`]: the stages of `sqz reproduce` (a line when each starts and ends,
-//!   with wall and CPU time) and the work items within one (a line per 10 %).
+//!   with wall and CPU time) and the work items within one (a line per 10 %);
+//! * [`SolveWatch`]: one long steady-state solve (`sqz steady`): its Krylov steps and residual
+//!   against the target, from the solver's [`sqz_krylov::Progress`] counters.
 
 use sqz_krylov::expv::ExpvInfo;
 use std::io::IsTerminal;
@@ -387,6 +389,97 @@ impl Counter {
     }
 }
 
+/// Seconds a solve runs before [`SolveWatch`] draws its bar on a terminal (shorter solves stay
+/// silent).
+pub const SOLVE_BAR_AFTER: f64 = 2.0;
+/// Seconds between redraws of that bar.
+pub const SOLVE_BAR_EVERY: f64 = 0.5;
+
+/// The progress of one solve on stderr, from a thread of its own that reads the solver's
+/// counters: on a terminal a bar (the fraction is `log(residual) / log(target)`, Krylov steps,
+/// residual against target, elapsed time) redrawn every [`SOLVE_BAR_EVERY`] s once the solve has
+/// run [`SOLVE_BAR_AFTER`] s; otherwise a log line every `period` seconds (batch logs). Stops and
+/// clears its line when dropped.
+pub struct SolveWatch {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+/// The line [`SolveWatch`] prints for a snapshot after `elapsed` seconds.
+pub fn solve_line(
+    label: &str,
+    s: &sqz_krylov::ProgressSnapshot,
+    elapsed: f64,
+    tty: bool,
+) -> String {
+    if s.steps == 0 {
+        return format!("{label}: setting up, {}", hms(elapsed));
+    }
+    let frac = if s.rel_residual > 0.0 && s.rel_tol > 0.0 && s.rel_tol < 1.0 {
+        (s.rel_residual.ln() / s.rel_tol.ln()).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    format!(
+        "{label}: {}Krylov step {}, relative residual {:.2e} (target {:.1e}), {}",
+        if tty {
+            format!("{} ", bar(frac))
+        } else {
+            String::new()
+        },
+        s.steps,
+        s.rel_residual,
+        s.rel_tol,
+        hms(elapsed)
+    )
+}
+
+impl SolveWatch {
+    /// Starts watching `progress` (see the type's docs); `period` > 0 seconds.
+    pub fn start(label: String, progress: &'static sqz_krylov::Progress, period: f64) -> Self {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let tty = stderr_tty();
+        let handle = std::thread::spawn(move || {
+            let t0 = Instant::now();
+            let mut next = if tty { SOLVE_BAR_AFTER } else { period };
+            let mut drawn = false;
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(50));
+                let el = t0.elapsed().as_secs_f64();
+                if el < next {
+                    continue;
+                }
+                let line = solve_line(&label, &progress.snapshot(), el, tty);
+                if tty {
+                    eprint!("\r{line}\x1b[K");
+                    drawn = true;
+                    next = el + SOLVE_BAR_EVERY;
+                } else {
+                    eprintln!("{line}");
+                    next += period;
+                }
+            }
+            if drawn {
+                eprint!("\r\x1b[K");
+            }
+        });
+        Self {
+            stop,
+            handle: Some(handle),
+        }
+    }
+}
+
+impl Drop for SolveWatch {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -405,5 +498,31 @@ mod tests {
         );
         assert_eq!(super::bar(2.0), format!("[{}]", "#".repeat(30)));
         assert_eq!(super::bar(-1.0), format!("[{}]", ".".repeat(30)));
+    }
+
+    #[test]
+    fn a_solve_line_names_step_residual_and_target() {
+        let snap = sqz_krylov::ProgressSnapshot {
+            steps: 120,
+            rel_residual: 1e-5,
+            rel_tol: 1e-10,
+        };
+        let l = super::solve_line("sqz steady (N = 9)", &snap, 65.0, false);
+        assert_eq!(
+            l,
+            "sqz steady (N = 9): Krylov step 120, relative residual 1.00e-5 (target 1.0e-10), 1m05s"
+        );
+        // on a terminal the bar is half full: log(1e-5) / log(1e-10)
+        let t = super::solve_line("x", &snap, 3.0, true);
+        assert!(t.contains(&super::bar(0.5)), "{t}");
+        let none = sqz_krylov::ProgressSnapshot {
+            steps: 0,
+            rel_residual: f64::NAN,
+            rel_tol: f64::NAN,
+        };
+        assert_eq!(
+            super::solve_line("x", &none, 1.0, true),
+            "x: setting up, 1s"
+        );
     }
 }

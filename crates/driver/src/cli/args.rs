@@ -131,6 +131,15 @@ pub struct SteadyArgs {
     /// costs a few dozen extra solves
     #[arg(long)]
     pub verify_gap: bool,
+    /// progress log period when stderr is not a terminal (full model, two-level solver); on a
+    /// terminal a bar appears after 2 s; `--quiet` silences both
+    #[arg(
+        long,
+        default_value_t = 60.0,
+        value_name = "SECONDS",
+        allow_hyphen_values = true
+    )]
+    pub progress_every: f64,
 }
 
 /// `sqz scaling`

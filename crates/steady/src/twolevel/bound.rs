@@ -50,7 +50,7 @@ pub(super) fn error_estimate(
     sm: &mut PrecScratch,
     b: &[f64],
     x: &[f64],
-    deflate: usize,
+    base: &GmresDrParams,
     ws: &mut GmresDrWorkspace,
 ) -> (Estimate, usize) {
     let restart = ws.restart();
@@ -68,9 +68,9 @@ pub(super) fn error_estimate(
     let mut e = vec![0.0; bd];
     let gp = GmresDrParams {
         stall_cycles: 0,
-        deflate,
         max_iters: 4 * restart,
         rel_tol: ESTIMATE_REL_TOL,
+        ..*base
     };
     let (its, eta) = match gmres_recycled_with(a, sa, pre, sm, &r, &mut e, &gp, ws) {
         Ok(i) => (i.iterations, i.rel_residual),
@@ -267,6 +267,7 @@ pub fn verify_gap_capped(
                     deflate: self.deflate,
                     max_iters: self.budget.saturating_sub(st.iterations).min(20_000),
                     rel_tol: self.tol,
+                    progress: None,
                 };
                 st.solves += 1;
                 let out = gmres_dr_with(
