@@ -588,9 +588,12 @@ where
 /// `C` and the Krylov vectors together) and solves the least-squares problem over
 /// `[C, V]` with `Hbar = [[I, B], [0, H]]`; `x += M (W R^{-1} y_C + V y_V)`. The slow modes of the
 /// previous solve are thereby deflated from the first iteration on, where a fresh GMRES-DR would
-/// find them again. `W` and [`GmresDrWorkspace::ritz_image`] stay as they were. Memory: the
-/// workspace's; the cycle has `m - 2 kept` Krylov steps. Falls back to [`gmres_dr_with`] when
-/// nothing was kept, the cycle would be shorter than 2 steps, or `A M W` is numerically dependent.
+/// find them again. `W` and [`GmresDrWorkspace::ritz_image`] stay as they were unless the solve
+/// hands over to GMRES-DR. Memory: the workspace's; the cycle has `m - 2 kept` Krylov steps.
+/// Falls back to [`gmres_dr_with`] when nothing was kept, the cycle would be shorter than 2
+/// steps, or `A M W` is numerically dependent, and continues with it from the point reached when
+/// the residual falls by less than [`STALL_FACTOR`] over [`RECYCLE_STALL_CYCLES`] cycles (a
+/// fixed space does not adapt; `p.stall_cycles` then applies to the GMRES-DR part).
 ///
 /// # Panics
 /// If the lengths of `b`, `x`, the operators and the workspace differ.
@@ -733,10 +736,30 @@ where
         axpy(1.0, &ws.z, x);
         info.restarts += 1;
         history.push(est);
-        let c = p.stall_cycles;
-        if c > 0 && history.len() > c && history[history.len() - 1 - c] < STALL_FACTOR * est {
-            return restart_residual(a, sa, b, x, &mut ws.r, bnorm, p.rel_tol, 0, &mut info)
-                .map(|_| info);
+        let c = RECYCLE_STALL_CYCLES;
+        if history.len() > c && history[history.len() - 1 - c] < STALL_FACTOR * est {
+            // the fixed space does not hold what this right-hand side needs: GMRES-DR from the
+            // point reached, with its own deflation, for the rest of the budget
+            let rest = GmresDrParams {
+                max_iters: p.max_iters.saturating_sub(info.iterations).max(1),
+                ..*p
+            };
+            ws.kept = 0;
+            let mut more = gmres_dr_with(a, sa, pre, sm, b, x, &rest, ws);
+            match &mut more {
+                Ok(i) => i.iterations += info.iterations,
+                Err(KrylovError::NoConvergence { iterations, .. }) => {
+                    *iterations += info.iterations
+                }
+                Err(_) => {}
+            }
+            return more;
         }
     }
 }
+
+/// Cycles of [`gmres_recycled_with`] over which a residual reduction below [`STALL_FACTOR`]
+/// hands the solve to [`gmres_dr_with`] (N = 8, w = 0.5 pi, configuration 77 of
+/// `jobs/n8-multinode.toml`: an inverse-iteration solve with the main solve's fixed space ran
+/// 20 000 iterations without converging, 745 s, where GMRES-DR converges).
+pub const RECYCLE_STALL_CYCLES: usize = 3;

@@ -442,7 +442,7 @@ fn inverse_gap(
             rel_tol: INVERSE_TOL,
             ..*base
         };
-        match gmres_recycled_with(a, sa, pre, sm, &x, &mut y, &gp, ws) {
+        match gmres_dr_with(a, sa, pre, sm, &x, &mut y, &gp, ws) {
             Ok(i) => iterations += i.iterations,
             Err(e) => return Err(format!("inverse iteration step {}: {e}", step + 1)),
         }
