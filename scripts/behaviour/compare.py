@@ -8,7 +8,8 @@ same list lengths, equal strings, booleans and integers, and floating-point numb
 bit (default) or within the relative tolerance R (`--rtol`; |a - b| <= R max(|a|, |b|)). Fields
 that measure the run rather than the result are excluded by name (EXCLUDED below: wall times,
 timing breakdowns, the code version and git hash, the command line, the creation date, thread
-counts and host names). A field present on one side only is a difference, except a field that
+counts and host names, the HDF5 provenance group and the per-task wall times and their checksums
+of a study file, and wall times written inside note strings). A field present on one side only is a difference, except a field that
 the new side adds where the old side has none (`--allow-new`, off by default).
 
 Exit code 0: no difference; 1: differences (each printed with its path); 2: a usage error.
@@ -23,10 +24,14 @@ import sys
 # Keys (the last path component) that record how and when a run ran, not what it computed.
 EXCLUDED = re.compile(
     r"^(time_s|wall_s|seconds|elapsed_s|.*_seconds|.*_time_s|time_.*_s|timing|timings|"
-    r"pass_seconds|git_hash|git|code_version|version|command_line|command|created|date|"
+    r"pass_seconds|git_hash|git|code_version|code_versions|version|command_line|command|created|date|"
     r"host|hostname|threads|ranks|rss.*|peak_rss.*|available_memory.*|bytes_with_available_memory|"
-    r"study_path|out|out_dir|file|path)$"
+    r"study_path|out|out_dir|file|path|timings_s|cpu_seconds|stage_seconds|stage_cpu_seconds|"
+    r"/?steady/checksum|/?steady/seconds|/?provenance.*)$"
 )
+# Inside free text (notes), wall times such as "built in 0.01 s" or "restart 100, 0.74 s" are
+# replaced by "<t> s" before strings are compared.
+SECONDS_IN_TEXT = re.compile(r"\b\d+(\.\d+)?(e[-+]?\d+)? s\b")
 
 
 def compare(a, b, path, rtol, allow_new, diffs, stats):
@@ -54,6 +59,8 @@ def compare(a, b, path, rtol, allow_new, diffs, stats):
     if isinstance(a, bool) or isinstance(b, bool) or isinstance(a, str) or isinstance(b, str) \
             or a is None or b is None:
         stats["values"] += 1
+        if isinstance(a, str) and isinstance(b, str):
+            a, b = SECONDS_IN_TEXT.sub("<t> s", a), SECONDS_IN_TEXT.sub("<t> s", b)
         if a != b:
             diffs.append(f"{path}: {a!r} vs {b!r}")
         return

@@ -2,7 +2,7 @@
 # Runs the fixed set of `sqz` commands whose outputs must not change under a behaviour-preserving
 # restructuring (issue 21, "changes no result"), each into its own JSON file under OUTDIR:
 #
-#   - `sqz reproduce --quick --json` (all figures, reduced);
+#   - `sqz reproduce --quick --json` (all figures, reduced), its JSON and its HDF5 file;
 #   - `sqz steady --json`: the collective model (N = 4, 10, 40); the full model at N = 4, 6, 8 and
 #     w = 0+, 0.01 pi, 0.3 pi, without and with `--gamma-loss 0.005` (two-level path) and, at
 #     N = 4, 6, `--gamma-loss 0.1` (one-level path); the permutational model at N = 20 and 40
@@ -31,6 +31,8 @@ run() { # name, then the sqz arguments
 
 run reproduce-quick reproduce --quick --json --quiet --out-dir "$out/reproduce"
 rm -f "$out"/reproduce/*.png
+python3 "$root/scripts/behaviour/h5dump.py" "$out/reproduce/reproduce.h5" >"$out/reproduce-h5.json"
+rm -rf "$out/reproduce"
 
 for n in 4 10 40; do
     run "steady-collective-n$n" steady --model collective --n "$n" --r 0.5 --json
@@ -38,6 +40,7 @@ done
 for n in 4 6 8; do
     for w in 0+ 0.01pi 0.3pi; do
         run "steady-full-n$n-w$w" steady --model full --n "$n" --r 0.5 --w "$w" --seed 1 --json --quiet
+        [ "$w" = 0+ ] && continue # the limit w -> 0+ is defined without local rates
         run "steady-full-n$n-w$w-loss0.005" steady --model full --n "$n" --r 0.5 --w "$w" --seed 1 \
             --gamma-loss 0.005 --json --quiet
     done

@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod arnoldi;
+pub mod certificate;
 pub mod dense;
 pub mod expm;
 pub mod expv;

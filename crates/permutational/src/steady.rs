@@ -34,7 +34,8 @@ use crate::state;
 use crate::{PermError, C64};
 use faer::linalg::solvers::SolveCore;
 use faer::Mat;
-use sqz_krylov::{eigs_largest, EigParams, LinearOperator};
+use sqz_krylov::certificate::{shift_invert_gap, GapParams, Outcome};
+use sqz_krylov::LinearOperator;
 use sqz_model::observables::{SpinMoments, Squeezing};
 use sqz_model::Params;
 use std::time::Instant;
@@ -138,6 +139,9 @@ pub struct PermSteady {
     pub inv_xi2_bound: Option<f64>,
     /// `error_bound <= tol`
     pub bound_met: bool,
+    /// what the solve achieved (the same type as the full model's, from the bound and `tol`;
+    /// without local rates the bound is that of the `J = N/2` state, which is unique in its block)
+    pub outcome: Outcome,
     /// smallest eigenvalue over the blocks (>= -1e-12 for a physical state)
     pub min_eigenvalue: f64,
     /// stored entries of `L`
@@ -287,73 +291,27 @@ pub fn inv_xi2_sensitivity(m: &SpinMoments, eps: &[f64; 12]) -> Option<f64> {
 const INNER_TOL: f64 = 1e-9;
 
 /// Shift-invert Arnoldi on `inv` (an application of `L~^{-1}`): the eigenvalues of `L` nearest
-/// 0 other than the deflated -1, and `min |Re lambda|` among them.
+/// 0 other than the deflated -1, and `min |Re lambda|` among them
+/// ([`sqz_krylov::certificate::shift_invert_gap`], the step every steady-state path shares): two
+/// tries, the second with a doubled Krylov space when clustered eigenvalues stall the first.
 fn gap_estimate(
     inv: &dyn LinearOperator,
     diag: &[usize],
     opt: &SteadyOptions,
     tol: f64,
 ) -> (Option<f64>, Vec<C64>, usize, Option<String>) {
-    let dim = inv.dim();
-    let start: Vec<C64> = (0..dim)
-        .map(|i| C64::new(1.0 + (i % 7) as f64 * 0.1, 0.05 * (i % 3) as f64))
-        .collect();
-    let nev = opt.nev.min(dim - 1).max(1);
-    // a second try with a larger Krylov space when clustered eigenvalues stall the first
-    let mut result = Err(sqz_krylov::KrylovError::Breakdown("not run".into()));
-    let mut used = 0;
-    for kd in [opt.krylov_dim, 2 * opt.krylov_dim] {
-        result = eigs_largest(
-            inv,
-            &start,
-            &EigParams {
-                nev,
-                krylov_dim: kd.min(dim).max(nev + 2),
-                tol,
-                max_restarts: 20,
-            },
-        );
-        match &result {
-            Ok(r) => {
-                used += r.matvecs;
-                break;
-            }
-            Err(sqz_krylov::KrylovError::NoConvergence { iterations, .. }) => used += iterations,
-            Err(_) => break,
-        }
-    }
-    match result {
-        Ok(res) => {
-            let mut g = f64::INFINITY;
-            let mut ev = Vec::new();
-            for (mu, v) in res.values.iter().zip(&res.vectors) {
-                let lam = 1.0 / mu;
-                let tv: C64 = diag.iter().map(|&i| v[i]).sum();
-                let vn = v.iter().map(|c| c.norm_sqr()).sum::<f64>().sqrt();
-                if tv.norm() > 1e-6 * vn * (diag.len() as f64).sqrt() {
-                    continue; // the deflated eigenvalue -1
-                }
-                ev.push(lam);
-                g = g.min(lam.re.abs());
-            }
-            if g.is_finite() {
-                (Some(g), ev, used, None)
-            } else {
-                (
-                    None,
-                    ev,
-                    used,
-                    Some("gap estimate: no relaxation eigenvalue found near 0".into()),
-                )
-            }
-        }
-        Err(e) => (
-            None,
-            Vec::new(),
-            0,
-            Some(format!("gap estimate failed: {e}")),
-        ),
-    }
+    let est = shift_invert_gap(
+        inv,
+        diag,
+        &GapParams {
+            nev: opt.nev,
+            krylov_dim: opt.krylov_dim,
+            tries: 2,
+            max_restarts: 20,
+            tol,
+        },
+    );
+    (est.gap, est.eigenvalues, est.matvecs, est.note)
 }
 
 /// The steady state of the permutational model (see the module docs).
@@ -530,6 +488,13 @@ pub fn steady_state(p: &Params, opt: &SteadyOptions) -> Result<PermSteady, PermE
     state::hermitize_normalize(&basis, &mut x)?;
     let (res2, resmax) = residual(&l, &x);
     let (error_bound, bound_met) = error_bound(gap, res2, opt.tol, &mut notes)?;
+    let outcome = Outcome::from_bound(error_bound, opt.tol, || {
+        notes
+            .iter()
+            .find(|n| n.contains("gap"))
+            .cloned()
+            .unwrap_or_else(|| "gap not estimated".into())
+    });
     let mom = state::moments(&basis, &x);
     let inv_xi2_bound = error_bound.and_then(|b| {
         let norms = moment_norms(&basis);
@@ -557,6 +522,7 @@ pub fn steady_state(p: &Params, opt: &SteadyOptions) -> Result<PermSteady, PermE
         error_bound,
         inv_xi2_bound,
         bound_met,
+        outcome,
         min_eigenvalue,
         seconds: Timings {
             assemble: t_asm,

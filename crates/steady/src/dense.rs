@@ -14,9 +14,20 @@ use crate::hermitian::HermCoords;
 use crate::{Method, SteadyError, SteadyParams, SteadyReport, C64};
 use faer::linalg::solvers::Solve;
 use faer::Mat;
-use sqz_krylov::{eigs_largest, EigParams, LinearOperator};
+use sqz_krylov::certificate::{shift_invert_gap, GapParams};
+use sqz_krylov::LinearOperator;
 use sqz_model::Params;
 use std::time::Instant;
+
+/// The gap estimate of the dense path: shift-invert Arnoldi on the LU (one try, Krylov dimension
+/// 40, 40 restarts, Ritz residuals to 1e-8), the six eigenvalues nearest 0.
+const DENSE_GAP: GapParams = GapParams {
+    nev: 6,
+    krylov_dim: 40,
+    tries: 1,
+    max_restarts: 40,
+    tol: 1e-8,
+};
 
 /// `R~^{-1}` as a complex operator (real LU applied to real and imaginary parts).
 struct ShiftInvert<'a> {
@@ -140,41 +151,10 @@ pub fn solve_dense(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyRep
     let (mut gap, mut iterations) = (None, 0);
     if sp.estimate_gap && m >= 3 {
         let op = ShiftInvert { lu: &lu, dim: m };
-        let start: Vec<C64> = (0..m)
-            .map(|i| C64::new(1.0 + (i % 7) as f64 * 0.1, 0.05 * (i % 3) as f64))
-            .collect();
-        let nev = 6.min(m - 1);
-        match eigs_largest(
-            &op,
-            &start,
-            &EigParams {
-                nev,
-                krylov_dim: 40.min(m),
-                tol: 1e-8,
-                max_restarts: 40,
-            },
-        ) {
-            Ok(res) => {
-                iterations = res.matvecs;
-                let mut g = f64::INFINITY;
-                for (mu, v) in res.values.iter().zip(&res.vectors) {
-                    let lam = 1.0 / mu;
-                    // the deflated eigenvalue -1 has a right eigenvector with nonzero trace
-                    let tv: C64 = diag.iter().map(|&i| v[i]).sum();
-                    let vn = v.iter().map(|c| c.norm_sqr()).sum::<f64>().sqrt();
-                    if tv.norm() > 1e-6 * vn * (diag.len() as f64).sqrt() {
-                        continue;
-                    }
-                    g = g.min(lam.re.abs());
-                }
-                if g.is_finite() {
-                    gap = Some(g);
-                } else {
-                    notes.push("gap estimate: no relaxation eigenvalue found near 0".into());
-                }
-            }
-            Err(e) => notes.push(format!("gap estimate failed: {e}")),
-        }
+        let est = shift_invert_gap(&op, &diag, &DENSE_GAP);
+        iterations = est.matvecs;
+        gap = est.gap;
+        notes.extend(est.note);
     }
     if let Some(g) = gap {
         if g < 1e-14 {

@@ -155,52 +155,8 @@ impl Default for SteadyParams {
     }
 }
 
-/// What a steady-state solve achieved.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    /// the error bound is at most the tolerance
-    Converged,
-    /// the error bound is above the tolerance: the residual reached is at the double-precision
-    /// floor for this gap (the state is still the best one available; the bound says how good)
-    BoundMissed {
-        /// the bound reached
-        bound: f64,
-        /// the tolerance asked for
-        tol: f64,
-    },
-    /// no gap estimate, hence no error bound
-    NoGapEstimate {
-        /// why (not asked for, or the estimate failed and how)
-        reason: String,
-    },
-    /// ideal positions: the null space is degenerate; the state is the one reached from the
-    /// symmetric initial state (the residual, not a bound, measures it)
-    Degenerate {
-        /// dimension of the null space
-        null_dim: u64,
-    },
-}
-
-impl Outcome {
-    /// The outcome of a bound `bound` (if any) against `tol`; `reason` explains a missing bound.
-    pub fn from_bound(bound: Option<f64>, tol: f64, reason: impl FnOnce() -> String) -> Self {
-        match bound {
-            Some(b) if b <= tol => Outcome::Converged,
-            Some(b) => Outcome::BoundMissed { bound: b, tol },
-            None => Outcome::NoGapEstimate { reason: reason() },
-        }
-    }
-
-    /// Short name for reports and result files.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Outcome::Converged => "converged",
-            Outcome::BoundMissed { .. } => "bound-missed-at-precision-floor",
-            Outcome::NoGapEstimate { .. } => "no-gap-estimate",
-            Outcome::Degenerate { .. } => "degenerate",
-        }
-    }
-}
+/// What a steady-state solve achieved: one type for every model ([`sqz_krylov::certificate`]).
+pub use sqz_krylov::certificate::Outcome;
 
 /// What a sequence of solves with the same `(N, r, alpha, Delta)` can share: the two-level
 /// solver's configuration-independent coarse data ([`twolevel::Setup`]). A study keeps one per
