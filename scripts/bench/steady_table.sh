@@ -5,13 +5,17 @@
 # memory (the child's maximum resident set size) next to the prediction of `sqz info --n N`
 # (the bytes of the path taken, with the memory available at that moment) and their ratio.
 #   scripts/bench/steady_table.sh [N ...]        (default: 5 6 7 8 9 10 11 12; N = 12 takes minutes)
+#   SQZ_BIN=path/to/sqz scripts/bench/steady_table.sh ...   (that binary, e.g. an older commit's
+#                                                           build, instead of building this tree)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 # shellcheck source=../setup.sh
 source scripts/setup.sh
-cargo build --release -q -p sqz
-python3 - "$root/target/release/sqz" "$@" <<'PY'
+if [ -z "${SQZ_BIN:-}" ]; then
+    cargo build --release -q -p sqz
+fi
+python3 - "${SQZ_BIN:-$root/target/release/sqz}" "$@" <<'PY'
 import json, subprocess, sys
 sqz, ns = sys.argv[1], [int(a) for a in sys.argv[2:]] or [5, 6, 7, 8, 9, 10, 11, 12]
 print("| N | w | time [s] | method | iterations | gap estimate | error bound | bound met | peak RSS [MB] | predicted [MB] | RSS / predicted |")
