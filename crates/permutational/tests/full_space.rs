@@ -325,7 +325,7 @@ fn evolution_matches_full_space() {
     for (n, theta, phi) in [(3usize, 0.0f64, 0.0f64), (3, 1.1, 0.4), (4, 2.0, -0.7)] {
         let pr = params(n, 0.6, 0.5, 1.0, 0.3, 0.2);
         let full = Full::new(n);
-        let d = 1 << n;
+        let d: usize = 1 << n;
         let dd = d * d;
         let l = dense_liouvillian(&pr);
         // the product state: every TLS in cos(th/2)|e> + e^{i ph} sin(th/2)|g>
