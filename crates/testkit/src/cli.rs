@@ -180,10 +180,7 @@ pub fn run_limited(mut c: Command, limit: Duration) -> (i32, String, String, f64
 /// A fresh temporary directory `sqz-test-TAG-PID-NAME` for one test (`tag`: the test crate,
 /// `env!("CARGO_CRATE_NAME")`; the process id keeps concurrent runs apart).
 pub fn temp_dir(tag: &str, name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "sqz-test-{tag}-{}-{name}",
-        std::process::id()
-    ));
+    let d = std::env::temp_dir().join(format!("sqz-test-{tag}-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
