@@ -10,7 +10,9 @@
 #   4. no library crate declares clap (the command line is the binary's);
 #   5. (from the sources) no print macro in sqz-model, sqz-krylov, sqz-superop, sqz-dynamics,
 #      sqz-permutational, sqz-reproduce: libraries return values and report progress through callbacks (sqz-study
-#      prints through its `out` module, sqz-steady one timing line under SQZ_TRACE).
+#      prints through its `out` module, sqz-steady one timing line under SQZ_TRACE);
+#   6. sqz-testkit (the shared test kit, layer 0.5) is only ever a dev-dependency: no crate
+#      depends on it normally (nor as a build dependency).
 #
 #   scripts/check-architecture.sh [--self-test]
 #
@@ -34,6 +36,7 @@ import json, sys
 # only on sqz crates of a lower layer; crates of one layer are independent of each other.
 LAYERS = {
     "sqz-krylov": 0, "sqz-model": 0,
+    "sqz-testkit": 0.5,
     "sqz-superop": 1,
     "sqz-steady": 2, "sqz-dynamics": 2, "sqz-permutational": 2,
     "sqz-study": 3, "sqz-reproduce": 3,
@@ -41,6 +44,7 @@ LAYERS = {
 }
 IO_ALLOWED = {"sqz-study", "sqz"}
 IO_CRATES = {"mpi", "hdf5", "hdf5-metno"}
+TEST_ONLY = {"sqz-testkit"}
 
 def violations(meta):
     out = []
@@ -62,6 +66,9 @@ def violations(meta):
             if dep in IO_CRATES and name not in IO_ALLOWED and kind != "dev":
                 out.append(f"{name} depends on {dep}: only sqz-study and the binary link MPI "
                            "or HDF5")
+            if dep in TEST_ONLY and kind != "dev":
+                out.append(f"{name} depends on {dep} ({kind}): the test kit is a dev-dependency "
+                           "only")
             if dep == "clap" and is_lib and kind != "dev":
                 out.append(f"{name} (a library) depends on clap: the command line is the binary's")
     return out
@@ -87,6 +94,12 @@ def self_test():
         ([("sqz-reproduce", [("mpi", None)], ["lib"])], "sqz-reproduce depends on mpi"),
         ([("sqz-steady", [("clap", None)], ["lib"])], "sqz-steady (a library) depends on clap"),
         ([("sqz-newcrate", [], ["lib"])], "sqz-newcrate: not in the layer table"),
+        ([("sqz-superop", [("sqz-testkit", None)], ["lib"]), ("sqz-testkit", [], ["lib"])],
+         "sqz-superop depends on sqz-testkit (normal)"),
+        ([("sqz", [("sqz-testkit", "build")], ["bin"]), ("sqz-testkit", [], ["lib"])],
+         "sqz depends on sqz-testkit (build)"),
+        ([("sqz-testkit", [("sqz-superop", None)], ["lib"]), ("sqz-superop", [], ["lib"])],
+         "sqz-testkit (layer 0.5) depends on sqz-superop"),
     ]
     for meta, want in cases:
         got = violations(fake(meta))
@@ -94,7 +107,9 @@ def self_test():
             print(f"check-architecture self-test: expected a violation {want!r}, got {got}")
             sys.exit(1)
     ok = fake([("sqz-model", [], ["lib"]), ("sqz-study", [("sqz-model", None), ("hdf5-metno", None),
-               ("mpi", None)], ["lib"]), ("sqz", [("clap", None), ("sqz-study", None)], ["bin"])])
+               ("mpi", None)], ["lib"]), ("sqz", [("clap", None), ("sqz-study", None),
+               ("sqz-testkit", "dev")], ["bin"]), ("sqz-testkit", [("sqz-model", None)], ["lib"]),
+               ("sqz-superop", [("sqz-model", None), ("sqz-testkit", "dev")], ["lib"])])
     if violations(ok):
         print(f"check-architecture self-test: false alarm {violations(ok)}")
         sys.exit(1)
@@ -111,7 +126,7 @@ if bad:
     sys.exit(1)
 n = len(meta["workspace_members"])
 print(f"check-architecture: ok ({n} workspace crates: layers, sqz-krylov alone, MPI and HDF5 only "
-      "in sqz-study and sqz, no clap in a library)")
+      "in sqz-study and sqz, no clap in a library, sqz-testkit only as a dev-dependency)")
 PY
 
 if [[ "${1:-}" == "--self-test" ]]; then

@@ -20,7 +20,6 @@ mod cmd_disorder;
 mod cmd_evolve;
 mod cmd_info;
 mod cmd_liouvillian;
-mod cmd_permutational;
 mod cmd_reproduce;
 mod cmd_scaling;
 mod cmd_steady;

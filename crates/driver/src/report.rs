@@ -28,3 +28,12 @@ pub fn emit(fields: Map<String, Value>, as_json: bool) {
         }
     }
 }
+
+/// The fields of `--model permutational` (`sqz steady`, `sqz evolve`): the model, the local
+/// rates and `beta = A / (A + gamma_loss)`.
+pub fn permutational_fields(m: &mut Map<String, Value>, p: &Params) {
+    m.insert("model".into(), json!("permutational"));
+    m.insert("gamma_loss".into(), json!(p.gamma_loss()));
+    m.insert("gamma_deph".into(), json!(p.gamma_deph()));
+    m.insert("beta".into(), json!(p.beta()));
+}

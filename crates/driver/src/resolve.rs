@@ -1,11 +1,105 @@
-//! Second layer of argument handling: typed arguments into validated model inputs (positions,
-//! the steady state's initial state, the memory guard of the collective models).
+//! Second layer of argument handling: typed arguments into validated model inputs (`Params` with
+//! the local rates, what each model accepts, positions, the steady state's initial state, the
+//! output times and Krylov settings of `sqz evolve`, the memory guard of the collective models).
+//!
+//! Shared by the command modules (`cmd_*`), and imports none of them: a command dispatches on
+//! `--model` once and every model's branch takes its checks from here.
 
-use crate::cli::{value::Chi, PositionArgs};
+use crate::cli::{value::Chi, EvolveArgs, LocalRateArgs, Model, PhysArgs, PositionArgs};
 use anyhow::bail;
 use serde_json::{json, Map, Value};
-use sqz_dynamics::InitState;
+use sqz_dynamics::times::linspace;
+use sqz_dynamics::{InitState, MAX_TOL, MIN_TOL};
 use sqz_model::positions::{self, Disorder};
+use sqz_model::Params;
+
+/// Validated parameters with the local rates (validated by clap already).
+pub fn params(phys: &PhysArgs, rates: &LocalRateArgs) -> anyhow::Result<Params> {
+    Ok(Params::new(phys.n, phys.r, phys.alpha, phys.delta)?
+        .with_local_rates(rates.gamma_loss, rates.gamma_deph)?)
+}
+
+/// For `--model collective`: refuses nonzero local rates (their ranges are clap's); Eq. 7 has
+/// none.
+pub fn reject_local_rates(rates: &LocalRateArgs) -> anyhow::Result<()> {
+    if rates.gamma_loss != 0.0 || rates.gamma_deph != 0.0 {
+        bail!(
+            "--model {} with --gamma-loss {} --gamma-deph {}: the collective model (Eq. 7) has no \
+             local rates (allowed: 0); use --model permutational (ideal positions) or --model full",
+            Model::Collective.name(),
+            rates.gamma_loss,
+            rates.gamma_deph
+        );
+    }
+    Ok(())
+}
+
+/// `--model permutational`: [`params`], then N within `sqz_permutational::N_MAX_PERM` and ideal
+/// positions (no `--w`, no `--positions`).
+pub fn permutational_params(
+    phys: &PhysArgs,
+    rates: &LocalRateArgs,
+    pos: &PositionArgs,
+) -> anyhow::Result<Params> {
+    let p = params(phys, rates)?;
+    if p.n() > sqz_permutational::N_MAX_PERM {
+        bail!(
+            "invalid --n {} for --model permutational: at most {} TLS (O(N^3) unknowns)",
+            p.n(),
+            sqz_permutational::N_MAX_PERM
+        );
+    }
+    if pos.w.is_some() || pos.positions.is_some() {
+        bail!(
+            "--model permutational assumes ideal positions (Eq. 7 plus local terms); --w and \
+             --positions need --model full"
+        );
+    }
+    Ok(p)
+}
+
+/// `--t-max T --steps K` as `(T, K)`, if given.
+pub type Grid = Option<(f64, usize)>;
+
+/// The uniform grid `t_k = T k / K`, k = 0..K, of `--t-max T --steps K`.
+fn uniform_grid(t_max: f64, steps: usize) -> anyhow::Result<Vec<f64>> {
+    if !(t_max.is_finite() && t_max > 0.0 && t_max <= 1e12) {
+        bail!("invalid --t-max {t_max}: expected a finite time 0 < T <= 1e12 (units of 1/A)");
+    }
+    if steps == 0 || steps > 10_000_000 {
+        bail!("invalid --steps {steps}: expected 1 <= K <= 10^7 intervals");
+    }
+    Ok(linspace(0.0, t_max, steps))
+}
+
+/// The output times of `sqz evolve` (`--times`, or `--t-max T --steps K`, then also the grid).
+pub fn output_times(a: &EvolveArgs) -> anyhow::Result<(Vec<f64>, Grid)> {
+    Ok(match (&a.times, a.t_max) {
+        (Some(list), None) => (list.0.clone(), None),
+        (None, Some(t)) => (uniform_grid(t, a.steps)?, Some((t, a.steps))),
+        (Some(_), Some(_)) => bail!("give either --t-max T [--steps K] or --times, not both"),
+        (None, None) => bail!("give the output times: --t-max T [--steps K] or --times t1,t2,..."),
+    })
+}
+
+/// `sqz evolve`'s `--tol` and `--krylov-dim` in range.
+pub fn check_krylov(a: &EvolveArgs) -> anyhow::Result<()> {
+    if !(a.tol.is_finite() && (MIN_TOL..MAX_TOL).contains(&a.tol)) {
+        bail!(
+            "invalid --tol {:e}: expected {MIN_TOL:e} <= tol < {MAX_TOL:e} (below {MIN_TOL:e} \
+         the local error cannot be met in double precision: rounding alone is ~|L| 2.2e-16 \
+         per step)",
+            a.tol
+        );
+    }
+    if !(2..=200).contains(&a.krylov_dim) {
+        bail!(
+            "invalid --krylov-dim {}: expected 2 <= m <= 200",
+            a.krylov_dim
+        );
+    }
+    Ok(())
+}
 
 /// How the positions were chosen, for reports and result files.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,16 +1,15 @@
 //! Issue 17, item 1: local loss and dephasing in the full model through the command line and the
 //! studies. `sqz steady --model full` with rates against a dense null-space solve of a Lindbladian
-//! built here from explicit Kronecker products (the shared reference of
-//! `crates/superop/tests/common/dense_lindblad.rs`, checked there against the assembly); r = 0
+//! built from explicit Kronecker products (the shared reference `sqz_testkit::dense_lindblad`,
+//! checked against the assembly in `crates/superop/tests/local_rates.rs`); r = 0
 //! with loss gives all TLS in |g>; the N = 6 full-space solve at ideal positions equals the
 //! permutational model; `sqz evolve --model full` takes the rates; studies record them, validate
 //! them and refuse a resume with other rates.
 
 mod common;
-#[path = "../../superop/tests/common/dense_lindblad.rs"]
-mod dense_lindblad;
 
 use common::{dir, disorder, disorder_ok, f64s, json, s, sqz, write};
+use sqz_testkit::dense_lindblad;
 
 /// `sqz steady --model full ... --json` with the rates.
 fn steady_full(n: &str, r: &str, w: &str, gl: &str, gd: &str) -> serde_json::Value {

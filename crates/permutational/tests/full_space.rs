@@ -1,6 +1,7 @@
 //! The permutational model against an independent dense construction in the full 2^N space
-//! (N = 2..5): the paper's Eq. 7 written with collective operators built from Kronecker
-//! products, plus `gamma_loss D[sigma_i] + (gamma_deph/2) D[sigma^z_i]` for every TLS.
+//! (N = 2..5): the dense Kronecker-product Lindbladian of `sqz_testkit::dense_lindblad` (Eq. 3,
+//! which at ideal positions is the paper's Eq. 7, plus `gamma_loss D[sigma_i] + (gamma_deph/2)
+//! D[sigma^z_i]` for every TLS; the reference the tests of `sqz-superop` and `sqz` use too).
 //!
 //! The blocks of a permutation-invariant full-space `rho` are read off with collective
 //! operators only: `rho_J[M, M+k] = Tr(rho (S+)^k P_M P_J) / c_k(J, M)` with `P_J` the projector
@@ -8,10 +9,11 @@
 
 use faer::{Mat, Scale};
 use sqz_krylov::LinearOperator;
-use sqz_model::Params;
+use sqz_model::{positions, Params};
 use sqz_permutational::{
     basis::Basis, liouvillian, state, steady_state, Method, Sector, SteadyOptions, C64,
 };
+use sqz_testkit::dense_lindblad;
 
 type M = Mat<C64>;
 
@@ -27,104 +29,56 @@ fn adj(a: &M) -> M {
     a.adjoint().to_owned()
 }
 
-/// sigma_i = |g><e| on TLS i (bit i of the basis index = 1: excited).
-fn sigma(n: usize, i: usize) -> M {
-    let d = 1 << n;
-    let mut s = zeros(d);
-    for b in 0..d {
-        if b >> i & 1 == 1 {
-            s[(b ^ (1 << i), b)] = c(1.0, 0.0);
-        }
-    }
-    s
+/// The dense Liouvillian of `p` in the full space at ideal positions, column-major `vec`
+/// (`sqz_testkit::dense_lindblad::eq3_reference`).
+fn dense_liouvillian(p: &Params) -> M {
+    dense_lindblad::eq3_reference(p, &positions::ideal(p.n())).to_mat()
 }
 
-fn sigma_z(n: usize, i: usize) -> M {
-    let d = 1 << n;
-    let mut s = zeros(d);
-    for b in 0..d {
-        s[(b, b)] = c(if b >> i & 1 == 1 { 1.0 } else { -1.0 }, 0.0);
-    }
-    s
+/// `L rho` with the dense Liouvillian `l` (column-major `vec`).
+fn apply(l: &M, rho: &M) -> M {
+    let d = rho.nrows();
+    let x = Mat::<C64>::from_fn(d * d, 1, |k, _| rho[(k % d, k / d)]);
+    let y = l * &x;
+    Mat::from_fn(d, d, |i, j| y[(i + d * j, 0)])
 }
 
+/// The steady state of `p` in the full space: the dense null-space solve of
+/// `sqz_testkit::dense_lindblad` (`L x = 0` with the trace row), as a matrix.
+fn dense_steady(p: &Params) -> M {
+    let d = 1 << p.n();
+    let l = dense_lindblad::eq3_reference(p, &positions::ideal(p.n()));
+    let x = dense_lindblad::null_space_state(&l);
+    Mat::from_fn(d, d, |i, j| x[i + d * j])
+}
+
+/// The collective operators of N TLS in the full space (bit i of the basis index = 1: TLS i
+/// excited), which read the blocks of a permutation-invariant `rho`.
 struct Full {
     n: usize,
     sp: M,
     sm: M,
     sz: M,
-    p: Params,
 }
 
 impl Full {
-    fn new(p: Params) -> Self {
-        let n = p.n();
+    fn new(n: usize) -> Self {
         let d = 1 << n;
+        // S- = sum_i sigma_i, sigma_i = |g><e| on TLS i
         let mut sm = zeros(d);
-        for i in 0..n {
-            sm += sigma(n, i);
+        for b in 0..d {
+            for i in 0..n {
+                if b >> i & 1 == 1 {
+                    sm[(b ^ (1 << i), b)] += c(1.0, 0.0);
+                }
+            }
         }
         let sp = adj(&sm);
         let mut sz = zeros(d);
         for b in 0..d {
             sz[(b, b)] = c(b.count_ones() as f64 - n as f64 / 2.0, 0.0);
         }
-        Self { n, sp, sm, sz, p }
-    }
-
-    /// The paper's `D(A,B) rho = 2 A rho B - rho B A - B A rho`.
-    fn dp(a: &M, b: &M, rho: &M) -> M {
-        let ba = b * a;
-        (a * rho * b) * Scale(c(2.0, 0.0)) - rho * &ba - &ba * rho
-    }
-
-    fn apply(&self, rho: &M) -> M {
-        let p = &self.p;
-        let (nsq, m) = (p.nsq(), p.m());
-        let h = &self.sz * Scale(c(p.delta_n(), 0.0));
-        let mut out = (&h * rho - rho * &h) * Scale(c(0.0, -1.0));
-        out += Self::dp(&self.sp, &self.sm, rho) * Scale(c(0.5 * nsq, 0.0));
-        out += Self::dp(&self.sm, &self.sp, rho) * Scale(c(0.5 * (nsq + 1.0), 0.0));
-        out += Self::dp(&self.sp, &self.sp, rho) * Scale(-0.5 * m);
-        out += Self::dp(&self.sm, &self.sm, rho) * Scale(-0.5 * m.conj());
-        for i in 0..self.n {
-            let s = sigma(self.n, i);
-            let sd = adj(&s);
-            let sds = &sd * &s;
-            out += (&s * rho * &sd - (&sds * rho + rho * &sds) * Scale(c(0.5, 0.0)))
-                * Scale(c(p.gamma_loss(), 0.0));
-            let z = sigma_z(self.n, i);
-            out += (&z * rho * &z - rho) * Scale(c(0.5 * p.gamma_deph(), 0.0));
-        }
-        out
-    }
-
-    /// Dense Liouvillian (column-major vec) and its steady state with the trace row.
-    fn steady(&self) -> M {
-        let d = 1 << self.n;
-        let dd = d * d;
-        let mut l = Mat::<C64>::zeros(dd, dd);
-        let mut e = zeros(d);
-        for col in 0..dd {
-            e[(col % d, col / d)] = c(1.0, 0.0);
-            let y = self.apply(&e);
-            e[(col % d, col / d)] = c(0.0, 0.0);
-            for r in 0..dd {
-                l[(r, col)] = y[(r % d, r / d)];
-            }
-        }
-        for col in 0..dd {
-            l[(0, col)] = if col % (d + 1) == 0 {
-                c(1.0, 0.0)
-            } else {
-                c(0.0, 0.0)
-            };
-        }
-        let mut rhs = Mat::<C64>::zeros(dd, 1);
-        rhs[(0, 0)] = c(1.0, 0.0);
-        use faer::linalg::solvers::Solve;
-        let x = l.partial_piv_lu().solve(&rhs);
-        Mat::from_fn(d, d, |i, j| x[(i + d * j, 0)])
+        Self { n, sp, sm, sz }
     }
 
     /// Projector on total spin J = j2/2.
@@ -262,9 +216,9 @@ fn liouvillian_matches_full_space_action() {
         (4, params(4, 0.4, 1.1, 0.4, 0.0, 0.25)),
         (5, params(5, 0.6, 0.5, 1.0, 0.35, 0.1)),
     ] {
-        let full = Full::new(pr);
+        let full = Full::new(n);
         let rho = random_symmetric(n, 17 + n as u64);
-        let lrho = full.apply(&rho);
+        let lrho = apply(&dense_liouvillian(&pr), &rho);
         let want = full.blocks(&lrho);
         let lv = liouvillian(&pr, Sector::All);
         let blocks = full.blocks(&rho);
@@ -305,8 +259,8 @@ fn steady_state_matches_full_space() {
         params(5, 0.6, 0.5, 1.0, 0.02, 0.01),
         params(5, 1.0, 0.2, 2.0, 1.0, 0.5),
     ] {
-        let full = Full::new(pr);
-        let rho = full.steady();
+        let full = Full::new(pr.n());
+        let rho = dense_steady(&pr);
         let want = full.blocks(&rho);
         let sz = {
             let tr = |o: &M| -> f64 { (0..o.nrows()).map(|i| (&rho * o)[(i, i)].re).sum() };
@@ -370,19 +324,10 @@ fn evolution_matches_full_space() {
     use sqz_krylov::expv::{expm, ExpvParams};
     for (n, theta, phi) in [(3usize, 0.0f64, 0.0f64), (3, 1.1, 0.4), (4, 2.0, -0.7)] {
         let pr = params(n, 0.6, 0.5, 1.0, 0.3, 0.2);
-        let full = Full::new(pr);
-        let d = 1 << n;
+        let full = Full::new(n);
+        let d: usize = 1 << n;
         let dd = d * d;
-        let mut l = Mat::<C64>::zeros(dd, dd);
-        let mut e = zeros(d);
-        for col in 0..dd {
-            e[(col % d, col / d)] = c(1.0, 0.0);
-            let y = full.apply(&e);
-            e[(col % d, col / d)] = c(0.0, 0.0);
-            for r in 0..dd {
-                l[(r, col)] = y[(r % d, r / d)];
-            }
-        }
+        let l = dense_liouvillian(&pr);
         // the product state: every TLS in cos(th/2)|e> + e^{i ph} sin(th/2)|g>
         let (ce, cg) = (
             c((0.5 * theta).cos(), 0.0),

@@ -1,17 +1,14 @@
 //! Local loss and dephasing in the CSR assembly (issue 17, item 1): the local part of the
-//! assembled Liouvillian against a dense superoperator built here independently from Kronecker
-//! products of the single-TLS operators, at N = 4 and 5; the weak parity, the trace and the
-//! trivial steady state at r = 0; the matrix-free operators (full, parity block, Hermitian real
-//! form) with local rates against the assembly.
+//! assembled Liouvillian against a dense superoperator built independently from Kronecker
+//! products of the single-TLS operators (`sqz_testkit::dense_lindblad`), at N = 4 and 5; the
+//! weak parity, the trace and the trivial steady state at r = 0; the matrix-free operators (full,
+//! parity block, Hermitian real form) with local rates against the assembly.
 
-#[path = "common/dense_lindblad.rs"]
-mod dense_lindblad;
-
-use dense_lindblad::{local_reference, Dense};
 use num_complex::Complex64 as C64;
 use sprs::CsMat;
 use sqz_model::{positions, Params};
 use sqz_superop::{csr, MatFree, ParityBlock};
+use sqz_testkit::dense_lindblad::{self, local_reference, Dense};
 use std::f64::consts::PI;
 
 fn to_dense(m: &CsMat<C64>) -> Dense {

@@ -11,25 +11,24 @@
 //! `n` (Fig. 2), in the orthographic projection of the hemisphere around `n` onto the `n_perp`
 //! plane (`sqz_model::observables::husimi_plane`).
 //!
-//! Modules: this one turns the arguments into a `sqz_dynamics::Plan` and runs it; [`output`]
-//! prints JSON or text; [`h5`] writes the HDF5 file; `sqz_study::progress` draws the progress.
+//! `--model permutational` (Eq. 7 plus local loss and dephasing) is [`permutational`].
+//!
+//! Modules: [`run`] dispatches on the model once; this one turns the arguments of the collective
+//! and full models into a `sqz_dynamics::Plan` and runs it; [`output`] prints JSON or text; [`h5`]
+//! writes the HDF5 file; [`permutational`] the permutational model (its propagation, output and
+//! file); `sqz_study::progress` draws the progress.
 
 mod h5;
 mod output;
-
-pub(crate) use h5::XI2_FILL;
+mod permutational;
 
 use crate::cli::{EvolveArgs, Global, Model};
-use crate::resolve::{self, PositionSource};
+use crate::resolve::{self, Grid, PositionSource};
 use anyhow::{bail, Context};
-use sqz_dynamics::times::linspace;
-use sqz_dynamics::{Evolution, InitState, Plan, HUSIMI_GRID_MAX, MAX_TOL, MIN_TOL};
+use sqz_dynamics::{Evolution, InitState, Plan, HUSIMI_GRID_MAX};
 use sqz_krylov::expv::ExpvParams;
 use sqz_model::Params;
 use std::path::PathBuf;
-
-/// `--t-max T --steps K` as `(T, K)`, if given.
-type Grid = Option<(f64, usize)>;
 
 /// Everything `sqz evolve` needs, validated.
 struct Run {
@@ -42,75 +41,45 @@ struct Run {
     out: Option<PathBuf>,
 }
 
-/// The uniform grid `t_k = T k / K`, k = 0..K, of `--t-max T --steps K`.
-fn uniform_grid(t_max: f64, steps: usize) -> anyhow::Result<Vec<f64>> {
-    if !(t_max.is_finite() && t_max > 0.0 && t_max <= 1e12) {
-        bail!("invalid --t-max {t_max}: expected a finite time 0 < T <= 1e12 (units of 1/A)");
-    }
-    if steps == 0 || steps > 10_000_000 {
-        bail!("invalid --steps {steps}: expected 1 <= K <= 10^7 intervals");
-    }
-    Ok(linspace(0.0, t_max, steps))
-}
-
-/// The output times (`--times`, or `--t-max T --steps K`, then also the grid).
-pub(crate) fn output_times(a: &EvolveArgs) -> anyhow::Result<(Vec<f64>, Grid)> {
-    Ok(match (&a.times, a.t_max) {
-        (Some(list), None) => (list.0.clone(), None),
-        (None, Some(t)) => (uniform_grid(t, a.steps)?, Some((t, a.steps))),
-        (Some(_), Some(_)) => bail!("give either --t-max T [--steps K] or --times, not both"),
-        (None, None) => bail!("give the output times: --t-max T [--steps K] or --times t1,t2,..."),
-    })
-}
-
-/// `--tol` and `--krylov-dim` in range.
-pub(crate) fn check_krylov(a: &EvolveArgs) -> anyhow::Result<()> {
-    if !(a.tol.is_finite() && (MIN_TOL..MAX_TOL).contains(&a.tol)) {
-        bail!(
-            "invalid --tol {:e}: expected {MIN_TOL:e} <= tol < {MAX_TOL:e} (below {MIN_TOL:e} \
-         the local error cannot be met in double precision: rounding alone is ~|L| 2.2e-16 \
-         per step)",
-            a.tol
-        );
-    }
-    if !(2..=200).contains(&a.krylov_dim) {
-        bail!(
-            "invalid --krylov-dim {}: expected 2 <= m <= 200",
-            a.krylov_dim
-        );
-    }
-    Ok(())
-}
-
 impl Run {
-    fn from_args(a: &EvolveArgs) -> anyhow::Result<Self> {
-        let p = crate::cmd_permutational::params(&a.phys, &a.rates)?;
-        let z = match a.model {
-            Model::Collective => {
-                if a.pos.w.is_some() || a.pos.positions.is_some() {
-                    bail!(
-                        "--model collective is Eq. 7 at ideal positions; --w and --positions need \
-                         --model full"
-                    );
-                }
-                None
-            }
-            Model::Permutational => unreachable!("dispatched in run"),
-            Model::Full => {
-                if p.n() > sqz_superop::N_MAX_FULL {
-                    bail!(
-                        "invalid --n {} for --model full: at most {} TLS (the 4^N Liouville space)",
-                        p.n(),
-                        sqz_superop::N_MAX_FULL
-                    );
-                }
-                Some(resolve::positions(p.n(), &a.pos)?)
-            }
-        };
+    /// `--model collective`: Eq. 7 at ideal positions, without local rates.
+    fn collective(a: &EvolveArgs) -> anyhow::Result<Self> {
+        resolve::reject_local_rates(&a.rates)?;
+        let p = resolve::params(&a.phys, &a.rates)?;
+        if a.pos.w.is_some() || a.pos.positions.is_some() {
+            bail!(
+                "--model collective is Eq. 7 at ideal positions; --w and --positions need \
+                 --model full"
+            );
+        }
+        Self::new(a, Model::Collective, p, None)
+    }
+
+    /// `--model full`: Eq. 3 at the positions of the command line, with the local rates.
+    fn full(a: &EvolveArgs) -> anyhow::Result<Self> {
+        let p = resolve::params(&a.phys, &a.rates)?;
+        if p.n() > sqz_superop::N_MAX_FULL {
+            bail!(
+                "invalid --n {} for --model full: at most {} TLS (the 4^N Liouville space)",
+                p.n(),
+                sqz_superop::N_MAX_FULL
+            );
+        }
+        let z = resolve::positions(p.n(), &a.pos)?;
+        Self::new(a, Model::Full, p, Some(z))
+    }
+
+    /// The checks and the plan common to both models.
+    fn new(
+        a: &EvolveArgs,
+        model: Model,
+        p: Params,
+        z: Option<(Vec<f64>, PositionSource)>,
+    ) -> anyhow::Result<Self> {
         a.init
             .dicke_index(p.n())
             .map_err(|e| anyhow::anyhow!("--init: {e}"))?;
-        let (times, grid) = output_times(a)?;
+        let (times, grid) = resolve::output_times(a)?;
         let husimi_times = a.husimi_times.clone().map(|t| t.0).unwrap_or_default();
         if !husimi_times.is_empty() {
             if a.out.is_none() {
@@ -130,9 +99,9 @@ impl Run {
                 );
             }
         }
-        check_krylov(a)?;
+        resolve::check_krylov(a)?;
         Ok(Self {
-            model: a.model,
+            model,
             p,
             z,
             init: a.init,
@@ -171,25 +140,29 @@ impl Run {
         progress.finish();
         Ok(r?)
     }
+
+    /// Propagates, writes the file, prints the notes and the result.
+    fn run(self, g: Global) -> anyhow::Result<()> {
+        let out = self.evolve(g.quiet)?;
+        if let Some(path) = &self.out {
+            h5::write(path, &self, &out).with_context(|| format!("writing {}", path.display()))?;
+        }
+        for note in &out.notes {
+            eprintln!("sqz: note: {note}");
+        }
+        if g.json {
+            crate::report::emit(output::json_fields(&self, &out), true);
+        } else {
+            output::print_text(&self, &out);
+        }
+        Ok(())
+    }
 }
 
 pub fn run(a: &EvolveArgs, g: Global) -> anyhow::Result<()> {
-    if a.model == Model::Permutational {
-        return crate::cmd_permutational::evolve(a, g);
+    match a.model {
+        Model::Collective => Run::collective(a)?.run(g),
+        Model::Full => Run::full(a)?.run(g),
+        Model::Permutational => permutational::run(a, g),
     }
-    crate::cmd_permutational::reject_local_rates(&a.rates, a.model)?;
-    let run = Run::from_args(a)?;
-    let out = run.evolve(g.quiet)?;
-    if let Some(path) = &run.out {
-        h5::write(path, &run, &out).with_context(|| format!("writing {}", path.display()))?;
-    }
-    for note in &out.notes {
-        eprintln!("sqz: note: {note}");
-    }
-    if g.json {
-        crate::report::emit(output::json_fields(&run, &out), true);
-    } else {
-        output::print_text(&run, &out);
-    }
-    Ok(())
 }

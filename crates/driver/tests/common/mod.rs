@@ -1,195 +1,69 @@
-//! The shared harness of the binary's end-to-end tests: `sqz` with a clean launcher
-//! environment, with or without a time limit, its JSON output, temporary directories, and the
-//! comparison helpers. Each test file uses a part of it.
-#![allow(dead_code)]
+//! The shared harness of the binary's end-to-end tests: `sqz_testkit::cli` bound to this crate's
+//! `sqz` (`CARGO_BIN_EXE_sqz` exists only in the binary's own tests) and to the test file's name
+//! (temporary directories). Each test file uses a part of it.
+#![allow(dead_code, unused_imports)]
+
+pub use sqz_testkit::cli::{f64s, max_abs_diff, run_limited, s, without_launcher_env, write};
 
 use serde_json::Value;
-use std::io::Read;
+use sqz_testkit::cli::Sqz;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-/// `sqz` with a clean launcher environment, whatever runs the tests: no MPI or Slurm task
-/// counts, no memory limit.
+/// The binary of this crate.
+pub const SQZ: Sqz = Sqz::new(env!("CARGO_BIN_EXE_sqz"));
+
+/// [`Sqz::cmd`]: `sqz` with a clean launcher environment.
 pub fn cmd() -> Command {
-    without_launcher_env(Command::new(env!("CARGO_BIN_EXE_sqz")))
+    SQZ.cmd()
 }
 
-/// `c` without the environment of an MPI launcher, Slurm or a memory limit (a test runs alone).
-pub fn without_launcher_env(mut c: Command) -> Command {
-    for k in [
-        "SLURM_NTASKS",
-        "SLURM_STEP_NUM_TASKS",
-        "OMPI_COMM_WORLD_SIZE",
-        "PMI_SIZE",
-        "PMI_RANK",
-        "PMIX_RANK",
-        "SQZ_MPI_INIT",
-        "SQZ_MEMORY_LIMIT",
-    ] {
-        c.env_remove(k);
-    }
-    c
-}
-
-/// Runs `sqz args`: (exit code, stdout, stderr).
+/// [`Sqz::run`]: (exit code, stdout, stderr) of `sqz args`.
 pub fn sqz(args: &[&str]) -> (i32, String, String) {
-    let out = cmd().args(args).output().expect("run sqz");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    SQZ.run(args)
 }
 
-/// Runs `sqz args`, which must succeed: its stdout.
+/// [`Sqz::ok`]: stdout of `sqz args`, which must succeed.
 pub fn ok(args: &[&str]) -> String {
-    let (code, out, err) = sqz(args);
-    assert_eq!(code, 0, "sqz {args:?}: {err}");
-    out
+    SQZ.ok(args)
 }
 
-/// Runs `sqz args`, which must succeed and print one JSON object.
+/// [`Sqz::json`]: the JSON object `sqz args` prints.
 pub fn json(args: &[&str]) -> Value {
-    let out = ok(args);
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+    SQZ.json(args)
 }
 
-/// Runs `c` for at most `limit` (then kills it: a command that hangs fails the test instead of
-/// the test hanging); returns (exit code, stdout, stderr, seconds). Exit code -1: killed.
-pub fn run_limited(mut c: Command, limit: Duration) -> (i32, String, String, f64) {
-    let t0 = Instant::now();
-    let mut child = c
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run sqz");
-    let mut so = child.stdout.take().unwrap();
-    let mut se = child.stderr.take().unwrap();
-    let ho = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = so.read_to_string(&mut s);
-        s
-    });
-    let he = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = se.read_to_string(&mut s);
-        s
-    });
-    let code = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st.code().unwrap_or(-1);
-        }
-        if t0.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break -1;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (
-        code,
-        ho.join().unwrap(),
-        he.join().unwrap(),
-        t0.elapsed().as_secs_f64(),
-    )
-}
-
-/// [`run_limited`] of `sqz args`.
+/// [`Sqz::limited`]: `sqz args` within `limit_s` seconds.
 pub fn sqz_limited(args: &[&str], limit_s: u64) -> (i32, String, String, f64) {
-    let mut c = cmd();
-    c.args(args);
-    run_limited(c, Duration::from_secs(limit_s))
+    SQZ.limited(args, limit_s)
 }
 
-/// [`sqz_limited`] with one more environment variable.
+/// [`Sqz::limited_env`]: [`sqz_limited`] with one more environment variable.
 pub fn sqz_env(args: &[&str], env: (&str, &str), limit_s: u64) -> (i32, String, String, f64) {
-    let mut c = cmd();
-    c.args(args).env(env.0, env.1);
-    run_limited(c, Duration::from_secs(limit_s))
+    SQZ.limited_env(args, env, limit_s)
 }
 
-/// `sqz disorder STUDY --out OUT EXTRA...`: (exit code, stdout, stderr).
+/// [`Sqz::disorder`]: `sqz disorder STUDY --out OUT EXTRA...`.
 pub fn disorder(study: &Path, out: &Path, extra: &[&str]) -> (i32, String, String) {
-    let mut args = vec!["disorder", s(study), "--out", s(out)];
-    args.extend_from_slice(extra);
-    sqz(&args)
+    SQZ.disorder(study, out, extra)
 }
 
-/// [`disorder`], which must succeed: its stdout.
+/// [`Sqz::disorder_ok`]: [`disorder`], which must succeed.
 pub fn disorder_ok(study: &Path, out: &Path, extra: &[&str]) -> String {
-    let (code, stdout, err) = disorder(study, out, extra);
-    assert_eq!(
-        code,
-        0,
-        "sqz disorder {} --out {} {extra:?}: {err}",
-        s(study),
-        s(out)
-    );
-    stdout
+    SQZ.disorder_ok(study, out, extra)
 }
 
-/// `sqz disorder STUDY --out OUT --quiet --json` within `limit_s`, which must succeed: its JSON
-/// report.
+/// [`Sqz::study_json`]: the JSON report of a study run within `limit_s`.
 pub fn study_json(study: &Path, out: &Path, limit_s: u64) -> Value {
-    let args = ["disorder", s(study), "--out", s(out), "--quiet", "--json"];
-    let (code, stdout, err, _) = sqz_limited(&args, limit_s);
-    assert_eq!(code, 0, "{err}");
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+    SQZ.study_json(study, out, limit_s)
 }
 
-/// `sqz steady --model collective --n N --r R --json`.
+/// [`Sqz::collective_steady`]: `sqz steady --model collective --n N --r R --json`.
 pub fn collective_steady(n: &str, r: &str) -> Value {
-    json(&[
-        "steady",
-        "--model",
-        "collective",
-        "--n",
-        n,
-        "--r",
-        r,
-        "--json",
-    ])
+    SQZ.collective_steady(n, r)
 }
 
 /// A fresh temporary directory for one test (of this test file and process).
 pub fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "sqz-test-{}-{}-{name}",
-        env!("CARGO_CRATE_NAME"),
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-/// Writes `text` to `d/name`.
-pub fn write(d: &Path, name: &str, text: &str) -> PathBuf {
-    let p = d.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-/// A path as a command-line argument.
-pub fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// The numbers of a JSON array.
-pub fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-/// `max_i |a_i - b_i|` of two equally long series.
-pub fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
+    sqz_testkit::cli::temp_dir(env!("CARGO_CRATE_NAME"), name)
 }

@@ -1,20 +1,11 @@
-//! `--model permutational` of `sqz steady` and `sqz evolve`: Eq. 7 plus local loss and dephasing
-//! of every TLS (`--gamma-loss`, `--gamma-deph`, units of A) on permutation-invariant states,
-//! blocks of total spin J ([`sqz_permutational`]). Ideal positions only.
-//!
-//! `sqz steady --model permutational` reports `inv_xi2` with `inv_xi2_bound` (first-order bound
-//! implied by `error_bound = residual / gap` on the state), the method (`sparse-lu` up to
-//! 3 000 unknowns (N = 30), `gmres-two-level` above, `symmetric-subspace-lu` without local rates), the
-//! weight of the symmetric subspace and the time. Without local rates the steady state is
-//! degenerate across J; the one reported is the state reached from a symmetric initial state
-//! (J = N/2, equal to Eq. 8).
-//!
-//! `sqz evolve --model permutational` propagates from `ground`, `dicke:M` or `product:TH,PH` (all
-//! in J = N/2) with Krylov `expv`; per time `inv_xi2`, `mean_spin`, `trace` and
-//! `symmetric_population`. No Husimi output.
+//! `sqz evolve --model permutational`: Eq. 7 plus local loss and dephasing of every TLS on
+//! permutation-invariant states ([`sqz_permutational::evolve`]), propagated from `ground`,
+//! `dicke:M` or `product:TH,PH` (all in J = N/2) with Krylov `expv`; per time `inv_xi2`,
+//! `mean_spin`, `trace` and `symmetric_population`. Ideal positions only; no Husimi output.
+//! Prints JSON or text and writes the HDF5 file (`--out`) itself.
 
-use crate::cli::{EvolveArgs, Global, LocalRateArgs, Model, PhysArgs, PositionArgs, SteadyArgs};
-use crate::cmd_evolve::{check_krylov, output_times, XI2_FILL};
+use super::h5::XI2_FILL;
+use crate::cli::{EvolveArgs, Global};
 use crate::{report, resolve};
 use anyhow::{bail, Context};
 use serde_json::{json, Map, Value};
@@ -22,124 +13,10 @@ use sqz_dynamics::propagate::ortho_name;
 use sqz_krylov::expv::ExpvParams;
 use sqz_model::Params;
 use sqz_permutational::evolve::{self as perm_evolve, Trajectory};
-use sqz_permutational::{state, steady_state, SteadyOptions};
 use sqz_study::h5;
 use sqz_study::progress::Propagation;
 use sqz_superop::memory;
 use std::time::Instant;
-
-/// Validated parameters with the local rates (validated by clap already).
-pub(crate) fn params(phys: &PhysArgs, rates: &LocalRateArgs) -> anyhow::Result<Params> {
-    Ok(Params::new(phys.n, phys.r, phys.alpha, phys.delta)?
-        .with_local_rates(rates.gamma_loss, rates.gamma_deph)?)
-}
-
-/// For `--model collective`: refuses nonzero local rates (their ranges are clap's); Eq. 7 has
-/// none.
-pub fn reject_local_rates(rates: &LocalRateArgs, model: Model) -> anyhow::Result<()> {
-    if model == Model::Collective && (rates.gamma_loss != 0.0 || rates.gamma_deph != 0.0) {
-        bail!(
-            "--model {} with --gamma-loss {} --gamma-deph {}: the collective model (Eq. 7) has no \
-             local rates (allowed: 0); use --model permutational (ideal positions) or --model full",
-            model.name(),
-            rates.gamma_loss,
-            rates.gamma_deph
-        );
-    }
-    Ok(())
-}
-
-fn check_n(n: usize) -> anyhow::Result<()> {
-    if n > sqz_permutational::N_MAX_PERM {
-        bail!(
-            "invalid --n {n} for --model permutational: at most {} TLS (O(N^3) unknowns)",
-            sqz_permutational::N_MAX_PERM
-        );
-    }
-    Ok(())
-}
-
-fn check_ideal(a: &PositionArgs) -> anyhow::Result<()> {
-    if a.w.is_some() || a.positions.is_some() {
-        bail!(
-            "--model permutational assumes ideal positions (Eq. 7 plus local terms); --w and \
-             --positions need --model full"
-        );
-    }
-    Ok(())
-}
-
-fn rate_fields(m: &mut Map<String, Value>, p: &Params) {
-    m.insert("model".into(), json!("permutational"));
-    m.insert("gamma_loss".into(), json!(p.gamma_loss()));
-    m.insert("gamma_deph".into(), json!(p.gamma_deph()));
-    m.insert("beta".into(), json!(p.beta()));
-}
-
-/// `sqz steady --model permutational`.
-pub fn steady(a: &SteadyArgs, g: Global) -> anyhow::Result<()> {
-    let p = params(&a.phys, &a.rates)?;
-    check_n(p.n())?;
-    check_ideal(&a.pos)?;
-    if !(a.tol > 0.0 && a.tol < 1.0) {
-        bail!("invalid --tol {}: allowed 0 < tol < 1", a.tol);
-    }
-    // the initial state matters only without local rates, and every symmetric one gives J = N/2
-    a.init
-        .dicke_index(p.n())
-        .map_err(|e| anyhow::anyhow!("--init: {e}"))?;
-    let bytes: fn(usize) -> u64 = if p.has_local_rates() {
-        |n| sqz_permutational::steady::bytes_estimate(n, true)
-    } else {
-        |n| sqz_permutational::steady::bytes_estimate(n, false)
-    };
-    resolve::memory_guard("the permutational steady state", p.n(), bytes)?;
-    let opt = SteadyOptions {
-        estimate_gap: !a.no_gap,
-        tol: a.tol,
-        ..Default::default()
-    };
-    let s = steady_state(&p, &opt)?;
-    let sq = s.squeezing()?;
-    let mut f = report::point_json(&p, &sq);
-    rate_fields(&mut f, &p);
-    f.insert("init".into(), json!(a.init.describe()));
-    f.insert("method".into(), json!(s.method));
-    f.insert("iterations".into(), json!(s.iterations));
-    f.insert("residual".into(), json!(s.residual));
-    f.insert("gap".into(), json!(s.gap));
-    f.insert("error_bound".into(), json!(s.error_bound));
-    f.insert("inv_xi2_bound".into(), json!(s.inv_xi2_bound));
-    f.insert("bound_met".into(), json!(s.bound_met));
-    f.insert("dim".into(), json!(s.basis.dim()));
-    f.insert("nnz".into(), json!(s.nnz));
-    f.insert("blocks".into(), json!(s.basis.blocks()));
-    f.insert(
-        "symmetric_population".into(),
-        json!(s.symmetric_population()),
-    );
-    f.insert(
-        "total_spin_squared".into(),
-        json!(state::total_spin_squared(&s.basis, &s.x)),
-    );
-    f.insert("min_eigenvalue".into(), json!(s.min_eigenvalue));
-    f.insert("time_s".into(), json!(s.seconds.total));
-    f.insert(
-        "timings_s".into(),
-        json!({
-            "assemble": s.seconds.assemble,
-            "factor": s.seconds.factor,
-            "solve": s.seconds.solve,
-            "gap": s.seconds.gap,
-        }),
-    );
-    f.insert("notes".into(), json!(s.notes));
-    for note in &s.notes {
-        eprintln!("sqz: note: {note}");
-    }
-    report::emit(f, g.json);
-    Ok(())
-}
 
 /// A finished permutational propagation, with what it was run with.
 struct Evolved {
@@ -151,11 +28,9 @@ struct Evolved {
 }
 
 /// `sqz evolve --model permutational`.
-pub fn evolve(a: &EvolveArgs, g: Global) -> anyhow::Result<()> {
-    let p = params(&a.phys, &a.rates)?;
+pub fn run(a: &EvolveArgs, g: Global) -> anyhow::Result<()> {
+    let p = resolve::permutational_params(&a.phys, &a.rates, &a.pos)?;
     let n = p.n();
-    check_n(n)?;
-    check_ideal(&a.pos)?;
     if a.husimi_times.is_some() {
         bail!("--husimi-times is not available with --model permutational");
     }
@@ -163,8 +38,8 @@ pub fn evolve(a: &EvolveArgs, g: Global) -> anyhow::Result<()> {
         .init
         .collective_vector(n)
         .map_err(|e| anyhow::anyhow!("--init: {e}"))?;
-    let (times, _) = output_times(a)?;
-    check_krylov(a)?;
+    let (times, _) = resolve::output_times(a)?;
+    resolve::check_krylov(a)?;
     let basis = perm_evolve::basis(&p, &psi);
     let need = perm_evolve::bytes_estimate(&basis, a.krylov_dim);
     let avail = memory::available_bytes();
@@ -250,7 +125,7 @@ fn write_h5(path: &std::path::Path, run: &Evolved) -> anyhow::Result<()> {
 fn json_fields(run: &Evolved) -> Map<String, Value> {
     let (p, s) = (&run.p, &run.tr.series);
     let mut m = Map::new();
-    rate_fields(&mut m, p);
+    report::permutational_fields(&mut m, p);
     m.insert("n".into(), json!(p.n()));
     m.insert("r".into(), json!(p.r()));
     m.insert("alpha".into(), json!(p.alpha()));

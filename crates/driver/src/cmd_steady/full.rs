@@ -1,48 +1,14 @@
-//! `sqz steady`: numerical steady states of Eq. 7 (collective), Eq. 3 (full) or Eq. 7 plus local
-//! loss and dephasing (permutational, [`crate::cmd_permutational`]).
+//! `sqz steady --model full`: the steady state of Eq. 3 in the 4^N Liouville space, with the
+//! local rates (`sqz_steady::solve`), or its limit `w -> 0+` (`--w 0+`, `sqz_steady::limit`).
 
-use crate::cli::{Global, Model, SteadyArgs};
+use crate::cli::{Global, SteadyArgs};
 use crate::{report, resolve};
 use anyhow::bail;
 use serde_json::json;
-use sqz_model::{collective, observables, Params};
-use std::time::Instant;
+use sqz_model::Params;
 
 pub fn run(a: &SteadyArgs, g: Global) -> anyhow::Result<()> {
-    if a.model == Model::Permutational {
-        return crate::cmd_permutational::steady(a, g);
-    }
-    crate::cmd_permutational::reject_local_rates(&a.rates, a.model)?;
-    let p = crate::cmd_permutational::params(&a.phys, &a.rates)?;
-    match a.model {
-        Model::Collective => {
-            if a.pos.w.is_some() || a.pos.positions.is_some() {
-                bail!("--w and --positions belong to --model full: the collective model (Eq. 7) assumes ideal positions");
-            }
-            // Eq. 7's steady state is unique: the initial state only has to exist at this N
-            resolve::steady_initial(p.n(), &a.init, false)?;
-            resolve::memory_guard(
-                "the collective steady state (Eq. 7, sparse LU of the (N+1)^2 Liouvillian)",
-                p.n(),
-                collective::bytes,
-            )?;
-            let t0 = Instant::now();
-            let s = collective::steady_state(&p)?;
-            let sq = observables::moments(&s.rho).squeezing()?;
-            let mut f = report::point_json(&p, &sq);
-            f.insert("model".into(), json!("collective"));
-            f.insert("method".into(), json!("sparse-lu"));
-            f.insert("residual".into(), json!(s.residual));
-            f.insert("time_s".into(), json!(t0.elapsed().as_secs_f64()));
-            report::emit(f, g.json);
-            Ok(())
-        }
-        Model::Full => full(a, g, &p),
-        Model::Permutational => unreachable!("dispatched above"),
-    }
-}
-
-fn full(a: &SteadyArgs, g: Global, p: &Params) -> anyhow::Result<()> {
+    let p = &resolve::params(&a.phys, &a.rates)?;
     if sqz_steady::checks::check_tol(a.tol).is_err() {
         bail!(
             "invalid --tol {:e}: allowed {:e} <= tol < 1 (the error bound |rho - rho_exact| \

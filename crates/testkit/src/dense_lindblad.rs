@@ -2,8 +2,9 @@
 //! independent of the library's assembly (`sqz_superop::csr`) and of its matrix-free engine:
 //! Eq. 3 of Bai & An, PRL 127, 083602 (couplings of Eqs. 5-6 from `sqz_model::couplings`), the
 //! local loss and dephasing of issue 17, and a dense null-space solve. Shared by the tests of
-//! `sqz-superop` and `sqz` (`#[path]` include; no copy). Small N only (`4^N` squared entries).
-#![allow(dead_code)]
+//! `sqz-superop`, `sqz-permutational` and `sqz`. At ideal positions (`z_i = 2 pi i`) Eq. 3 is the
+//! paper's Eq. 7 (`Delta_ij = 0`, `gamma+-_ij = 1`, up to rounding), the reference of the
+//! permutational model. Small N only (`4^N` squared entries).
 
 use num_complex::Complex64 as C64;
 
@@ -16,15 +17,18 @@ pub struct Dense {
 }
 
 impl Dense {
+    /// The `d x d` zero matrix.
     pub fn zeros(d: usize) -> Self {
         Self {
             d,
             v: vec![C64::new(0.0, 0.0); d * d],
         }
     }
+    /// Entry `(r, c)`.
     pub fn at(&self, r: usize, c: usize) -> C64 {
         self.v[r * self.d + c]
     }
+    /// The `d x d` identity.
     pub fn identity(d: usize) -> Self {
         let mut m = Self::zeros(d);
         for k in 0..d {
@@ -32,6 +36,7 @@ impl Dense {
         }
         m
     }
+    /// `self o`.
     pub fn mul(&self, o: &Dense) -> Dense {
         let d = self.d;
         let mut m = Self::zeros(d);
@@ -47,6 +52,7 @@ impl Dense {
         }
         m
     }
+    /// The conjugate transpose.
     pub fn adjoint(&self) -> Dense {
         let d = self.d;
         let mut m = Self::zeros(d);
@@ -57,6 +63,7 @@ impl Dense {
         }
         m
     }
+    /// The transpose.
     pub fn transpose(&self) -> Dense {
         let d = self.d;
         let mut m = Self::zeros(d);
@@ -86,10 +93,15 @@ impl Dense {
         }
         m
     }
+    /// `self += s o`.
     pub fn add_scaled(&mut self, s: f64, o: &Dense) {
         for (a, b) in self.v.iter_mut().zip(&o.v) {
             *a += s * b;
         }
+    }
+    /// The same matrix as a `faer::Mat`.
+    pub fn to_mat(&self) -> faer::Mat<C64> {
+        faer::Mat::from_fn(self.d, self.d, |r, c| self.at(r, c))
     }
 }
 
