@@ -37,6 +37,9 @@ fn steady_reports_inv_xi2_with_a_bound_method_and_time() {
     assert_eq!(v["model"], "permutational");
     assert_eq!(v["method"], "sparse-lu");
     assert_eq!(v["bound_met"], true);
+    // the same certificate fields as `--model full` (issue 21): one Outcome for every model
+    assert_eq!(v["outcome"], "converged");
+    assert_eq!(v["null_dim"], 1);
     assert!((v["beta"].as_f64().unwrap() - 1.0 / 1.05).abs() < 1e-15);
     let b = v["inv_xi2_bound"].as_f64().unwrap();
     assert!(b > 0.0 && b < 1e-6, "{v}");
@@ -101,6 +104,9 @@ fn steady_without_rates_is_eq8() {
     assert!((v["inv_xi2"].as_f64().unwrap() - a["inv_xi2"].as_f64().unwrap()).abs() < 1e-10);
     assert_eq!(v["symmetric_population"].as_f64().unwrap(), 1.0);
     assert!(v["notes"][0].as_str().unwrap().contains("degenerate"));
+    // one steady state per J block (J = 10, 9, .., 0), as the full model's ideal positions
+    assert_eq!(v["outcome"], "degenerate");
+    assert_eq!(v["null_dim"], 11);
 }
 
 /// `sqz evolve --model permutational`: trace kept, relaxation towards the steady state, the

@@ -139,9 +139,14 @@ pub struct PermSteady {
     pub inv_xi2_bound: Option<f64>,
     /// `error_bound <= tol`
     pub bound_met: bool,
-    /// what the solve achieved (the same type as the full model's, from the bound and `tol`;
-    /// without local rates the bound is that of the `J = N/2` state, which is unique in its block)
+    /// what the solve achieved, the same type as the full model's: from the bound and `tol` with
+    /// local rates; without them [`Outcome::Degenerate`] (one steady state per J block, as the
+    /// full model's collective reduction at ideal positions), while `error_bound` and `bound_met`
+    /// still certify the `J = N/2` state within its block
     pub outcome: Outcome,
+    /// dimension of the null space of the permutational Liouvillian: 1 with local rates, the
+    /// number of J blocks (`floor(N/2) + 1`) without
+    pub null_dim: u64,
     /// smallest eigenvalue over the blocks (>= -1e-12 for a physical state)
     pub min_eigenvalue: f64,
     /// stored entries of `L`
@@ -488,13 +493,18 @@ pub fn steady_state(p: &Params, opt: &SteadyOptions) -> Result<PermSteady, PermE
     state::hermitize_normalize(&basis, &mut x)?;
     let (res2, resmax) = residual(&l, &x);
     let (error_bound, bound_met) = error_bound(gap, res2, opt.tol, &mut notes)?;
-    let outcome = Outcome::from_bound(error_bound, opt.tol, || {
-        notes
-            .iter()
-            .find(|n| n.contains("gap"))
-            .cloned()
-            .unwrap_or_else(|| "gap not estimated".into())
-    });
+    let null_dim = if rates { 1 } else { (n / 2 + 1) as u64 };
+    let outcome = if rates {
+        Outcome::from_bound(error_bound, opt.tol, || {
+            notes
+                .iter()
+                .find(|n| n.contains("gap"))
+                .cloned()
+                .unwrap_or_else(|| "gap not estimated".into())
+        })
+    } else {
+        Outcome::Degenerate { null_dim }
+    };
     let mom = state::moments(&basis, &x);
     let inv_xi2_bound = error_bound.and_then(|b| {
         let norms = moment_norms(&basis);
@@ -523,6 +533,7 @@ pub fn steady_state(p: &Params, opt: &SteadyOptions) -> Result<PermSteady, PermE
         inv_xi2_bound,
         bound_met,
         outcome,
+        null_dim,
         min_eigenvalue,
         seconds: Timings {
             assemble: t_asm,

@@ -47,6 +47,8 @@ pub fn run(a: &SteadyArgs, g: Global) -> anyhow::Result<()> {
     f.insert("error_bound".into(), json!(s.error_bound));
     f.insert("inv_xi2_bound".into(), json!(s.inv_xi2_bound));
     f.insert("bound_met".into(), json!(s.bound_met));
+    f.insert("outcome".into(), json!(s.outcome.name()));
+    f.insert("null_dim".into(), json!(s.null_dim));
     f.insert("dim".into(), json!(s.basis.dim()));
     f.insert("nnz".into(), json!(s.nnz));
     f.insert("blocks".into(), json!(s.basis.blocks()));
