@@ -44,9 +44,9 @@ use sqz_superop::Scratch;
 use std::time::Instant;
 
 mod bound;
+pub use crate::certificate::{ESTIMATE_REL_TOL, GAP_SAFETY, INVERSE_STEPS};
 use bound::{error_estimate, finish_real, Estimate};
 pub use bound::{verify_gap, verify_gap_capped, GapCheck, GAP_CHECK_MAX_INNER_ITERATIONS};
-pub use crate::certificate::{ESTIMATE_REL_TOL, GAP_SAFETY, INVERSE_STEPS};
 
 /// Largest GMRES restart length (Krylov vectors between restarts): longer cycles bought nothing
 /// in tests (N = 6: 73 iterations unrestarted, 73 with 120, 79 with 60, 82 with 30).
@@ -912,8 +912,8 @@ impl<'a> KrylovSolve<'a> {
         rates: bool,
         notes: &mut Vec<String>,
     ) -> (Option<f64>, &'static str, usize) {
-        let sigma = ritz_sigma(self.pre, &mut self.sm, &mut self.ws)
-            .map(|s| s / std::f64::consts::SQRT_2);
+        let sigma =
+            ritz_sigma(self.pre, &mut self.sm, &mut self.ws).map(|s| s / std::f64::consts::SQRT_2);
         // no Galerkin gap of A (its estimate failed, or local rates: the coarse operator omits
         // them), a gap is wanted and --verify-gap will not check one: measure it on A
         let measure_gap_on_a = galerkin.is_none() && sp.estimate_gap && !sp.verify_gap;
@@ -1091,13 +1091,7 @@ fn bound_from_check(
 }
 
 /// The bound from the error estimate `est` and the gap `g` (from `gap_source`).
-fn bound_from_estimate(
-    rep: &mut SteadyReport,
-    g: f64,
-    est: &Estimate,
-    gap_source: &str,
-    tol: f64,
-) {
+fn bound_from_estimate(rep: &mut SteadyReport, g: f64, est: &Estimate, gap_source: &str, tol: f64) {
     let bound = est.bound(g);
     rep.gap = Some(g);
     rep.error_bound = Some(bound);

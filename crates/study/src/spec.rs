@@ -236,8 +236,7 @@ fn check_limit(w_limit: &[bool], raw: &RawStudy, params: &Params) -> anyhow::Res
             ),
         ));
     }
-    if w_limit.iter().any(|&x| x) && raw.steady.as_ref().and_then(|s| s.enabled) == Some(false)
-    {
+    if w_limit.iter().any(|&x| x) && raw.steady.as_ref().and_then(|s| s.enabled) == Some(false) {
         return Err(bad(
             "w",
             "\"0+\"",
@@ -263,9 +262,7 @@ fn configurations_and_seed(raw: &RawStudy, n_w: usize) -> anyhow::Result<(u64, u
         return Err(bad(
             "configurations",
             configurations,
-            &format!(
-                "at most {TASKS_MAX} tasks in all (w values x configurations; here {tasks})"
-            ),
+            &format!("at most {TASKS_MAX} tasks in all (w values x configurations; here {tasks})"),
         ));
     }
     let seed = raw.seed.unwrap_or(0);
