@@ -493,7 +493,7 @@ pub fn solve_two_level(
 /// Two-level GMRES steady state with a prepared [`Setup`] (built for the same parameters).
 ///
 /// Under the environment variable `SQZ_TRACE` (non-empty) it prints one line on stderr with the
-/// wall times and iterations of its phases ([`trace`]); the result does not depend on it.
+/// wall times and iterations of its phases; the result does not depend on it.
 ///
 /// # Panics
 /// If `setup` was built for other parameters.
