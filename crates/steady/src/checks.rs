@@ -58,6 +58,17 @@ pub const EIGENVALUE_TOL_NO_BOUND: f64 = 1e-6;
 /// Largest N whose smallest eigenvalue is computed (a dense `2^N x 2^N` Hermitian eigenproblem,
 /// 16 MB at N = 10); above, populations and 2x2 principal minors are checked instead.
 pub const EIGENVALUE_N_MAX: usize = 10;
+
+/// Bytes of the dense `2^N x 2^N` Hermitian eigenproblem of the smallest eigenvalue (the matrix
+/// and faer's workspace, about three copies), 0 above [`EIGENVALUE_N_MAX`].
+pub fn eigen_bytes(n: usize) -> u64 {
+    if n > EIGENVALUE_N_MAX {
+        return 0;
+    }
+    let d = 1u64 << n;
+    3 * d * d * 16
+}
+
 /// Positions within this distance (in zeta) of an equivalent pair are treated as on it, as
 /// `crate::ideal::is_ideal` treats positions within it of ideal ones.
 pub const STRUCTURE_TOL: f64 = 1e-9;

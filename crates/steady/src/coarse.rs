@@ -95,6 +95,296 @@ struct JumpTerm {
     tau: Vec<Vec<C64>>,
 }
 
+/// The quadratic form of `G`: `sum A_kl s+_k s-_l + Bss_kl s-_k s-_l + Cdd_kl s+_k s+_l + g0`.
+struct QuadraticForm {
+    qa: Vec<Vec<C64>>,
+    qb: Vec<Vec<C64>>,
+    qc: Vec<Vec<C64>>,
+    /// `sum_i g0_i`, the constant part
+    g0sum: C64,
+}
+
+impl QuadraticForm {
+    fn new(tj: &TwoJump) -> Self {
+        let n = tj.n;
+        let z = C64::default();
+        let mut qa = vec![vec![z; n]; n];
+        let mut qb = vec![vec![z; n]; n];
+        let mut qc = vec![vec![z; n]; n];
+        for pc in &tj.g_pairs {
+            let (i, j) = (pc.i, pc.j);
+            // coef index a_i | a_j << 1 of the output row: 1 = (1,0) s+_i s-_j, 2 = (0,1) s+_j s-_i
+            qa[i][j] += pc.coef[1];
+            qa[j][i] += pc.coef[2];
+            qc[i][j] += pc.coef[3];
+            qb[i][j] += pc.coef[0];
+        }
+        let (mut g0, mut g1) = (vec![z; n], vec![z; n]);
+        for c in 0..2 {
+            for i in 0..n {
+                g0[i] += -0.5 * tj.v[c][i].norm_sqr();
+                g1[i] += -0.5 * tj.u[c][i].norm_sqr();
+            }
+        }
+        // the diagonal of G: -i Delta_N n(a) is in g_diag; recover Delta_N from a one-excitation row
+        let delta_n = -(tj.g_diag[1].im);
+        let mut g0sum = z;
+        for i in 0..n {
+            qa[i][i] += g1[i] - g0[i] + C64::new(0.0, -delta_n);
+            g0sum += g0[i];
+        }
+        Self { qa, qb, qc, g0sum }
+    }
+}
+
+/// `inner += sum_l coef[l] R^(l)_{mid, from}` over the nonzero coefficients (`d_mid x d_from`).
+fn add_lowering(inner: &mut Mat<C64>, coef: &[C64], red: &Reduced, mid: usize, from: usize) {
+    let z = C64::default();
+    for (l, &a) in coef.iter().enumerate() {
+        if a == z {
+            continue;
+        }
+        let rl = red.r(l, mid, from);
+        for c in 0..inner.ncols() {
+            for rr in 0..inner.nrows() {
+                inner[(rr, c)] += a * rl[(rr, c)];
+            }
+        }
+    }
+}
+
+/// The `s+_k s-_l` part of `K2_from` through the sector `mid` (`sigma_l` from -> mid,
+/// `sigma_k^dag` back).
+#[allow(clippy::too_many_arguments)]
+fn add_hopping(
+    k: &mut Mat<C64>,
+    red: &Reduced,
+    sec: &[(usize, usize, usize)],
+    form: &QuadraticForm,
+    rho: &Mat<C64>,
+    mid: usize,
+    from: usize,
+) {
+    let (n, d) = (red.n, sec[from].0);
+    if let Some(t) = red.t(mid, from) {
+        // Tr(T^T T rho) = Tr(T rho T^T)
+        let tr = trace3(t, rho, t);
+        if tr.norm() > 0.0 {
+            for kk in 0..n {
+                let mut inner = Mat::<C64>::zeros(sec[mid].0, d);
+                add_lowering(&mut inner, &form.qa[kk], red, mid, from);
+                let rk = to_c(red.r(kk, mid, from));
+                matmul(
+                    k.as_mut(),
+                    Accum::Add,
+                    rk.transpose(),
+                    inner.as_ref(),
+                    tr,
+                    Par::Seq,
+                );
+            }
+        }
+    }
+}
+
+/// The `s-_k s-_l` (`sigma_l`: from -> mid, `sigma_k`: mid -> from) and `s+_k s+_l` parts of
+/// `K2_from` through the sector `mid`.
+#[allow(clippy::too_many_arguments)]
+fn add_pairs(
+    k: &mut Mat<C64>,
+    red: &Reduced,
+    sec: &[(usize, usize, usize)],
+    form: &QuadraticForm,
+    rho: &Mat<C64>,
+    mid: usize,
+    from: usize,
+) {
+    let (n, d, z) = (red.n, sec[from].0, C64::default());
+    if let (Some(t1), Some(t2)) = (red.t(from, mid), red.t(mid, from)) {
+        let t12 = t1 * t2; // (2J+1) x (2J+1), lowers M by 2
+        let tr_b = trace_prod(&t12, rho);
+        let t21 = t2.transpose() * t1.transpose();
+        let tr_c = trace_prod(&t21, rho);
+        for kk in 0..n {
+            let mut inner_b = Mat::<C64>::zeros(sec[mid].0, d);
+            let mut inner_c = Mat::<C64>::zeros(sec[mid].0, d);
+            for l in 0..n {
+                let (b, cc) = (form.qb[kk][l], form.qc[kk][l]);
+                if b != z {
+                    let rl = red.r(l, mid, from);
+                    for c in 0..d {
+                        for rr in 0..sec[mid].0 {
+                            inner_b[(rr, c)] += b * rl[(rr, c)];
+                        }
+                    }
+                }
+                if cc != z {
+                    // s+_l from -> mid: R^(l)T_{from, mid}
+                    let rl = red.r(l, from, mid);
+                    for c in 0..d {
+                        for rr in 0..sec[mid].0 {
+                            inner_c[(rr, c)] += cc * rl[(c, rr)];
+                        }
+                    }
+                }
+            }
+            if tr_b.norm() > 0.0 {
+                let rk = to_c(red.r(kk, from, mid));
+                matmul(
+                    k.as_mut(),
+                    Accum::Add,
+                    rk.as_ref(),
+                    inner_b.as_ref(),
+                    tr_b,
+                    Par::Seq,
+                );
+            }
+            if tr_c.norm() > 0.0 {
+                let rk = to_c(red.r(kk, mid, from));
+                matmul(
+                    k.as_mut(),
+                    Accum::Add,
+                    rk.transpose(),
+                    inner_c.as_ref(),
+                    tr_c,
+                    Par::Seq,
+                );
+            }
+        }
+    }
+}
+
+/// `K2_from` of the quadratic form, before the identity parts of the `J -> J` jumps.
+fn k2_block(
+    sw: &SchurWeyl,
+    red: &Reduced,
+    sec: &[(usize, usize, usize)],
+    form: &QuadraticForm,
+    from: usize,
+) -> Mat<C64> {
+    let (d, _, _) = sec[from];
+    let rho = sw.sector_rho(from);
+    let z = C64::default();
+    let mut k = Mat::<C64>::from_fn(d, d, |i, j| if i == j { form.g0sum } else { z });
+    for mid in 0..red.ns {
+        add_hopping(&mut k, red, sec, form, rho, mid, from);
+        add_pairs(&mut k, red, sec, form, rho, mid, from);
+    }
+    k
+}
+
+/// The jump terms, with the identity parts of `J -> J` factors moved into `k2`.
+fn jump_terms(
+    sw: &SchurWeyl,
+    red: &Reduced,
+    tj: &TwoJump,
+    sec: &[(usize, usize, usize)],
+    k2: &mut [Mat<C64>],
+) -> Vec<JumpTerm> {
+    let ns = red.ns;
+    let mut terms = Vec::new();
+    for c in 0..2 {
+        for from in 0..ns {
+            let rho = sw.sector_rho(from);
+            for to in 0..ns {
+                let mut p = Vec::new();
+                let mut ts: Vec<Mat<f64>> = Vec::new();
+                if let Some(t) = red.t(to, from) {
+                    p.push(red.combine(&tj.u[c], to, from, false));
+                    ts.push(t.clone());
+                }
+                if let Some(t) = red.t(from, to) {
+                    p.push(red.combine(&tj.v[c], to, from, true));
+                    ts.push(t.transpose().to_owned());
+                }
+                if p.is_empty() {
+                    continue;
+                }
+                let tau: Vec<Vec<C64>> = ts
+                    .iter()
+                    .map(|a| ts.iter().map(|b| trace3(a, rho, b)).collect())
+                    .collect();
+                if to == from {
+                    move_identity_parts(&mut k2[from], &mut p, &tau, sec[from].0);
+                }
+                terms.push(JumpTerm { to, from, p, tau });
+            }
+        }
+    }
+    terms
+}
+
+/// Moves the identity parts of the `J -> J` factors `p` (size `d`) into `k`.
+fn move_identity_parts(k: &mut Mat<C64>, p: &mut [Mat<C64>], tau: &[Vec<C64>], d: usize) {
+    let ps: Vec<C64> = p
+        .iter()
+        .map(|m| (0..d).map(|i| m[(i, i)]).sum::<C64>() / d as f64)
+        .collect();
+    for (m, &pv) in p.iter_mut().zip(&ps) {
+        for i in 0..d {
+            m[(i, i)] -= pv;
+        }
+    }
+    for a in 0..p.len() {
+        for b in 0..p.len() {
+            let t = tau[a][b];
+            let s = 0.5 * t * ps[a] * ps[b].conj();
+            for i in 0..d {
+                k[(i, i)] += s;
+            }
+            let f = t * ps[b].conj();
+            for cc in 0..d {
+                for rr in 0..d {
+                    k[(rr, cc)] += f * p[a][(rr, cc)];
+                }
+            }
+        }
+    }
+}
+
+/// Schur forms `K2 = Q T Q^dag` of every block via eigenvectors + QR (faer has no public Schur
+/// factorisation): the `Q`, the `T` with their strictly lower part dropped, and the largest
+/// relative part dropped.
+#[allow(clippy::type_complexity)]
+fn schur_forms(k2: &[Mat<C64>]) -> Result<(Vec<Mat<C64>>, Vec<Mat<C64>>, f64), SteadyError> {
+    let z = C64::default();
+    let mut qs = Vec::with_capacity(k2.len());
+    let mut tris = Vec::with_capacity(k2.len());
+    let mut defect: f64 = 0.0;
+    for k in k2 {
+        let d = k.nrows();
+        let (q, t) = if d == 1 {
+            (
+                Mat::<C64>::from_fn(1, 1, |_, _| C64::new(1.0, 0.0)),
+                k.clone(),
+            )
+        } else {
+            let evd = k
+                .eigen()
+                .map_err(|e| SteadyError::Unsupported(format!("coarse Schur form: {e:?}")))?;
+            let q = evd.U().qr().compute_thin_Q();
+            let mut t = q.adjoint() * k * &q;
+            let norm = (0..d)
+                .flat_map(|j| (0..d).map(move |i| (i, j)))
+                .map(|(i, j)| t[(i, j)].norm_sqr())
+                .sum::<f64>()
+                .sqrt();
+            let mut low = 0.0;
+            for j in 0..d {
+                for i in j + 1..d {
+                    low += t[(i, j)].norm_sqr();
+                    t[(i, j)] = z;
+                }
+            }
+            defect = defect.max(low.sqrt() / norm.max(1e-300));
+            (q, t)
+        };
+        qs.push(q);
+        tris.push(t);
+    }
+    Ok((qs, tris, defect))
+}
+
 /// The Kronecker-form coarse operator of one configuration and its level-2 preconditioner.
 pub struct KronCoarse {
     /// `(d, offset, 2J+1)` per sector
@@ -126,218 +416,14 @@ impl KronCoarse {
                 (d, off, n - 2 * q + 1)
             })
             .collect();
-        // quadratic form of G: sum A_kl s+_k s-_l + Bss_kl s-_k s-_l + Cdd_kl s+_k s+_l + g0
-        let z = C64::default();
-        let mut qa = vec![vec![z; n]; n];
-        let mut qb = vec![vec![z; n]; n];
-        let mut qc = vec![vec![z; n]; n];
-        for pc in &tj.g_pairs {
-            let (i, j) = (pc.i, pc.j);
-            // coef index a_i | a_j << 1 of the output row: 1 = (1,0) s+_i s-_j, 2 = (0,1) s+_j s-_i
-            qa[i][j] += pc.coef[1];
-            qa[j][i] += pc.coef[2];
-            qc[i][j] += pc.coef[3];
-            qb[i][j] += pc.coef[0];
-        }
-        let (mut g0, mut g1) = (vec![z; n], vec![z; n]);
-        for c in 0..2 {
-            for i in 0..n {
-                g0[i] += -0.5 * tj.v[c][i].norm_sqr();
-                g1[i] += -0.5 * tj.u[c][i].norm_sqr();
-            }
-        }
-        // the diagonal of G: -i Delta_N n(a) is in g_diag; recover Delta_N from a one-excitation row
-        let delta_n = -(tj.g_diag[1].im);
-        let mut g0sum = z;
-        for i in 0..n {
-            qa[i][i] += g1[i] - g0[i] + C64::new(0.0, -delta_n);
-            g0sum += g0[i];
-        }
-        let mut k2: Vec<Mat<C64>> = Vec::with_capacity(ns);
-        for from in 0..ns {
-            let (d, _, _) = sec[from];
-            let rho = sw.sector_rho(from);
-            let mut k = Mat::<C64>::from_fn(d, d, |i, j| if i == j { g0sum } else { z });
-            for mid in 0..ns {
-                // s+_k s-_l: sigma_l from -> mid, sigma_k^dag back
-                if let Some(t) = red.t(mid, from) {
-                    // Tr(T^T T rho) = Tr(T rho T^T)
-                    let tr = trace3(t, rho, t);
-                    if tr.norm() > 0.0 {
-                        for kk in 0..n {
-                            let mut inner = Mat::<C64>::zeros(sec[mid].0, d);
-                            for l in 0..n {
-                                let a = qa[kk][l];
-                                if a == z {
-                                    continue;
-                                }
-                                let rl = red.r(l, mid, from);
-                                for c in 0..d {
-                                    for rr in 0..sec[mid].0 {
-                                        inner[(rr, c)] += a * rl[(rr, c)];
-                                    }
-                                }
-                            }
-                            let rk = to_c(red.r(kk, mid, from));
-                            matmul(
-                                k.as_mut(),
-                                Accum::Add,
-                                rk.transpose(),
-                                inner.as_ref(),
-                                tr,
-                                Par::Seq,
-                            );
-                        }
-                    }
-                }
-                // s-_k s-_l (sigma_l: from -> mid, sigma_k: mid -> from) and s+_k s+_l
-                if let (Some(t1), Some(t2)) = (red.t(from, mid), red.t(mid, from)) {
-                    let t12 = t1 * t2; // (2J+1) x (2J+1), lowers M by 2
-                    let tr_b = trace_prod(&t12, rho);
-                    let t21 = t2.transpose() * t1.transpose();
-                    let tr_c = trace_prod(&t21, rho);
-                    for kk in 0..n {
-                        let mut inner_b = Mat::<C64>::zeros(sec[mid].0, d);
-                        let mut inner_c = Mat::<C64>::zeros(sec[mid].0, d);
-                        for l in 0..n {
-                            let (b, cc) = (qb[kk][l], qc[kk][l]);
-                            if b != z {
-                                let rl = red.r(l, mid, from);
-                                for c in 0..d {
-                                    for rr in 0..sec[mid].0 {
-                                        inner_b[(rr, c)] += b * rl[(rr, c)];
-                                    }
-                                }
-                            }
-                            if cc != z {
-                                // s+_l from -> mid: R^(l)T_{from, mid}
-                                let rl = red.r(l, from, mid);
-                                for c in 0..d {
-                                    for rr in 0..sec[mid].0 {
-                                        inner_c[(rr, c)] += cc * rl[(c, rr)];
-                                    }
-                                }
-                            }
-                        }
-                        if tr_b.norm() > 0.0 {
-                            let rk = to_c(red.r(kk, from, mid));
-                            matmul(
-                                k.as_mut(),
-                                Accum::Add,
-                                rk.as_ref(),
-                                inner_b.as_ref(),
-                                tr_b,
-                                Par::Seq,
-                            );
-                        }
-                        if tr_c.norm() > 0.0 {
-                            let rk = to_c(red.r(kk, mid, from));
-                            matmul(
-                                k.as_mut(),
-                                Accum::Add,
-                                rk.transpose(),
-                                inner_c.as_ref(),
-                                tr_c,
-                                Par::Seq,
-                            );
-                        }
-                    }
-                }
-            }
-            k2.push(k);
-        }
-        // jump terms, with the identity parts of J -> J factors moved into K2
-        let mut terms = Vec::new();
-        for c in 0..2 {
-            for from in 0..ns {
-                let rho = sw.sector_rho(from);
-                for to in 0..ns {
-                    let mut p = Vec::new();
-                    let mut ts: Vec<Mat<f64>> = Vec::new();
-                    if let Some(t) = red.t(to, from) {
-                        p.push(red.combine(&tj.u[c], to, from, false));
-                        ts.push(t.clone());
-                    }
-                    if let Some(t) = red.t(from, to) {
-                        p.push(red.combine(&tj.v[c], to, from, true));
-                        ts.push(t.transpose().to_owned());
-                    }
-                    if p.is_empty() {
-                        continue;
-                    }
-                    let tau: Vec<Vec<C64>> = ts
-                        .iter()
-                        .map(|a| ts.iter().map(|b| trace3(a, rho, b)).collect())
-                        .collect();
-                    if to == from {
-                        let d = sec[from].0;
-                        let ps: Vec<C64> = p
-                            .iter()
-                            .map(|m| (0..d).map(|i| m[(i, i)]).sum::<C64>() / d as f64)
-                            .collect();
-                        for (m, &pv) in p.iter_mut().zip(&ps) {
-                            for i in 0..d {
-                                m[(i, i)] -= pv;
-                            }
-                        }
-                        let k = &mut k2[from];
-                        for a in 0..p.len() {
-                            for b in 0..p.len() {
-                                let t = tau[a][b];
-                                let s = 0.5 * t * ps[a] * ps[b].conj();
-                                for i in 0..d {
-                                    k[(i, i)] += s;
-                                }
-                                let f = t * ps[b].conj();
-                                for cc in 0..d {
-                                    for rr in 0..d {
-                                        k[(rr, cc)] += f * p[a][(rr, cc)];
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    terms.push(JumpTerm { to, from, p, tau });
-                }
-            }
-        }
+        let form = QuadraticForm::new(tj);
+        let mut k2: Vec<Mat<C64>> = (0..ns)
+            .map(|from| k2_block(sw, red, &sec, &form, from))
+            .collect();
+        let terms = jump_terms(sw, red, tj, &sec, &mut k2);
         let inv_d = 1.0 / (1u64 << n) as f64;
         let dim = sw.dim();
-        // Schur forms of K2 via eigenvectors + QR (faer has no public Schur factorisation)
-        let mut qs = Vec::with_capacity(ns);
-        let mut tris = Vec::with_capacity(ns);
-        let mut defect: f64 = 0.0;
-        for k in &k2 {
-            let d = k.nrows();
-            let (q, t) = if d == 1 {
-                (
-                    Mat::<C64>::from_fn(1, 1, |_, _| C64::new(1.0, 0.0)),
-                    k.clone(),
-                )
-            } else {
-                let evd = k
-                    .eigen()
-                    .map_err(|e| SteadyError::Unsupported(format!("coarse Schur form: {e:?}")))?;
-                let q = evd.U().qr().compute_thin_Q();
-                let mut t = q.adjoint() * k * &q;
-                let norm = (0..d)
-                    .flat_map(|j| (0..d).map(move |i| (i, j)))
-                    .map(|(i, j)| t[(i, j)].norm_sqr())
-                    .sum::<f64>()
-                    .sqrt();
-                let mut low = 0.0;
-                for j in 0..d {
-                    for i in j + 1..d {
-                        low += t[(i, j)].norm_sqr();
-                        t[(i, j)] = z;
-                    }
-                }
-                defect = defect.max(low.sqrt() / norm.max(1e-300));
-                (q, t)
-            };
-            qs.push(q);
-            tris.push(t);
-        }
+        let (qs, tris, defect) = schur_forms(&k2)?;
         let mut me = Self {
             sec,
             dim,

@@ -14,6 +14,18 @@ use sqz_superop::parity::block_index;
 use std::f64::consts::PI;
 use std::time::Instant;
 
+/// Bytes of the collective reduction at ideal positions ([`solve_ideal`]): the parity-block
+/// operator, two block vectors, the `N + 1` Dicke vectors, the `2^N` eigenproblem (N <= 10).
+pub fn bytes(n: usize) -> u64 {
+    use sqz_superop::memory::{estimate_with, Operator};
+    let d = 1u64 << n.min(40);
+    Operator::ParityBlock
+        .bytes(n)
+        .saturating_add(estimate_with(n, 0).parity_vector_bytes.saturating_mul(2))
+        .saturating_add((n as u64 + 1).saturating_mul(d).saturating_mul(16))
+        .saturating_add(crate::checks::eigen_bytes(n))
+}
+
 /// Whether every pair satisfies `z_i - z_j` and `z_i + z_j` in `2 pi Z` (to 1e-9).
 pub fn is_ideal(z: &[f64]) -> bool {
     let near = |x: f64| {

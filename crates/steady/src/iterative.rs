@@ -20,7 +20,7 @@
 //! as on the two-level path. A slowest rate below [`DEGENERATE_RATE`] is a null space of
 //! dimension > 1 seen by the solver: the state is refused as degenerate.
 
-use crate::twolevel::{ESTIMATE_REL_TOL, GAP_SAFETY, INVERSE_STEPS};
+use crate::certificate::{ESTIMATE_REL_TOL, GAP_SAFETY, INVERSE_STEPS};
 use crate::{Method, SteadyError, SteadyParams, SteadyReport, C64};
 use sqz_krylov::{gmres_with, GmresParams, GmresWorkspace, KrylovError, LinearOperator, Owned};
 use sqz_model::Params;
@@ -162,7 +162,7 @@ pub fn solve_iterative(
     let gp = GmresParams {
         // half of the solve's memory budget for the basis (the memory available now unless
         // `sp.memory_budget` says otherwise, e.g. a study's share per concurrent solve)
-        restart: crate::memory::gmres_jacobi_krylov(n, sp.budget()),
+        restart: gmres_jacobi_krylov(n, sp.budget()),
         max_iters,
         rel_tol,
     };
@@ -432,4 +432,41 @@ pub fn finish(
         seconds: t0.elapsed().as_secs_f64(),
         notes,
     })
+}
+
+/// Smallest Krylov basis of the GMRES-Jacobi method ([`gmres_jacobi_krylov`] clamps its Krylov
+/// dimension to `30..=4000`).
+pub const GMRES_JACOBI_MIN_KRYLOV: usize = 30;
+/// Largest Krylov basis of the GMRES-Jacobi method.
+pub const GMRES_JACOBI_MAX_KRYLOV: usize = 4000;
+
+fn block_vector_bytes(n: usize) -> u64 {
+    sqz_superop::memory::estimate_with(n, 0).parity_vector_bytes
+}
+
+/// Bytes of the GMRES-Jacobi method with a Krylov basis of `krylov` vectors: the parity-block
+/// operator, `krylov + 1` basis vectors and GMRES's three work vectors, the right-hand side,
+/// the iterate, the Jacobi diagonal and one transient vector, the Hessenberg matrix, and the
+/// eigenproblem of the final check.
+pub fn gmres_jacobi_bytes(n: usize, krylov: usize) -> u64 {
+    let v = block_vector_bytes(n);
+    let k = krylov as u64;
+    sqz_superop::memory::Operator::ParityBlock
+        .bytes(n)
+        .saturating_add(v.saturating_mul(k + 1 + 3 + 4))
+        .saturating_add((k + 1) * k * 16)
+        .saturating_add(crate::checks::eigen_bytes(n))
+}
+
+/// The smallest footprint of the GMRES-Jacobi method (the basis of [`GMRES_JACOBI_MIN_KRYLOV`]
+/// vectors): what the memory guard checks.
+pub fn gmres_jacobi_min_bytes(n: usize) -> u64 {
+    gmres_jacobi_bytes(n, GMRES_JACOBI_MIN_KRYLOV)
+}
+
+/// The Krylov dimension [`solve_iterative`] picks with `available` bytes (half of them for the
+/// basis, clamped to `30..=4000`).
+pub fn gmres_jacobi_krylov(n: usize, available: u64) -> usize {
+    let per = block_vector_bytes(n).max(1);
+    ((available / 2 / per) as usize).clamp(GMRES_JACOBI_MIN_KRYLOV, GMRES_JACOBI_MAX_KRYLOV)
 }

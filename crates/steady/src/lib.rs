@@ -16,6 +16,7 @@
 //! See `docs/numerics.md` for the reasoning and what is left for larger N.
 #![deny(missing_docs)]
 
+mod certificate;
 pub mod checks;
 pub mod coarse;
 mod dense;

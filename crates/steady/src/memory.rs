@@ -16,68 +16,24 @@
 //! GMRES-Jacobi method ([`gmres_jacobi_bytes`]) is no longer a path of `solve`: it needs more
 //! memory than the two-level solver with its smallest basis (complex vectors, a longer basis) and
 //! converges far more slowly at small w; it stays available for comparisons.
+//!
+//! Each path states its own bytes next to its workspace ([`crate::ideal::bytes`],
+//! [`crate::dense_bytes`], the `twolevel` estimates, the `gmres_jacobi_*` functions of
+//! [`crate::iterative`]; the eigenproblem of the positivity check in [`crate::checks`]); this
+//! module only plans from what they say (and re-exports them under the names it always had). No
+//! path module imports this one.
 
 use crate::twolevel::BASELINE_BYTES;
 use crate::{Method, SteadyError, SteadyParams};
-use sqz_superop::memory::{available_bytes, estimate_with, Operator};
+use sqz_superop::memory::available_bytes;
 use sqz_superop::SuperopError;
 
-/// Smallest Krylov basis of the GMRES-Jacobi fallback (`crate::iterative` clamps its Krylov
-/// dimension to `30..=4000`).
-pub const GMRES_JACOBI_MIN_KRYLOV: usize = 30;
-/// Largest Krylov basis of the GMRES-Jacobi fallback.
-pub const GMRES_JACOBI_MAX_KRYLOV: usize = 4000;
-
-fn block_vector_bytes(n: usize) -> u64 {
-    estimate_with(n, 0).parity_vector_bytes
-}
-
-/// Bytes of the dense `2^N x 2^N` Hermitian eigenproblem of the smallest eigenvalue (the matrix
-/// and faer's workspace, about three copies), 0 above [`crate::checks::EIGENVALUE_N_MAX`].
-pub fn eigen_bytes(n: usize) -> u64 {
-    if n > crate::checks::EIGENVALUE_N_MAX {
-        return 0;
-    }
-    let d = 1u64 << n;
-    3 * d * d * 16
-}
-
-/// Bytes of the collective reduction at ideal positions ([`crate::ideal`]).
-pub fn ideal_bytes(n: usize) -> u64 {
-    let d = 1u64 << n.min(40);
-    Operator::ParityBlock
-        .bytes(n)
-        .saturating_add(block_vector_bytes(n).saturating_mul(2))
-        .saturating_add((n as u64 + 1).saturating_mul(d).saturating_mul(16))
-        .saturating_add(eigen_bytes(n))
-}
-
-/// Bytes of the GMRES-Jacobi fallback with a Krylov basis of `krylov` vectors: the parity-block
-/// operator, `krylov + 1` basis vectors and GMRES's three work vectors, the right-hand side,
-/// the iterate, the Jacobi diagonal and one transient vector, the Hessenberg matrix, and the
-/// eigenproblem of the final check.
-pub fn gmres_jacobi_bytes(n: usize, krylov: usize) -> u64 {
-    let v = block_vector_bytes(n);
-    let k = krylov as u64;
-    Operator::ParityBlock
-        .bytes(n)
-        .saturating_add(v.saturating_mul(k + 1 + 3 + 4))
-        .saturating_add((k + 1) * k * 16)
-        .saturating_add(eigen_bytes(n))
-}
-
-/// The smallest footprint of the GMRES-Jacobi fallback (the basis of
-/// [`GMRES_JACOBI_MIN_KRYLOV`] vectors): what the guard checks.
-pub fn gmres_jacobi_min_bytes(n: usize) -> u64 {
-    gmres_jacobi_bytes(n, GMRES_JACOBI_MIN_KRYLOV)
-}
-
-/// The Krylov dimension the fallback picks with `available` bytes (half of them for the basis,
-/// clamped to `30..=4000`; mirrors `crate::iterative`).
-pub fn gmres_jacobi_krylov(n: usize, available: u64) -> usize {
-    let per = block_vector_bytes(n).max(1);
-    ((available / 2 / per) as usize).clamp(GMRES_JACOBI_MIN_KRYLOV, GMRES_JACOBI_MAX_KRYLOV)
-}
+pub use crate::checks::eigen_bytes;
+pub use crate::ideal::bytes as ideal_bytes;
+pub use crate::iterative::{
+    gmres_jacobi_bytes, gmres_jacobi_krylov, gmres_jacobi_min_bytes, GMRES_JACOBI_MAX_KRYLOV,
+    GMRES_JACOBI_MIN_KRYLOV,
+};
 
 /// One path of [`crate::solve`] with its memory at N.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,11 +52,7 @@ pub struct PathEstimate {
 /// the bytes are the process's peak (the path's data plus [`BASELINE_BYTES`], the resident size of
 /// `sqz` before it solves anything).
 pub fn paths(n: usize, available: u64) -> Vec<PathEstimate> {
-    let two_min =
-        crate::twolevel::fixed_bytes(n).saturating_add(sqz_krylov::GmresWorkspace::<f64>::bytes(
-            sqz_superop::parity::block_dim(n),
-            crate::twolevel::MIN_RESTART,
-        ));
+    let two_min = crate::twolevel::min_bytes(n);
     vec![
         PathEstimate {
             method: Method::CollectiveReduction,
@@ -198,7 +150,7 @@ mod tests {
 
     #[test]
     fn fallback_estimate_counts_its_basis() {
-        let v = block_vector_bytes(10);
+        let v = sqz_superop::memory::estimate_with(10, 0).parity_vector_bytes;
         assert_eq!(v, 8 << 20);
         assert!(gmres_jacobi_min_bytes(10) > 30 * v);
         assert!(gmres_jacobi_min_bytes(10) < 60 * v);

@@ -44,11 +44,9 @@ use sqz_superop::Scratch;
 use std::time::Instant;
 
 mod bound;
-use bound::{error_estimate, finish_real};
-pub use bound::{
-    verify_gap, verify_gap_capped, GapCheck, ESTIMATE_REL_TOL, GAP_CHECK_MAX_INNER_ITERATIONS,
-    GAP_SAFETY,
-};
+pub use crate::certificate::{ESTIMATE_REL_TOL, GAP_SAFETY, INVERSE_STEPS};
+use bound::{error_estimate, finish_real, Estimate};
+pub use bound::{verify_gap, verify_gap_capped, GapCheck, GAP_CHECK_MAX_INNER_ITERATIONS};
 
 /// Largest GMRES restart length (Krylov vectors between restarts): longer cycles bought nothing
 /// in tests (N = 6: 73 iterations unrestarted, 73 with 120, 79 with 60, 82 with 30).
@@ -107,7 +105,7 @@ pub const BASELINE_BYTES: u64 = 17 << 20;
 pub fn fixed_bytes(n: usize) -> u64 {
     let bd = sqz_superop::parity::block_dim(n) as u64;
     BASELINE_BYTES
-        .saturating_add(crate::memory::eigen_bytes(n))
+        .saturating_add(crate::checks::eigen_bytes(n))
         .saturating_add(setup_bytes(n))
         .saturating_add(coarse_bytes(n))
         .saturating_add(2 * HermParity::scratch_bytes_for(n))
@@ -132,6 +130,15 @@ pub fn restart_for_capped(n: usize, budget: u64, cap: usize) -> Option<usize> {
     let m = (free / per.max(1)).saturating_sub(3) as usize;
     let m = m.min(cap).min(bd.saturating_sub(1).max(1));
     (m >= MIN_RESTART.min(bd.saturating_sub(1).max(1))).then_some(m)
+}
+
+/// Bytes of the two-level path at N with its smallest basis ([`MIN_RESTART`] vectors): what the
+/// memory guard checks ([`crate::memory::paths`]).
+pub fn min_bytes(n: usize) -> u64 {
+    fixed_bytes(n).saturating_add(sqz_krylov::GmresWorkspace::<f64>::bytes(
+        sqz_superop::parity::block_dim(n),
+        MIN_RESTART,
+    ))
 }
 
 /// Peak bytes of [`solve_two_level`] at N with the restart length it would choose within
@@ -398,10 +405,6 @@ fn two_level_failure(
     }
 }
 
-/// Inverse-iteration steps of [`inverse_gap`]: each multiplies the weight of the slowest mode
-/// against the next by their rate ratio, so three steps from a generic start single it out
-/// unless the two are within a few per cent (then either rate is within that of the gap).
-pub const INVERSE_STEPS: usize = 3;
 /// Relative residual of each solve of [`inverse_gap`]: the iterate is then off by about this much
 /// relative to its own norm (the slow component dominates it), and the gap is needed to a factor
 /// well inside [`GAP_SAFETY`] only (10^-6 gave the same rate to 3 digits at N = 7, w = pi).
@@ -489,6 +492,9 @@ pub fn solve_two_level(
 
 /// Two-level GMRES steady state with a prepared [`Setup`] (built for the same parameters).
 ///
+/// Under the environment variable `SQZ_TRACE` (non-empty) it prints one line on stderr with the
+/// wall times and iterations of its phases; the result does not depend on it.
+///
 /// # Panics
 /// If `setup` was built for other parameters.
 pub fn solve_with_setup(
@@ -505,14 +511,7 @@ pub fn solve_with_setup(
     let t0 = Instant::now();
     let n = p.n();
     let budget = sp.budget();
-    let mut restart = restart_for_capped(n, budget, sp.max_restart).ok_or_else(|| {
-        SteadyError::Superop(sqz_superop::SuperopError::TooLarge {
-            what: format!("the two-level steady-state solve at N = {n}"),
-            needed_bytes: bytes_within(n, budget),
-            available_bytes: budget,
-            largest_n: (1..n).rev().find(|&m| restart_for(m, budget).is_some()),
-        })
-    })?;
+    let restart = restart_or_refuse(n, budget, sp.max_restart)?;
     let op = HermParity::new(p, z)?;
     let bd = op.dim();
     let (diag, inv_d) = trace_data(n);
@@ -538,58 +537,18 @@ pub fn solve_with_setup(
     for &i in &diag {
         b[i] = -inv_d;
     }
-    // start from the coarse solution Q b
-    let mut x = vec![0.0f64; bd];
-    {
-        let mut bc = vec![C64::default(); bd];
-        to_complex(n, &b, &mut bc);
-        let mut q = vec![C64::default(); bd];
-        let (mut c, mut g) = (
-            vec![C64::default(); setup.dim()],
-            vec![C64::default(); setup.dim()],
-        );
-        pre.coarse(&bc, &mut q, &mut c, &mut g);
-        to_real(n, &q, &mut x);
-    }
+    let x = coarse_start(&pre, &b);
+    let setup_seconds = t0.elapsed().as_secs_f64();
     let mut notes = Vec::new();
     let tg = Instant::now();
-    // With local rates the coarse operator is that of the paper's model (it omits the local
-    // terms: a preconditioner, not the Galerkin operator of A), so its slow eigenvalues are not
-    // those of A: the gap is measured on A itself after the solve (inverse iteration and the
-    // Ritz check, as when the Galerkin estimate fails)
     let rates = p.has_local_rates();
-    let gap = if rates {
-        if !sp.estimate_gap {
-            notes.push("gap not estimated (estimate_gap off): no error bound".into());
-        }
-        None
-    } else if sp.estimate_gap {
-        match kc.slow_eigenvalues(4) {
-            Ok((vals, _)) => {
-                let g = vals
-                    .iter()
-                    .map(|v| v.re.abs())
-                    .fold(f64::INFINITY, f64::min);
-                g.is_finite().then_some(g).or_else(|| {
-                    notes.push("gap estimate: no relaxation eigenvalue found near 0".into());
-                    None
-                })
-            }
-            Err(e) => {
-                notes.push(e);
-                None
-            }
-        }
-    } else {
-        notes.push("gap not estimated (--no-gap): no error bound".into());
-        None
-    };
+    let gap = galerkin_gap(&kc, sp, rates, &mut notes);
     let gap_seconds = tg.elapsed().as_secs_f64();
     // residual target: 2 |r| / gap <= tol / 2 where the gap is known, else tol * 1e-3 |b|
     let bnorm = (diag.len() as f64).sqrt() * inv_d;
     let target = gap.map_or(sp.tol * 1e-3 * bnorm, |g| 0.25 * sp.tol * g);
     let rel_target = target / bnorm;
-    let mut gp = GmresDrParams {
+    let gp = GmresDrParams {
         deflate: sp.deflate,
         stall_cycles: STALL_CYCLES,
         max_iters,
@@ -597,211 +556,486 @@ pub fn solve_with_setup(
         progress: sp.progress,
     };
     let tk = Instant::now();
-    let mut ws = GmresDrWorkspace::new(bd, restart);
-    let mut sa = a.new_scratch();
-    let mut sm = pre.new_scratch();
-    let mut info = match gmres_dr_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp, &mut ws) {
-        Ok(i) => i,
-        Err(KrylovError::NoConvergence {
-            iterations,
-            abs_residual,
-            rel_residual,
-        }) if iterations < max_iters => {
-            // stagnation before the budget: a longer cycle with more kept vectors, as far as the
-            // memory budget allows, from the point reached
-            let stalled = format!("GMRES-DR({restart}, {}) stagnated at relative residual {rel_residual:.2e} after {iterations} iterations", sp.deflate);
-            match restart_for_capped(n, budget, ESCALATED_RESTART).filter(|&m| m > restart) {
-                Some(m2) => {
-                    drop(ws);
-                    ws = GmresDrWorkspace::new(bd, m2);
-                    gp.deflate = m2 * ESCALATED_DEFLATE_PERCENT / 100;
-                    gp.stall_cycles = 0;
-                    gp.max_iters = max_iters - iterations;
-                    notes.push(format!(
-                        "{stalled}: continued with GMRES-DR({m2}, {})",
-                        gp.deflate
-                    ));
-                    restart = m2;
-                    match gmres_dr_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp, &mut ws) {
-                        Ok(mut i) => {
-                            i.iterations += iterations;
-                            gp.max_iters = max_iters;
-                            i
-                        }
-                        Err(e) => {
-                            return Err(two_level_failure(
-                                setup.dim(),
-                                restart,
-                                gp.rel_tol,
-                                e,
-                                iterations,
-                                &stalled,
-                            ))
-                        }
-                    }
-                }
-                None => {
-                    return Err(two_level_failure(
-                        setup.dim(),
-                        restart,
-                        gp.rel_tol,
-                        KrylovError::NoConvergence {
-                            iterations,
-                            abs_residual,
-                            rel_residual,
-                        },
-                        0,
-                        &format!("{stalled}; no longer cycle fits the memory budget"),
-                    ))
-                }
-            }
-        }
-        Err(e) => {
-            return Err(two_level_failure(
-                setup.dim(),
-                restart,
-                gp.rel_tol,
-                e,
-                0,
-                "",
-            ))
-        }
-    };
-    if rel_target < gp.rel_tol {
-        // below 1e-13 the floor of double precision is near: two more cycles at most, and the
-        // state reached is kept (its bound is reported)
-        let gp2 = GmresDrParams {
-            rel_tol: rel_target,
-            max_iters: (2 * restart).min(max_iters.saturating_sub(info.iterations)),
-            ..gp
-        };
-        match gmres_recycled_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp2, &mut ws) {
-            Ok(i) => info.iterations += i.iterations,
-            Err(KrylovError::NoConvergence { iterations, .. }) => info.iterations += iterations,
-            Err(e) => {
-                return Err(SteadyError::NoConvergence {
-                    method: Method::TwoLevel.name(),
-                    detail: e.to_string(),
-                })
-            }
-        }
-    }
-    // error estimate: the error of x is exactly e = A^{-1} (b - A x); solve for it to a relative
-    // residual ESTIMATE_REL_TOL with the same preconditioned GMRES (a fraction of the main solve)
-    // a slow mode of A outside the coarse space (at strong disorder: a pair of TLS near an
-    // equivalent placement, docs/numerics.md) makes the Galerkin gap far too large; the solve's
-    // own Krylov space sees it: the smallest singular value of A over the kept harmonic Ritz
-    // vectors (an upper estimate of sigma_min(A)), converted to the Frobenius norm (a factor
-    // sqrt 2 at most), replaces the Galerkin gap when it is smaller
-    let main_its = info.iterations;
-    // iterations of the certificate (error estimates, inverse iteration) and of the tightening
-    let (mut cert_its, mut tighten_its) = (0usize, 0usize);
-    let sigma = ritz_sigma(&pre, &mut sm, &mut ws).map(|s| s / std::f64::consts::SQRT_2);
-    let mut gap_source = "Galerkin estimate on the coarse space";
-    let galerkin_failed = gap.is_none() && sp.estimate_gap && !sp.verify_gap;
-    let gap = match (gap, sigma) {
-        (Some(g), Some(s)) if s < g => {
-            gap_source =
-                "the Ritz check (smallest singular value of A over the kept harmonic Ritz vectors)";
-            notes.push(format!(
-                "slow mode outside the coarse space: the smallest singular value of A over the solve's slow harmonic Ritz vectors, {s:.3e} (Frobenius norm), is below the Galerkin gap {g:.3e} and replaces it in the error bound"
-            ));
-            Some(s)
-        }
-        (None, _) if galerkin_failed => {
-            // the Galerkin estimate failed (strong disorder: the coarse space holds no slow
-            // mode): the gap by inverse iteration on A, with the Ritz check
-            match inverse_gap(&a, &mut sa, &pre, &mut sm, &mut ws, &gp, max_iters) {
-                Ok((g_inv, its)) => {
-                    info.iterations += its;
-                    cert_its += its;
-                    let g = sigma.map_or(g_inv, |s| s.min(g_inv / std::f64::consts::SQRT_2));
-                    gap_source = "inverse iteration on A and the Ritz check";
-                    notes.push(format!(
-                        "{}: gap {g:.3e} from inverse iteration on A ({INVERSE_STEPS} solves, {its} iterations, rate {g_inv:.3e}) and the Ritz check ({})",
-                        if rates {
-                            "local rates (the coarse operator omits them, so its Galerkin gap is not one of A)"
-                        } else {
-                            "the Galerkin gap estimate failed"
-                        },
-                        sigma.map_or("none".to_string(), |s| format!("{s:.3e}"))
-                    ));
-                    Some(g)
-                }
-                Err(e) => {
-                    notes.push(format!(
-                        "{} and inverse iteration on A failed ({e})",
-                        if rates {
-                            "local rates: no Galerkin gap of A"
-                        } else {
-                            "the Galerkin gap estimate failed"
-                        }
-                    ));
-                    None
-                }
-            }
-        }
-        (g, _) => g,
-    };
-    let mut estimate = None;
-    if let Some(g) = gap {
-        let mut rounds = 0;
-        loop {
-            let (est, its) = error_estimate(n, &a, &mut sa, &pre, &mut sm, &b, &x, &gp, &mut ws);
-            info.iterations += its;
-            cert_its += its;
-            let bound = est.bound(g);
-            estimate = Some(est);
-            // tighten the main solve when the estimate says the target was missed and the
-            // residual is not yet at the double-precision floor
-            let rel_now = est.residual_real / bnorm;
-            if bound <= sp.tol || rounds == 2 || rel_now < 2e-13 {
-                break;
-            }
-            rounds += 1;
-            let gp3 = GmresDrParams {
-                rel_tol: (rel_now * sp.tol / bound / 4.0).max(1e-13),
-                max_iters: max_iters.saturating_sub(info.iterations).max(restart),
-                ..gp
-            };
-            match gmres_recycled_with(&a, &mut sa, &pre, &mut sm, &b, &mut x, &gp3, &mut ws) {
-                Ok(i) => {
-                    info.iterations += i.iterations;
-                    tighten_its += i.iterations;
-                }
-                Err(KrylovError::NoConvergence { iterations, .. }) => {
-                    info.iterations += iterations;
-                    tighten_its += iterations;
-                }
-                Err(e) => {
-                    return Err(SteadyError::NoConvergence {
-                        method: Method::TwoLevel.name(),
-                        detail: e.to_string(),
-                    })
-                }
-            }
-        }
-    }
+    let mut ks = KrylovSolve::new(&a, &pre, &b, x, restart, gp);
+    ks.main_solve(budget, setup.dim(), &mut notes)?;
+    ks.floor_cycles(rel_target)?;
+    let solve_seconds = tk.elapsed().as_secs_f64();
+    let main_its = ks.iterations;
+    let cert = ks.certificate(gap, sp, rates, bnorm, &mut notes)?;
     let krylov_seconds = tk.elapsed().as_secs_f64();
+    let (iterations, restart) = (ks.iterations, ks.restart);
+    let KrylovSolve { x, sa, sm, ws, .. } = ks;
     drop(ws);
     drop(sm);
     notes.insert(
         0,
         format!(
-            "coarse space: ideal null space, dimension C_N = {} (Kronecker form, built in {coarse_seconds:.2} s; populations {}); {} GMRES iterations (main solve {main_its}, tightening {tighten_its}, certificate {cert_its}; restart {restart}, {krylov_seconds:.2} s); gap estimate {gap_seconds:.2} s",
+            "coarse space: ideal null space, dimension C_N = {} (Kronecker form, built in {coarse_seconds:.2} s; populations {}); {} GMRES iterations (main solve {main_its}, tightening {}, certificate {}; restart {restart}, {krylov_seconds:.2} s); gap estimate {gap_seconds:.2} s",
             setup.dim(),
             kc.populations_dim(),
-            info.iterations
+            iterations,
+            cert.tighten_its,
+            cert.cert_its
         ),
     );
     let mut xc = vec![C64::default(); bd];
     to_complex(n, &x, &mut xc);
     drop(x);
     drop(sa);
-    let mut rep = finish_real(n, &op, xc, info.iterations, notes, t0)?;
-    // the Galerkin estimate failed (Davidson did not converge): up to N = FALLBACK_CHECK_N_MAX the
-    // operator's own gap, checked by shift-invert Arnoldi on A, replaces it, so that the state
-    // still gets a bound; above, the check costs tens of minutes and is left to --verify-gap
+    let mut rep = finish_real(n, &op, xc, iterations, notes, t0)?;
+    let check = gap_check(&mut rep, setup, p, z, sp, cert.gap)?;
+    if let Some((check, fallback)) = check {
+        bound_from_check(&mut rep, &check, fallback, rates, cert.gap, sp.tol);
+    } else if let (Some(g), Some(est)) = (cert.gap, cert.estimate) {
+        bound_from_estimate(&mut rep, g, &est, cert.gap_source, sp.tol);
+    }
+    rep.seconds = t0.elapsed().as_secs_f64();
+    trace(&Trace {
+        n,
+        setup: setup_seconds,
+        coarse: coarse_seconds,
+        gap: gap_seconds,
+        solve: solve_seconds,
+        certificate: krylov_seconds - solve_seconds,
+        total: rep.seconds,
+        main_its,
+        tighten_its: cert.tighten_its,
+        cert_its: cert.cert_its,
+        restart,
+    });
+    Ok(rep)
+}
+
+/// The restart length of the main solve within `budget` (at most `max_restart`), or the refusal
+/// ([`sqz_superop::SuperopError::TooLarge`]) when not even [`MIN_RESTART`] fits.
+fn restart_or_refuse(n: usize, budget: u64, max_restart: usize) -> Result<usize, SteadyError> {
+    restart_for_capped(n, budget, max_restart).ok_or_else(|| {
+        SteadyError::Superop(sqz_superop::SuperopError::TooLarge {
+            what: format!("the two-level steady-state solve at N = {n}"),
+            needed_bytes: bytes_within(n, budget),
+            available_bytes: budget,
+            largest_n: (1..n).rev().find(|&m| restart_for(m, budget).is_some()),
+        })
+    })
+}
+
+/// The start of the main solve: the coarse solution `Q b`, in the real form.
+fn coarse_start(pre: &TwoLevel<'_>, b: &[f64]) -> Vec<f64> {
+    let (n, bd) = (pre.n, b.len());
+    let mut x = vec![0.0f64; bd];
+    let mut bc = vec![C64::default(); bd];
+    to_complex(n, b, &mut bc);
+    let mut q = vec![C64::default(); bd];
+    let (mut c, mut g) = (
+        vec![C64::default(); pre.setup.dim()],
+        vec![C64::default(); pre.setup.dim()],
+    );
+    pre.coarse(&bc, &mut q, &mut c, &mut g);
+    to_real(n, &q, &mut x);
+    x
+}
+
+/// The Galerkin gap estimate on the coarse space (`None`, with a note saying why, when it is off
+/// or failed).
+///
+/// With local rates the coarse operator is that of the paper's model (it omits the local terms: a
+/// preconditioner, not the Galerkin operator of A), so its slow eigenvalues are not those of A:
+/// the gap is measured on A itself after the solve (inverse iteration and the Ritz check, as
+/// when the Galerkin estimate fails).
+fn galerkin_gap(
+    kc: &KronCoarse,
+    sp: &SteadyParams,
+    rates: bool,
+    notes: &mut Vec<String>,
+) -> Option<f64> {
+    if rates {
+        if !sp.estimate_gap {
+            notes.push("gap not estimated (estimate_gap off): no error bound".into());
+        }
+        return None;
+    }
+    if !sp.estimate_gap {
+        notes.push("gap not estimated (--no-gap): no error bound".into());
+        return None;
+    }
+    match kc.slow_eigenvalues(4) {
+        Ok((vals, _)) => {
+            let g = vals
+                .iter()
+                .map(|v| v.re.abs())
+                .fold(f64::INFINITY, f64::min);
+            g.is_finite().then_some(g).or_else(|| {
+                notes.push("gap estimate: no relaxation eigenvalue found near 0".into());
+                None
+            })
+        }
+        Err(e) => {
+            notes.push(e);
+            None
+        }
+    }
+}
+
+/// The Krylov part of a two-level solve: the operator and the preconditioner with their scratch,
+/// the GMRES-DR workspace and parameters, the iterate, and the iterations spent so far.
+struct KrylovSolve<'a> {
+    a: &'a Deflated<'a>,
+    pre: &'a TwoLevel<'a>,
+    b: &'a [f64],
+    x: Vec<f64>,
+    sa: HermScratch,
+    sm: PrecScratch,
+    ws: GmresDrWorkspace,
+    gp: GmresDrParams,
+    /// the cycle length (longer after a stagnation)
+    restart: usize,
+    /// GMRES iterations of every solve so far
+    iterations: usize,
+    /// the iteration budget of the whole solve
+    max_iters: usize,
+}
+
+/// What the certificate of a two-level solve found: the gap of the bound and where it came from,
+/// the last error estimate, and its iterations.
+struct Certified {
+    gap: Option<f64>,
+    gap_source: &'static str,
+    estimate: Option<Estimate>,
+    /// iterations of the error estimates and the inverse iteration
+    cert_its: usize,
+    /// iterations of the tightening of the main solve
+    tighten_its: usize,
+}
+
+impl<'a> KrylovSolve<'a> {
+    fn new(
+        a: &'a Deflated<'a>,
+        pre: &'a TwoLevel<'a>,
+        b: &'a [f64],
+        x: Vec<f64>,
+        restart: usize,
+        gp: GmresDrParams,
+    ) -> Self {
+        let ws = GmresDrWorkspace::new(b.len(), restart);
+        let sa = a.new_scratch();
+        let sm = pre.new_scratch();
+        Self {
+            a,
+            pre,
+            b,
+            x,
+            sa,
+            sm,
+            ws,
+            gp,
+            restart,
+            iterations: 0,
+            max_iters: gp.max_iters,
+        }
+    }
+
+    /// The main solve. A stagnation before the budget continues with a longer cycle with more
+    /// kept vectors, as far as the memory `budget` allows, from the point reached.
+    fn main_solve(
+        &mut self,
+        budget: u64,
+        coarse_dim: usize,
+        notes: &mut Vec<String>,
+    ) -> Result<(), SteadyError> {
+        let (restart, max_iters) = (self.restart, self.max_iters);
+        let (iterations, abs_residual, rel_residual) = match gmres_dr_with(
+            self.a,
+            &mut self.sa,
+            self.pre,
+            &mut self.sm,
+            self.b,
+            &mut self.x,
+            &self.gp,
+            &mut self.ws,
+        ) {
+            Ok(i) => {
+                self.iterations = i.iterations;
+                return Ok(());
+            }
+            Err(KrylovError::NoConvergence {
+                iterations,
+                abs_residual,
+                rel_residual,
+            }) if iterations < max_iters => (iterations, abs_residual, rel_residual),
+            Err(e) => {
+                return Err(two_level_failure(
+                    coarse_dim,
+                    restart,
+                    self.gp.rel_tol,
+                    e,
+                    0,
+                    "",
+                ))
+            }
+        };
+        let stalled = format!("GMRES-DR({restart}, {}) stagnated at relative residual {rel_residual:.2e} after {iterations} iterations", self.gp.deflate);
+        let Some(m2) =
+            restart_for_capped(self.pre.n, budget, ESCALATED_RESTART).filter(|&m| m > restart)
+        else {
+            return Err(two_level_failure(
+                coarse_dim,
+                restart,
+                self.gp.rel_tol,
+                KrylovError::NoConvergence {
+                    iterations,
+                    abs_residual,
+                    rel_residual,
+                },
+                0,
+                &format!("{stalled}; no longer cycle fits the memory budget"),
+            ));
+        };
+        // the first basis is freed before the longer one is allocated
+        self.ws = GmresDrWorkspace::new(0, 0);
+        self.ws = GmresDrWorkspace::new(self.b.len(), m2);
+        self.gp.deflate = m2 * ESCALATED_DEFLATE_PERCENT / 100;
+        self.gp.stall_cycles = 0;
+        self.gp.max_iters = max_iters - iterations;
+        notes.push(format!(
+            "{stalled}: continued with GMRES-DR({m2}, {})",
+            self.gp.deflate
+        ));
+        self.restart = m2;
+        match gmres_dr_with(
+            self.a,
+            &mut self.sa,
+            self.pre,
+            &mut self.sm,
+            self.b,
+            &mut self.x,
+            &self.gp,
+            &mut self.ws,
+        ) {
+            Ok(i) => {
+                self.iterations = i.iterations + iterations;
+                self.gp.max_iters = max_iters;
+                Ok(())
+            }
+            Err(e) => Err(two_level_failure(
+                coarse_dim,
+                self.restart,
+                self.gp.rel_tol,
+                e,
+                iterations,
+                &stalled,
+            )),
+        }
+    }
+
+    /// Below a relative residual of 1e-13 the floor of double precision is near: two more cycles
+    /// at most toward `rel_target`, and the state reached is kept (its bound is reported).
+    fn floor_cycles(&mut self, rel_target: f64) -> Result<(), SteadyError> {
+        if rel_target < self.gp.rel_tol {
+            let gp2 = GmresDrParams {
+                rel_tol: rel_target,
+                max_iters: (2 * self.restart).min(self.max_iters.saturating_sub(self.iterations)),
+                ..self.gp
+            };
+            self.recycled(&gp2)?;
+        }
+        Ok(())
+    }
+
+    /// A recycled solve with `gp` from the current iterate; returns its iterations (also added
+    /// to the total). Not converging within its budget is no error: the state reached is kept.
+    fn recycled(&mut self, gp: &GmresDrParams) -> Result<usize, SteadyError> {
+        let its = match gmres_recycled_with(
+            self.a,
+            &mut self.sa,
+            self.pre,
+            &mut self.sm,
+            self.b,
+            &mut self.x,
+            gp,
+            &mut self.ws,
+        ) {
+            Ok(i) => i.iterations,
+            Err(KrylovError::NoConvergence { iterations, .. }) => iterations,
+            Err(e) => {
+                return Err(SteadyError::NoConvergence {
+                    method: Method::TwoLevel.name(),
+                    detail: e.to_string(),
+                })
+            }
+        };
+        self.iterations += its;
+        Ok(its)
+    }
+
+    /// The certificate of the solution: the gap of the bound ([`KrylovSolve::bound_gap`]), then
+    /// the error estimate, with the main solve tightened where the estimate says it missed the
+    /// target ([`KrylovSolve::estimate_and_tighten`]).
+    ///
+    /// The error of x is exactly `e = A^{-1} (b - A x)`: it is solved for to a relative residual
+    /// `ESTIMATE_REL_TOL` with the same preconditioned GMRES (a fraction of the main solve). A
+    /// slow mode of A outside the coarse space (at strong disorder: a pair of TLS near an
+    /// equivalent placement, docs/numerics.md) makes the Galerkin gap far too large; the solve's
+    /// own Krylov space sees it: the smallest singular value of A over the kept harmonic Ritz
+    /// vectors (an upper estimate of sigma_min(A)), converted to the Frobenius norm (a factor
+    /// sqrt 2 at most), replaces the Galerkin gap when it is smaller.
+    fn certificate(
+        &mut self,
+        galerkin: Option<f64>,
+        sp: &SteadyParams,
+        rates: bool,
+        bnorm: f64,
+        notes: &mut Vec<String>,
+    ) -> Result<Certified, SteadyError> {
+        let (gap, gap_source, gap_its) = self.bound_gap(galerkin, sp, rates, notes);
+        let mut cert = Certified {
+            gap,
+            gap_source,
+            estimate: None,
+            cert_its: gap_its,
+            tighten_its: 0,
+        };
+        if let Some(g) = gap {
+            let (est, est_its, tighten_its) = self.estimate_and_tighten(g, sp.tol, bnorm)?;
+            cert.estimate = Some(est);
+            cert.cert_its += est_its;
+            cert.tighten_its = tighten_its;
+        }
+        Ok(cert)
+    }
+
+    /// The gap of the error bound, where it came from, and the iterations spent on it: the
+    /// Galerkin gap, the Ritz check where it is smaller, or the gap measured on A.
+    fn bound_gap(
+        &mut self,
+        galerkin: Option<f64>,
+        sp: &SteadyParams,
+        rates: bool,
+        notes: &mut Vec<String>,
+    ) -> (Option<f64>, &'static str, usize) {
+        let sigma =
+            ritz_sigma(self.pre, &mut self.sm, &mut self.ws).map(|s| s / std::f64::consts::SQRT_2);
+        // no Galerkin gap of A (its estimate failed, or local rates: the coarse operator omits
+        // them), a gap is wanted and --verify-gap will not check one: measure it on A
+        let measure_gap_on_a = galerkin.is_none() && sp.estimate_gap && !sp.verify_gap;
+        match (galerkin, sigma) {
+            (Some(g), Some(s)) if s < g => {
+                notes.push(format!(
+                    "slow mode outside the coarse space: the smallest singular value of A over the solve's slow harmonic Ritz vectors, {s:.3e} (Frobenius norm), is below the Galerkin gap {g:.3e} and replaces it in the error bound"
+                ));
+                (
+                    Some(s),
+                    "the Ritz check (smallest singular value of A over the kept harmonic Ritz vectors)",
+                    0,
+                )
+            }
+            (None, _) if measure_gap_on_a => self.gap_on_a(sigma, rates, notes),
+            (g, _) => (g, "Galerkin estimate on the coarse space", 0),
+        }
+    }
+
+    /// Without a Galerkin gap of A (strong disorder: the coarse space holds no slow mode; or
+    /// local rates): the gap by inverse iteration on A, with the Ritz check `sigma`.
+    fn gap_on_a(
+        &mut self,
+        sigma: Option<f64>,
+        rates: bool,
+        notes: &mut Vec<String>,
+    ) -> (Option<f64>, &'static str, usize) {
+        match inverse_gap(
+            self.a,
+            &mut self.sa,
+            self.pre,
+            &mut self.sm,
+            &mut self.ws,
+            &self.gp,
+            self.max_iters,
+        ) {
+            Ok((g_inv, its)) => {
+                self.iterations += its;
+                let g = sigma.map_or(g_inv, |s| s.min(g_inv / std::f64::consts::SQRT_2));
+                notes.push(format!(
+                    "{}: gap {g:.3e} from inverse iteration on A ({INVERSE_STEPS} solves, {its} iterations, rate {g_inv:.3e}) and the Ritz check ({})",
+                    if rates {
+                        "local rates (the coarse operator omits them, so its Galerkin gap is not one of A)"
+                    } else {
+                        "the Galerkin gap estimate failed"
+                    },
+                    sigma.map_or("none".to_string(), |s| format!("{s:.3e}"))
+                ));
+                (Some(g), "inverse iteration on A and the Ritz check", its)
+            }
+            Err(e) => {
+                notes.push(format!(
+                    "{} and inverse iteration on A failed ({e})",
+                    if rates {
+                        "local rates: no Galerkin gap of A"
+                    } else {
+                        "the Galerkin gap estimate failed"
+                    }
+                ));
+                (None, "Galerkin estimate on the coarse space", 0)
+            }
+        }
+    }
+
+    /// The error estimate with the gap `g`; while it says the target `tol` was missed and the
+    /// residual is not yet at the double-precision floor, the main solve is tightened (two rounds
+    /// at most). Returns the last estimate, the iterations of the estimates and of the
+    /// tightening.
+    fn estimate_and_tighten(
+        &mut self,
+        g: f64,
+        tol: f64,
+        bnorm: f64,
+    ) -> Result<(Estimate, usize, usize), SteadyError> {
+        let (mut cert_its, mut tighten_its) = (0usize, 0usize);
+        let mut rounds = 0;
+        loop {
+            let (est, its) = error_estimate(
+                self.pre.n,
+                self.a,
+                &mut self.sa,
+                self.pre,
+                &mut self.sm,
+                self.b,
+                &self.x,
+                &self.gp,
+                &mut self.ws,
+            );
+            self.iterations += its;
+            cert_its += its;
+            let bound = est.bound(g);
+            let rel_now = est.residual_real / bnorm;
+            if bound <= tol || rounds == 2 || rel_now < 2e-13 {
+                return Ok((est, cert_its, tighten_its));
+            }
+            rounds += 1;
+            let gp3 = GmresDrParams {
+                rel_tol: (rel_now * tol / bound / 4.0).max(1e-13),
+                max_iters: self
+                    .max_iters
+                    .saturating_sub(self.iterations)
+                    .max(self.restart),
+                ..self.gp
+            };
+            tighten_its += self.recycled(&gp3)?;
+        }
+    }
+}
+
+/// The check of the gap on A by shift-invert Arnoldi ([`verify_gap`]): under `--verify-gap`, or
+/// in place of a failed Galerkin estimate (`gap` is `None`) up to N = [`FALLBACK_CHECK_N_MAX`];
+/// above, the check costs tens of minutes and is left to `--verify-gap`. Returns the check and
+/// whether it was that fallback.
+fn gap_check(
+    rep: &mut SteadyReport,
+    setup: &Setup,
+    p: &Params,
+    z: &[f64],
+    sp: &SteadyParams,
+    gap: Option<f64>,
+) -> Result<Option<(GapCheck, bool)>, SteadyError> {
+    let n = p.n();
     let fallback = sp.estimate_gap && gap.is_none() && !sp.verify_gap && n <= FALLBACK_CHECK_N_MAX;
     if sp.estimate_gap && gap.is_none() && !sp.verify_gap && n > FALLBACK_CHECK_N_MAX {
         rep.notes.push(format!(
@@ -822,46 +1056,99 @@ pub fn solve_with_setup(
     } else {
         None
     };
-    if let Some(check) = check {
-        if fallback {
-            rep.notes
-                .push("the Galerkin gap estimate failed: the gap was checked on A instead".into());
-        }
-        rep.notes.push(format!(
-            "gap checked by shift-invert Arnoldi on A: {:.3e} (Galerkin estimate {}; {} inner solves, {:.1} s); error bound = residual / checked gap",
-            check.gap,
-            if rates { check.galerkin } else { gap }.map_or("none".to_string(), |g| format!(
-                "{g:.3e}{}, ratio {:.2}",
-                if rates { " without the local terms" } else { "" },
-                g / check.gap
-            )),
-            check.solves,
-            check.seconds
-        ));
-        let bound = rep.residual / check.gap;
-        rep.gap = Some(check.gap);
-        rep.error_bound = Some(bound);
-        rep.bound_met = bound <= sp.tol;
-        rep.outcome = Outcome::from_bound(Some(bound), sp.tol, String::new);
-    } else if let (Some(g), Some(est)) = (gap, estimate) {
-        let bound = est.bound(g);
-        rep.gap = Some(g);
-        rep.error_bound = Some(bound);
-        rep.bound_met = bound <= sp.tol;
-        rep.outcome = Outcome::from_bound(Some(bound), sp.tol, String::new);
-        rep.notes.push(format!(
-            "error bound = max(|e~|_F + {GAP_SAFETY} sqrt2 eta |r|_F / gap, 2 |r|_F / gap) with e~ the correction A e = r solved to eta = {:.1e} (|e~|_F = {:.2e}, |r|_F = {:.2e}); gap: {gap_source}",
-            est.eta,
-            est.error_fro,
-            est.residual_fro
-        ));
-        if !rep.bound_met {
-            rep.notes.push(format!(
-                "error bound {bound:.1e} above the target {:.0e}: the residual {:.1e} is at the double-precision floor for this gap",
-                sp.tol, rep.residual
-            ));
-        }
+    Ok(check.map(|c| (c, fallback)))
+}
+
+/// The bound from the checked gap: `residual / gap`.
+fn bound_from_check(
+    rep: &mut SteadyReport,
+    check: &GapCheck,
+    fallback: bool,
+    rates: bool,
+    gap: Option<f64>,
+    tol: f64,
+) {
+    if fallback {
+        rep.notes
+            .push("the Galerkin gap estimate failed: the gap was checked on A instead".into());
     }
-    rep.seconds = t0.elapsed().as_secs_f64();
-    Ok(rep)
+    rep.notes.push(format!(
+        "gap checked by shift-invert Arnoldi on A: {:.3e} (Galerkin estimate {}; {} inner solves, {:.1} s); error bound = residual / checked gap",
+        check.gap,
+        if rates { check.galerkin } else { gap }.map_or("none".to_string(), |g| format!(
+            "{g:.3e}{}, ratio {:.2}",
+            if rates { " without the local terms" } else { "" },
+            g / check.gap
+        )),
+        check.solves,
+        check.seconds
+    ));
+    let bound = rep.residual / check.gap;
+    rep.gap = Some(check.gap);
+    rep.error_bound = Some(bound);
+    rep.bound_met = bound <= tol;
+    rep.outcome = Outcome::from_bound(Some(bound), tol, String::new);
+}
+
+/// The bound from the error estimate `est` and the gap `g` (from `gap_source`).
+fn bound_from_estimate(rep: &mut SteadyReport, g: f64, est: &Estimate, gap_source: &str, tol: f64) {
+    let bound = est.bound(g);
+    rep.gap = Some(g);
+    rep.error_bound = Some(bound);
+    rep.bound_met = bound <= tol;
+    rep.outcome = Outcome::from_bound(Some(bound), tol, String::new);
+    rep.notes.push(format!(
+        "error bound = max(|e~|_F + {GAP_SAFETY} sqrt2 eta |r|_F / gap, 2 |r|_F / gap) with e~ the correction A e = r solved to eta = {:.1e} (|e~|_F = {:.2e}, |r|_F = {:.2e}); gap: {gap_source}",
+        est.eta,
+        est.error_fro,
+        est.residual_fro
+    ));
+    if !rep.bound_met {
+        rep.notes.push(format!(
+            "error bound {bound:.1e} above the target {:.0e}: the residual {:.1e} is at the double-precision floor for this gap",
+            tol, rep.residual
+        ));
+    }
+}
+
+/// Wall times (seconds) and GMRES iterations of the phases of one two-level solve.
+struct Trace {
+    n: usize,
+    /// operator, coarse operator, preconditioner and start vector (from the start of the solve)
+    setup: f64,
+    /// the coarse operator alone (part of `setup`)
+    coarse: f64,
+    /// the Galerkin gap estimate
+    gap: f64,
+    /// the main solve (with a continued cycle and the floor cycles)
+    solve: f64,
+    /// the certificate: the gap on A, the error estimates and the tightening
+    certificate: f64,
+    /// the whole solve, the final checks included
+    total: f64,
+    main_its: usize,
+    tighten_its: usize,
+    cert_its: usize,
+    restart: usize,
+}
+
+/// The one diagnostic print of sqz-steady: under the environment variable `SQZ_TRACE`
+/// (non-empty), one line on stderr with the phases of a two-level solve.
+fn trace(t: &Trace) {
+    if std::env::var_os("SQZ_TRACE").is_some_and(|v| !v.is_empty()) {
+        eprintln!(
+            "sqz-steady twolevel: N = {}, set-up {:.3} s (coarse {:.3} s), gap estimate {:.3} s, solve {:.3} s ({} iterations, restart {}), certificate {:.3} s ({} iterations, tightening {}), total {:.3} s",
+            t.n,
+            t.setup,
+            t.coarse,
+            t.gap,
+            t.solve,
+            t.main_its,
+            t.restart,
+            t.certificate,
+            t.cert_its,
+            t.tighten_its,
+            t.total
+        );
+    }
 }

@@ -136,6 +136,211 @@ fn check_f64(key: &str, v: f64, ok: bool, allowed: &str) -> anyhow::Result<f64> 
     }
 }
 
+/// The model parameters of a study (keys n, r, alpha, delta, gamma_loss, gamma_deph).
+fn params_of(raw: &RawStudy) -> anyhow::Result<Params> {
+    if !(1..=N_MAX).contains(&raw.n) {
+        return Err(bad(
+            "n",
+            raw.n,
+            &format!(
+                "an integer 1 <= n <= {N_MAX} (the full Liouville space of Eq. 3 has 4^N entries \
+                 and the cost per configuration grows about 8-fold per TLS; whether N fits in \
+                 the memory is checked when the study starts; `sqz info --n N` shows the solver \
+                 path and its memory, docs/performance.md the measured times)"
+            ),
+        ));
+    }
+    let r = check_f64("r", raw.r, (0.0..=20.0).contains(&raw.r), "0 <= r <= 20")?;
+    let alpha = raw.alpha.unwrap_or(Params::DEFAULT_ALPHA);
+    check_f64("alpha", alpha, true, "a finite number (radians)")?;
+    let delta = raw.delta.unwrap_or(Params::DEFAULT_DELTA);
+    check_f64(
+        "delta",
+        delta,
+        delta.abs() <= 1e12,
+        "a finite number |delta| <= 1e12 (units of A)",
+    )?;
+    // local loss and dephasing of every TLS (beyond the paper; issue 17), default 0
+    let gamma_loss = raw.gamma_loss.unwrap_or(0.0);
+    let gamma_deph = raw.gamma_deph.unwrap_or(0.0);
+    for (key, v) in [("gamma_loss", gamma_loss), ("gamma_deph", gamma_deph)] {
+        check_f64(
+            key,
+            v,
+            sqz_model::params::check_local_rate("gamma", v).is_ok(),
+            sqz_model::params::LOCAL_RATE_ALLOWED,
+        )?;
+    }
+    Ok(Params::new(raw.n as usize, r, alpha, delta)?.with_local_rates(gamma_loss, gamma_deph)?)
+}
+
+/// The w values of a study: their values, their text as written, and whether each is the limit
+/// `"0+"`.
+#[allow(clippy::type_complexity)]
+fn w_values(raw_w: &[RawLength]) -> anyhow::Result<(Vec<f64>, Vec<String>, Vec<bool>)> {
+    if raw_w.is_empty() || raw_w.len() > W_COUNT_MAX {
+        return Err(bad(
+            "w",
+            format!("a list of {} values", raw_w.len()),
+            "a list of 1 to 10000 disorder strengths, numbers or strings with a `pi` suffix (\"0.03pi\")",
+        ));
+    }
+    let mut w = Vec::with_capacity(raw_w.len());
+    let mut w_text = Vec::with_capacity(raw_w.len());
+    let mut w_limit = Vec::with_capacity(raw_w.len());
+    for (i, l) in raw_w.iter().enumerate() {
+        let key = format!("w[{i}]");
+        let (d, t) = match l {
+            RawLength::Num(x) => (positions::Disorder::Value(*x), format!("{x}")),
+            RawLength::Text(s) => (
+                positions::parse_w(s).map_err(|_| {
+                    bad(
+                        &key,
+                        format!("{s:?}"),
+                        "a number, a string like \"0.03pi\" (units of zeta), or \"0+\" (the \
+                         limit w -> 0+ of the steady state)",
+                    )
+                })?,
+                s.trim().to_string(),
+            ),
+        };
+        let v = d.value();
+        if positions::check_w(v).is_err() {
+            return Err(bad(&key, &t, "0 <= w <= 10pi (units of zeta)"));
+        }
+        let same = |j: usize| w[j] == v && w_limit[j] == d.is_limit();
+        if let Some(j) = (0..w.len()).find(|&j| same(j)) {
+            return Err(bad(
+                &key,
+                &t,
+                &format!("distinct values (equal to w[{j}] = {})", w_text[j]),
+            ));
+        }
+        w.push(v);
+        w_text.push(t);
+        w_limit.push(d.is_limit());
+    }
+    Ok((w, w_text, w_limit))
+}
+
+/// The limit `w -> 0+` is that of the paper's model (no local rates) and of the steady state.
+fn check_limit(w_limit: &[bool], raw: &RawStudy, params: &Params) -> anyhow::Result<()> {
+    let (gamma_loss, gamma_deph) = (raw.gamma_loss.unwrap_or(0.0), raw.gamma_deph.unwrap_or(0.0));
+    if w_limit.iter().any(|&x| x) && params.has_local_rates() {
+        return Err(bad(
+            "w",
+            "\"0+\"",
+            &format!(
+                "numbers only with local rates (gamma_loss = {gamma_loss}, gamma_deph = \
+                 {gamma_deph}): \"0+\" is the limit of the paper's model, without them"
+            ),
+        ));
+    }
+    if w_limit.iter().any(|&x| x) && raw.steady.as_ref().and_then(|s| s.enabled) == Some(false) {
+        return Err(bad(
+            "w",
+            "\"0+\"",
+            "numbers only when steady states are off: \"0+\" is the limit of the steady state",
+        ));
+    }
+    Ok(())
+}
+
+/// The configurations per w and the seed of a study with `n_w` w values.
+fn configurations_and_seed(raw: &RawStudy, n_w: usize) -> anyhow::Result<(u64, u64)> {
+    let configurations = raw.configurations.unwrap_or(200);
+    if !(1..=CONFIGS_MAX).contains(&configurations) {
+        return Err(bad(
+            "configurations",
+            configurations,
+            "an integer 1 <= configurations <= 10000000",
+        ));
+    }
+    let configurations = configurations as u64;
+    let tasks = configurations * n_w as u64;
+    if tasks > TASKS_MAX {
+        return Err(bad(
+            "configurations",
+            configurations,
+            &format!("at most {TASKS_MAX} tasks in all (w values x configurations; here {tasks})"),
+        ));
+    }
+    let seed = raw.seed.unwrap_or(0);
+    if seed < 0 {
+        return Err(bad("seed", seed, "an integer 0 <= seed <= 2^63 - 1"));
+    }
+    Ok((configurations, seed as u64))
+}
+
+/// The `[steady]` options (`None`: steady states off).
+fn steady_opts(rs: RawSteady) -> anyhow::Result<Option<SteadyOpts>> {
+    Ok(if rs.enabled.unwrap_or(true) {
+        let tol = rs.tol.unwrap_or(1e-8);
+        check_f64(
+            "steady.tol",
+            tol,
+            sqz_steady::checks::check_tol(tol).is_ok(),
+            "1e-14 <= tol < 1 (target bound on |rho - rho_exact|; smaller bounds cannot be met \
+             in double precision)",
+        )?;
+        let max_iters = rs
+            .max_iters
+            .unwrap_or(sqz_steady::SteadyParams::default().max_iters as i64);
+        if !(1..=10_000_000).contains(&max_iters) {
+            return Err(bad(
+                "steady.max_iters",
+                max_iters,
+                "an integer 1 <= max_iters <= 10000000 (GMRES iterations, N > 5)",
+            ));
+        }
+        Some(SteadyOpts {
+            tol,
+            estimate_gap: rs.estimate_gap.unwrap_or(true),
+            max_iters: max_iters as usize,
+        })
+    } else {
+        if rs.tol.is_some() || rs.estimate_gap.is_some() || rs.max_iters.is_some() {
+            return Err(bad(
+                "steady.enabled",
+                false,
+                "true when steady.tol, steady.estimate_gap or steady.max_iters is given",
+            ));
+        }
+        None
+    })
+}
+
+/// The `[traces]` options.
+fn trace_opts(t: RawTraces) -> anyhow::Result<TraceOpts> {
+    let t_max = check_f64(
+        "traces.t_max",
+        t.t_max,
+        t.t_max > 0.0 && t.t_max <= 1e6,
+        "0 < t_max <= 1e6 (units of 1/A)",
+    )?;
+    let points = t.points.unwrap_or(101);
+    if !(2..=100_000).contains(&points) {
+        return Err(bad(
+            "traces.points",
+            points,
+            "an integer 2 <= points <= 100000",
+        ));
+    }
+    let tol = t.tol.unwrap_or(1e-8);
+    check_f64(
+        "traces.tol",
+        tol,
+        (sqz_dynamics::MIN_TOL..1.0).contains(&tol),
+        "1e-14 <= tol < 1 (the propagator's local error tolerance; smaller ones cannot be \
+         met in double precision)",
+    )?;
+    Ok(TraceOpts {
+        t_max,
+        points: points as usize,
+        tol,
+    })
+}
+
 impl Study {
     /// Parses and validates a study file.
     pub fn from_toml(text: &str) -> anyhow::Result<Self> {
@@ -145,193 +350,12 @@ impl Study {
                 e.to_string().trim_end()
             )
         })?;
-        if !(1..=N_MAX).contains(&raw.n) {
-            return Err(bad(
-                "n",
-                raw.n,
-                &format!(
-                    "an integer 1 <= n <= {N_MAX} (the full Liouville space of Eq. 3 has 4^N entries \
-                     and the cost per configuration grows about 8-fold per TLS; whether N fits in \
-                     the memory is checked when the study starts; `sqz info --n N` shows the solver \
-                     path and its memory, docs/performance.md the measured times)"
-                ),
-            ));
-        }
-        let r = check_f64("r", raw.r, (0.0..=20.0).contains(&raw.r), "0 <= r <= 20")?;
-        let alpha = raw.alpha.unwrap_or(Params::DEFAULT_ALPHA);
-        check_f64("alpha", alpha, true, "a finite number (radians)")?;
-        let delta = raw.delta.unwrap_or(Params::DEFAULT_DELTA);
-        check_f64(
-            "delta",
-            delta,
-            delta.abs() <= 1e12,
-            "a finite number |delta| <= 1e12 (units of A)",
-        )?;
-        // local loss and dephasing of every TLS (beyond the paper; issue 17), default 0
-        let gamma_loss = raw.gamma_loss.unwrap_or(0.0);
-        let gamma_deph = raw.gamma_deph.unwrap_or(0.0);
-        for (key, v) in [("gamma_loss", gamma_loss), ("gamma_deph", gamma_deph)] {
-            check_f64(
-                key,
-                v,
-                sqz_model::params::check_local_rate("gamma", v).is_ok(),
-                sqz_model::params::LOCAL_RATE_ALLOWED,
-            )?;
-        }
-        let params = Params::new(raw.n as usize, r, alpha, delta)?
-            .with_local_rates(gamma_loss, gamma_deph)?;
-
-        if raw.w.is_empty() || raw.w.len() > W_COUNT_MAX {
-            return Err(bad(
-                "w",
-                format!("a list of {} values", raw.w.len()),
-                "a list of 1 to 10000 disorder strengths, numbers or strings with a `pi` suffix (\"0.03pi\")",
-            ));
-        }
-        let mut w = Vec::with_capacity(raw.w.len());
-        let mut w_text = Vec::with_capacity(raw.w.len());
-        let mut w_limit = Vec::with_capacity(raw.w.len());
-        for (i, l) in raw.w.iter().enumerate() {
-            let key = format!("w[{i}]");
-            let (d, t) = match l {
-                RawLength::Num(x) => (positions::Disorder::Value(*x), format!("{x}")),
-                RawLength::Text(s) => (
-                    positions::parse_w(s).map_err(|_| {
-                        bad(
-                            &key,
-                            format!("{s:?}"),
-                            "a number, a string like \"0.03pi\" (units of zeta), or \"0+\" (the \
-                             limit w -> 0+ of the steady state)",
-                        )
-                    })?,
-                    s.trim().to_string(),
-                ),
-            };
-            let v = d.value();
-            if positions::check_w(v).is_err() {
-                return Err(bad(&key, &t, "0 <= w <= 10pi (units of zeta)"));
-            }
-            let same = |j: usize| w[j] == v && w_limit[j] == d.is_limit();
-            if let Some(j) = (0..w.len()).find(|&j| same(j)) {
-                return Err(bad(
-                    &key,
-                    &t,
-                    &format!("distinct values (equal to w[{j}] = {})", w_text[j]),
-                ));
-            }
-            w.push(v);
-            w_text.push(t);
-            w_limit.push(d.is_limit());
-        }
-        if w_limit.iter().any(|&x| x) && params.has_local_rates() {
-            return Err(bad(
-                "w",
-                "\"0+\"",
-                &format!(
-                    "numbers only with local rates (gamma_loss = {gamma_loss}, gamma_deph = \
-                     {gamma_deph}): \"0+\" is the limit of the paper's model, without them"
-                ),
-            ));
-        }
-        if w_limit.iter().any(|&x| x) && raw.steady.as_ref().and_then(|s| s.enabled) == Some(false)
-        {
-            return Err(bad(
-                "w",
-                "\"0+\"",
-                "numbers only when steady states are off: \"0+\" is the limit of the steady state",
-            ));
-        }
-        let configurations = raw.configurations.unwrap_or(200);
-        if !(1..=CONFIGS_MAX).contains(&configurations) {
-            return Err(bad(
-                "configurations",
-                configurations,
-                "an integer 1 <= configurations <= 10000000",
-            ));
-        }
-        let configurations = configurations as u64;
-        let tasks = configurations * w.len() as u64;
-        if tasks > TASKS_MAX {
-            return Err(bad(
-                "configurations",
-                configurations,
-                &format!(
-                    "at most {TASKS_MAX} tasks in all (w values x configurations; here {tasks})"
-                ),
-            ));
-        }
-        let seed = raw.seed.unwrap_or(0);
-        if seed < 0 {
-            return Err(bad("seed", seed, "an integer 0 <= seed <= 2^63 - 1"));
-        }
-
-        let rs = raw.steady.unwrap_or_default();
-        let steady = if rs.enabled.unwrap_or(true) {
-            let tol = rs.tol.unwrap_or(1e-8);
-            check_f64(
-                "steady.tol",
-                tol,
-                sqz_steady::checks::check_tol(tol).is_ok(),
-                "1e-14 <= tol < 1 (target bound on |rho - rho_exact|; smaller bounds cannot be met \
-                 in double precision)",
-            )?;
-            let max_iters = rs
-                .max_iters
-                .unwrap_or(sqz_steady::SteadyParams::default().max_iters as i64);
-            if !(1..=10_000_000).contains(&max_iters) {
-                return Err(bad(
-                    "steady.max_iters",
-                    max_iters,
-                    "an integer 1 <= max_iters <= 10000000 (GMRES iterations, N > 5)",
-                ));
-            }
-            Some(SteadyOpts {
-                tol,
-                estimate_gap: rs.estimate_gap.unwrap_or(true),
-                max_iters: max_iters as usize,
-            })
-        } else {
-            if rs.tol.is_some() || rs.estimate_gap.is_some() || rs.max_iters.is_some() {
-                return Err(bad(
-                    "steady.enabled",
-                    false,
-                    "true when steady.tol, steady.estimate_gap or steady.max_iters is given",
-                ));
-            }
-            None
-        };
-        let traces = match raw.traces {
-            None => None,
-            Some(t) => {
-                let t_max = check_f64(
-                    "traces.t_max",
-                    t.t_max,
-                    t.t_max > 0.0 && t.t_max <= 1e6,
-                    "0 < t_max <= 1e6 (units of 1/A)",
-                )?;
-                let points = t.points.unwrap_or(101);
-                if !(2..=100_000).contains(&points) {
-                    return Err(bad(
-                        "traces.points",
-                        points,
-                        "an integer 2 <= points <= 100000",
-                    ));
-                }
-                let tol = t.tol.unwrap_or(1e-8);
-                check_f64(
-                    "traces.tol",
-                    tol,
-                    (sqz_dynamics::MIN_TOL..1.0).contains(&tol),
-                    "1e-14 <= tol < 1 (the propagator's local error tolerance; smaller ones cannot be \
-                     met in double precision)",
-                )?;
-                Some(TraceOpts {
-                    t_max,
-                    points: points as usize,
-                    tol,
-                })
-            }
-        };
+        let params = params_of(&raw)?;
+        let (w, w_text, w_limit) = w_values(&raw.w)?;
+        check_limit(&w_limit, &raw, &params)?;
+        let (configurations, seed) = configurations_and_seed(&raw, w.len())?;
+        let steady = steady_opts(raw.steady.unwrap_or_default())?;
+        let traces = raw.traces.map(trace_opts).transpose()?;
         if steady.is_none() && traces.is_none() {
             return Err(bad(
                 "steady.enabled",
@@ -345,7 +369,7 @@ impl Study {
             w_text,
             w_limit,
             configurations,
-            seed: seed as u64,
+            seed,
             steady,
             traces,
             description: raw.description.unwrap_or_default(),

@@ -89,13 +89,7 @@ impl KronCoarse {
                     break;
                 }
                 let theta = hs[j];
-                let mut x = vec![C64::default(); n];
-                let mut ex = vec![C64::default(); n];
-                for (l, (b, eb)) in basis.iter().zip(&ebasis).enumerate() {
-                    let y = hu[(l, j)];
-                    x.iter_mut().zip(b).for_each(|(a, v)| *a += y * v);
-                    ex.iter_mut().zip(eb).for_each(|(a, v)| *a += y * v);
-                }
+                let (x, ex) = ritz_vector(&basis, &ebasis, hu, j, n);
                 let r: Vec<C64> = ex.iter().zip(&x).map(|(a, v)| a - theta * v).collect();
                 let rn = r.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
                 let xn = x.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
@@ -138,6 +132,25 @@ impl KronCoarse {
             "gap estimate: the slowest coarse eigenvalues did not converge in {MAX_ITERS} Davidson iterations"
         ))
     }
+}
+
+/// The Ritz vector `x = V y` of the column `j` of `hu` (`y`) and its image `E x = (E V) y`, for
+/// the basis `V` and its image `E V`.
+fn ritz_vector(
+    basis: &[Vec<C64>],
+    ebasis: &[Vec<C64>],
+    hu: MatRef<'_, C64>,
+    j: usize,
+    n: usize,
+) -> (Vec<C64>, Vec<C64>) {
+    let mut x = vec![C64::default(); n];
+    let mut ex = vec![C64::default(); n];
+    for (l, (b, eb)) in basis.iter().zip(ebasis).enumerate() {
+        let y = hu[(l, j)];
+        x.iter_mut().zip(b).for_each(|(a, v)| *a += y * v);
+        ex.iter_mut().zip(eb).for_each(|(a, v)| *a += y * v);
+    }
+    (x, ex)
 }
 
 /// `Tr(t rho)` for real `t`.

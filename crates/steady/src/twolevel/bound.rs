@@ -3,14 +3,6 @@
 
 use super::*;
 
-/// Factor on the Galerkin gap in the remainder term of the error bound: the Galerkin estimate
-/// was measured at up to 2.9 times the operator's own gap (N = 7, w = 0.5 pi; docs/numerics.md),
-/// so `1 / g_true <= GAP_SAFETY / g_est` with room to spare. The term it multiplies is at most
-/// `ESTIMATE_REL_TOL` of the residual bound, so the factor costs little.
-pub const GAP_SAFETY: f64 = 10.0;
-/// Relative residual to which the correction `A e = r` is solved for the error estimate.
-pub const ESTIMATE_REL_TOL: f64 = 1e-1;
-
 /// The error estimate of a two-level solution.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Estimate {
