@@ -355,141 +355,21 @@ pub fn steady_state(p: &Params, opt: &SteadyOptions) -> Result<PermSteady, PermE
                 .into(),
         );
     }
-    let (mut x, t_fac, t_solve, t_gap, iterations, gap, eigenvalues, gap_solves, gap_iterations);
-    match method {
-        Method::Direct | Method::Auto => {
-            // A: row 0 of L replaced by the trace row
-            let t1 = Instant::now();
-            let a = {
-                let mut trips: Vec<faer::sparse::Triplet<usize, usize, C64>> =
-                    Vec::with_capacity(l.nnz() + diag.len());
-                for i in 1..dim {
-                    let (c, v) = l.row(i);
-                    trips.extend(
-                        c.iter()
-                            .zip(v)
-                            .map(|(&c, &v)| faer::sparse::Triplet::new(i, c as usize, v)),
-                    );
-                }
-                trips.extend(
-                    diag.iter()
-                        .map(|&c| faer::sparse::Triplet::new(0, c, C64::new(1.0, 0.0))),
-                );
-                faer::sparse::SparseColMat::<usize, C64>::try_new_from_triplets(dim, dim, &trips)
-                    .map_err(|e| {
-                        sqz_model::ModelError::Numerical(format!("sparse assembly: {e:?}"))
-                    })?
-            };
-            let lu = a.sp_lu().map_err(|e| {
-                sqz_model::ModelError::Numerical(format!(
-                    "sparse LU of the permutational Liouvillian: {e:?}"
-                ))
-            })?;
-            drop(a);
-            t_fac = t1.elapsed().as_secs_f64();
-            let t2 = Instant::now();
-            let mut rhs = Mat::<C64>::zeros(dim, 1);
-            rhs[(0, 0)] = C64::new(1.0, 0.0);
-            lu.solve_in_place_with_conj(faer::Conj::No, rhs.as_mut());
-            let raw: Vec<C64> = (0..dim).map(|i| rhs[(i, 0)]).collect();
-            drop(rhs);
-            if raw.iter().any(|v| !v.is_finite()) {
-                return Err(PermError::Degenerate(
-                    "the sparse LU solve gave non-finite numbers: the trace-row matrix is singular"
-                        .into(),
-                ));
-            }
-            x = raw.clone();
-            t_solve = t2.elapsed().as_secs_f64();
-            iterations = 0;
-            let t3 = Instant::now();
-            if opt.estimate_gap && dim >= 3 {
-                let row0 = l.row(0);
-                let probe = DeflatedInverse {
-                    lu: &lu,
-                    x: &raw,
-                    diag: &diag,
-                    row0,
-                    denom: C64::new(1.0, 0.0),
-                };
-                let w_dot_x = probe.w_dot(&raw);
-                let op = DeflatedInverse {
-                    denom: C64::new(1.0, 0.0) - w_dot_x,
-                    ..probe
-                };
-                let (g, ev, solves, note) = gap_estimate(&op, &diag, opt, 1e-7);
-                gap = g;
-                eigenvalues = ev;
-                gap_solves = solves;
-                notes.extend(note);
-            } else {
-                (gap, eigenvalues, gap_solves) = (None, Vec::new(), 0);
-            }
-            gap_iterations = 0;
-            t_gap = t3.elapsed().as_secs_f64();
-        }
-        Method::TwoLevel => {
-            let t1 = Instant::now();
-            let a = crate::iterative::Deflated { l: &l, diag: &diag };
-            let pre = crate::iterative::TwoLevel::new(p, &basis, &a)?;
-            t_fac = t1.elapsed().as_secs_f64();
-            let t2 = Instant::now();
-            let mut b = vec![C64::new(0.0, 0.0); dim];
-            b[0] = C64::new(-1.0, 0.0);
-            let mut xv = vec![C64::new(0.0, 0.0); dim];
-            pre.coarse_solve(&b, &mut xv);
-            iterations = match crate::iterative::solve(&a, &pre, &b, &mut xv, opt.gmres_tol, 500) {
-                Ok(info) => info.iterations,
-                // stagnation near the attainable accuracy: keep the iterate, the residual and
-                // the bound below say what it is worth
-                Err(PermError::Krylov(sqz_krylov::KrylovError::NoConvergence {
-                    iterations,
-                    rel_residual,
-                    ..
-                })) if rel_residual < 1e-8 => {
-                    notes.push(format!(
-                        "two-level GMRES stopped at a relative residual {rel_residual:.1e} \
-                         (asked {:.0e})",
-                        opt.gmres_tol
-                    ));
-                    iterations
-                }
-                Err(PermError::Krylov(k)) => {
-                    return Err(PermError::Model(sqz_model::ModelError::Numerical(format!(
-                        "two-level GMRES for the permutational steady state: {k}"
-                    ))))
-                }
-                Err(e) => return Err(e),
-            };
-            x = xv;
-            t_solve = t2.elapsed().as_secs_f64();
-            let t3 = Instant::now();
-            if opt.estimate_gap && dim >= 3 {
-                let inv = crate::iterative::InexactInverse {
-                    a: &a,
-                    pre: &pre,
-                    rel_tol: INNER_TOL,
-                    iterations: Default::default(),
-                    worst: std::sync::Mutex::new(0.0),
-                };
-                let (g, ev, solves, note) = gap_estimate(&inv, &diag, opt, 1e-6);
-                gap = g;
-                eigenvalues = ev;
-                gap_solves = solves;
-                notes.extend(note);
-                gap_iterations = inv.iterations.into_inner();
-                let worst = *inv.worst.lock().unwrap();
-                if worst > 1e-9 {
-                    notes.push(format!(
-                        "gap estimate: an inner GMRES solve reached only a relative residual {worst:.1e}"
-                    ));
-                }
-            } else {
-                (gap, eigenvalues, gap_solves, gap_iterations) = (None, Vec::new(), 0, 0);
-            }
-            t_gap = t3.elapsed().as_secs_f64();
-        }
-    }
+    let path = match method {
+        Method::Direct | Method::Auto => solve_direct(&l, &diag, opt, &mut notes)?,
+        Method::TwoLevel => solve_two_level(p, &basis, &l, &diag, opt, &mut notes)?,
+    };
+    let PathResult {
+        mut x,
+        iterations,
+        t_fac,
+        t_solve,
+        t_gap,
+        gap,
+        eigenvalues,
+        gap_solves,
+        gap_iterations,
+    } = path;
     state::hermitize_normalize(&basis, &mut x)?;
     let (res2, resmax) = residual(&l, &x);
     let (error_bound, bound_met) = error_bound(gap, res2, opt.tol, &mut notes)?;
@@ -545,6 +425,193 @@ pub fn steady_state(p: &Params, opt: &SteadyOptions) -> Result<PermSteady, PermE
         gap_solves,
         gap_iterations,
         notes,
+    })
+}
+
+/// What one linear-solver path of [`steady_state`] returns: the raw state (before
+/// Hermitisation), its iterations, the gap estimate and the phase times.
+struct PathResult {
+    x: Vec<C64>,
+    iterations: usize,
+    t_fac: f64,
+    t_solve: f64,
+    t_gap: f64,
+    gap: Option<f64>,
+    eigenvalues: Vec<C64>,
+    gap_solves: usize,
+    gap_iterations: usize,
+}
+
+/// [`Method::Direct`]: the sparse LU of the trace-row matrix, and the gap by shift-invert
+/// Arnoldi on its Sherman–Morrison inverse (module docs, steps 1-2).
+fn solve_direct(
+    l: &Csr,
+    diag: &[usize],
+    opt: &SteadyOptions,
+    notes: &mut Vec<String>,
+) -> Result<PathResult, PermError> {
+    let dim = l.dim;
+    let (x, t_fac, t_solve, t_gap, iterations, gap, eigenvalues, gap_solves, gap_iterations);
+    // A: row 0 of L replaced by the trace row
+    let t1 = Instant::now();
+    let a = {
+        let mut trips: Vec<faer::sparse::Triplet<usize, usize, C64>> =
+            Vec::with_capacity(l.nnz() + diag.len());
+        for i in 1..dim {
+            let (c, v) = l.row(i);
+            trips.extend(
+                c.iter()
+                    .zip(v)
+                    .map(|(&c, &v)| faer::sparse::Triplet::new(i, c as usize, v)),
+            );
+        }
+        trips.extend(
+            diag.iter()
+                .map(|&c| faer::sparse::Triplet::new(0, c, C64::new(1.0, 0.0))),
+        );
+        faer::sparse::SparseColMat::<usize, C64>::try_new_from_triplets(dim, dim, &trips)
+            .map_err(|e| sqz_model::ModelError::Numerical(format!("sparse assembly: {e:?}")))?
+    };
+    let lu = a.sp_lu().map_err(|e| {
+        sqz_model::ModelError::Numerical(format!(
+            "sparse LU of the permutational Liouvillian: {e:?}"
+        ))
+    })?;
+    drop(a);
+    t_fac = t1.elapsed().as_secs_f64();
+    let t2 = Instant::now();
+    let mut rhs = Mat::<C64>::zeros(dim, 1);
+    rhs[(0, 0)] = C64::new(1.0, 0.0);
+    lu.solve_in_place_with_conj(faer::Conj::No, rhs.as_mut());
+    let raw: Vec<C64> = (0..dim).map(|i| rhs[(i, 0)]).collect();
+    drop(rhs);
+    if raw.iter().any(|v| !v.is_finite()) {
+        return Err(PermError::Degenerate(
+            "the sparse LU solve gave non-finite numbers: the trace-row matrix is singular".into(),
+        ));
+    }
+    x = raw.clone();
+    t_solve = t2.elapsed().as_secs_f64();
+    iterations = 0;
+    let t3 = Instant::now();
+    if opt.estimate_gap && dim >= 3 {
+        let row0 = l.row(0);
+        let probe = DeflatedInverse {
+            lu: &lu,
+            x: &raw,
+            diag,
+            row0,
+            denom: C64::new(1.0, 0.0),
+        };
+        let w_dot_x = probe.w_dot(&raw);
+        let op = DeflatedInverse {
+            denom: C64::new(1.0, 0.0) - w_dot_x,
+            ..probe
+        };
+        let (g, ev, solves, note) = gap_estimate(&op, diag, opt, 1e-7);
+        gap = g;
+        eigenvalues = ev;
+        gap_solves = solves;
+        notes.extend(note);
+    } else {
+        (gap, eigenvalues, gap_solves) = (None, Vec::new(), 0);
+    }
+    gap_iterations = 0;
+    t_gap = t3.elapsed().as_secs_f64();
+    Ok(PathResult {
+        x,
+        iterations,
+        t_fac,
+        t_solve,
+        t_gap,
+        gap,
+        eigenvalues,
+        gap_solves,
+        gap_iterations,
+    })
+}
+
+/// [`Method::TwoLevel`]: GMRES with the two-level preconditioner of [`crate::iterative`], and
+/// the gap by shift-invert Arnoldi on inexact inner solves (module docs, steps 1-2).
+fn solve_two_level(
+    p: &Params,
+    basis: &Basis,
+    l: &Csr,
+    diag: &[usize],
+    opt: &SteadyOptions,
+    notes: &mut Vec<String>,
+) -> Result<PathResult, PermError> {
+    let dim = l.dim;
+    let (x, t_fac, t_solve, t_gap, iterations, gap, eigenvalues, gap_solves, gap_iterations);
+    let t1 = Instant::now();
+    let a = crate::iterative::Deflated { l, diag };
+    let pre = crate::iterative::TwoLevel::new(p, basis, &a)?;
+    t_fac = t1.elapsed().as_secs_f64();
+    let t2 = Instant::now();
+    let mut b = vec![C64::new(0.0, 0.0); dim];
+    b[0] = C64::new(-1.0, 0.0);
+    let mut xv = vec![C64::new(0.0, 0.0); dim];
+    pre.coarse_solve(&b, &mut xv);
+    iterations = match crate::iterative::solve(&a, &pre, &b, &mut xv, opt.gmres_tol, 500) {
+        Ok(info) => info.iterations,
+        // stagnation near the attainable accuracy: keep the iterate, the residual and
+        // the bound below say what it is worth
+        Err(PermError::Krylov(sqz_krylov::KrylovError::NoConvergence {
+            iterations,
+            rel_residual,
+            ..
+        })) if rel_residual < 1e-8 => {
+            notes.push(format!(
+                "two-level GMRES stopped at a relative residual {rel_residual:.1e} \
+                 (asked {:.0e})",
+                opt.gmres_tol
+            ));
+            iterations
+        }
+        Err(PermError::Krylov(k)) => {
+            return Err(PermError::Model(sqz_model::ModelError::Numerical(format!(
+                "two-level GMRES for the permutational steady state: {k}"
+            ))))
+        }
+        Err(e) => return Err(e),
+    };
+    x = xv;
+    t_solve = t2.elapsed().as_secs_f64();
+    let t3 = Instant::now();
+    if opt.estimate_gap && dim >= 3 {
+        let inv = crate::iterative::InexactInverse {
+            a: &a,
+            pre: &pre,
+            rel_tol: INNER_TOL,
+            iterations: Default::default(),
+            worst: std::sync::Mutex::new(0.0),
+        };
+        let (g, ev, solves, note) = gap_estimate(&inv, diag, opt, 1e-6);
+        gap = g;
+        eigenvalues = ev;
+        gap_solves = solves;
+        notes.extend(note);
+        gap_iterations = inv.iterations.into_inner();
+        let worst = *inv.worst.lock().unwrap();
+        if worst > 1e-9 {
+            notes.push(format!(
+                "gap estimate: an inner GMRES solve reached only a relative residual {worst:.1e}"
+            ));
+        }
+    } else {
+        (gap, eigenvalues, gap_solves, gap_iterations) = (None, Vec::new(), 0, 0);
+    }
+    t_gap = t3.elapsed().as_secs_f64();
+    Ok(PathResult {
+        x,
+        iterations,
+        t_fac,
+        t_solve,
+        t_gap,
+        gap,
+        eigenvalues,
+        gap_solves,
+        gap_iterations,
     })
 }
 
