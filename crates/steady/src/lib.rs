@@ -159,12 +159,16 @@ impl Default for SteadyParams {
 /// What a steady-state solve achieved: one type for every model ([`sqz_krylov::certificate`]).
 pub use sqz_krylov::certificate::Outcome;
 
-/// What a sequence of solves with the same `(N, r, alpha, Delta)` can share: the two-level
-/// solver's configuration-independent coarse data ([`twolevel::Setup`]). A study keeps one per
-/// thread and passes it to [`solve_cached`].
+/// The prepared set-ups of the methods, for a sequence of solves with the same
+/// `(N, r, alpha, Delta)`: the configuration-independent part of each method, built on first use
+/// and rebuilt when the parameters change — the two-level solver's coarse data
+/// ([`twolevel::Setup`]) and the generators of the limit `w -> 0+` ([`limit::LimitSetup`]). A
+/// study's executor thread owns one and passes it to every task ([`solve_cached`],
+/// [`SolverCache::limit_setup`]).
 #[derive(Default)]
 pub struct SolverCache {
     setup: Option<twolevel::Setup>,
+    limit: Option<limit::LimitSetup>,
 }
 
 impl SolverCache {
@@ -173,11 +177,21 @@ impl SolverCache {
         Self::default()
     }
 
-    /// Bytes held.
+    /// Bytes held by the two-level set-up (the limit's generators are not counted: their
+    /// memory is in [`memory`]'s limit path).
     pub fn bytes(&self) -> u64 {
         self.setup
             .as_ref()
             .map_or(0, |s| twolevel::setup_bytes(s.n()))
+    }
+
+    /// The set-up of the limit `w -> 0+` for `p`, built now unless the cached one matches.
+    pub fn limit_setup(&mut self, p: &Params) -> Result<&limit::LimitSetup, SteadyError> {
+        if !self.limit.as_ref().is_some_and(|s| s.matches(p)) {
+            self.limit = None;
+            self.limit = Some(limit::LimitSetup::new(p)?);
+        }
+        Ok(self.limit.as_ref().expect("set up above"))
     }
 }
 

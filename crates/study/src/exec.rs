@@ -414,11 +414,13 @@ pub fn compute_loop(
         .num_threads(1)
         .build()
         .expect("a one-thread rayon pool");
+    // this thread's prepared set-ups, for every task it runs of this study
+    let mut cache = sqz_steady::SolverCache::new();
     pool.install(|| loop {
         let next = sched.lock().expect("scheduler lock").take_one();
         let Some(t) = next else { break };
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            compute(study, t, memory_budget)
+            compute(study, t, memory_budget, &mut cache)
         }))
         .map_err(|p| {
             sched.lock().expect("scheduler lock").stop();

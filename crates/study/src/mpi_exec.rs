@@ -210,6 +210,8 @@ pub fn worker(
         anyhow::Ok(())
     };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    // this rank's prepared set-ups, for every task it runs of this study
+    let mut cache = sqz_steady::SolverCache::new();
     loop {
         // replies that already arrived
         while outstanding > 0 {
@@ -231,7 +233,7 @@ pub fn worker(
             take_reply(buf, &mut queue, &mut no_more)?;
             continue;
         };
-        let mut r = pool.install(|| compute(study, t, memory_budget));
+        let mut r = pool.install(|| compute(study, t, memory_budget, &mut cache));
         r.rank = me;
         let caught = signals.caught().is_some();
         let want = if no_more || caught { 0 } else { 1 };

@@ -7,6 +7,7 @@
 
 use crate::schema::{method, status, TaskResult, FILL};
 use crate::spec::Study;
+use sqz_steady::SolverCache;
 use sqz_superop::observables::moments_parity;
 use std::time::Instant;
 
@@ -40,22 +41,17 @@ fn store_squeezing(
 /// (`sqz_steady::limit`). Stored like a solve, with `gap` the coefficient of the gap,
 /// `gap(w) = w^2 gap` (units A / zeta^2), `residual` 0 (the limit is an exact null vector of the
 /// ideal Liouvillian), no error bound.
-fn steady_limit(study: &Study, task: u64, r: &mut TaskResult) -> Result<(), String> {
-    use sqz_steady::limit::{limit_state_with, LimitParams, LimitSetup};
-    // the set-up depends only on (N, r, alpha, Delta): one per thread
-    thread_local! {
-        static SETUP: std::cell::RefCell<Option<LimitSetup>> = const { std::cell::RefCell::new(None) };
-    }
+fn steady_limit(
+    study: &Study,
+    task: u64,
+    cache: &mut SolverCache,
+    r: &mut TaskResult,
+) -> Result<(), String> {
+    use sqz_steady::limit::{limit_state_with, LimitParams};
     let p = &study.params;
     let chi = study.chi(task);
-    let rep = SETUP.with(|c| {
-        let mut c = c.borrow_mut();
-        if !c.as_ref().is_some_and(|s| s.matches(p)) {
-            *c = Some(LimitSetup::new(p).map_err(|e| e.to_string())?);
-        }
-        let su = c.as_ref().expect("set up above");
-        limit_state_with(su, p, &chi, &LimitParams::default()).map_err(|e| e.to_string())
-    })?;
+    let su = cache.limit_setup(p).map_err(|e| e.to_string())?;
+    let rep = limit_state_with(su, p, &chi, &LimitParams::default()).map_err(|e| e.to_string())?;
     let sq = rep.squeezing().map_err(|e| e.to_string())?;
     store_squeezing(r, &sq, 0.0, rep.min_eigenvalue)?;
     r.method = method::LIMIT;
@@ -72,22 +68,16 @@ fn steady(
     task: u64,
     z: &[f64],
     memory_budget: Option<u64>,
+    cache: &mut SolverCache,
     r: &mut TaskResult,
 ) -> Result<(), String> {
     let Some(sp) = study.steady_params(memory_budget) else {
         return Ok(());
     };
     if study.is_limit(task) {
-        return steady_limit(study, task, r);
+        return steady_limit(study, task, cache, r);
     }
-    // the two-level solver's set-up depends only on (N, r, alpha, Delta): one per thread
-    thread_local! {
-        static CACHE: std::cell::RefCell<sqz_steady::SolverCache> =
-            std::cell::RefCell::new(sqz_steady::SolverCache::new());
-    }
-    let rep = CACHE
-        .with(|c| sqz_steady::solve_cached(&mut c.borrow_mut(), &study.params, z, &sp))
-        .map_err(|e| e.to_string())?;
+    let rep = sqz_steady::solve_cached(cache, &study.params, z, &sp).map_err(|e| e.to_string())?;
     let sq = moments_parity(&rep.rho_block)
         .squeezing()
         .map_err(|e| e.to_string())?;
@@ -122,9 +112,17 @@ fn trace(study: &Study, z: &[f64], r: &mut TaskResult) -> Result<(), String> {
 }
 
 /// Solves one task (steady state and squeezing, time trace), each solve within
-/// `memory_budget` bytes (`None`: what the machine has). Never panics on solver failures: they
-/// come back as [`status::FAILED`] with the message and fill values.
-pub fn compute(study: &Study, task: u64, memory_budget: Option<u64>) -> TaskResult {
+/// `memory_budget` bytes (`None`: what the machine has), with the prepared set-ups of `cache`
+/// (the calling executor thread's, one per study: the set-ups depend only on
+/// `(N, r, alpha, Delta)`, so the result does not depend on which tasks the thread ran before).
+/// Never panics on solver failures: they come back as [`status::FAILED`] with the message and
+/// fill values.
+pub fn compute(
+    study: &Study,
+    task: u64,
+    memory_budget: Option<u64>,
+    cache: &mut SolverCache,
+) -> TaskResult {
     if task == PANIC_AT.load(std::sync::atomic::Ordering::Relaxed) {
         panic!("--panic-at-task {task}: deliberate panic (test of the abort path)");
     }
@@ -133,7 +131,7 @@ pub fn compute(study: &Study, task: u64, memory_budget: Option<u64>) -> TaskResu
     let points = study.trace_points();
     let mut r = TaskResult::filled(task, points);
     if let Err(e) =
-        steady(study, task, &z, memory_budget, &mut r).and_then(|_| trace(study, &z, &mut r))
+        steady(study, task, &z, memory_budget, cache, &mut r).and_then(|_| trace(study, &z, &mut r))
     {
         r = TaskResult::filled(task, points);
         r.status = status::FAILED;
@@ -151,11 +149,11 @@ mod tests {
     fn a_task_is_reproducible() {
         let study =
             Study::from_toml("n = 4\nr = 0.5\nw = [\"0.1pi\", 0]\nconfigurations = 3\n").unwrap();
-        let a = compute(&study, 2, None);
-        let b = compute(&study, 2, None);
+        let a = compute(&study, 2, None, &mut SolverCache::new());
+        let b = compute(&study, 2, None, &mut SolverCache::new());
         assert_eq!(a.xi2.to_bits(), b.xi2.to_bits());
         assert_eq!(method::NAMES[a.method as usize], "dense-hermitian-lu");
-        let ideal = compute(&study, 4, None);
+        let ideal = compute(&study, 4, None, &mut SolverCache::new());
         assert_eq!(
             method::NAMES[ideal.method as usize],
             "collective-reduction",
@@ -171,7 +169,7 @@ mod tests {
         let study =
             Study::from_toml("n = 4\nr = 0.5\nw = [\"0+\", 0]\nconfigurations = 2\n").unwrap();
         assert_eq!(study.w_limit, [true, false]);
-        let a = compute(&study, 1, None);
+        let a = compute(&study, 1, None, &mut SolverCache::new());
         assert_eq!(a.status, crate::schema::status::OK, "{}", a.error);
         assert_eq!(method::NAMES[a.method as usize], "limit-kronecker");
         let lim = sqz_steady::limit::limit_state(
@@ -182,7 +180,7 @@ mod tests {
         .unwrap();
         assert_eq!(a.inv_xi2, lim.squeezing().unwrap().inv_xi2);
         assert_eq!(a.gap, lim.gap_coefficient().unwrap());
-        let ideal = compute(&study, 2, None);
+        let ideal = compute(&study, 2, None, &mut SolverCache::new());
         assert!((a.inv_xi2 - ideal.inv_xi2).abs() > 1e-3);
     }
 }

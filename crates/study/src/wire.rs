@@ -131,7 +131,7 @@ mod tests {
     fn wire_format_round_trips_bits() {
         let study =
             Study::from_toml("n = 3\nr = 0.5\nw = [0.3]\nconfigurations = 2\nseed = 1\n").unwrap();
-        let a = compute(&study, 1, None);
+        let a = compute(&study, 1, None, &mut sqz_steady::SolverCache::new());
         assert_eq!(a.status, status::OK, "{}", a.error);
         let b = TaskResult {
             status: status::FAILED,
