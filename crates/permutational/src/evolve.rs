@@ -117,7 +117,7 @@ pub fn trajectory(
     let mut ws = ExpvWorkspace::new(lv.basis.dim(), params.krylov_dim.max(1));
     let mut series = Series::default();
     let mut failure = None;
-    let info = expv_times(&lv, times, &mut v, params, &mut ws, |ev| match ev {
+    let info = expv_times(&lv, &mut (), times, &mut v, params, &mut ws, |ev| match ev {
         Event::Output { t, w, .. } => match series.push(t, &lv.basis, w) {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => {
@@ -161,7 +161,7 @@ where
     let (lv, mut v) = setup(p, psi)?;
     let mut ws = ExpvWorkspace::new(lv.basis.dim(), params.krylov_dim.max(1));
     let basis = lv.basis.clone();
-    expv_times(&lv, times, &mut v, params, &mut ws, |ev| match ev {
+    expv_times(&lv, &mut (), times, &mut v, params, &mut ws, |ev| match ev {
         Event::Output { t, w, .. } => observer(t, &basis, w),
         Event::Step { .. } => ControlFlow::Continue(()),
     })

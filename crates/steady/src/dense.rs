@@ -14,7 +14,7 @@ use crate::hermitian::HermCoords;
 use crate::{Method, SteadyError, SteadyParams, SteadyReport, C64};
 use faer::linalg::solvers::Solve;
 use faer::Mat;
-use sqz_krylov::{eigs_largest, EigParams, LinearOperator};
+use sqz_krylov::{eigs_largest, EigParams, LinOp};
 use sqz_model::Params;
 use std::time::Instant;
 
@@ -24,11 +24,16 @@ struct ShiftInvert<'a> {
     dim: usize,
 }
 
-impl LinearOperator for ShiftInvert<'_> {
+impl LinOp<C64> for ShiftInvert<'_> {
+    type Scratch = ();
+    fn new_scratch(&self) {}
+    fn scratch_bytes(&self) -> u64 {
+        0
+    }
     fn dim(&self) -> usize {
         self.dim
     }
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
+    fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
         let mut rhs =
             Mat::<f64>::from_fn(self.dim, 2, |i, j| if j == 0 { x[i].re } else { x[i].im });
         self.lu.solve_in_place(rhs.as_mut());
@@ -146,6 +151,7 @@ pub fn solve_dense(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyRep
         let nev = 6.min(m - 1);
         match eigs_largest(
             &op,
+            &mut (),
             &start,
             &EigParams {
                 nev,

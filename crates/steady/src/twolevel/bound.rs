@@ -227,7 +227,8 @@ pub fn verify_gap_capped(
         inv_d,
         dinv,
     };
-    /// inner-solve state: workspace, scratch, solves, iterations, and why the check failed
+    /// inner-solve state (the scratch of [`Inner`]): workspace, scratch, solves, iterations, and
+    /// why the check failed
     struct InnerState {
         ws: GmresDrWorkspace,
         sa: HermScratch,
@@ -239,18 +240,34 @@ pub fn verify_gap_capped(
     struct Inner<'a> {
         a: &'a Deflated<'a>,
         pre: &'a TwoLevel<'a>,
-        state: std::sync::Mutex<InnerState>,
+        /// dimension and restart of the inner GMRES-DR workspace
+        dim: usize,
+        restart: usize,
         tol: f64,
         budget: usize,
         deflate: usize,
     }
-    impl sqz_krylov::LinearOperator for Inner<'_> {
+    impl LinOp<C64> for Inner<'_> {
+        type Scratch = InnerState;
         fn dim(&self) -> usize {
             self.a.dim()
         }
-        fn apply(&self, x: &[C64], y: &mut [C64]) {
-            let mut g = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            let st = &mut *g;
+        fn new_scratch(&self) -> InnerState {
+            InnerState {
+                ws: GmresDrWorkspace::new(self.dim, self.restart),
+                sa: self.a.new_scratch(),
+                sm: self.pre.new_scratch(),
+                solves: 0,
+                iterations: 0,
+                failure: None,
+            }
+        }
+        fn scratch_bytes(&self) -> u64 {
+            GmresDrWorkspace::bytes(self.dim, self.restart)
+                .saturating_add(self.a.scratch_bytes())
+                .saturating_add(self.pre.scratch_bytes())
+        }
+        fn apply(&self, x: &[C64], y: &mut [C64], st: &mut InnerState) {
             // after a failure the Arnoldi iteration is only run out (its result is discarded)
             if st.failure.is_some() {
                 y.iter_mut().for_each(|v| *v = C64::default());
@@ -303,14 +320,8 @@ pub fn verify_gap_capped(
     let inner = Inner {
         a: &a,
         pre: &pre,
-        state: std::sync::Mutex::new(InnerState {
-            ws: GmresDrWorkspace::new(bd, restart),
-            sa: a.new_scratch(),
-            sm: pre.new_scratch(),
-            solves: 0,
-            iterations: 0,
-            failure: None,
-        }),
+        dim: bd,
+        restart,
         tol: VERIFY_INNER_TOL,
         budget: max_inner_iterations,
         deflate: sp.deflate,
@@ -332,8 +343,10 @@ pub fn verify_gap_capped(
             start.iter_mut().zip(&q).for_each(|(s, x)| *s += x / nq);
         }
     }
+    let mut st = inner.new_scratch();
     let res = sqz_krylov::eigs_largest(
         &inner,
+        &mut st,
         &start,
         &sqz_krylov::EigParams {
             nev: 4,
@@ -343,7 +356,7 @@ pub fn verify_gap_capped(
         },
     );
     {
-        let g = inner.state.lock().unwrap_or_else(|e| e.into_inner());
+        let g = &st;
         if let Some(why) = &g.failure {
             return Err(SteadyError::NoConvergence {
                 method: "gap check (shift-invert Arnoldi)",
