@@ -65,7 +65,6 @@ fn collective_n30(c: &mut Criterion) {
     let times = grid(4.0, 40);
     let prm = params(op.dim());
     let mut ws = ExpvWorkspace::new(op.dim(), prm.krylov_dim);
-    let mut sa = op.new_scratch();
     let d = n + 1;
     let mut g = c.benchmark_group("evolve_collective");
     g.sample_size(20);
@@ -74,7 +73,7 @@ fn collective_n30(c: &mut Criterion) {
             let mut v = vec![C64::new(0.0, 0.0); d * d];
             v[0] = C64::new(1.0, 0.0);
             let mut last = 0.0;
-            expv_times(&op, &mut sa, &times, &mut v, &prm, &mut ws, |ev| {
+            expv_times(&op, &mut (), &times, &mut v, &prm, &mut ws, |ev| {
                 if let Event::Output { w, .. } = ev {
                     let rho = faer::Mat::from_fn(d, d, |i, j| w[i + d * j]);
                     last = observables::moments(&rho).squeezing().unwrap().inv_xi2;

@@ -221,39 +221,47 @@ pub fn propagate<A: LinOp<C64>>(
         ..plan.expv
     };
     let start = Instant::now();
-    let info = expv_times(op, &mut sa, &times, &mut v, &params, &mut ws, |ev| match ev {
-        Event::Step { t, info } => {
-            on_step(t, info);
-            ControlFlow::Continue(())
-        }
-        Event::Output { index, t, w } if sched[index].1 => {
-            frames.push(husimi_frame(
-                space,
-                w,
-                t,
-                plan.husimi_grid,
-                plan.husimi_extent,
-            ));
-            ControlFlow::Continue(())
-        }
-        Event::Output { t, w, .. } => {
-            let mom = space.moments(w);
-            let (inv, xi2) = match mom.squeezing() {
-                Ok(sq) => (sq.inv_xi2, Some(sq.xi2)),
-                Err(ModelError::ZeroMeanSpin(_)) => (0.0, None),
-                Err(err) => {
-                    failure = Some(DynamicsError::Observables { t, err });
-                    return ControlFlow::Break(());
-                }
-            };
-            series.t.push(t);
-            series.inv_xi2.push(inv);
-            series.xi2.push(xi2);
-            series.mean_spin.push(mom.mean);
-            series.trace.push(space.trace(w));
-            ControlFlow::Continue(())
-        }
-    })
+    let info = expv_times(
+        op,
+        &mut sa,
+        &times,
+        &mut v,
+        &params,
+        &mut ws,
+        |ev| match ev {
+            Event::Step { t, info } => {
+                on_step(t, info);
+                ControlFlow::Continue(())
+            }
+            Event::Output { index, t, w } if sched[index].1 => {
+                frames.push(husimi_frame(
+                    space,
+                    w,
+                    t,
+                    plan.husimi_grid,
+                    plan.husimi_extent,
+                ));
+                ControlFlow::Continue(())
+            }
+            Event::Output { t, w, .. } => {
+                let mom = space.moments(w);
+                let (inv, xi2) = match mom.squeezing() {
+                    Ok(sq) => (sq.inv_xi2, Some(sq.xi2)),
+                    Err(ModelError::ZeroMeanSpin(_)) => (0.0, None),
+                    Err(err) => {
+                        failure = Some(DynamicsError::Observables { t, err });
+                        return ControlFlow::Break(());
+                    }
+                };
+                series.t.push(t);
+                series.inv_xi2.push(inv);
+                series.xi2.push(xi2);
+                series.mean_spin.push(mom.mean);
+                series.trace.push(space.trace(w));
+                ControlFlow::Continue(())
+            }
+        },
+    )
     .map_err(|err| DynamicsError::Propagation {
         what: "Krylov propagation".into(),
         err,

@@ -804,7 +804,8 @@ impl<'p> Propagation<'p> {
         v: &mut [C64],
         info: &mut ExpvInfo,
     ) -> Result<(), ExpvError> {
-        let (tol, beta0, t_step, err_loc) = (self.params.tol, self.beta0, step.t_step, step.err_loc);
+        let (tol, beta0, t_step, err_loc) =
+            (self.params.tol, self.beta0, step.t_step, step.err_loc);
         let rndoff = self.anorm * f64::EPSILON;
         for k in 0..kry.nv {
             ws.coef[(k, 0)] = ws.f[(k, 0)] * beta;

@@ -332,15 +332,23 @@ fn observer_can_stop_and_errors_name_the_problem() {
         ..ExpvParams::default()
     };
     let mut count = 0;
-    let info = expv_times(&op, &mut (), &[0.0, 1.0, 2.0, 3.0], &mut v, &p, &mut ws, |ev| {
-        if let Event::Output { .. } = ev {
-            count += 1;
-            if count == 2 {
-                return ControlFlow::Break(());
+    let info = expv_times(
+        &op,
+        &mut (),
+        &[0.0, 1.0, 2.0, 3.0],
+        &mut v,
+        &p,
+        &mut ws,
+        |ev| {
+            if let Event::Output { .. } = ev {
+                count += 1;
+                if count == 2 {
+                    return ControlFlow::Break(());
+                }
             }
-        }
-        ControlFlow::Continue(())
-    })
+            ControlFlow::Continue(())
+        },
+    )
     .unwrap();
     assert!(info.stopped);
     assert_eq!(info.outputs, 2);

@@ -355,19 +355,16 @@ pub fn verify_gap_capped(
             max_restarts: 15,
         },
     );
-    {
-        let g = &st;
-        if let Some(why) = &g.failure {
-            return Err(SteadyError::NoConvergence {
-                method: "gap check (shift-invert Arnoldi)",
-                detail: format!(
-                    "{why} ({} inner solves, {} GMRES iterations, {:.1} s)",
-                    g.solves,
-                    g.iterations,
-                    t0.elapsed().as_secs_f64()
-                ),
-            });
-        }
+    if let Some(why) = &st.failure {
+        return Err(SteadyError::NoConvergence {
+            method: "gap check (shift-invert Arnoldi)",
+            detail: format!(
+                "{why} ({} inner solves, {} GMRES iterations, {:.1} s)",
+                st.solves,
+                st.iterations,
+                t0.elapsed().as_secs_f64()
+            ),
+        });
     }
     let res = res.map_err(|e| SteadyError::NoConvergence {
         method: "gap check (shift-invert Arnoldi)",
@@ -386,13 +383,12 @@ pub fn verify_gap_capped(
         gap = gap.min(lam.re.abs());
         eigenvalues.push(lam);
     }
-    let g = inner.state.lock().unwrap_or_else(|e| e.into_inner());
     Ok(GapCheck {
         gap,
         eigenvalues,
         galerkin,
-        solves: g.solves,
-        inner_iterations: g.iterations,
+        solves: st.solves,
+        inner_iterations: st.iterations,
         seconds: t0.elapsed().as_secs_f64(),
     })
 }
