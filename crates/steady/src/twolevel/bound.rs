@@ -227,7 +227,7 @@ pub fn verify_gap_capped(
         inv_d,
         dinv,
     };
-    /// inner-solve state (the scratch of [`Inner`]): workspace, scratch, solves, iterations, and
+    /// inner-solve state (the scratch of `Inner`): workspace, scratch, solves, iterations, and
     /// why the check failed
     struct InnerState {
         ws: GmresDrWorkspace,
