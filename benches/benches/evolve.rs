@@ -12,7 +12,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use num_complex::Complex64 as C64;
 use sqz_dynamics::{DickeLiouvillian, Orthogonalization};
 use sqz_krylov::expv::{expv_times, Event, ExpvParams, ExpvWorkspace};
-use sqz_krylov::LinearOperator;
+use sqz_krylov::LinOp;
 use sqz_model::{observables, positions, Params};
 use sqz_superop::{observables as full_obs, parity, ParityBlock};
 use std::ops::ControlFlow;
@@ -38,13 +38,14 @@ fn full_n5(c: &mut Criterion) {
     let times = grid(3000.0, 300);
     let prm = params(op.dim());
     let mut ws = ExpvWorkspace::new(op.dim(), prm.krylov_dim);
+    let mut sa = op.new_scratch();
     let mut g = c.benchmark_group("evolve_full");
     g.sample_size(10).measurement_time(Duration::from_secs(15));
     g.bench_function("n5_w0.03pi_t3000", |b| {
         b.iter(|| {
             let mut v = parity::ground_state(n);
             let mut last = 0.0;
-            expv_times(&op, &times, &mut v, &prm, &mut ws, |ev| {
+            expv_times(&op, &mut sa, &times, &mut v, &prm, &mut ws, |ev| {
                 if let Event::Output { w, .. } = ev {
                     last = full_obs::moments_parity(w).squeezing().unwrap().inv_xi2;
                 }
@@ -72,7 +73,7 @@ fn collective_n30(c: &mut Criterion) {
             let mut v = vec![C64::new(0.0, 0.0); d * d];
             v[0] = C64::new(1.0, 0.0);
             let mut last = 0.0;
-            expv_times(&op, &times, &mut v, &prm, &mut ws, |ev| {
+            expv_times(&op, &mut (), &times, &mut v, &prm, &mut ws, |ev| {
                 if let Event::Output { w, .. } = ev {
                     let rho = faer::Mat::from_fn(d, d, |i, j| w[i + d * j]);
                     last = observables::moments(&rho).squeezing().unwrap().inv_xi2;

@@ -15,7 +15,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rayon::prelude::*;
 use sqz_model::{positions, Params};
-use sqz_superop::{csr, LinearOperator, MatFree, ParityBlock, C64};
+use sqz_superop::{csr, LinOp, MatFree, ParityBlock, C64};
 use std::hint::black_box;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -134,7 +134,7 @@ fn csr_assembly(c: &mut Criterion) {
     g.finish();
 }
 
-fn apply_group<O: LinearOperator>(
+fn apply_group<O: LinOp<C64>>(
     c: &mut Criterion,
     name: &'static str,
     build: impl Fn(&Params, &[f64]) -> (O, u64, u64),
@@ -145,10 +145,11 @@ fn apply_group<O: LinearOperator>(
         let (op, bytes, madds) = build(&p, &z);
         let x = test_vector(op.dim());
         let mut y = vec![C64::default(); op.dim()];
-        op.apply(&x, &mut y);
+        let mut s = op.new_scratch();
+        op.apply(&x, &mut y, &mut s);
         let reps = if n >= 11 { 3 } else { 20 };
         let c0 = cpu_seconds();
-        let best = best_of(reps, || op.apply(&x, &mut y));
+        let best = best_of(reps, || op.apply(&x, &mut y, &mut s));
         let cpu = (cpu_seconds() - c0) / reps as f64;
         ROWS.lock()
             .unwrap()
@@ -158,7 +159,7 @@ fn apply_group<O: LinearOperator>(
         g.warm_up_time(Duration::from_millis(if n >= 11 { 100 } else { 500 }));
         g.throughput(Throughput::Elements(op.dim() as u64));
         g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            b.iter(|| op.apply(black_box(&x), &mut y))
+            b.iter(|| op.apply(black_box(&x), &mut y, &mut s))
         });
     }
     g.finish();

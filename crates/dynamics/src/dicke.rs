@@ -1,4 +1,4 @@
-//! The Eq. 7 Liouvillian in the Dicke basis as a CSR [`LinearOperator`].
+//! The Eq. 7 Liouvillian in the Dicke basis as a CSR [`LinOp`].
 //!
 //! Eq. 7 (`sqz_model::collective`) acts on the `(N+1)^2` elements of `vec(rho)` (column-major,
 //! Dicke index `k = m + j`). Its triplets come from
@@ -9,7 +9,7 @@
 
 use num_complex::Complex64 as C64;
 use rayon::prelude::*;
-use sqz_krylov::LinearOperator;
+use sqz_krylov::LinOp;
 use sqz_model::{collective, Params};
 
 /// Below this many rows an apply runs on one thread.
@@ -77,12 +77,17 @@ impl DickeLiouvillian {
     }
 }
 
-impl LinearOperator for DickeLiouvillian {
+impl LinOp<C64> for DickeLiouvillian {
+    type Scratch = ();
+    fn new_scratch(&self) {}
+    fn scratch_bytes(&self) -> u64 {
+        0
+    }
     fn dim(&self) -> usize {
         self.dim
     }
 
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
+    fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
         assert_eq!(x.len(), self.dim, "DickeLiouvillian: input length");
         assert_eq!(y.len(), self.dim, "DickeLiouvillian: output length");
         if self.dim >= PAR_MIN_ROWS {
@@ -114,7 +119,7 @@ mod tests {
                 .map(|k| C64::new((k % 7) as f64 - 3.0, (k % 5) as f64 * 0.5))
                 .collect();
             let mut y = vec![C64::new(0.0, 0.0); dim];
-            op.apply(&x, &mut y);
+            op.apply(&x, &mut y, &mut ());
             let mut want = vec![C64::new(0.0, 0.0); dim];
             for (r, c, v) in collective::liouvillian_triplets(&p) {
                 want[r] += v * x[c];

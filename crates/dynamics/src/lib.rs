@@ -7,7 +7,7 @@
 //!
 //! | module | content |
 //! |---|---|
-//! | [`dicke`] | Eq. 7 as a row-sorted CSR [`sqz_krylov::LinearOperator`] |
+//! | [`dicke`] | Eq. 7 as a row-sorted CSR [`sqz_krylov::LinOp`] |
 //! | [`init`] | [`InitState`] (`ground`, `dicke:M`, `product:THETA,PHI`): the one parser, and the state vectors |
 //! | [`times`] | [`Times`] (the one parser of time lists), `linspace`, `logspace` |
 //! | [`space`] | [`Space`]: where a state vector lives (Dicke basis, parity block, full space), its moments, trace, Dicke-basis projection |

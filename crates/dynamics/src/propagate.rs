@@ -21,7 +21,7 @@
 use crate::init::{pure_dicke, InitState};
 use crate::{DickeLiouvillian, DynamicsError, Space};
 use sqz_krylov::expv::{expv_times, Event, ExpvInfo, ExpvParams, ExpvWorkspace};
-use sqz_krylov::LinearOperator;
+use sqz_krylov::LinOp;
 use sqz_model::observables::{self, SpinMoments};
 use sqz_model::{ModelError, Params, C64};
 use sqz_superop::memory::{self, Operator, Requirement};
@@ -192,7 +192,7 @@ fn husimi_frame(space: Space, w: &[C64], t: f64, k: usize, extent: f64) -> Frame
 
 /// Propagates `v` in `space` by `op`, measuring as `plan` asks; `on_step(t, info)` after every
 /// accepted step (progress).
-pub fn propagate<A: LinearOperator>(
+pub fn propagate<A: LinOp<C64>>(
     op: &A,
     space: Space,
     mut v: Vec<C64>,
@@ -215,44 +215,53 @@ pub fn propagate<A: LinearOperator>(
     let mut failure: Option<DynamicsError> = None;
     let norm0 = v.iter().map(|x| x.norm_sqr()).sum::<f64>().sqrt();
     let mut ws = ExpvWorkspace::new(dim, plan.expv.krylov_dim);
+    let mut sa = op.new_scratch();
     let params = ExpvParams {
         orthogonalization: plan.ortho.resolve(dim),
         ..plan.expv
     };
     let start = Instant::now();
-    let info = expv_times(op, &times, &mut v, &params, &mut ws, |ev| match ev {
-        Event::Step { t, info } => {
-            on_step(t, info);
-            ControlFlow::Continue(())
-        }
-        Event::Output { index, t, w } if sched[index].1 => {
-            frames.push(husimi_frame(
-                space,
-                w,
-                t,
-                plan.husimi_grid,
-                plan.husimi_extent,
-            ));
-            ControlFlow::Continue(())
-        }
-        Event::Output { t, w, .. } => {
-            let mom = space.moments(w);
-            let (inv, xi2) = match mom.squeezing() {
-                Ok(sq) => (sq.inv_xi2, Some(sq.xi2)),
-                Err(ModelError::ZeroMeanSpin(_)) => (0.0, None),
-                Err(err) => {
-                    failure = Some(DynamicsError::Observables { t, err });
-                    return ControlFlow::Break(());
-                }
-            };
-            series.t.push(t);
-            series.inv_xi2.push(inv);
-            series.xi2.push(xi2);
-            series.mean_spin.push(mom.mean);
-            series.trace.push(space.trace(w));
-            ControlFlow::Continue(())
-        }
-    })
+    let info = expv_times(
+        op,
+        &mut sa,
+        &times,
+        &mut v,
+        &params,
+        &mut ws,
+        |ev| match ev {
+            Event::Step { t, info } => {
+                on_step(t, info);
+                ControlFlow::Continue(())
+            }
+            Event::Output { index, t, w } if sched[index].1 => {
+                frames.push(husimi_frame(
+                    space,
+                    w,
+                    t,
+                    plan.husimi_grid,
+                    plan.husimi_extent,
+                ));
+                ControlFlow::Continue(())
+            }
+            Event::Output { t, w, .. } => {
+                let mom = space.moments(w);
+                let (inv, xi2) = match mom.squeezing() {
+                    Ok(sq) => (sq.inv_xi2, Some(sq.xi2)),
+                    Err(ModelError::ZeroMeanSpin(_)) => (0.0, None),
+                    Err(err) => {
+                        failure = Some(DynamicsError::Observables { t, err });
+                        return ControlFlow::Break(());
+                    }
+                };
+                series.t.push(t);
+                series.inv_xi2.push(inv);
+                series.xi2.push(xi2);
+                series.mean_spin.push(mom.mean);
+                series.trace.push(space.trace(w));
+                ControlFlow::Continue(())
+            }
+        },
+    )
     .map_err(|err| DynamicsError::Propagation {
         what: "Krylov propagation".into(),
         err,

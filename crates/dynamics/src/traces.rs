@@ -8,7 +8,7 @@ use crate::propagate::inv_xi2;
 use crate::{DickeLiouvillian, DynamicsError};
 use faer::Mat;
 use sqz_krylov::expv::{expv_times, Event, ExpvInfo, ExpvParams, ExpvWorkspace};
-use sqz_krylov::LinearOperator;
+use sqz_krylov::LinOp;
 use sqz_model::{observables, Params, C64};
 use sqz_superop::{parity, ParityBlock};
 use std::ops::ControlFlow;
@@ -28,12 +28,20 @@ pub fn collective_states(
     let op = DickeLiouvillian::new(p);
     let mut ws = ExpvWorkspace::new(op.dim(), ep.krylov_dim);
     let mut out = Vec::with_capacity(times.len());
-    let info = expv_times(&op, times, &mut v, ep, &mut ws, |ev| {
-        if let Event::Output { w, .. } = ev {
-            out.push(Mat::from_fn(d, d, |i, j| w[i + d * j]));
-        }
-        ControlFlow::Continue(())
-    })
+    let info = expv_times(
+        &op,
+        &mut op.new_scratch(),
+        times,
+        &mut v,
+        ep,
+        &mut ws,
+        |ev| {
+            if let Event::Output { w, .. } = ev {
+                out.push(Mat::from_fn(d, d, |i, j| w[i + d * j]));
+            }
+            ControlFlow::Continue(())
+        },
+    )
     .map_err(|err| DynamicsError::Propagation {
         what: format!("Eq. 7 propagation, N = {}, r = {}", p.n(), p.r()),
         err,
@@ -54,18 +62,26 @@ pub fn full_trace(
     let mut ws = ExpvWorkspace::new(op.dim(), ep.krylov_dim);
     let mut out = Vec::with_capacity(times.len());
     let mut err = None;
-    let info = expv_times(&op, times, &mut v, ep, &mut ws, |ev| {
-        if let Event::Output { w, .. } = ev {
-            match inv_xi2(&sqz_superop::observables::moments_parity(w)) {
-                Ok(x) => out.push(x.unwrap_or(0.0)),
-                Err(e) => {
-                    err = Some(DynamicsError::Model(e));
-                    return ControlFlow::Break(());
+    let info = expv_times(
+        &op,
+        &mut op.new_scratch(),
+        times,
+        &mut v,
+        ep,
+        &mut ws,
+        |ev| {
+            if let Event::Output { w, .. } = ev {
+                match inv_xi2(&sqz_superop::observables::moments_parity(w)) {
+                    Ok(x) => out.push(x.unwrap_or(0.0)),
+                    Err(e) => {
+                        err = Some(DynamicsError::Model(e));
+                        return ControlFlow::Break(());
+                    }
                 }
             }
-        }
-        ControlFlow::Continue(())
-    })
+            ControlFlow::Continue(())
+        },
+    )
     .map_err(|err| DynamicsError::Propagation {
         what: format!("Eq. 3 propagation, N = {}, r = {}", p.n(), p.r()),
         err,

@@ -6,7 +6,7 @@
 //! faer.
 
 use crate::dense::{norm, orthogonalize, scale};
-use crate::{KrylovError, LinearOperator, C64};
+use crate::{KrylovError, LinOp, C64};
 use faer::Mat;
 
 /// Parameters of [`eigs_largest`].
@@ -48,12 +48,15 @@ pub struct EigResult {
     pub restarts: usize,
 }
 
-/// The `nev` eigenvalues of largest modulus of `a`, from the start vector `start`.
+/// The `nev` eigenvalues of largest modulus of `a`, from the start vector `start`; `sa` is the
+/// scratch of `a`'s applications (from [`LinOp::new_scratch`], owned by the caller, who can read
+/// what an operator records in it after the call).
 ///
 /// # Panics
 /// If `start.len() != a.dim()`.
-pub fn eigs_largest(
-    a: &dyn LinearOperator,
+pub fn eigs_largest<A: LinOp<C64> + ?Sized>(
+    a: &A,
+    sa: &mut A::Scratch,
     start: &[C64],
     p: &EigParams,
 ) -> Result<EigResult, KrylovError> {
@@ -77,7 +80,7 @@ pub fn eigs_largest(
         let mut h = Mat::<C64>::zeros(m + 1, m);
         let mut k_used = m;
         for k in 0..m {
-            a.apply(&basis[k], &mut w);
+            a.apply(&basis[k], &mut w, sa);
             matvecs += 1;
             let hn = orthogonalize(&basis, k + 1, &mut w, &mut hcol);
             for i in 0..=k {

@@ -14,7 +14,7 @@
 //!   its eigenvector's nonzero trace and dropped;
 //! - [`Outcome`]: the typed verdict, from a bound and the tolerance ([`Outcome::from_bound`]).
 
-use crate::{eigs_largest, EigParams, KrylovError, LinearOperator, C64};
+use crate::{eigs_largest, EigParams, KrylovError, LinOp, C64};
 
 /// What a steady-state solve achieved.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,8 +99,14 @@ pub const TRACE_FILTER: f64 = 1e-6;
 /// The gap of `L` from `inv`, an application of the inverse of the deflated operator
 /// (`L - u t^T` with `t u = 1`, whose spectrum is that of `L` with 0 replaced by -1).
 /// `trace` lists the vector entries whose sum is the trace functional `t` (the diagonal of rho).
-/// The start vector is fixed, so the estimate is deterministic.
-pub fn shift_invert_gap(inv: &dyn LinearOperator, trace: &[usize], p: &GapParams) -> GapEstimate {
+/// `sa` is the scratch of `inv` ([`LinOp::new_scratch`]). The start vector is fixed, so the
+/// estimate is deterministic.
+pub fn shift_invert_gap<A: LinOp<C64> + ?Sized>(
+    inv: &A,
+    sa: &mut A::Scratch,
+    trace: &[usize],
+    p: &GapParams,
+) -> GapEstimate {
     let dim = inv.dim();
     let start: Vec<C64> = (0..dim)
         .map(|i| C64::new(1.0 + (i % 7) as f64 * 0.1, 0.05 * (i % 3) as f64))
@@ -111,6 +117,7 @@ pub fn shift_invert_gap(inv: &dyn LinearOperator, trace: &[usize], p: &GapParams
     for k in 0..p.tries {
         result = eigs_largest(
             inv,
+            sa,
             &start,
             &EigParams {
                 nev,

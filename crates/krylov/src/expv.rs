@@ -62,7 +62,7 @@ use crate::expm::ExpmScratch;
 use crate::orth::{
     col_mut, gs_dots, gs_update, norm2, par_for, scale_in_place, scale_into, GS_TASKS,
 };
-use crate::{LinearOperator, C64};
+use crate::{LinOp, C64};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use std::ops::ControlFlow;
@@ -315,31 +315,36 @@ fn round_step(t: f64) -> f64 {
     (t / s).ceil() * s
 }
 
-/// `v <- exp(t A) v` for one time `t >= 0`, with a fresh workspace.
+/// `v <- exp(t A) v` for one time `t >= 0`, with a fresh workspace and a fresh scratch for `a`.
 ///
 /// # Panics
 /// If `v.len() != a.dim()`.
-pub fn expv<A: LinearOperator + ?Sized>(
+pub fn expv<A: LinOp<C64> + ?Sized>(
     a: &A,
     t: f64,
     v: &mut [C64],
     params: &ExpvParams,
 ) -> Result<ExpvInfo, ExpvError> {
     let mut ws = ExpvWorkspace::new(a.dim(), params.krylov_dim.max(1));
-    expv_times(a, &[t], v, params, &mut ws, |_| ControlFlow::Continue(()))
+    let mut sa = a.new_scratch();
+    expv_times(a, &mut sa, &[t], v, params, &mut ws, |_| {
+        ControlFlow::Continue(())
+    })
 }
 
 /// Propagates `v` through the requested `times` (finite, `>= 0`, non-decreasing; repeated times
 /// are allowed), calling `observer` with `w(t_k) = exp(t_k A) v` at each of them
 /// ([`Event::Output`], in order) and after every accepted step ([`Event::Step`]). On return `v`
 /// holds `w(info.t)`: the last requested time, or the time at which the observer returned
-/// `ControlFlow::Break` (then `info.stopped` is set).
+/// `ControlFlow::Break` (then `info.stopped` is set). `sa` is the scratch of `a`'s applications
+/// (from [`LinOp::new_scratch`], owned by the caller).
 ///
 /// # Panics
 /// If `v.len() != a.dim()` or `ws` was made for another dimension or a smaller Krylov dimension
 /// than `params.krylov_dim.min(a.dim())`.
 pub fn expv_times<A, F>(
     a: &A,
+    sa: &mut A::Scratch,
     times: &[f64],
     v: &mut [C64],
     params: &ExpvParams,
@@ -347,29 +352,27 @@ pub fn expv_times<A, F>(
     mut observer: F,
 ) -> Result<ExpvInfo, ExpvError>
 where
-    A: LinearOperator + ?Sized,
+    A: LinOp<C64> + ?Sized,
     F: FnMut(Event<'_>) -> ControlFlow<()>,
 {
     let n = a.dim();
     assert_eq!(v.len(), n, "expv: vector length vs operator dimension");
     assert_eq!(ws.dim, n, "expv: workspace dimension vs operator dimension");
     check_params(params)?;
-    for (i, &t) in times.iter().enumerate() {
-        if !(t.is_finite() && t >= 0.0 && (i == 0 || t >= times[i - 1])) {
-            return Err(ExpvError::BadTimes { index: i, value: t });
-        }
-    }
+    check_times(times)?;
     let m = params.krylov_dim.min(n);
     assert!(
         m <= ws.m,
         "expv: workspace holds Krylov dimension {}, {m} requested",
         ws.m
     );
-    let par = par_for(n);
-    let tol = params.tol;
-    let mut info = ExpvInfo {
-        hump: 1.0,
-        ..ExpvInfo::default()
+    let mut out = Outputs {
+        times,
+        next: 0,
+        info: ExpvInfo {
+            hump: 1.0,
+            ..ExpvInfo::default()
+        },
     };
     let beta0 = norm2(v);
     if !beta0.is_finite() {
@@ -378,85 +381,200 @@ where
             what: "start vector",
         });
     }
-    let mut next = 0usize;
     // outputs at t = 0
-    while next < times.len() && times[next] == 0.0 {
-        info.outputs += 1;
-        let ev = Event::Output {
-            index: next,
-            t: 0.0,
-            w: v,
-        };
-        next += 1;
-        if observer(ev).is_break() {
-            info.stopped = next < times.len();
-            return Ok(info);
+    while out.next < times.len() && times[out.next] == 0.0 {
+        if out.deliver(&mut observer, 0.0, v) {
+            return Ok(out.info);
         }
     }
     let Some(&t_end) = times.last() else {
-        return Ok(info);
+        return Ok(out.info);
     };
     if beta0 == 0.0 {
         // exp(tA) 0 = 0
-        while next < times.len() {
-            info.outputs += 1;
-            let ev = Event::Output {
-                index: next,
-                t: times[next],
-                w: v,
-            };
-            info.t = times[next];
-            next += 1;
-            if observer(ev).is_break() {
-                info.stopped = next < times.len();
-                return Ok(info);
-            }
-        }
-        return Ok(info);
+        out.deliver_zero(&mut observer, v);
+        return Ok(out.info);
     }
-
-    let mut t_now = 0.0f64;
-    let mut t_new: Option<f64> = None;
-    let mut anorm = 0.0f64;
-    let fact = {
-        let mp1 = (m + 1) as f64;
-        (mp1 / std::f64::consts::E).powf(mp1) * (2.0 * std::f64::consts::PI * mp1).sqrt()
-    };
-
-    while next < times.len() {
-        if info.steps >= params.max_steps {
+    let mut prop = Propagation::new(params, n, m, beta0, t_end);
+    while out.next < times.len() {
+        if out.info.steps >= params.max_steps {
             return Err(ExpvError::TooManySteps {
-                t: t_now,
+                t: prop.t_now,
                 max_steps: params.max_steps,
             });
         }
         let beta = norm2(v);
         if !beta.is_finite() {
             return Err(ExpvError::NonFinite {
-                t: t_now,
+                t: prop.t_now,
                 what: "propagated vector",
             });
         }
         if beta == 0.0 {
             // the state decayed to exactly zero: it stays there
-            while next < times.len() {
-                info.outputs += 1;
-                info.t = times[next];
-                let ev = Event::Output {
-                    index: next,
-                    t: times[next],
-                    w: v,
-                };
-                next += 1;
-                if observer(ev).is_break() {
-                    info.stopped = next < times.len();
-                    return Ok(info);
-                }
-            }
+            out.deliver_zero(&mut observer, v);
             break;
         }
+        let kry = prop.arnoldi(a, sa, v, beta, ws, &mut out.info)?;
+        let step = prop.control_step(ws, &kry, beta, &mut out.info)?;
+        if prop.dense_outputs(ws, &kry, &step, beta, v, &mut out, &mut observer) {
+            return Ok(out.info);
+        }
+        prop.advance(ws, &kry, &step, beta, v, &mut out.info)?;
+        if observer(Event::Step {
+            t: prop.t_now,
+            info: &out.info,
+        })
+        .is_break()
+        {
+            out.info.stopped = out.next < times.len();
+            return Ok(out.info);
+        }
+        while out.next < times.len() && times[out.next] <= prop.t_now + step.eps_t {
+            if out.deliver(&mut observer, times[out.next], v) {
+                return Ok(out.info);
+            }
+        }
+    }
+    Ok(out.info)
+}
 
-        // ---- Arnoldi
+/// Requested times must be finite, `>= 0` and non-decreasing.
+fn check_times(times: &[f64]) -> Result<(), ExpvError> {
+    for (i, &t) in times.iter().enumerate() {
+        if !(t.is_finite() && t >= 0.0 && (i == 0 || t >= times[i - 1])) {
+            return Err(ExpvError::BadTimes { index: i, value: t });
+        }
+    }
+    Ok(())
+}
+
+/// The requested times, the next one to deliver and the counters of a propagation.
+struct Outputs<'t> {
+    times: &'t [f64],
+    next: usize,
+    info: ExpvInfo,
+}
+
+impl Outputs<'_> {
+    /// Delivers `w` as the output at `times[next]` (reported at time `t`) and moves on to the next
+    /// requested time; `true` when the observer asked to stop (`info.stopped` is then set).
+    fn deliver<F>(&mut self, observer: &mut F, t: f64, w: &[C64]) -> bool
+    where
+        F: FnMut(Event<'_>) -> ControlFlow<()>,
+    {
+        self.info.outputs += 1;
+        let ev = Event::Output {
+            index: self.next,
+            t,
+            w,
+        };
+        self.next += 1;
+        let stop = observer(ev).is_break();
+        if stop {
+            self.info.stopped = self.next < self.times.len();
+        }
+        stop
+    }
+
+    /// Delivers the state `v = 0` (which stays zero) at every remaining requested time, until the
+    /// observer asks to stop.
+    fn deliver_zero<F>(&mut self, observer: &mut F, v: &[C64])
+    where
+        F: FnMut(Event<'_>) -> ControlFlow<()>,
+    {
+        while self.next < self.times.len() {
+            let t = self.times[self.next];
+            self.info.t = t;
+            if self.deliver(observer, t, v) {
+                return;
+            }
+        }
+    }
+}
+
+/// The Krylov space of one step: how the Arnoldi process ended.
+struct Krylov {
+    /// exact breakdown: `(j + 1, h_{j+1,j})`
+    breakdown: Option<(usize, f64)>,
+    /// Krylov dimension of the step (`m` unless the space is invariant to rounding)
+    mk: usize,
+    /// `||A v_{mk+1}||` for the error estimate (0 after an exact breakdown)
+    avnorm: f64,
+    /// size of the small exponential
+    mx: usize,
+    /// number of basis vectors combined
+    nv: usize,
+}
+
+/// An accepted step.
+struct Step {
+    /// its size
+    t_step: f64,
+    /// its local error estimate
+    err_loc: f64,
+    /// exponent of the step-size formula
+    xm: f64,
+    /// it reaches the last requested time
+    reaches_end: bool,
+    /// the time it ends at
+    t_after: f64,
+    /// tolerance of "an output time at the end of the step"
+    eps_t: f64,
+}
+
+/// The constants of a propagation and its state between steps.
+struct Propagation<'p> {
+    params: &'p ExpvParams,
+    n: usize,
+    m: usize,
+    par: Par,
+    /// `||v||` of the initial vector
+    beta0: f64,
+    /// the last requested time
+    t_end: f64,
+    /// Expokit's factor of the first step size
+    fact: f64,
+    /// time reached
+    t_now: f64,
+    /// the step size proposed for the next step
+    t_new: Option<f64>,
+    /// largest `||A v_i||` seen
+    anorm: f64,
+}
+
+impl<'p> Propagation<'p> {
+    fn new(params: &'p ExpvParams, n: usize, m: usize, beta0: f64, t_end: f64) -> Self {
+        let fact = {
+            let mp1 = (m + 1) as f64;
+            (mp1 / std::f64::consts::E).powf(mp1) * (2.0 * std::f64::consts::PI * mp1).sqrt()
+        };
+        Self {
+            params,
+            n,
+            m,
+            par: par_for(n),
+            beta0,
+            t_end,
+            fact,
+            t_now: 0.0,
+            t_new: None,
+            anorm: 0.0,
+        }
+    }
+
+    /// Step 1 of the module docs: the Arnoldi basis of `K_m(A, v)` (`beta = ||v||`) in
+    /// `ws.basis` and the corrected Hessenberg `Hbar` in `ws.h`, with the happy breakdowns.
+    fn arnoldi<A: LinOp<C64> + ?Sized>(
+        &mut self,
+        a: &A,
+        sa: &mut A::Scratch,
+        v: &[C64],
+        beta: f64,
+        ws: &mut ExpvWorkspace,
+        info: &mut ExpvInfo,
+    ) -> Result<Krylov, ExpvError> {
+        let (n, m) = (self.n, self.m);
         let h = &mut ws.h;
         h.fill(C64::new(0.0, 0.0));
         scale_into(&mut ws.basis[..n], v, 1.0 / beta);
@@ -469,9 +587,9 @@ where
             // in place (no copy sweep)
             let (done, rest) = ws.basis.split_at_mut((j + 1) * n);
             let p = &mut rest[..n];
-            a.apply(&done[j * n..], p);
+            a.apply(&done[j * n..], p, sa);
             info.matvecs += 1;
-            let lo = match params.orthogonalization {
+            let lo = match self.params.orthogonalization {
                 Orthogonalization::Full => 0,
                 Orthogonalization::Incomplete(q) => (j + 1).saturating_sub(q.max(1)),
             };
@@ -479,12 +597,12 @@ where
             let vs = &done[lo * n..];
             let (c, partial) = (&mut ws.coef_buf[..k], &mut ws.partial);
             let pnorm0 = gs_dots(ws.arch, vs, n, k, p, c, partial).sqrt();
-            anorm = anorm.max(pnorm0);
+            self.anorm = self.anorm.max(pnorm0);
             let mut s = gs_update(ws.arch, vs, n, k, c, p).sqrt();
             for i in 0..k {
                 h[(lo + i, j)] = c[i];
             }
-            let eta = match params.orthogonalization {
+            let eta = match self.params.orthogonalization {
                 Orthogonalization::Full => DGKS_ETA,
                 Orthogonalization::Incomplete(_) => IOM_ETA,
             };
@@ -499,17 +617,17 @@ where
             }
             if !s.is_finite() {
                 return Err(ExpvError::NonFinite {
-                    t: t_now,
+                    t: self.t_now,
                     what: "Krylov basis",
                 });
             }
-            if s <= BREAKDOWN * anorm {
+            if s <= BREAKDOWN * self.anorm {
                 breakdown = Some((j + 1, s));
                 break;
             }
             h[(j + 1, j)] = C64::new(s, 0.0);
             scale_in_place(p, 1.0 / s);
-            if s <= NEAR_BREAKDOWN * anorm {
+            if s <= NEAR_BREAKDOWN * self.anorm {
                 // invariant to rounding: later vectors would only be rounding noise that
                 // starts a Krylov sequence of its own; stop here, keeping the corrected scheme
                 mk = j + 1;
@@ -519,25 +637,41 @@ where
         }
         if breakdown.is_none() {
             h[(mk + 1, mk)] = C64::new(1.0, 0.0);
-            a.apply(&ws.basis[mk * n..(mk + 1) * n], &mut ws.p);
+            a.apply(&ws.basis[mk * n..(mk + 1) * n], &mut ws.p, sa);
             info.matvecs += 1;
             avnorm = norm2(&ws.p);
         }
-        // size of the small exponential and number of basis vectors combined
         let (mx, nv) = match breakdown {
             Some((mb, _)) => (mb, mb),
             None => (mk + 2, mk + 1),
         };
-        let rndoff = anorm * f64::EPSILON;
-        let remaining = t_end - t_now;
+        Ok(Krylov {
+            breakdown,
+            mk,
+            avnorm,
+            mx,
+            nv,
+        })
+    }
 
-        // ---- step size and error control
-        let mut t_step = match (breakdown, t_new) {
+    /// Steps 2 and 3 of the module docs: the step size, shrunk until the local error estimate of
+    /// `F = exp(tau Hbar)` (in `ws.f`) is accepted.
+    fn control_step(
+        &self,
+        ws: &mut ExpvWorkspace,
+        kry: &Krylov,
+        beta: f64,
+        info: &mut ExpvInfo,
+    ) -> Result<Step, ExpvError> {
+        let (tol, beta0, t_now) = (self.params.tol, self.beta0, self.t_now);
+        let (breakdown, mk, mx) = (kry.breakdown, kry.mk, kry.mx);
+        let remaining = self.t_end - t_now;
+        let mut t_step = match (breakdown, self.t_new) {
             (Some(_), _) => remaining,
             (None, Some(tn)) => tn.min(remaining),
             (None, None) => {
-                let an = anorm.max(f64::MIN_POSITIVE);
-                let t0 = (1.0 / an) * ((fact * tol) / (4.0 * an)).powf(1.0 / mk as f64);
+                let an = self.anorm.max(f64::MIN_POSITIVE);
+                let t0 = (1.0 / an) * ((self.fact * tol) / (4.0 * an)).powf(1.0 / mk as f64);
                 round_step(t0).min(remaining)
             }
         };
@@ -553,7 +687,7 @@ where
                 break (beta * s * t_step, 1.0 / mk as f64);
             }
             let p1 = ws.f[(mk, 0)].norm() * beta;
-            let p2 = ws.f[(mk + 1, 0)].norm() * beta * avnorm;
+            let p2 = ws.f[(mk + 1, 0)].norm() * beta * kry.avnorm;
             let (err, xm) = if !(p1.is_finite() && p2.is_finite()) {
                 (f64::INFINITY, 1.0 / mk as f64)
             } else if p1 > 10.0 * p2 {
@@ -568,7 +702,7 @@ where
             }
             rejections += 1;
             info.rejections += 1;
-            if rejections > params.max_rejections {
+            if rejections > self.params.max_rejections {
                 return Err(ExpvError::StepRejected {
                     t: t_now,
                     rejections,
@@ -591,12 +725,43 @@ where
             }
         };
         let reaches_end = t_step >= remaining;
-        let t_after = if reaches_end { t_end } else { t_now + t_step };
+        let t_after = if reaches_end {
+            self.t_end
+        } else {
+            t_now + t_step
+        };
         let eps_t = 8.0 * f64::EPSILON * t_after.abs().max(1.0);
+        Ok(Step {
+            t_step,
+            err_loc,
+            xm,
+            reaches_end,
+            t_after,
+            eps_t,
+        })
+    }
 
-        // ---- dense output strictly inside the step
-        while next < times.len() && times[next] < t_after - eps_t {
-            let tau = times[next] - t_now;
+    /// Dense output: every requested time strictly inside the accepted step, from the same
+    /// Krylov basis (`w(t_now + s) ~ beta V exp(s Hbar) e_1`, in `ws.p`). `true` when the
+    /// observer asked to stop (`v` then holds the state at `info.t`).
+    #[allow(clippy::too_many_arguments)]
+    fn dense_outputs<F>(
+        &self,
+        ws: &mut ExpvWorkspace,
+        kry: &Krylov,
+        step: &Step,
+        beta: f64,
+        v: &mut [C64],
+        out: &mut Outputs<'_>,
+        observer: &mut F,
+    ) -> bool
+    where
+        F: FnMut(Event<'_>) -> ControlFlow<()>,
+    {
+        let (n, mx, nv) = (self.n, kry.mx, kry.nv);
+        while out.next < out.times.len() && out.times[out.next] < step.t_after - step.eps_t {
+            let t = out.times[out.next];
+            let tau = t - self.t_now;
             if tau > 0.0 {
                 ws.expm.exp_into(
                     ws.h.as_ref().submatrix(0, 0, mx, mx),
@@ -612,103 +777,78 @@ where
                     n,
                     ws.coef.as_ref().submatrix(0, 0, nv, 1),
                     &mut ws.p,
-                    par,
+                    self.par,
                 );
-                info.outputs += 1;
-                let ev = Event::Output {
-                    index: next,
-                    t: times[next],
-                    w: &ws.p,
-                };
-                next += 1;
-                if observer(ev).is_break() {
+                if out.deliver(observer, t, &ws.p) {
                     // v is still w(t_now); report the output time in p as the state reached
                     v.copy_from_slice(&ws.p);
-                    info.t = times[next - 1];
-                    info.stopped = next < times.len();
-                    return Ok(info);
+                    out.info.t = t;
+                    return true;
                 }
-            } else {
-                info.outputs += 1;
-                let ev = Event::Output {
-                    index: next,
-                    t: times[next],
-                    w: v,
-                };
-                next += 1;
-                if observer(ev).is_break() {
-                    info.t = t_now;
-                    info.stopped = next < times.len();
-                    return Ok(info);
-                }
+            } else if out.deliver(observer, t, v) {
+                out.info.t = self.t_now;
+                return true;
             }
         }
+        false
+    }
 
-        // ---- advance
-        for k in 0..nv {
+    /// The accepted step: `v <- w(t_after)` from `F = exp(t_step Hbar)` (step 2 of the module
+    /// docs), the counters, and the step size proposed for the next step (step 3).
+    fn advance(
+        &mut self,
+        ws: &mut ExpvWorkspace,
+        kry: &Krylov,
+        step: &Step,
+        beta: f64,
+        v: &mut [C64],
+        info: &mut ExpvInfo,
+    ) -> Result<(), ExpvError> {
+        let (tol, beta0, t_step, err_loc) =
+            (self.params.tol, self.beta0, step.t_step, step.err_loc);
+        let rndoff = self.anorm * f64::EPSILON;
+        for k in 0..kry.nv {
             ws.coef[(k, 0)] = ws.f[(k, 0)] * beta;
         }
         combine(
             &ws.basis,
-            n,
-            ws.coef.as_ref().submatrix(0, 0, nv, 1),
+            self.n,
+            ws.coef.as_ref().submatrix(0, 0, kry.nv, 1),
             v,
-            par,
+            self.par,
         );
-        t_now = t_after;
+        self.t_now = step.t_after;
         info.steps += 1;
-        info.t = t_now;
+        info.t = self.t_now;
         info.max_step = info.max_step.max(t_step);
         info.error_estimate += err_loc.max(rndoff);
-        if breakdown.is_some() {
+        if kry.breakdown.is_some() {
             info.happy_breakdowns += 1;
         }
         let bnew = norm2(v);
         if !bnew.is_finite() {
             return Err(ExpvError::NonFinite {
-                t: t_now,
+                t: self.t_now,
                 what: "propagated vector",
             });
         }
         info.hump = info.hump.max(bnew / beta0);
-        if breakdown.is_none() {
+        if kry.breakdown.is_none() {
             let grow = if err_loc > 0.0 {
-                GAMMA * t_step * (t_step * tol * beta0 / err_loc).powf(xm)
+                GAMMA * t_step * (t_step * tol * beta0 / err_loc).powf(step.xm)
             } else {
                 // exact to rounding: grow boldly, later rejections are cheap
                 10.0 * t_step
             };
             // a step cut at the last time must not shrink the proposal
             let grow = round_step(grow.min(1e3 * t_step.max(f64::MIN_POSITIVE)));
-            t_new = Some(match t_new {
-                Some(prev) if reaches_end => grow.max(prev),
+            self.t_new = Some(match self.t_new {
+                Some(prev) if step.reaches_end => grow.max(prev),
                 _ => grow,
             });
         }
-        if observer(Event::Step {
-            t: t_now,
-            info: &info,
-        })
-        .is_break()
-        {
-            info.stopped = next < times.len();
-            return Ok(info);
-        }
-        while next < times.len() && times[next] <= t_now + eps_t {
-            info.outputs += 1;
-            let ev = Event::Output {
-                index: next,
-                t: times[next],
-                w: v,
-            };
-            next += 1;
-            if observer(ev).is_break() {
-                info.stopped = next < times.len();
-                return Ok(info);
-            }
-        }
+        Ok(())
     }
-    Ok(info)
 }
 
 /// `out = V[:, 0..k] c` with `V` column-major `n x (m+1)` in `basis`.

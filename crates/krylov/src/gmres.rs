@@ -11,10 +11,10 @@
 //! `|w_after| < DGKS_ETA |w_before|`). The new vector `A M v_k` is written straight into the slot
 //! of `v_{k+1}`.
 
-use crate::linop::{Identity, LinOp, Owned};
+use crate::linop::{Identity, LinOp};
 use crate::orth::{axpy, gs_dots, gs_update, norm2, scale_in_place, GS_TASKS};
 use crate::scalar::Scalar;
-use crate::{KrylovError, LinearOperator, C64};
+use crate::{KrylovError, C64};
 
 /// DGKS re-orthogonalisation threshold.
 const DGKS_ETA: f64 = std::f64::consts::FRAC_1_SQRT_2;
@@ -270,23 +270,27 @@ where
     }
 }
 
-/// [`gmres_with`] for operators that manage their own scratch, with a fresh workspace of
-/// `p.restart` vectors.
+/// [`gmres_with`] with fresh scratch for `a` and `m` (from [`LinOp::new_scratch`]) and a fresh
+/// workspace of `p.restart` vectors; `m = None` is no preconditioner.
 ///
 /// # Panics
 /// If the lengths of `b`, `x` and the operator dimensions differ.
-pub fn gmres(
-    a: &dyn LinearOperator,
-    m: Option<&dyn LinearOperator>,
+pub fn gmres<A, M>(
+    a: &A,
+    m: Option<&M>,
     b: &[C64],
     x: &mut [C64],
     p: &GmresParams,
-) -> Result<GmresInfo, KrylovError> {
+) -> Result<GmresInfo, KrylovError>
+where
+    A: LinOp<C64> + ?Sized,
+    M: LinOp<C64> + ?Sized,
+{
     let n = a.dim();
     let mut ws = GmresWorkspace::<C64>::new(n, p.restart);
-    let a = Owned(a);
+    let mut sa = a.new_scratch();
     match m {
-        Some(m) => gmres_with(&a, &mut (), &Owned(m), &mut (), b, x, p, &mut ws),
-        None => gmres_with(&a, &mut (), &Identity(n), &mut (), b, x, p, &mut ws),
+        Some(m) => gmres_with(a, &mut sa, m, &mut m.new_scratch(), b, x, p, &mut ws),
+        None => gmres_with(a, &mut sa, &Identity(n), &mut (), b, x, p, &mut ws),
     }
 }

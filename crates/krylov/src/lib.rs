@@ -1,7 +1,7 @@
 //! # sqz-krylov: Krylov methods over an abstract linear operator
 //!
 //! Architecture invariant: this crate knows nothing of spins, Liouvillians or the paper. It sees
-//! a square complex operator through [`LinearOperator`]: a dimension and `y = A x`.
+//! a square operator through [`LinOp`]: a dimension and `y = A x` with caller-owned scratch.
 #![deny(missing_docs)]
 
 pub mod arnoldi;
@@ -22,7 +22,7 @@ pub use expv::{
 };
 pub use gmres::{gmres, gmres_with, GmresInfo, GmresParams, GmresWorkspace};
 pub use gmres_dr::{gmres_dr_with, gmres_recycled_with, GmresDrParams, GmresDrWorkspace};
-pub use linop::{Identity, LinOp, Owned};
+pub use linop::{Identity, LinOp};
 pub use num_complex::Complex64 as C64;
 pub use progress::{Progress, ProgressSnapshot};
 pub use scalar::Scalar;
@@ -49,11 +49,16 @@ pub enum KrylovError {
 #[derive(Debug, Clone)]
 pub struct DenseOp(pub faer::Mat<C64>);
 
-impl LinearOperator for DenseOp {
+impl LinOp<C64> for DenseOp {
+    type Scratch = ();
     fn dim(&self) -> usize {
         self.0.nrows()
     }
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
+    fn new_scratch(&self) {}
+    fn scratch_bytes(&self) -> u64 {
+        0
+    }
+    fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
         let m = &self.0;
         y.iter_mut().for_each(|v| *v = C64::default());
         for j in 0..m.ncols() {
@@ -62,28 +67,5 @@ impl LinearOperator for DenseOp {
                 y[i] += m[(i, j)] * xj;
             }
         }
-    }
-}
-
-/// A square complex linear operator `A` of dimension `dim()`.
-///
-/// The sparse matrix, the matrix-free Liouvillian, a parity block and a preconditioner all
-/// implement it; the solvers see nothing else.
-pub trait LinearOperator: Sync {
-    /// Dimension of the (square) operator.
-    fn dim(&self) -> usize;
-    /// `y = A x`; `y` is overwritten.
-    ///
-    /// # Panics
-    /// If `x.len()` or `y.len()` differ from `dim()`.
-    fn apply(&self, x: &[C64], y: &mut [C64]);
-}
-
-impl<T: LinearOperator + ?Sized> LinearOperator for &T {
-    fn dim(&self) -> usize {
-        (**self).dim()
-    }
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
-        (**self).apply(x, y)
     }
 }

@@ -1,11 +1,14 @@
 //! The operator interface of the Krylov solvers, in the style of faer's `LinOp`: the caller owns
 //! the scratch memory of an application ([`LinOp::Scratch`], made once by
 //! [`LinOp::new_scratch`] and reused), so one operator can be applied concurrently from several
-//! threads without locks, and a solver's memory is known before it starts
-//! ([`LinOp::scratch_bytes`]).
+//! threads without locks (each thread holds its own scratch), and a solver's memory is known
+//! before it starts ([`LinOp::scratch_bytes`]).
+//!
+//! Every operator of the workspace implements this one trait: the sparse and matrix-free
+//! Liouvillians, the parity blocks, the preconditioners, the spectral transformations. Operators
+//! that need no scratch use `type Scratch = ()`.
 
 use crate::scalar::Scalar;
-use crate::{LinearOperator, C64};
 
 /// A square linear operator `A` over `T` with caller-owned scratch.
 pub trait LinOp<T: Scalar>: Sync {
@@ -36,6 +39,25 @@ pub trait LinOp<T: Scalar>: Sync {
     }
 }
 
+impl<T: Scalar, O: LinOp<T> + ?Sized> LinOp<T> for &O {
+    type Scratch = O::Scratch;
+    fn dim(&self) -> usize {
+        (**self).dim()
+    }
+    fn new_scratch(&self) -> O::Scratch {
+        (**self).new_scratch()
+    }
+    fn scratch_bytes(&self) -> u64 {
+        (**self).scratch_bytes()
+    }
+    fn apply(&self, x: &[T], y: &mut [T], scratch: &mut O::Scratch) {
+        (**self).apply(x, y, scratch)
+    }
+    fn apply_block(&self, x: &[T], y: &mut [T], ncols: usize, scratch: &mut O::Scratch) {
+        (**self).apply_block(x, y, ncols, scratch)
+    }
+}
+
 /// The identity of dimension `.0` (no preconditioner).
 #[derive(Debug, Clone, Copy)]
 pub struct Identity(pub usize);
@@ -51,23 +73,5 @@ impl<T: Scalar> LinOp<T> for Identity {
     }
     fn apply(&self, x: &[T], y: &mut [T], _: &mut ()) {
         y.copy_from_slice(x);
-    }
-}
-
-/// A [`LinearOperator`] (which manages its own scratch) seen as a [`LinOp`] with no scratch.
-#[derive(Clone, Copy)]
-pub struct Owned<'a>(pub &'a dyn LinearOperator);
-
-impl LinOp<C64> for Owned<'_> {
-    type Scratch = ();
-    fn dim(&self) -> usize {
-        self.0.dim()
-    }
-    fn new_scratch(&self) {}
-    fn scratch_bytes(&self) -> u64 {
-        0
-    }
-    fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
-        self.0.apply(x, y)
     }
 }

@@ -54,6 +54,7 @@ fn gap_is_the_slowest_nonzero_rate_and_the_deflated_eigenvalue_is_dropped() {
     let (inv, trace) = deflated_inverse(&lambdas);
     let est = shift_invert_gap(
         &DenseOp(inv),
+        &mut (),
         &trace,
         &GapParams {
             nev: 4,

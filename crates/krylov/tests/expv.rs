@@ -6,16 +6,21 @@ use faer::Mat;
 use sqz_krylov::expv::{
     expm, expv, expv_times, Event, ExpvError, ExpvParams, ExpvWorkspace, Orthogonalization,
 };
-use sqz_krylov::{LinearOperator, C64};
+use sqz_krylov::{LinOp, C64};
 use std::ops::ControlFlow;
 
 struct Dense(Mat<C64>);
 
-impl LinearOperator for Dense {
+impl LinOp<C64> for Dense {
+    type Scratch = ();
+    fn new_scratch(&self) {}
+    fn scratch_bytes(&self) -> u64 {
+        0
+    }
     fn dim(&self) -> usize {
         self.0.nrows()
     }
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
+    fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
         let n = self.dim();
         for (i, yi) in y.iter_mut().enumerate() {
             let mut s = C64::new(0.0, 0.0);
@@ -136,7 +141,7 @@ fn nonnormal_dense_matrix_matches_eigen_reference_at_many_times() {
         let mut ws = ExpvWorkspace::new(n, m);
         let mut v = v0.clone();
         let mut seen = Vec::new();
-        let info = expv_times(&op, &times, &mut v, &params, &mut ws, |ev| {
+        let info = expv_times(&op, &mut (), &times, &mut v, &params, &mut ws, |ev| {
             if let Event::Output { index, t, w } = ev {
                 let want = reference(&s, &d, &si, t, &v0);
                 let scale = want.iter().map(|x| x.norm()).fold(1e-3, f64::max);
@@ -208,11 +213,16 @@ struct Jordan {
     lambda: C64,
 }
 
-impl LinearOperator for Jordan {
+impl LinOp<C64> for Jordan {
+    type Scratch = ();
+    fn new_scratch(&self) {}
+    fn scratch_bytes(&self) -> u64 {
+        0
+    }
     fn dim(&self) -> usize {
         self.n
     }
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
+    fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
         for k in 0..self.n {
             y[k] = self.lambda * x[k]
                 + if k + 1 < self.n {
@@ -244,7 +254,7 @@ fn large_jordan_block_matches_series() {
             orthogonalization,
             ..ExpvParams::default()
         };
-        expv_times(&op, &times, &mut v, &params, &mut ws, |ev| {
+        expv_times(&op, &mut (), &times, &mut v, &params, &mut ws, |ev| {
             if let Event::Output { t, w, .. } = ev {
                 let mut want = vec![C64::new(0.0, 0.0); n];
                 let mut c = 1.0;
@@ -295,7 +305,7 @@ fn linear_invariant_is_conserved_to_rounding() {
             ..ExpvParams::default()
         };
         let mut worst = 0.0f64;
-        let info = expv_times(&op, &times, &mut v, &params, &mut ws, |ev| {
+        let info = expv_times(&op, &mut (), &times, &mut v, &params, &mut ws, |ev| {
             if let Event::Output { w, .. } = ev {
                 let s: C64 = w.iter().sum();
                 worst = worst.max((s - C64::new(1.0, 0.0)).norm());
@@ -322,26 +332,34 @@ fn observer_can_stop_and_errors_name_the_problem() {
         ..ExpvParams::default()
     };
     let mut count = 0;
-    let info = expv_times(&op, &[0.0, 1.0, 2.0, 3.0], &mut v, &p, &mut ws, |ev| {
-        if let Event::Output { .. } = ev {
-            count += 1;
-            if count == 2 {
-                return ControlFlow::Break(());
+    let info = expv_times(
+        &op,
+        &mut (),
+        &[0.0, 1.0, 2.0, 3.0],
+        &mut v,
+        &p,
+        &mut ws,
+        |ev| {
+            if let Event::Output { .. } = ev {
+                count += 1;
+                if count == 2 {
+                    return ControlFlow::Break(());
+                }
             }
-        }
-        ControlFlow::Continue(())
-    })
+            ControlFlow::Continue(())
+        },
+    )
     .unwrap();
     assert!(info.stopped);
     assert_eq!(info.outputs, 2);
     assert_eq!(info.t, 1.0);
 
-    let e = expv_times(&op, &[1.0, 0.5], &mut v, &p, &mut ws, |_| {
+    let e = expv_times(&op, &mut (), &[1.0, 0.5], &mut v, &p, &mut ws, |_| {
         ControlFlow::Continue(())
     })
     .unwrap_err();
     assert!(matches!(e, ExpvError::BadTimes { index: 1, .. }), "{e}");
-    let e = expv_times(&op, &[-1.0], &mut v, &p, &mut ws, |_| {
+    let e = expv_times(&op, &mut (), &[-1.0], &mut v, &p, &mut ws, |_| {
         ControlFlow::Continue(())
     })
     .unwrap_err();

@@ -3,7 +3,7 @@
 use faer::linalg::solvers::DenseSolveCore;
 use faer::Mat;
 use sqz_krylov::{
-    eigs_largest, gmres, DenseOp, EigParams, GmresParams, KrylovError, LinearOperator, C64,
+    eigs_largest, gmres, DenseOp, EigParams, GmresParams, Identity, KrylovError, LinOp, C64,
 };
 
 /// GMRES parameters.
@@ -42,9 +42,9 @@ fn gmres_solves_a_nonsymmetric_system() {
         .map(|i| C64::new((i as f64).sin(), (i as f64 * 0.3).cos()))
         .collect();
     let mut b = vec![C64::default(); n];
-    a.apply(&xs, &mut b);
+    a.apply(&xs, &mut b, &mut ());
     let mut x = vec![C64::default(); n];
-    let info = gmres(&a, None, &b, &mut x, &params(30, 2000, 1e-12)).unwrap();
+    let info = gmres(&a, None::<&Identity>, &b, &mut x, &params(30, 2000, 1e-12)).unwrap();
     let err = x
         .iter()
         .zip(&xs)
@@ -72,7 +72,7 @@ fn gmres_reports_non_convergence_with_what_it_reached() {
     let a = DenseOp(test_matrix(n, 0.0));
     let b = vec![C64::new(1.0, 0.0); n];
     let mut x = vec![C64::default(); n];
-    let e = gmres(&a, None, &b, &mut x, &params(10, 1, 1e-14)).unwrap_err();
+    let e = gmres(&a, None::<&Identity>, &b, &mut x, &params(10, 1, 1e-14)).unwrap_err();
     match e {
         KrylovError::NoConvergence {
             iterations,
@@ -103,6 +103,7 @@ fn arnoldi_finds_the_largest_eigenvalues_of_a_nonnormal_matrix() {
         .collect();
     let r = eigs_largest(
         &a,
+        &mut (),
         &start,
         &EigParams {
             nev: 3,
@@ -121,7 +122,7 @@ fn arnoldi_finds_the_largest_eigenvalues_of_a_nonnormal_matrix() {
         );
         // residual check
         let mut av = vec![C64::default(); n];
-        a.apply(&r.vectors[k], &mut av);
+        a.apply(&r.vectors[k], &mut av, &mut ());
         let res = av
             .iter()
             .zip(&r.vectors[k])

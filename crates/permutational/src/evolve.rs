@@ -117,19 +117,27 @@ pub fn trajectory(
     let mut ws = ExpvWorkspace::new(lv.basis.dim(), params.krylov_dim.max(1));
     let mut series = Series::default();
     let mut failure = None;
-    let info = expv_times(&lv, times, &mut v, params, &mut ws, |ev| match ev {
-        Event::Output { t, w, .. } => match series.push(t, &lv.basis, w) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                failure = Some(e);
-                ControlFlow::Break(())
+    let info = expv_times(
+        &lv,
+        &mut (),
+        times,
+        &mut v,
+        params,
+        &mut ws,
+        |ev| match ev {
+            Event::Output { t, w, .. } => match series.push(t, &lv.basis, w) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    failure = Some(e);
+                    ControlFlow::Break(())
+                }
+            },
+            Event::Step { t, info } => {
+                on_step(t, info);
+                ControlFlow::Continue(())
             }
         },
-        Event::Step { t, info } => {
-            on_step(t, info);
-            ControlFlow::Continue(())
-        }
-    })
+    )
     .map_err(krylov_failure)?;
     if let Some(e) = failure {
         return Err(e);
@@ -161,10 +169,18 @@ where
     let (lv, mut v) = setup(p, psi)?;
     let mut ws = ExpvWorkspace::new(lv.basis.dim(), params.krylov_dim.max(1));
     let basis = lv.basis.clone();
-    expv_times(&lv, times, &mut v, params, &mut ws, |ev| match ev {
-        Event::Output { t, w, .. } => observer(t, &basis, w),
-        Event::Step { .. } => ControlFlow::Continue(()),
-    })
+    expv_times(
+        &lv,
+        &mut (),
+        times,
+        &mut v,
+        params,
+        &mut ws,
+        |ev| match ev {
+            Event::Output { t, w, .. } => observer(t, &basis, w),
+            Event::Step { .. } => ControlFlow::Continue(()),
+        },
+    )
     .map_err(krylov_failure)
 }
 

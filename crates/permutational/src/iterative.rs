@@ -28,7 +28,7 @@ use faer::sparse::linalg::lu;
 use faer::sparse::{SparseColMat, Triplet};
 use faer::{Mat, Par};
 use rayon::prelude::*;
-use sqz_krylov::{gmres, GmresInfo, GmresParams, LinearOperator};
+use sqz_krylov::{gmres, gmres_with, GmresInfo, GmresParams, GmresWorkspace, LinOp};
 use sqz_model::{analytic, Params};
 use std::ops::Range;
 
@@ -40,24 +40,28 @@ pub struct Deflated<'a> {
     pub diag: &'a [usize],
 }
 
-impl LinearOperator for Deflated<'_> {
+impl LinOp<C64> for Deflated<'_> {
+    type Scratch = ();
     fn dim(&self) -> usize {
         self.l.dim
     }
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
-        self.l.apply(x, y);
+    fn new_scratch(&self) {}
+    fn scratch_bytes(&self) -> u64 {
+        0
+    }
+    fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
+        self.l.apply(x, y, &mut ());
         let t: C64 = self.diag.iter().map(|&i| x[i]).sum();
         y[0] -= t;
     }
 }
 
 /// One factorised diagonal block (faer's low-level sparse LU, so that the solves run
-/// sequentially inside the parallel loop over blocks, with preallocated scratch).
+/// sequentially inside the parallel loop over blocks, with caller-owned scratch,
+/// [`BlockJacobi::new_scratch`]).
 struct BlockLu {
     symbolic: lu::SymbolicLu<usize>,
     numeric: lu::NumericLu<usize, C64>,
-    /// scratch of one solve
-    scratch: std::sync::Mutex<MemBuffer>,
 }
 
 /// Block Jacobi over `J` with sparse LUs of the diagonal blocks of `A`.
@@ -112,21 +116,34 @@ impl BlockJacobi {
                         Default::default(),
                     )
                     .map_err(|e| num_err(k, format!("{e:?}")))?;
-                let scratch = std::sync::Mutex::new(MemBuffer::new(
-                    symbolic.solve_in_place_scratch::<C64>(1, Par::Seq),
-                ));
-                Ok(BlockLu {
-                    symbolic,
-                    numeric,
-                    scratch,
-                })
+                Ok(BlockLu { symbolic, numeric })
             })
             .collect::<Result<Vec<_>, PermError>>()?;
         Ok(Self { ranges, lus })
     }
 
-    /// `y = B^{-1} r`.
-    fn solve(&self, r: &[C64], y: &mut [C64]) {
+    /// The scratch of one solve of each block (for [`BlockJacobi::solve`]).
+    fn new_scratch(&self) -> Vec<MemBuffer> {
+        self.lus
+            .iter()
+            .map(|b| MemBuffer::new(b.symbolic.solve_in_place_scratch::<C64>(1, Par::Seq)))
+            .collect()
+    }
+
+    /// Bytes of [`BlockJacobi::new_scratch`].
+    fn scratch_bytes(&self) -> u64 {
+        self.lus
+            .iter()
+            .map(|b| {
+                b.symbolic
+                    .solve_in_place_scratch::<C64>(1, Par::Seq)
+                    .size_bytes() as u64
+            })
+            .sum()
+    }
+
+    /// `y = B^{-1} r`, with the scratch `mem` of [`BlockJacobi::new_scratch`].
+    fn solve(&self, r: &[C64], y: &mut [C64], mem: &mut [MemBuffer]) {
         let mut chunks: Vec<&mut [C64]> = Vec::with_capacity(self.ranges.len());
         let mut rest = y;
         for rg in &self.ranges {
@@ -138,16 +155,16 @@ impl BlockJacobi {
             .into_par_iter()
             .zip(self.ranges.par_iter())
             .zip(self.lus.par_iter())
-            .for_each(|((out, rg), b)| {
+            .zip(mem.par_iter_mut())
+            .for_each(|(((out, rg), b), mem)| {
                 out.copy_from_slice(&r[rg.clone()]);
                 let len = out.len();
                 let rhs = faer::MatMut::from_column_major_slice_mut(out, len, 1);
-                let mut mem = b.scratch.lock().expect("block scratch");
                 lu::LuRef::new_unchecked(&b.symbolic, &b.numeric).solve_in_place_with_conj(
                     faer::Conj::No,
                     rhs,
                     Par::Seq,
-                    MemStack::new(&mut mem),
+                    MemStack::new(mem),
                 );
             });
     }
@@ -203,7 +220,7 @@ impl Coarse {
         for k in 0..nb {
             z.iter_mut().for_each(|v| *v = C64::new(0.0, 0.0));
             z[ranges[k].clone()].copy_from_slice(&sigma[k]);
-            a.apply(&z, &mut y);
+            a.apply(&z, &mut y, &mut ());
             for kk in 0..nb {
                 e[(kk, k)] = diag_local[kk]
                     .iter()
@@ -274,20 +291,28 @@ impl<'a> TwoLevel<'a> {
     }
 }
 
-impl LinearOperator for TwoLevel<'_> {
+/// The scratch of [`TwoLevel`]: one sparse-LU solve scratch per diagonal block.
+impl LinOp<C64> for TwoLevel<'_> {
+    type Scratch = Vec<MemBuffer>;
     fn dim(&self) -> usize {
         self.a.dim()
     }
-    fn apply(&self, r: &[C64], y: &mut [C64]) {
+    fn new_scratch(&self) -> Vec<MemBuffer> {
+        self.smoother.new_scratch()
+    }
+    fn scratch_bytes(&self) -> u64 {
+        self.smoother.scratch_bytes()
+    }
+    fn apply(&self, r: &[C64], y: &mut [C64], mem: &mut Vec<MemBuffer>) {
         let n = r.len();
         let mut q = vec![C64::new(0.0, 0.0); n];
         self.coarse.apply(r, &mut q);
         let mut aq = vec![C64::new(0.0, 0.0); n];
-        self.a.apply(&q, &mut aq);
+        self.a.apply(&q, &mut aq, &mut ());
         aq.par_iter_mut()
             .zip(r.par_iter())
             .for_each(|(v, r)| *v = r - *v);
-        self.smoother.solve(&aq, y);
+        self.smoother.solve(&aq, y, mem);
         y.par_iter_mut()
             .zip(q.par_iter())
             .for_each(|(y, q)| *y += q);
@@ -316,7 +341,8 @@ pub fn solve(
     )?)
 }
 
-/// `A^{-1}` applied by GMRES (for the shift-invert gap estimate). Counts the GMRES iterations.
+/// `A^{-1}` applied by GMRES (for the shift-invert gap estimate). Its scratch
+/// ([`InexactScratch`]) counts the GMRES iterations and the worst relative residual reached.
 pub struct InexactInverse<'a> {
     /// `A`
     pub a: &'a Deflated<'a>,
@@ -324,29 +350,46 @@ pub struct InexactInverse<'a> {
     pub pre: &'a TwoLevel<'a>,
     /// relative residual of each solve
     pub rel_tol: f64,
-    /// GMRES iterations so far
-    pub iterations: std::sync::atomic::AtomicUsize,
-    /// largest relative residual reached by a solve
-    pub worst: std::sync::Mutex<f64>,
 }
 
-impl LinearOperator for InexactInverse<'_> {
+/// The scratch of [`InexactInverse`]: the preconditioner's scratch and what the solves did.
+pub struct InexactScratch {
+    pre: Vec<MemBuffer>,
+    /// GMRES iterations so far
+    pub iterations: usize,
+    /// largest relative residual reached by a solve
+    pub worst: f64,
+}
+
+/// Krylov dimension between restarts of the inner solves of [`InexactInverse`].
+const INEXACT_RESTART: usize = 20;
+/// Iteration budget of one inner solve of [`InexactInverse`].
+const INEXACT_MAX_ITERS: usize = 300;
+
+impl LinOp<C64> for InexactInverse<'_> {
+    type Scratch = InexactScratch;
     fn dim(&self) -> usize {
         self.a.dim()
     }
-    fn apply(&self, y: &[C64], out: &mut [C64]) {
+    fn new_scratch(&self) -> InexactScratch {
+        InexactScratch {
+            pre: self.pre.new_scratch(),
+            iterations: 0,
+            worst: 0.0,
+        }
+    }
+    fn scratch_bytes(&self) -> u64 {
+        self.pre.scratch_bytes()
+    }
+    fn apply(&self, y: &[C64], out: &mut [C64], s: &mut InexactScratch) {
         out.iter_mut().for_each(|v| *v = C64::new(0.0, 0.0));
-        let info = gmres(
-            self.a,
-            Some(self.pre),
-            y,
-            out,
-            &GmresParams {
-                restart: 20,
-                max_iters: 300,
-                rel_tol: self.rel_tol,
-            },
-        );
+        let p = GmresParams {
+            restart: INEXACT_RESTART,
+            max_iters: INEXACT_MAX_ITERS,
+            rel_tol: self.rel_tol,
+        };
+        let mut ws = GmresWorkspace::<C64>::new(self.a.dim(), p.restart);
+        let info = gmres_with(self.a, &mut (), self.pre, &mut s.pre, y, out, &p, &mut ws);
         let (it, rel) = match info {
             Ok(i) => (i.iterations, i.rel_residual),
             Err(sqz_krylov::KrylovError::NoConvergence {
@@ -356,9 +399,7 @@ impl LinearOperator for InexactInverse<'_> {
             }) => (iterations, rel_residual),
             Err(_) => (0, f64::INFINITY),
         };
-        self.iterations
-            .fetch_add(it, std::sync::atomic::Ordering::Relaxed);
-        let mut w = self.worst.lock().unwrap();
-        *w = w.max(rel);
+        s.iterations += it;
+        s.worst = s.worst.max(rel);
     }
 }

@@ -68,8 +68,8 @@ pub fn small_rate_limit(p: &Params) -> Result<SmallRateLimit, PermError> {
     let mut w = Mat::<f64>::zeros(nb, nb);
     let mut y = vec![C64::new(0.0, 0.0); basis.dim()];
     for (k, s) in sigma.iter().enumerate() {
-        use sqz_krylov::LinearOperator;
-        l.apply(s, &mut y);
+        use sqz_krylov::LinOp;
+        l.apply(s, &mut y, &mut ());
         let pops = state::block_populations(&basis, &y);
         for (kk, v) in pops.iter().enumerate() {
             w[(kk, k)] = *v;

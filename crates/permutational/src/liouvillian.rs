@@ -42,7 +42,7 @@
 use crate::basis::{Basis, Sector};
 use crate::C64;
 use rayon::prelude::*;
-use sqz_krylov::LinearOperator;
+use sqz_krylov::LinOp;
 use sqz_model::{collective, Params};
 
 /// A square complex CSR matrix with `u32` column indices.
@@ -101,11 +101,16 @@ impl Csr {
     }
 }
 
-impl LinearOperator for Csr {
+impl LinOp<C64> for Csr {
+    type Scratch = ();
+    fn new_scratch(&self) {}
+    fn scratch_bytes(&self) -> u64 {
+        0
+    }
     fn dim(&self) -> usize {
         self.dim
     }
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
+    fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
         assert_eq!(x.len(), self.dim, "Csr::apply: x length");
         assert_eq!(y.len(), self.dim, "Csr::apply: y length");
         if self.dim >= PAR_MIN_DIM {
@@ -137,12 +142,17 @@ pub struct PermLiouvillian {
     pub csr: Csr,
 }
 
-impl LinearOperator for PermLiouvillian {
+impl LinOp<C64> for PermLiouvillian {
+    type Scratch = ();
+    fn new_scratch(&self) {}
+    fn scratch_bytes(&self) -> u64 {
+        0
+    }
     fn dim(&self) -> usize {
         self.csr.dim
     }
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
-        self.csr.apply(x, y)
+    fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
+        self.csr.apply(x, y, &mut ())
     }
 }
 
@@ -369,8 +379,8 @@ mod tests {
             vec![C64::new(0.0, 0.0); b.dim()],
             vec![C64::new(0.0, 0.0); b.dim()],
         );
-        lv.csr.apply(&x, &mut y);
-        lv.csr.apply(&xd, &mut yd);
+        lv.csr.apply(&x, &mut y, &mut ());
+        lv.csr.apply(&xd, &mut yd, &mut ());
         for i in 0..b.dim() {
             let (k, a, c) = b.element(i);
             let t = b.index(k, c, a).unwrap();

@@ -35,7 +35,7 @@ use crate::{PermError, C64};
 use faer::linalg::solvers::SolveCore;
 use faer::Mat;
 use sqz_krylov::certificate::{shift_invert_gap, GapParams, Outcome};
-use sqz_krylov::LinearOperator;
+use sqz_krylov::LinOp;
 use sqz_model::observables::{SpinMoments, Squeezing};
 use sqz_model::Params;
 use std::time::Instant;
@@ -225,11 +225,16 @@ impl DeflatedInverse<'_> {
     }
 }
 
-impl LinearOperator for DeflatedInverse<'_> {
+impl LinOp<C64> for DeflatedInverse<'_> {
+    type Scratch = ();
+    fn new_scratch(&self) {}
+    fn scratch_bytes(&self) -> u64 {
+        0
+    }
     fn dim(&self) -> usize {
         self.x.len()
     }
-    fn apply(&self, y: &[C64], out: &mut [C64]) {
+    fn apply(&self, y: &[C64], out: &mut [C64], _: &mut ()) {
         let n = y.len();
         let mut z = Mat::<C64>::from_fn(n, 1, |i, _| y[i]);
         self.lu.solve_in_place_with_conj(faer::Conj::No, z.as_mut());
@@ -244,7 +249,7 @@ impl LinearOperator for DeflatedInverse<'_> {
 /// `(||y||_2, max |y_k|)` of `y = A x`.
 fn residual(a: &Csr, x: &[C64]) -> (f64, f64) {
     let mut y = vec![C64::new(0.0, 0.0); x.len()];
-    a.apply(x, &mut y);
+    a.apply(x, &mut y, &mut ());
     let two = y.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
     let max = y.iter().map(|v| v.norm()).fold(0.0, f64::max);
     (two, max)
@@ -296,17 +301,19 @@ pub fn inv_xi2_sensitivity(m: &SpinMoments, eps: &[f64; 12]) -> Option<f64> {
 const INNER_TOL: f64 = 1e-9;
 
 /// Shift-invert Arnoldi on `inv` (an application of `L~^{-1}`): the eigenvalues of `L` nearest
-/// 0 other than the deflated -1, and `min |Re lambda|` among them
+/// 0 other than the deflated -1, and `min |Re lambda|` among them (`sa`: the scratch of `inv`)
 /// ([`sqz_krylov::certificate::shift_invert_gap`], the step every steady-state path shares): two
 /// tries, the second with a doubled Krylov space when clustered eigenvalues stall the first.
-fn gap_estimate(
-    inv: &dyn LinearOperator,
+fn gap_estimate<A: LinOp<C64>>(
+    inv: &A,
+    sa: &mut A::Scratch,
     diag: &[usize],
     opt: &SteadyOptions,
     tol: f64,
 ) -> (Option<f64>, Vec<C64>, usize, Option<String>) {
     let est = shift_invert_gap(
         inv,
+        sa,
         diag,
         &GapParams {
             nev: opt.nev,
@@ -508,7 +515,7 @@ fn solve_direct(
             denom: C64::new(1.0, 0.0) - w_dot_x,
             ..probe
         };
-        let (g, ev, solves, note) = gap_estimate(&op, diag, opt, 1e-7);
+        let (g, ev, solves, note) = gap_estimate(&op, &mut (), diag, opt, 1e-7);
         gap = g;
         eigenvalues = ev;
         gap_solves = solves;
@@ -583,16 +590,15 @@ fn solve_two_level(
             a: &a,
             pre: &pre,
             rel_tol: INNER_TOL,
-            iterations: Default::default(),
-            worst: std::sync::Mutex::new(0.0),
         };
-        let (g, ev, solves, note) = gap_estimate(&inv, diag, opt, 1e-6);
+        let mut s = inv.new_scratch();
+        let (g, ev, solves, note) = gap_estimate(&inv, &mut s, diag, opt, 1e-6);
         gap = g;
         eigenvalues = ev;
         gap_solves = solves;
         notes.extend(note);
-        gap_iterations = inv.iterations.into_inner();
-        let worst = *inv.worst.lock().unwrap();
+        gap_iterations = s.iterations;
+        let worst = s.worst;
         if worst > 1e-9 {
             notes.push(format!(
                 "gap estimate: an inner GMRES solve reached only a relative residual {worst:.1e}"

@@ -8,7 +8,7 @@
 //! on total spin J, `P_M` on `S^z = M`, and `c_k = prod_{i<k} sqrt(J(J+1) - (M+i)(M+i+1))`.
 
 use faer::{Mat, Scale};
-use sqz_krylov::LinearOperator;
+use sqz_krylov::LinOp;
 use sqz_model::{positions, Params};
 use sqz_permutational::{
     basis::Basis, liouvillian, state, steady_state, Method, Sector, SteadyOptions, C64,
@@ -231,7 +231,7 @@ fn liouvillian_matches_full_space_action() {
             }
         }
         let mut y = vec![C64::new(0.0, 0.0); x.len()];
-        lv.csr.apply(&x, &mut y);
+        lv.csr.apply(&x, &mut y, &mut ());
         let scale = want
             .iter()
             .flat_map(|b| {

@@ -132,7 +132,7 @@ fn small_rate_limit_is_a_mixture_over_j_not_eq8() {
 /// smallest `|Re lambda|` among the six nonzero eigenvalues nearest 0.
 #[test]
 fn gap_estimate_matches_the_dense_spectrum() {
-    use sqz_krylov::LinearOperator;
+    use sqz_krylov::LinOp;
     use sqz_permutational::{liouvillian, Sector};
     for &(n, r, gl, gd) in &[
         (6, 0.5, 0.1, 0.0),
@@ -150,7 +150,7 @@ fn gap_estimate_matches_the_dense_spectrum() {
         let mut y = vec![C64::new(0.0, 0.0); d];
         for j in 0..d {
             e[j] = C64::new(1.0, 0.0);
-            lv.csr.apply(&e, &mut y);
+            lv.csr.apply(&e, &mut y, &mut ());
             e[j] = C64::new(0.0, 0.0);
             for i in 0..d {
                 dense[(i, j)] = y[i];

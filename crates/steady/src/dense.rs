@@ -15,7 +15,7 @@ use crate::{Method, SteadyError, SteadyParams, SteadyReport, C64};
 use faer::linalg::solvers::Solve;
 use faer::Mat;
 use sqz_krylov::certificate::{shift_invert_gap, GapParams};
-use sqz_krylov::LinearOperator;
+use sqz_krylov::LinOp;
 use sqz_model::Params;
 use std::time::Instant;
 
@@ -35,11 +35,16 @@ struct ShiftInvert<'a> {
     dim: usize,
 }
 
-impl LinearOperator for ShiftInvert<'_> {
+impl LinOp<C64> for ShiftInvert<'_> {
+    type Scratch = ();
+    fn new_scratch(&self) {}
+    fn scratch_bytes(&self) -> u64 {
+        0
+    }
     fn dim(&self) -> usize {
         self.dim
     }
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
+    fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
         let mut rhs =
             Mat::<f64>::from_fn(self.dim, 2, |i, j| if j == 0 { x[i].re } else { x[i].im });
         self.lu.solve_in_place(rhs.as_mut());
@@ -151,7 +156,7 @@ pub fn solve_dense(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyRep
     let (mut gap, mut iterations) = (None, 0);
     if sp.estimate_gap && m >= 3 {
         let op = ShiftInvert { lu: &lu, dim: m };
-        let est = shift_invert_gap(&op, &diag, &DENSE_GAP);
+        let est = shift_invert_gap(&op, &mut (), &diag, &DENSE_GAP);
         iterations = est.matvecs;
         gap = est.gap;
         notes.extend(est.note);

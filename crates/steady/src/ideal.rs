@@ -104,7 +104,7 @@ pub fn solve_ideal(p: &Params, sp: &SteadyParams) -> Result<SteadyReport, Steady
     let xb = embed_collective(n, &coll);
     let op = sqz_superop::ParityBlock::new(p, &sqz_model::positions::ideal(n))?;
     let mut y = vec![C64::new(0.0, 0.0); xb.len()];
-    sqz_krylov::LinearOperator::apply(&op, &xb, &mut y);
+    sqz_krylov::LinOp::apply(&op, &xb, &mut y, &mut sqz_krylov::LinOp::new_scratch(&op));
     let residual = y.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
     let min_ev = if n <= 10 {
         crate::min_eigenvalue(n, &xb)

@@ -22,7 +22,7 @@
 
 use crate::certificate::{ESTIMATE_REL_TOL, GAP_SAFETY, INVERSE_STEPS};
 use crate::{Method, SteadyError, SteadyParams, SteadyReport, C64};
-use sqz_krylov::{gmres_with, GmresParams, GmresWorkspace, KrylovError, LinearOperator, Owned};
+use sqz_krylov::{gmres_with, GmresParams, GmresWorkspace, KrylovError, LinOp};
 use sqz_model::Params;
 use sqz_superop::parity::block_index;
 use std::time::Instant;
@@ -68,17 +68,6 @@ impl<'a> Deflated<'a> {
             .collect()
     }
 
-    /// A scratch for [`Deflated::apply_with`].
-    pub fn new_scratch(&self) -> sqz_superop::Scratch {
-        self.op.new_scratch()
-    }
-
-    /// `y = A x` with a caller-provided scratch (for concurrent applications).
-    pub fn apply_with(&self, x: &[C64], y: &mut [C64], s: &mut sqz_superop::Scratch) {
-        self.op.apply_with(x, y, s);
-        self.deflate(x, y);
-    }
-
     fn deflate(&self, x: &[C64], y: &mut [C64]) {
         let t: C64 = self.diag.iter().map(|&i| x[i]).sum();
         for &i in &self.diag {
@@ -87,12 +76,21 @@ impl<'a> Deflated<'a> {
     }
 }
 
-impl LinearOperator for Deflated<'_> {
+/// The scratch is the parity block's ([`sqz_superop::Scratch`]): concurrent applications hold
+/// one each.
+impl LinOp<C64> for Deflated<'_> {
+    type Scratch = sqz_superop::Scratch;
     fn dim(&self) -> usize {
         self.op.dim()
     }
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
-        self.op.apply(x, y);
+    fn new_scratch(&self) -> sqz_superop::Scratch {
+        self.op.new_scratch()
+    }
+    fn scratch_bytes(&self) -> u64 {
+        self.op.scratch_bytes()
+    }
+    fn apply(&self, x: &[C64], y: &mut [C64], s: &mut sqz_superop::Scratch) {
+        self.op.apply(x, y, s);
         self.deflate(x, y);
     }
 }
@@ -100,11 +98,16 @@ impl LinearOperator for Deflated<'_> {
 /// Diagonal scaling.
 struct Jacobi(Vec<C64>);
 
-impl LinearOperator for Jacobi {
+impl LinOp<C64> for Jacobi {
+    type Scratch = ();
     fn dim(&self) -> usize {
         self.0.len()
     }
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
+    fn new_scratch(&self) {}
+    fn scratch_bytes(&self) -> u64 {
+        0
+    }
+    fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
         y.iter_mut()
             .zip(x)
             .zip(&self.0)
@@ -168,8 +171,8 @@ pub fn solve_iterative(
     };
     // one workspace for the solve and the certificate's solves (a basis of up to half the budget)
     let mut ws = GmresWorkspace::<C64>::new(op.dim(), gp.restart);
-    let (ao, mo) = (Owned(&def), Owned(&jac));
-    let info = match gmres_with(&ao, &mut (), &mo, &mut (), &b, &mut x, &gp, &mut ws) {
+    // the scratch lives for the solve only (the certificate makes its own)
+    let info = match gmres_with(&def, &mut def.new_scratch(), &jac, &mut (), &b, &mut x, &gp, &mut ws) {
         Ok(i) => i,
         Err(KrylovError::NoConvergence { iterations, abs_residual, rel_residual }) => {
             return Err(SteadyError::NoConvergence {
@@ -284,19 +287,19 @@ impl Certificate {
 /// `INVERSE_TOL`; each solve is GMRES(`restart`) with the Jacobi preconditioner and at most
 /// `cap` iterations. Err names the solve that failed; a step that fails with `|A^{-1} x|`
 /// above `1 / DEGENERATE_RATE` returns that rate instead (a singular `A`).
-pub fn certify(
+pub fn certify<M: LinOp<C64>>(
     def: &Deflated<'_>,
-    jac: &dyn LinearOperator,
+    jac: &M,
     b: &[C64],
     x: &[C64],
     cap: usize,
     ws: &mut GmresWorkspace<C64>,
 ) -> Result<Certificate, String> {
-    let (ao, mo) = (Owned(def), Owned(jac));
+    let (mut sa, mut sm) = (def.new_scratch(), jac.new_scratch());
     let dim = b.len();
     let norm = |v: &[C64]| v.iter().map(|z| z.norm_sqr()).sum::<f64>().sqrt();
     let mut r = vec![C64::default(); dim];
-    def.apply(x, &mut r);
+    def.apply(x, &mut r, &mut sa);
     r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = bi - *ri);
     let residual = norm(&r);
     let mut e = vec![C64::default(); dim];
@@ -305,7 +308,7 @@ pub fn certify(
         max_iters: cap,
         rel_tol: ESTIMATE_REL_TOL,
     };
-    let (mut iterations, eta) = match gmres_with(&ao, &mut (), &mo, &mut (), &r, &mut e, &gp, ws) {
+    let (mut iterations, eta) = match gmres_with(def, &mut sa, jac, &mut sm, &r, &mut e, &gp, ws) {
         Ok(i) => (i.iterations, i.rel_residual),
         Err(KrylovError::NoConvergence {
             iterations,
@@ -336,7 +339,7 @@ pub fn certify(
             rel_tol: ONE_LEVEL_INVERSE_TOL,
             ..gp
         };
-        let failed = match gmres_with(&ao, &mut (), &mo, &mut (), &v, &mut y, &gp, ws) {
+        let failed = match gmres_with(def, &mut sa, jac, &mut sm, &v, &mut y, &gp, ws) {
             Ok(i) => {
                 iterations += i.iterations;
                 None
@@ -406,7 +409,7 @@ pub fn finish(
     }
     xb.iter_mut().for_each(|v| *v /= tr);
     let mut y = vec![C64::new(0.0, 0.0); xb.len()];
-    op.apply(&xb, &mut y);
+    op.apply(&xb, &mut y, &mut op.new_scratch());
     let residual = y.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
     let min_ev = if n <= 10 {
         crate::min_eigenvalue(n, &xb)

@@ -76,7 +76,7 @@ use crate::schur_weyl::SchurWeyl;
 use crate::{SteadyError, C64};
 use faer::linalg::solvers::DenseSolveCore;
 use faer::{Mat, Par, Side};
-use sqz_krylov::LinearOperator;
+use sqz_krylov::LinOp;
 use sqz_model::Params;
 use std::time::Instant;
 

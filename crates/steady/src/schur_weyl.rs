@@ -658,7 +658,7 @@ impl SchurWeyl {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqz_krylov::LinearOperator;
+    use sqz_krylov::LinOp;
 
     #[test]
     fn catalan_dimension_and_orthonormal_basis() {
@@ -758,11 +758,12 @@ mod tests {
             let bd = op.dim();
             let (mut x, mut y) = (vec![C64::default(); bd], vec![C64::default(); bd]);
             let mut c2 = vec![C64::default(); sw.dim()];
+            let mut s = op.new_scratch();
             for j in 0..sw.dim() {
                 let mut c = vec![C64::default(); sw.dim()];
                 c[j] = C64::new(1.0, 0.0);
                 sw.prolong(&c, &mut x);
-                op.apply(&x, &mut y);
+                op.apply(&x, &mut y, &mut s);
                 let res = y.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
                 assert!(res < 1e-12, "N = {n}, column {j}: |L0 z| = {res:e}");
                 sw.restrict(&x, &mut c2, Par::Seq);

@@ -101,7 +101,7 @@ pub fn validate(p: &Params) -> Result<Vec<Check>, SteadyError> {
         let op = sqz_superop::ParityBlock::new(p, &positions::ideal(n))?;
         let e8 = embed_collective(n, &rho8);
         let mut y = vec![C64::new(0.0, 0.0); e8.len()];
-        sqz_krylov::LinearOperator::apply(&op, &e8, &mut y);
+        sqz_krylov::LinOp::apply(&op, &e8, &mut y, &mut sqz_krylov::LinOp::new_scratch(&op));
         let res = y.iter().map(|v| v.norm()).fold(0.0, f64::max);
         rows.push(Check {
             method: "Eq. 3 matrix-free: max |L rho_8| of Eq. 8 embedded",

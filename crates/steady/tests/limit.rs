@@ -2,7 +2,7 @@
 //! convergence of full solves to the limit, and the rate coefficients against the slowest rates
 //! of the Liouvillian at small w.
 use faer::Mat;
-use sqz_krylov::LinearOperator;
+use sqz_krylov::LinOp;
 use sqz_model::Params;
 use sqz_steady::limit::{self, LimitMethod, LimitParams, LimitSetup};
 use sqz_steady::C64;
@@ -27,7 +27,7 @@ fn vnorm(x: &[C64]) -> f64 {
 fn apply(p: &Params, z: &[f64], x: &[C64]) -> Vec<C64> {
     let op = sqz_superop::ParityBlock::new(p, z).unwrap();
     let mut y = vec![C64::default(); x.len()];
-    op.apply(x, &mut y);
+    op.apply(x, &mut y, &mut op.new_scratch());
     y
 }
 
@@ -347,10 +347,11 @@ fn slowest_rates(p: &Params, z: &[f64], k: usize) -> Vec<f64> {
     let mut m = Mat::<C64>::zeros(bd, bd);
     let mut e = vec![C64::default(); bd];
     let mut y = vec![C64::default(); bd];
+    let mut s = op.new_scratch();
     for j in 0..bd {
         e.iter_mut().for_each(|v| *v = C64::default());
         e[j] = C64::new(1.0, 0.0);
-        op.apply(&e, &mut y);
+        op.apply(&e, &mut y, &mut s);
         for i in 0..bd {
             m[(i, j)] = y[i];
         }

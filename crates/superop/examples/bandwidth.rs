@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use sqz_krylov::LinOp;
 use sqz_model::{positions, Params};
 use sqz_superop::herm::HermParity;
-use sqz_superop::{LinearOperator, MatFree, ParityBlock, C64};
+use sqz_superop::{MatFree, ParityBlock, C64};
 use std::time::Instant;
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -45,17 +45,18 @@ fn triad() -> f64 {
     24.0 * LEN as f64 / t
 }
 
-fn time_apply(op: &dyn LinearOperator) -> f64 {
+fn time_apply<O: LinOp<C64>>(op: &O) -> f64 {
     let x: Vec<C64> = (0..op.dim())
         .map(|k| C64::new(((k * 7) % 13) as f64 - 6.0, ((k * 3) % 5) as f64 - 2.0))
         .collect();
     let mut y = vec![C64::default(); op.dim()];
-    op.apply(&x, &mut y);
+    let mut s = op.new_scratch();
+    op.apply(&x, &mut y, &mut s);
     median(
         (0..7)
             .map(|_| {
                 let t = Instant::now();
-                op.apply(&x, &mut y);
+                op.apply(&x, &mut y, &mut s);
                 t.elapsed().as_secs_f64()
             })
             .collect(),

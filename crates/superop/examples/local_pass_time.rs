@@ -1,7 +1,7 @@
 //! Cost of the local loss/dephasing pass (`sqz_superop::local`) in the matrix-free parity-block
 //! apply: seconds per apply without and with rates, and the bytes model of each:
 //! `cargo run --release -p sqz-superop --example local_pass_time -- N [APPLIES]`.
-use sqz_superop::{LinearOperator, ParityBlock, C64};
+use sqz_superop::{LinOp, ParityBlock, C64};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -21,10 +21,11 @@ fn main() {
             .map(|k| C64::new((k as f64 * 0.37).sin(), (k as f64 * 0.11).cos()))
             .collect();
         let mut y = vec![C64::default(); op.dim()];
-        op.apply(&x, &mut y);
+        let mut sc = op.new_scratch();
+        op.apply(&x, &mut y, &mut sc);
         let t = std::time::Instant::now();
         for _ in 0..reps {
-            op.apply(&x, &mut y);
+            op.apply(&x, &mut y, &mut sc);
         }
         let s = t.elapsed().as_secs_f64() / reps as f64;
         println!(

@@ -1,5 +1,5 @@
 //! Quick timings: `cargo run --release -p sqz-superop --example timing -- [nmin] [nmax]`.
-use sqz_krylov::LinearOperator;
+use sqz_krylov::LinOp;
 use sqz_model::{positions, Params};
 use sqz_superop::{csr, MatFree, ParityBlock, C64};
 use std::time::Instant;
@@ -70,11 +70,12 @@ fn main() {
             .map(|k| C64::new((k % 7) as f64, (k % 3) as f64))
             .collect();
         let mut y = vec![C64::default(); mf.dim()];
-        mf.apply(&x, &mut y);
+        let mut s = mf.new_scratch();
+        mf.apply(&x, &mut y, &mut s);
         let reps = if n >= 11 { 3 } else { 10 };
         let (t, c) = (Instant::now(), cpu_ns());
         for _ in 0..reps {
-            mf.apply(&x, &mut y);
+            mf.apply(&x, &mut y, &mut s);
         }
         let tm = t.elapsed().as_secs_f64() / reps as f64;
         let cm = (cpu_ns() - c) as f64 * 1e-9 / reps as f64;
@@ -82,7 +83,7 @@ fn main() {
             "      matfree cpu {:.3} ms per apply (all threads)",
             cm * 1e3
         );
-        let ps = mf.pass_seconds().map(|v| v / (reps + 1) as f64 * 1e3);
+        let ps = s.pass_seconds().map(|v| v / (reps + 1) as f64 * 1e3);
         println!(
             "      passes A {:.2} B {:.2} C {:.2} D {:.2} ms",
             ps[0], ps[1], ps[2], ps[3]
@@ -90,10 +91,11 @@ fn main() {
         let pb = ParityBlock::new(&p, &z).unwrap();
         let xb = &x[..pb.dim()];
         let mut yb = vec![C64::default(); pb.dim()];
-        pb.apply(xb, &mut yb);
+        let mut sb = pb.new_scratch();
+        pb.apply(xb, &mut yb, &mut sb);
         let t = Instant::now();
         for _ in 0..reps {
-            pb.apply(xb, &mut yb);
+            pb.apply(xb, &mut yb, &mut sb);
         }
         let tp = t.elapsed().as_secs_f64() / reps as f64;
         println!(

@@ -33,7 +33,7 @@ use crate::memory::{self, Operator, Requirement};
 use crate::{SuperopError, C64};
 use rayon::prelude::*;
 use sprs::CsMat;
-use sqz_krylov::LinearOperator;
+use sqz_krylov::LinOp;
 use sqz_model::couplings::Couplings;
 use sqz_model::Params;
 
@@ -333,12 +333,17 @@ impl CsrLiouvillian {
     }
 }
 
-impl LinearOperator for CsrLiouvillian {
+impl LinOp<C64> for CsrLiouvillian {
+    type Scratch = ();
+    fn new_scratch(&self) {}
+    fn scratch_bytes(&self) -> u64 {
+        0
+    }
     fn dim(&self) -> usize {
         self.mat.rows()
     }
 
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
+    fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
         let dim = self.dim();
         assert_eq!(x.len(), dim, "input length {} != dimension {dim}", x.len());
         assert_eq!(y.len(), dim, "output length {} != dimension {dim}", y.len());

@@ -8,10 +8,9 @@ use crate::lindblad::TwoJump;
 use crate::local::LocalPass;
 use crate::memory::{self, Operator, Requirement};
 use crate::{SuperopError, C64};
-use sqz_krylov::LinearOperator;
+use sqz_krylov::LinOp;
 use sqz_model::Params;
 use std::marker::PhantomData;
-use std::sync::Mutex;
 
 /// Which part of the Liouville space an [`EngineOp`] acts on (sealed: [`Full`], [`ParityHalf`]).
 pub trait Shape: std::fmt::Debug + Send + Sync + 'static {
@@ -39,33 +38,31 @@ impl Shape for ParityHalf {
     const OPERATOR: Operator = Operator::ParityBlock;
 }
 
-/// The Eq. 3 Liouvillian on the space `S`, matrix-free, with an owned scratch for the
-/// [`LinearOperator`] applies (callers that apply concurrently pass their own scratch to
-/// [`EngineOp::apply_with`]).
+/// The Eq. 3 Liouvillian on the space `S`, matrix-free. A [`LinOp`] whose scratch is the
+/// engine's [`Scratch`] (two vectors of the operator's length plus small buffers, which also
+/// time the engine passes, [`Scratch::pass_seconds`]): callers that apply concurrently hold one
+/// scratch per thread.
 #[derive(Debug)]
 pub struct EngineOp<S: Shape> {
     n: usize,
     engine: Engine,
     /// the local loss/dephasing pass, `None` without local rates
     local: Option<LocalPass>,
-    scratch: Mutex<Scratch>,
     shape: PhantomData<S>,
 }
 
 impl<S: Shape> EngineOp<S> {
-    /// Builds the operator for parameters `p` and positions `z` (units of zeta) and allocates its
-    /// scratch (two vectors of the operator's length). Calls the memory guard first, counting the
-    /// input and output vectors of an apply as well.
+    /// Builds the operator for parameters `p` and positions `z` (units of zeta). Calls the memory
+    /// guard first, counting the input and output vectors of an apply and one scratch
+    /// ([`LinOp::new_scratch`], two vectors of the operator's length) as well.
     pub fn new(p: &Params, z: &[f64]) -> Result<Self, SuperopError> {
         crate::validate(p, z)?;
         memory::guard(Requirement::operator(S::OPERATOR), p.n())?;
         let engine = Engine::new(&TwoJump::new(p, z), S::GEOMETRY);
-        let scratch = Mutex::new(engine.new_scratch());
         Ok(Self {
             n: p.n(),
             engine,
             local: LocalPass::new(p, S::GEOMETRY),
-            scratch,
             shape: PhantomData,
         })
     }
@@ -99,51 +96,33 @@ impl<S: Shape> EngineOp<S> {
     pub fn has_local_rates(&self) -> bool {
         self.local.is_some()
     }
-
-    /// A scratch for [`EngineOp::apply_with`] (two vectors of the operator's length plus small
-    /// buffers).
-    pub fn new_scratch(&self) -> Scratch {
-        self.engine.new_scratch()
-    }
-
-    /// `y = L x` with caller-provided scratch (for concurrent applies of one operator).
-    ///
-    /// # Panics
-    /// If `x` or `y` do not have the operator's length, or `scratch` belongs to another shape.
-    pub fn apply_with(&self, x: &[C64], y: &mut [C64], scratch: &mut Scratch) {
-        self.engine.apply(x, y, scratch);
-        if let Some(l) = &self.local {
-            l.add(x, y);
-        }
-    }
-
-    /// Cumulative wall time of the four engine passes of the applies made with the owned scratch
-    /// (see [`Scratch::pass_seconds`]; the local pass is not timed).
-    pub fn pass_seconds(&self) -> [f64; 4] {
-        self.scratch
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pass_seconds()
-    }
-
-    /// Bytes of the owned scratch.
-    pub fn scratch_bytes(&self) -> u64 {
-        self.scratch
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .bytes()
-    }
 }
 
-impl<S: Shape> LinearOperator for EngineOp<S> {
+impl<S: Shape> LinOp<C64> for EngineOp<S> {
+    type Scratch = Scratch;
+
     fn dim(&self) -> usize {
         self.engine.dim()
     }
 
-    /// `y = L x` using the owned scratch (concurrent calls are serialised: an uncontended lock
-    /// per apply; the solvers' hot paths pass their own scratch instead).
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
-        let mut s = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
-        self.apply_with(x, y, &mut s);
+    /// A scratch (two vectors of the operator's length plus small buffers).
+    fn new_scratch(&self) -> Scratch {
+        self.engine.new_scratch()
+    }
+
+    fn scratch_bytes(&self) -> u64 {
+        self.engine.scratch_bytes()
+    }
+
+    /// `y = L x`; the four engine passes are timed in `scratch` ([`Scratch::pass_seconds`]; the
+    /// local pass is not timed).
+    ///
+    /// # Panics
+    /// If `x` or `y` do not have the operator's length, or `scratch` belongs to another shape.
+    fn apply(&self, x: &[C64], y: &mut [C64], scratch: &mut Scratch) {
+        self.engine.apply(x, y, scratch);
+        if let Some(l) = &self.local {
+            l.add(x, y);
+        }
     }
 }

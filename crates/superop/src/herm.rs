@@ -219,7 +219,6 @@ impl LinOp<f64> for HermParity {
 mod tests {
     use super::*;
     use crate::parity::{block_dim, full_index};
-    use sqz_krylov::LinearOperator;
 
     fn hermitian_block(n: usize, seed: u64) -> Vec<C64> {
         let d = hilbert_dim(n);
@@ -272,7 +271,7 @@ mod tests {
                 let op = HermParity::new(&p, &z).unwrap();
                 let blk = crate::ParityBlock::new(&p, &z).unwrap();
                 let mut y = vec![C64::default(); bd];
-                blk.apply(&x, &mut y);
+                blk.apply(&x, &mut y, &mut blk.new_scratch());
                 let mut yr = vec![0.0; bd];
                 let mut s = op.new_scratch();
                 op.apply(&xr, &mut yr, &mut s);

@@ -314,14 +314,26 @@ impl Engine {
         self.nrows * self.ncols
     }
 
-    pub fn new_scratch(&self) -> Scratch {
+    /// `(tasks, vector length, sites)` of a scratch: the per-task buffer count, the lanes of each
+    /// of the two tile-major vectors, the lanes of each per-task buffer.
+    fn scratch_shape(&self) -> (usize, usize, usize) {
         let tasks = if self.dim() < SERIAL_BELOW {
             1
         } else {
             task_count()
         };
-        let len = self.ntiles * self.ncols;
-        let sites = self.nrows.max(self.ncols);
+        (tasks, self.ntiles * self.ncols, self.nrows.max(self.ncols))
+    }
+
+    /// Bytes a scratch from [`Engine::new_scratch`] holds ([`Scratch::bytes`]), without making
+    /// one.
+    pub fn scratch_bytes(&self) -> u64 {
+        let (tasks, len, sites) = self.scratch_shape();
+        ((2 * len + 2 * sites * tasks) * std::mem::size_of::<Lanes>()) as u64
+    }
+
+    pub fn new_scratch(&self) -> Scratch {
+        let (tasks, len, sites) = self.scratch_shape();
         Scratch {
             s1: vec![Lanes::default(); len],
             s2: vec![Lanes::default(); len],

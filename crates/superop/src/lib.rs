@@ -23,7 +23,8 @@
 //! Local loss and dephasing of each TLS (beyond the paper, [`sqz_model::Params::with_local_rates`])
 //! are in the CSR assembly and, as an extra pass ([`local`]), in the matrix-free operators.
 //!
-//! All three implement [`sqz_krylov::LinearOperator`]. [`memory`] estimates the bytes each needs
+//! All three implement [`sqz_krylov::LinOp`] (the matrix-free ones with the engine's [`Scratch`],
+//! held by the caller). [`memory`] estimates the bytes each needs
 //! and refuses work that does not fit; [`observables`] computes spin moments and `xi_R^2` of a
 //! full-space (or parity-block) density matrix.
 //!
@@ -60,7 +61,7 @@ pub use matfree::MatFree;
 pub use memory::memory_table;
 pub use num_complex::Complex64 as C64;
 pub use parity::ParityBlock;
-pub use sqz_krylov::LinearOperator;
+pub use sqz_krylov::LinOp;
 
 /// Largest N any representation here accepts (`4^N` indices must fit comfortably in `usize`;
 /// the memory guard refuses far earlier on real machines).

@@ -12,8 +12,8 @@
 //! through its `N(N-1)/2` pair elements per basis state; the sandwich `J_c rho J_c^dag` is applied
 //! as `J_c (rho J_c^dag)`, `O(N)` per element. Cost per apply: about
 //! `(N(N-1) + 4N + 2) 4^N` complex multiply-adds and 12 sweeps over `4^N`-vectors; memory:
-//! input, output and two scratch vectors of the same length, owned by the operator (or passed
-//! by the caller, [`MatFree::apply_with`]). Vector layout: column-major `vec(rho)`,
+//! input, output and two scratch vectors of the same length, held by the caller
+//! ([`sqz_krylov::LinOp::new_scratch`]). Vector layout: column-major `vec(rho)`,
 //! `rho[a, b]` at `a + D b`.
 
 use crate::engine_op::{EngineOp, Full};

@@ -116,7 +116,7 @@ fn matrix_free_operators_with_local_rates_equal_the_csr_assembly() {
     use sqz_superop::csr::restrict_parity;
     use sqz_superop::herm::{to_complex, to_real, HermParity};
     use sqz_superop::parity::{block_dim, block_index, full_index};
-    use sqz_superop::{CsrLiouvillian, LinearOperator};
+    use sqz_superop::CsrLiouvillian;
     // N = 6 also runs the multi-chunk path of the local pass (vectors of 4096 and more)
     for n in [3usize, 4, 5, 6] {
         for (gl, gd) in [(0.3, 0.0), (0.0, 0.7), (0.05, 0.4)] {
@@ -128,18 +128,19 @@ fn matrix_free_operators_with_local_rates_equal_the_csr_assembly() {
             let d2 = 1usize << (2 * n);
             let x = random_vector(d2, n as u64 + 11);
             let (mut want, mut got) = (vec![C64::default(); d2], vec![C64::default(); d2]);
-            full.apply(&x, &mut want);
+            full.apply(&x, &mut want, &mut full.new_scratch());
             let mf = MatFree::new(&p, &z).unwrap();
             assert!(mf.has_local_rates());
-            mf.apply(&x, &mut got);
+            mf.apply(&x, &mut got, &mut mf.new_scratch());
             let e = rel_err(&got, &want);
             assert!(e < 1e-12, "N = {n} ({gl}, {gd}): MatFree {e:e}");
             // parity block, complex
             let bd = block_dim(n);
             let xb = random_vector(bd, n as u64 + 17);
             let (mut want, mut got) = (vec![C64::default(); bd], vec![C64::default(); bd]);
-            blk.apply(&xb, &mut want);
-            ParityBlock::new(&p, &z).unwrap().apply(&xb, &mut got);
+            blk.apply(&xb, &mut want, &mut blk.new_scratch());
+            let pb = ParityBlock::new(&p, &z).unwrap();
+            pb.apply(&xb, &mut got, &mut pb.new_scratch());
             let e = rel_err(&got, &want);
             assert!(e < 1e-12, "N = {n} ({gl}, {gd}): ParityBlock {e:e}");
             // Hermitian real form: a Hermitian block vector
@@ -154,7 +155,7 @@ fn matrix_free_operators_with_local_rates_equal_the_csr_assembly() {
                     }
                 })
                 .collect();
-            blk.apply(&xh, &mut want);
+            blk.apply(&xh, &mut want, &mut blk.new_scratch());
             let hp = HermParity::new(&p, &z).unwrap();
             let mut xr = vec![0.0; bd];
             to_real(n, &xh, &mut xr);
@@ -169,7 +170,7 @@ fn matrix_free_operators_with_local_rates_equal_the_csr_assembly() {
             );
             let mut ks = hp.new_kernel_scratch();
             hp.apply_complex(&xb, &mut got, &mut ks);
-            blk.apply(&xb, &mut want);
+            blk.apply(&xb, &mut want, &mut blk.new_scratch());
             let e = rel_err(&got, &want);
             assert!(e < 1e-12, "N = {n} ({gl}, {gd}): HermParity complex {e:e}");
         }
@@ -180,7 +181,7 @@ fn matrix_free_operators_with_local_rates_equal_the_csr_assembly() {
 /// bit, and the same cost accounting.
 #[test]
 fn zero_rates_leave_the_matrix_free_operators_unchanged() {
-    use sqz_superop::LinearOperator;
+    use sqz_superop::LinOp;
     let (p0, p1) = params(4, 0.5, 0.1, 0.0);
     let pz = p0.with_local_rates(0.0, 0.0).unwrap();
     let z = positions::disordered(4, 0.2 * PI, 3, 1).unwrap();
@@ -199,8 +200,8 @@ fn zero_rates_leave_the_matrix_free_operators_unchanged() {
     assert!(c.madds_per_apply() > a.madds_per_apply());
     let x = random_vector(256, 3);
     let (mut ya, mut yb) = (vec![C64::default(); 256], vec![C64::default(); 256]);
-    a.apply(&x, &mut ya);
-    b.apply(&x, &mut yb);
+    a.apply(&x, &mut ya, &mut a.new_scratch());
+    b.apply(&x, &mut yb, &mut b.new_scratch());
     assert_eq!(ya, yb);
     // zero rates: the assembly is unchanged bit for bit
     let (a, b) = (

@@ -5,7 +5,7 @@ use super::*;
 mod kronecker {
     use super::*;
     use crate::iterative::Deflated;
-    use sqz_krylov::LinearOperator;
+    use sqz_krylov::LinOp;
     use sqz_model::Params;
 
     /// `Y^dag A Z` column by column through the full space.
@@ -17,9 +17,10 @@ mod kronecker {
         let (mut x, mut y) = (vec![C64::default(); bd], vec![C64::default(); bd]);
         let mut c = vec![C64::default(); cn];
         let mut e = Mat::<C64>::zeros(cn, cn);
+        let mut s = a.new_scratch();
         for j in 0..cn {
             sw.prolong_unit(j, &mut x);
-            a.apply(&x, &mut y);
+            a.apply(&x, &mut y, &mut s);
             sw.restrict(&y, &mut c, Par::Seq);
             for i in 0..cn {
                 e[(i, j)] = c[i];

@@ -106,12 +106,19 @@ pub(super) struct Bordered<'a> {
     pub(super) sw: &'a SchurWeyl,
 }
 
-impl LinearOperator for Bordered<'_> {
+impl LinOp<C64> for Bordered<'_> {
+    type Scratch = sqz_superop::Scratch;
     fn dim(&self) -> usize {
         self.l0.dim()
     }
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
-        self.l0.apply(x, y);
+    fn new_scratch(&self) -> sqz_superop::Scratch {
+        self.l0.new_scratch()
+    }
+    fn scratch_bytes(&self) -> u64 {
+        self.l0.scratch_bytes()
+    }
+    fn apply(&self, x: &[C64], y: &mut [C64], s: &mut sqz_superop::Scratch) {
+        self.l0.apply(x, y, s);
         let mut c = vec![ZERO; self.sw.dim()];
         self.sw.restrict(x, &mut c, Par::Seq);
         let mut z = vec![ZERO; x.len()];
@@ -122,11 +129,16 @@ impl LinearOperator for Bordered<'_> {
 
 pub(super) struct Jacobi(Vec<C64>);
 
-impl LinearOperator for Jacobi {
+impl LinOp<C64> for Jacobi {
+    type Scratch = ();
+    fn new_scratch(&self) {}
+    fn scratch_bytes(&self) -> u64 {
+        0
+    }
     fn dim(&self) -> usize {
         self.0.len()
     }
-    fn apply(&self, x: &[C64], y: &mut [C64]) {
+    fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
         y.iter_mut()
             .zip(x)
             .zip(&self.0)

@@ -176,6 +176,99 @@ pub fn verify_gap(
     verify_gap_capped(setup, p, z, sp, GAP_CHECK_MAX_INNER_ITERATIONS)
 }
 
+/// inner-solve state (the scratch of `Inner`): workspace, scratch, solves, iterations, and
+/// why the check failed
+struct InnerState {
+    ws: GmresDrWorkspace,
+    sa: HermScratch,
+    sm: PrecScratch,
+    solves: usize,
+    iterations: usize,
+    failure: Option<String>,
+}
+/// One application of the inverse of the deflated operator by two inexact GMRES-DR solves (real
+/// and imaginary parts), for the shift-invert Arnoldi of [`verify_gap_capped`].
+struct Inner<'a> {
+    a: &'a Deflated<'a>,
+    pre: &'a TwoLevel<'a>,
+    /// dimension and restart of the inner GMRES-DR workspace
+    dim: usize,
+    restart: usize,
+    tol: f64,
+    budget: usize,
+    deflate: usize,
+}
+impl LinOp<C64> for Inner<'_> {
+    type Scratch = InnerState;
+    fn dim(&self) -> usize {
+        self.a.dim()
+    }
+    fn new_scratch(&self) -> InnerState {
+        InnerState {
+            ws: GmresDrWorkspace::new(self.dim, self.restart),
+            sa: self.a.new_scratch(),
+            sm: self.pre.new_scratch(),
+            solves: 0,
+            iterations: 0,
+            failure: None,
+        }
+    }
+    fn scratch_bytes(&self) -> u64 {
+        GmresDrWorkspace::bytes(self.dim, self.restart)
+            .saturating_add(self.a.scratch_bytes())
+            .saturating_add(self.pre.scratch_bytes())
+    }
+    fn apply(&self, x: &[C64], y: &mut [C64], st: &mut InnerState) {
+        // after a failure the Arnoldi iteration is only run out (its result is discarded)
+        if st.failure.is_some() {
+            y.iter_mut().for_each(|v| *v = C64::default());
+            return;
+        }
+        let mut parts = [vec![0.0; x.len()], vec![0.0; x.len()]];
+        for (k, part) in parts.iter_mut().enumerate() {
+            let b: Vec<f64> = x.iter().map(|v| if k == 0 { v.re } else { v.im }).collect();
+            if b.iter().all(|v| *v == 0.0) {
+                continue;
+            }
+            let gp = GmresDrParams {
+                stall_cycles: 0,
+                deflate: self.deflate,
+                max_iters: self.budget.saturating_sub(st.iterations).min(20_000),
+                rel_tol: self.tol,
+                progress: None,
+            };
+            st.solves += 1;
+            let out = gmres_dr_with(
+                self.a, &mut st.sa, self.pre, &mut st.sm, &b, part, &gp, &mut st.ws,
+            );
+            match out {
+                Ok(i) => st.iterations += i.iterations,
+                Err(e) => {
+                    if let KrylovError::NoConvergence { iterations, .. } = e {
+                        st.iterations += iterations;
+                    }
+                    st.failure = Some(if st.iterations >= self.budget {
+                        format!(
+                            "the inner solves spent their budget of {} GMRES iterations",
+                            self.budget
+                        )
+                    } else {
+                        format!(
+                            "inner solve {} did not reach {:e}: {e}",
+                            st.solves, self.tol
+                        )
+                    });
+                    y.iter_mut().for_each(|v| *v = C64::default());
+                    return;
+                }
+            }
+        }
+        for (i, v) in y.iter_mut().enumerate() {
+            *v = C64::new(parts[0][i], parts[1][i]);
+        }
+    }
+}
+
 /// [`verify_gap`] with the inner-iteration budget `max_inner_iterations` (tests use a small one).
 pub fn verify_gap_capped(
     setup: &Setup,
@@ -219,90 +312,11 @@ pub fn verify_gap_capped(
         inv_d,
         dinv,
     };
-    /// inner-solve state: workspace, scratch, solves, iterations, and why the check failed
-    struct InnerState {
-        ws: GmresDrWorkspace,
-        sa: HermScratch,
-        sm: PrecScratch,
-        solves: usize,
-        iterations: usize,
-        failure: Option<String>,
-    }
-    struct Inner<'a> {
-        a: &'a Deflated<'a>,
-        pre: &'a TwoLevel<'a>,
-        state: std::sync::Mutex<InnerState>,
-        tol: f64,
-        budget: usize,
-        deflate: usize,
-    }
-    impl sqz_krylov::LinearOperator for Inner<'_> {
-        fn dim(&self) -> usize {
-            self.a.dim()
-        }
-        fn apply(&self, x: &[C64], y: &mut [C64]) {
-            let mut g = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            let st = &mut *g;
-            // after a failure the Arnoldi iteration is only run out (its result is discarded)
-            if st.failure.is_some() {
-                y.iter_mut().for_each(|v| *v = C64::default());
-                return;
-            }
-            let mut parts = [vec![0.0; x.len()], vec![0.0; x.len()]];
-            for (k, part) in parts.iter_mut().enumerate() {
-                let b: Vec<f64> = x.iter().map(|v| if k == 0 { v.re } else { v.im }).collect();
-                if b.iter().all(|v| *v == 0.0) {
-                    continue;
-                }
-                let gp = GmresDrParams {
-                    stall_cycles: 0,
-                    deflate: self.deflate,
-                    max_iters: self.budget.saturating_sub(st.iterations).min(20_000),
-                    rel_tol: self.tol,
-                    progress: None,
-                };
-                st.solves += 1;
-                let out = gmres_dr_with(
-                    self.a, &mut st.sa, self.pre, &mut st.sm, &b, part, &gp, &mut st.ws,
-                );
-                match out {
-                    Ok(i) => st.iterations += i.iterations,
-                    Err(e) => {
-                        if let KrylovError::NoConvergence { iterations, .. } = e {
-                            st.iterations += iterations;
-                        }
-                        st.failure = Some(if st.iterations >= self.budget {
-                            format!(
-                                "the inner solves spent their budget of {} GMRES iterations",
-                                self.budget
-                            )
-                        } else {
-                            format!(
-                                "inner solve {} did not reach {:e}: {e}",
-                                st.solves, self.tol
-                            )
-                        });
-                        y.iter_mut().for_each(|v| *v = C64::default());
-                        return;
-                    }
-                }
-            }
-            for (i, v) in y.iter_mut().enumerate() {
-                *v = C64::new(parts[0][i], parts[1][i]);
-            }
-        }
-    }
     let inner = Inner {
         a: &a,
         pre: &pre,
-        state: std::sync::Mutex::new(InnerState {
-            ws: GmresDrWorkspace::new(bd, restart),
-            sa: a.new_scratch(),
-            sm: pre.new_scratch(),
-            solves: 0,
-            iterations: 0,
-            failure: None,
-        }),
+        dim: bd,
+        restart,
         tol: VERIFY_INNER_TOL,
         budget: max_inner_iterations,
         deflate: sp.deflate,
@@ -324,8 +338,10 @@ pub fn verify_gap_capped(
             start.iter_mut().zip(&q).for_each(|(s, x)| *s += x / nq);
         }
     }
+    let mut st = inner.new_scratch();
     let res = sqz_krylov::eigs_largest(
         &inner,
+        &mut st,
         &start,
         &sqz_krylov::EigParams {
             nev: 4,
@@ -334,19 +350,16 @@ pub fn verify_gap_capped(
             max_restarts: 15,
         },
     );
-    {
-        let g = inner.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(why) = &g.failure {
-            return Err(SteadyError::NoConvergence {
-                method: "gap check (shift-invert Arnoldi)",
-                detail: format!(
-                    "{why} ({} inner solves, {} GMRES iterations, {:.1} s)",
-                    g.solves,
-                    g.iterations,
-                    t0.elapsed().as_secs_f64()
-                ),
-            });
-        }
+    if let Some(why) = &st.failure {
+        return Err(SteadyError::NoConvergence {
+            method: "gap check (shift-invert Arnoldi)",
+            detail: format!(
+                "{why} ({} inner solves, {} GMRES iterations, {:.1} s)",
+                st.solves,
+                st.iterations,
+                t0.elapsed().as_secs_f64()
+            ),
+        });
     }
     let res = res.map_err(|e| SteadyError::NoConvergence {
         method: "gap check (shift-invert Arnoldi)",
@@ -365,13 +378,12 @@ pub fn verify_gap_capped(
         gap = gap.min(lam.re.abs());
         eigenvalues.push(lam);
     }
-    let g = inner.state.lock().unwrap_or_else(|e| e.into_inner());
     Ok(GapCheck {
         gap,
         eigenvalues,
         galerkin,
-        solves: g.solves,
-        inner_iterations: g.iterations,
+        solves: st.solves,
+        inner_iterations: st.iterations,
         seconds: t0.elapsed().as_secs_f64(),
     })
 }
