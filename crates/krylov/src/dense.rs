@@ -3,6 +3,8 @@
 use crate::C64;
 use rayon::prelude::*;
 
+/// Length from which [`dot`] and [`norm`] run in parallel: over fixed chunks of 4096 entries,
+/// whose sums are added in chunk order (the same bits on any number of threads).
 const PAR_MIN: usize = 1 << 14;
 
 /// `sum conj(x_i) y_i`.
@@ -11,6 +13,8 @@ pub fn dot(x: &[C64], y: &[C64]) -> C64 {
         x.par_chunks(4096)
             .zip(y.par_chunks(4096))
             .map(|(a, b)| a.iter().zip(b).map(|(u, v)| u.conj() * v).sum::<C64>())
+            .collect::<Vec<_>>()
+            .into_iter()
             .sum()
     } else {
         x.iter().zip(y).map(|(u, v)| u.conj() * v).sum()
@@ -22,6 +26,8 @@ pub fn norm(x: &[C64]) -> f64 {
     if x.len() >= PAR_MIN {
         x.par_chunks(4096)
             .map(|a| a.iter().map(|u| u.norm_sqr()).sum::<f64>())
+            .collect::<Vec<_>>()
+            .into_iter()
             .sum::<f64>()
             .sqrt()
     } else {

@@ -36,8 +36,11 @@ pub fn par_for(n: usize) -> Par {
 /// Euclidean norm.
 pub fn norm2<T: Scalar>(x: &[T]) -> f64 {
     let s: f64 = if x.len() >= PAR_MIN_DIM {
+        // chunk sums added in chunk order: the same bits on any number of threads
         x.par_chunks(4096)
             .map(|c| c.iter().map(|z| z.abs2()).sum::<f64>())
+            .collect::<Vec<_>>()
+            .into_iter()
             .sum()
     } else {
         x.iter().map(|z| z.abs2()).sum()
@@ -90,8 +93,9 @@ fn rows_per_task(n: usize) -> usize {
     if n < PAR_MIN_DIM {
         n.max(1)
     } else {
-        let tasks = (4 * rayon::current_num_threads()).clamp(1, GS_TASKS);
-        n.div_ceil(tasks).div_ceil(GS_BLOCK) * GS_BLOCK
+        // a split that depends on `n` only, never on the number of threads: the partial sums,
+        // and so the bits of every dot product, are the same on any thread count
+        n.div_ceil(GS_TASKS).div_ceil(GS_BLOCK) * GS_BLOCK
     }
 }
 
@@ -230,9 +234,12 @@ pub fn gs_update<T: Scalar>(
     if rpt >= n {
         task(0, p)
     } else {
+        // task sums added in task order: the same bits on any number of threads
         p.par_chunks_mut(rpt)
             .enumerate()
             .map(|(t, pt)| task(t, pt))
+            .collect::<Vec<_>>()
+            .into_iter()
             .sum()
     }
 }

@@ -113,18 +113,27 @@ pub fn moments(rho: &Mat<C64>) -> SpinMoments {
     SpinMoments { n, mean, second }
 }
 
+/// Columns of `F` per partial sum of [`moments_factored`]: the sums run over fixed chunks of this
+/// many columns (in parallel) and the chunk sums are added in chunk order, so the result does not
+/// depend on the number of threads or on how rayon splits the work.
+pub const MOMENT_CHUNK: usize = 16;
+
 /// Moments of `rho = F F^dag / Tr(F F^dag)` without forming `rho` (O(N^2), parallel over the
-/// columns of `F`): `<S_a S_b> = sum_k (S_a f_k)^dag (S_b f_k) / sum_k |f_k|^2`.
+/// columns of `F`): `<S_a S_b> = sum_k (S_a f_k)^dag (S_b f_k) / sum_k |f_k|^2`. The same bits
+/// on any number of threads ([`MOMENT_CHUNK`]).
 pub fn moments_factored(f: &Mat<C64>) -> SpinMoments {
     use rayon::prelude::*;
     let n = f.nrows() - 1;
     let sp: Vec<f64> = (0..n).map(|k| spin::s_plus_element(n, k)).collect();
-    // [norm, mean x3, second 3x3]
-    let acc = (0..f.ncols())
+    let chunks: Vec<std::ops::Range<usize>> = (0..f.ncols())
+        .step_by(MOMENT_CHUNK)
+        .map(|k0| k0..(k0 + MOMENT_CHUNK).min(f.ncols()))
+        .collect();
+    // [norm, mean x3, second 3x3], one partial sum per chunk of columns
+    let partial: Vec<[f64; 13]> = chunks
         .into_par_iter()
-        .fold(
-            || [0.0f64; 13],
-            |mut acc, k| {
+        .map(|cols| {
+            cols.fold([0.0f64; 13], |mut acc, k| {
                 let col = f.col(k);
                 let x = |i: usize| col[i];
                 let mut u = [
@@ -159,15 +168,13 @@ pub fn moments_factored(f: &Mat<C64>) -> SpinMoments {
                     }
                 }
                 acc
-            },
-        )
-        .reduce(
-            || [0.0f64; 13],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
+            })
+        })
+        .collect();
+    let acc = partial.iter().fold([0.0f64; 13], |mut a, b| {
+        a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        a
+    });
     let norm = acc[0];
     let mut mean = [0.0; 3];
     let mut second = [[0.0; 3]; 3];

@@ -309,9 +309,12 @@ fn dot(x: &[f64], y: &[f64]) -> f64 {
     if x.len() < sqz_krylov::orth::PAR_MIN_DIM {
         x.iter().zip(y).map(|(a, b)| a * b).sum()
     } else {
+        // chunk sums added in chunk order: the same bits on any number of threads
         x.par_chunks(4096)
             .zip(y.par_chunks(4096))
             .map(|(a, b)| a.iter().zip(b).map(|(u, v)| u * v).sum::<f64>())
+            .collect::<Vec<_>>()
+            .into_iter()
             .sum()
     }
 }
