@@ -22,7 +22,7 @@ pub use expv::{
 };
 pub use gmres::{gmres, gmres_with, GmresInfo, GmresParams, GmresWorkspace};
 pub use gmres_dr::{gmres_dr_with, gmres_recycled_with, GmresDrParams, GmresDrWorkspace};
-pub use linop::{Identity, LinOp};
+pub use linop::{Diagonal, Identity, LinOp};
 pub use num_complex::Complex64 as C64;
 pub use progress::{Progress, ProgressSnapshot};
 pub use scalar::Scalar;

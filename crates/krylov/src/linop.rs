@@ -75,3 +75,24 @@ impl<T: Scalar> LinOp<T> for Identity {
         y.copy_from_slice(x);
     }
 }
+
+/// A diagonal operator, `y_i = x_i d_i` (a Jacobi preconditioner: `d` the inverse diagonal).
+#[derive(Debug, Clone)]
+pub struct Diagonal<T>(pub Vec<T>);
+
+impl<T: Scalar> LinOp<T> for Diagonal<T> {
+    type Scratch = ();
+    fn dim(&self) -> usize {
+        self.0.len()
+    }
+    fn new_scratch(&self) {}
+    fn scratch_bytes(&self) -> u64 {
+        0
+    }
+    fn apply(&self, x: &[T], y: &mut [T], _: &mut ()) {
+        y.iter_mut()
+            .zip(x)
+            .zip(&self.0)
+            .for_each(|((y, x), s)| *y = *x * *s);
+    }
+}

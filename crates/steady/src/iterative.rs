@@ -95,26 +95,6 @@ impl LinOp<C64> for Deflated<'_> {
     }
 }
 
-/// Diagonal scaling.
-struct Jacobi(Vec<C64>);
-
-impl LinOp<C64> for Jacobi {
-    type Scratch = ();
-    fn dim(&self) -> usize {
-        self.0.len()
-    }
-    fn new_scratch(&self) {}
-    fn scratch_bytes(&self) -> u64 {
-        0
-    }
-    fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
-        y.iter_mut()
-            .zip(x)
-            .zip(&self.0)
-            .for_each(|((y, x), s)| *y = x * s);
-    }
-}
-
 /// The diagonal of the parity-block Liouvillian (formula in the module docs), block order.
 pub fn block_diagonal(p: &Params) -> Vec<C64> {
     let n = p.n();
@@ -153,7 +133,8 @@ pub fn solve_iterative(
     let op = sqz_superop::ParityBlock::new(p, z)?;
     let def = Deflated::new(&op);
     let (diag, inv_d) = (def.diag.clone(), def.inv_d);
-    let jac = Jacobi(def.inverse_diagonal(p));
+    // the Jacobi preconditioner: the inverse diagonal as an operator
+    let jac = sqz_krylov::Diagonal(def.inverse_diagonal(p));
     let mut b = vec![C64::new(0.0, 0.0); op.dim()];
     let mut x = vec![C64::new(0.0, 0.0); op.dim()];
     for &i in &diag {

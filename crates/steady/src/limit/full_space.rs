@@ -127,25 +127,6 @@ impl LinOp<C64> for Bordered<'_> {
     }
 }
 
-pub(super) struct Jacobi(Vec<C64>);
-
-impl LinOp<C64> for Jacobi {
-    type Scratch = ();
-    fn new_scratch(&self) {}
-    fn scratch_bytes(&self) -> u64 {
-        0
-    }
-    fn dim(&self) -> usize {
-        self.0.len()
-    }
-    fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
-        y.iter_mut()
-            .zip(x)
-            .zip(&self.0)
-            .for_each(|((y, x), s)| *y = x * s);
-    }
-}
-
 /// `G1`, `G2` (dense `C_N x C_N`, coarse coordinates) through the full Liouville space: `L1`,
 /// `L2` dense ([`FullTaylor`]), `L0^#` by Jacobi-preconditioned GMRES on `L0 + Z Y^dag`
 /// (`L0^# x = (L0 + Z Y^dag)^{-1} x - Z Y^dag x`), one solve per coarse basis vector. Returns
@@ -163,7 +144,8 @@ pub fn full_space_generators(
     let cn = sw.dim();
     let bd = l0.dim();
     let op = Bordered { l0: &l0, sw };
-    let jac = Jacobi(
+    // the Jacobi preconditioner: the inverse diagonal as an operator
+    let jac = sqz_krylov::Diagonal(
         crate::iterative::block_diagonal(p)
             .into_iter()
             .map(|d| if d.norm() > 1e-12 { 1.0 / d } else { ONE })
