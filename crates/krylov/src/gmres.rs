@@ -212,26 +212,7 @@ where
                 s
             };
             hcol[k + 1] = T::from_re(hn);
-            // apply previous rotations
-            for i in 0..k {
-                let t = cs[i].conj() * hcol[i] + sn[i].conj() * hcol[i + 1];
-                hcol[i + 1] = -sn[i] * hcol[i] + cs[i] * hcol[i + 1];
-                hcol[i] = t;
-            }
-            // new rotation zeroing hcol[k+1]
-            let (a0, b0) = (hcol[k], hcol[k + 1]);
-            let den = (a0.abs2() + b0.abs2()).sqrt();
-            let (c, s) = if den == 0.0 {
-                (T::from_re(1.0), T::default())
-            } else {
-                (a0 * T::from_re(1.0 / den), b0 * T::from_re(1.0 / den))
-            };
-            cs[k] = c;
-            sn[k] = s;
-            hcol[k] = c.conj() * a0 + s.conj() * b0;
-            hcol[k + 1] = T::default();
-            g[k + 1] = -s * g[k];
-            g[k] = c.conj() * g[k];
+            rotate_column(&mut hcol, &mut cs, &mut sn, &mut g, k);
             for i in 0..=k {
                 h[i][k] = hcol[i];
             }
@@ -246,19 +227,7 @@ where
                 break;
             }
         }
-        // solve the triangular system h y = g
-        let mut y = vec![T::default(); k_used];
-        for i in (0..k_used).rev() {
-            let mut s = g[i];
-            for j in i + 1..k_used {
-                s -= h[i][j] * y[j];
-            }
-            y[i] = if h[i][i] == T::default() {
-                T::default()
-            } else {
-                s / h[i][i]
-            };
-        }
+        let y = back_substitute(&h, &g, k_used);
         // x += M (V y)
         ws.r.iter_mut().for_each(|v| *v = T::default());
         for (j, yj) in y.iter().enumerate() {
@@ -268,6 +237,48 @@ where
         axpy(T::from_re(1.0), &ws.z, x);
         info.restarts += 1;
     }
+}
+
+/// Applies the previous Givens rotations `(cs, sn)[..k]` to the new Hessenberg column `hcol`
+/// (`hcol[..=k+1]`), then a new one, stored at `k`, that zeroes `hcol[k+1]`; rotates `g` with it.
+fn rotate_column<T: Scalar>(hcol: &mut [T], cs: &mut [T], sn: &mut [T], g: &mut [T], k: usize) {
+    // apply previous rotations
+    for i in 0..k {
+        let t = cs[i].conj() * hcol[i] + sn[i].conj() * hcol[i + 1];
+        hcol[i + 1] = -sn[i] * hcol[i] + cs[i] * hcol[i + 1];
+        hcol[i] = t;
+    }
+    // new rotation zeroing hcol[k+1]
+    let (a0, b0) = (hcol[k], hcol[k + 1]);
+    let den = (a0.abs2() + b0.abs2()).sqrt();
+    let (c, s) = if den == 0.0 {
+        (T::from_re(1.0), T::default())
+    } else {
+        (a0 * T::from_re(1.0 / den), b0 * T::from_re(1.0 / den))
+    };
+    cs[k] = c;
+    sn[k] = s;
+    hcol[k] = c.conj() * a0 + s.conj() * b0;
+    hcol[k + 1] = T::default();
+    g[k + 1] = -s * g[k];
+    g[k] = c.conj() * g[k];
+}
+
+/// The solution `y` of the triangular system `h[..k][..k] y = g[..k]` (a zero pivot gives 0).
+fn back_substitute<T: Scalar>(h: &[Vec<T>], g: &[T], k: usize) -> Vec<T> {
+    let mut y = vec![T::default(); k];
+    for i in (0..k).rev() {
+        let mut s = g[i];
+        for j in i + 1..k {
+            s -= h[i][j] * y[j];
+        }
+        y[i] = if h[i][i] == T::default() {
+            T::default()
+        } else {
+            s / h[i][i]
+        };
+    }
+    y
 }
 
 /// [`gmres_with`] with fresh scratch for `a` and `m` (from [`LinOp::new_scratch`]) and a fresh

@@ -277,7 +277,43 @@ fn deflation(lsq: &Lsq, d: &[f64], c: &[f64], k: usize, residual: bool) -> Optio
     for i in 0..=m {
         s[i] -= (0..m).map(|j| h(i, j) * d[j]).sum::<f64>();
     }
-    // harmonic Ritz: (H + f h^T) g = theta g, H^T f = h (h the last row)
+    let cols = harmonic_ritz_columns(lsq, k)?;
+    // P: orthonormal columns [g_1 .. g_kk | s], rows m+1
+    let rows = m + 1;
+    let mut p: Vec<f64> = Vec::with_capacity(rows * (cols.len() + 1));
+    let mut kk = 0;
+    for g in cols {
+        let mut v = g;
+        v.push(0.0);
+        if orth_against(&p, rows, kk, &mut v) > DEPENDENT_TOL {
+            p.extend_from_slice(&v);
+            kk += 1;
+        }
+    }
+    if kk == 0 {
+        return None;
+    }
+    let mut sv = s.clone();
+    if orth_against(&p, rows, kk, &mut sv) <= DEPENDENT_TOL {
+        if residual {
+            return None;
+        }
+        // only the Ritz vectors are wanted: any unit vector orthogonal to them will do
+        sv = vec![0.0; rows];
+        sv[m] = 1.0;
+    }
+    p.extend_from_slice(&sv);
+    Some(project(lsq, p, &s, kk))
+}
+
+/// The real basis (`m` rows per column) of the harmonic Ritz vectors of the cycle in `lsq` with
+/// the `k` smallest `|theta|`: `(H + f h^T) g = theta g`, `H^T f = h` (`h` the last row of
+/// `Hbar`); a complex pair enters once, as its real and imaginary parts. `None` when `H` is
+/// singular or the eigenproblem fails.
+fn harmonic_ritz_columns(lsq: &Lsq, k: usize) -> Option<Vec<Vec<f64>>> {
+    let stride = lsq.m;
+    let m = lsq.r.len();
+    let h = |i: usize, j: usize| lsq.h[i * stride + j];
     let hm = Mat::<f64>::from_fn(m, m, &h);
     let hrow: Vec<f64> = (0..m).map(|j| h(m, j)).collect();
     let ht = hm.transpose().to_owned();
@@ -296,7 +332,6 @@ fn deflation(lsq: &Lsq, d: &[f64], c: &[f64], k: usize, residual: bool) -> Optio
         let (va, vb) = (vals[a], vals[b]);
         (va.re.hypot(va.im)).total_cmp(&vb.re.hypot(vb.im))
     });
-    // real basis of the k smallest: a complex pair enters once, as Re and Im
     let mut cols: Vec<Vec<f64>> = Vec::new();
     let mut used_pair = vec![false; m];
     for &i in &order {
@@ -328,32 +363,17 @@ fn deflation(lsq: &Lsq, d: &[f64], c: &[f64], k: usize, residual: bool) -> Optio
             cols.push((0..m).map(|r| vecs[(r, i)].re).collect());
         }
     }
-    // P: orthonormal columns [g_1 .. g_kk | s], rows m+1
+    Some(cols)
+}
+
+/// The deflation data from `P` (`kk + 1` orthonormal columns of `m + 1` rows, the last the
+/// residual's coordinates `s`): the new `Hbar = P^T Hbar P_k` (`P_k` the first `kk` columns
+/// without their last row), its image `Hbar P_k` and the new `c = P^T s`.
+fn project(lsq: &Lsq, p: Vec<f64>, s: &[f64], kk: usize) -> Deflation {
+    let stride = lsq.m;
+    let m = lsq.r.len();
+    let h = |i: usize, j: usize| lsq.h[i * stride + j];
     let rows = m + 1;
-    let mut p: Vec<f64> = Vec::with_capacity(rows * (cols.len() + 1));
-    let mut kk = 0;
-    for g in cols {
-        let mut v = g;
-        v.push(0.0);
-        if orth_against(&p, rows, kk, &mut v) > DEPENDENT_TOL {
-            p.extend_from_slice(&v);
-            kk += 1;
-        }
-    }
-    if kk == 0 {
-        return None;
-    }
-    let mut sv = s.clone();
-    if orth_against(&p, rows, kk, &mut sv) <= DEPENDENT_TOL {
-        if residual {
-            return None;
-        }
-        // only the Ritz vectors are wanted: any unit vector orthogonal to them will do
-        sv = vec![0.0; rows];
-        sv[m] = 1.0;
-    }
-    p.extend_from_slice(&sv);
-    // new Hbar = P^T Hbar P_k  ((kk+1) x kk), P_k: the first kk columns without the last row
     let mut hp = vec![0.0; rows * kk]; // Hbar P_k, column-major (m+1) x kk
     for j in 0..kk {
         let pj = &p[j * rows..j * rows + m];
@@ -376,18 +396,33 @@ fn deflation(lsq: &Lsq, d: &[f64], c: &[f64], k: usize, residual: bool) -> Optio
         .map(|i| {
             p[i * rows..(i + 1) * rows]
                 .iter()
-                .zip(&s)
+                .zip(s)
                 .map(|(a, b)| a * b)
                 .sum()
         })
         .collect();
-    Some(Deflation {
+    Deflation {
         p,
         hbar,
         c: cnew,
         kk,
         image: hp,
-    })
+    }
+}
+
+impl Deflation {
+    /// The least-squares problem of the cycle that starts from this deflation (cycle length
+    /// `m`), with its first `kk` columns pushed.
+    fn start(&self, m: usize) -> Lsq {
+        let kk = self.kk;
+        let mut lsq = Lsq::new(m, &self.c);
+        let mut col = vec![0.0; kk + 1];
+        for j in 0..kk {
+            col.copy_from_slice(&self.hbar[j * (kk + 1)..(j + 1) * (kk + 1)]);
+            lsq.push(&col, kk);
+        }
+        lsq
+    }
 }
 
 /// `V[:, 0..=kk] <- V[:, 0..=m] P` in place, block of rows by block of rows.
@@ -424,6 +459,147 @@ fn rotate_basis(basis: &mut [f64], n: usize, m: usize, p: &[f64], kk: usize) {
     }
 }
 
+/// The preconditioned operator `A M` of a solve, with the scratch of both parts.
+struct Preconditioned<'o, A: LinOp<f64> + ?Sized, M: LinOp<f64> + ?Sized> {
+    a: &'o A,
+    sa: &'o mut A::Scratch,
+    pre: &'o M,
+    sm: &'o mut M::Scratch,
+}
+
+impl<A: LinOp<f64> + ?Sized, M: LinOp<f64> + ?Sized> Preconditioned<'_, A, M> {
+    /// `w = A M v`, with `z` as work.
+    fn apply(&mut self, v: &[f64], z: &mut [f64], w: &mut [f64]) {
+        self.pre.apply(v, z, self.sm);
+        self.a.apply(z, w, self.sa);
+    }
+
+    /// `x += M y`, with `z` as work.
+    fn update(&mut self, y: &[f64], z: &mut [f64], x: &mut [f64]) {
+        self.pre.apply(y, z, self.sm);
+        axpy(1.0, z, x);
+    }
+
+    /// [`gmres_dr_with`] on this operator.
+    fn gmres_dr(
+        &mut self,
+        b: &[f64],
+        x: &mut [f64],
+        p: &GmresDrParams,
+        ws: &mut GmresDrWorkspace,
+    ) -> Result<GmresInfo, KrylovError> {
+        gmres_dr_with(self.a, self.sa, self.pre, self.sm, b, x, p, ws)
+    }
+
+    /// The true residual `r = b - A x` (see [`restart_residual`]): `None` when it meets the
+    /// tolerance, else its norm.
+    #[allow(clippy::too_many_arguments)]
+    fn residual(
+        &mut self,
+        b: &[f64],
+        x: &[f64],
+        r: &mut [f64],
+        bnorm: f64,
+        p: &GmresDrParams,
+        max_iters: usize,
+        info: &mut GmresInfo,
+    ) -> Result<Option<f64>, KrylovError> {
+        restart_residual(self.a, self.sa, b, x, r, bnorm, p.rel_tol, max_iters, info)
+    }
+}
+
+/// The memory one Arnoldi cycle works in: its basis (column-major, `n` rows), the
+/// preconditioned vector and the Gram-Schmidt partial sums.
+struct CycleMem<'w> {
+    basis: &'w mut [f64],
+    z: &'w mut [f64],
+    partial: &'w mut [f64],
+    arch: pulp::Arch,
+    n: usize,
+}
+
+/// Arnoldi steps `j0..m` of one cycle (columns `0..=j0` of `mem.basis` orthonormal on entry),
+/// each column pushed into `lsq`; stops early at the tolerance, a breakdown or the iteration
+/// budget. Returns the columns the cycle has (`j0` when no step ran) and the last residual
+/// estimate (`None` when no step ran).
+#[allow(clippy::too_many_arguments)]
+fn arnoldi_steps<A, M>(
+    op: &mut Preconditioned<'_, A, M>,
+    mem: &mut CycleMem<'_>,
+    j0: usize,
+    m: usize,
+    lsq: &mut Lsq,
+    p: &GmresDrParams,
+    bnorm: f64,
+    info: &mut GmresInfo,
+) -> (usize, Option<f64>)
+where
+    A: LinOp<f64> + ?Sized,
+    M: LinOp<f64> + ?Sized,
+{
+    let n = mem.n;
+    let mut used = j0;
+    let mut est = None;
+    let mut hcol = vec![0.0; m + 2];
+    for j in j0..m {
+        let (done, rest) = mem.basis.split_at_mut((j + 1) * n);
+        op.apply(&done[j * n..], mem.z, &mut rest[..n]);
+        info.iterations += 1;
+        let hn = orthogonalize(
+            mem.arch,
+            done,
+            n,
+            j + 1,
+            &mut rest[..n],
+            &mut hcol,
+            mem.partial,
+        )
+        .1;
+        hcol[j + 1] = hn;
+        let e = lsq.push(&hcol[..j + 2], j + 1);
+        est = Some(e);
+        if let Some(pg) = p.progress {
+            pg.step(e / bnorm, p.rel_tol);
+        }
+        used = j + 1;
+        if hn > 0.0 {
+            scale_in_place(&mut rest[..n], 1.0 / hn);
+        }
+        if e <= p.rel_tol * bnorm * 0.5 || hn == 0.0 || info.iterations >= p.max_iters {
+            break;
+        }
+    }
+    (used, est)
+}
+
+impl GmresDrWorkspace {
+    /// Rotates the first `cols + 1` basis vectors onto the deflation's `P` and keeps its vectors
+    /// and their image (for the next cycle, or for the caller).
+    fn adopt(&mut self, dfl: &Deflation, cols: usize) {
+        rotate_basis(&mut self.basis, self.n, cols, &dfl.p, dfl.kk);
+        self.kept = dfl.kk;
+        self.image = dfl.image.clone();
+    }
+
+    /// The memory of an Arnoldi cycle whose basis starts at vector `from`.
+    fn cycle_mem(&mut self, from: usize) -> CycleMem<'_> {
+        CycleMem {
+            basis: &mut self.basis[from * self.n..],
+            z: &mut self.z,
+            partial: &mut self.partial,
+            arch: self.arch,
+            n: self.n,
+        }
+    }
+}
+
+/// Whether the residual estimates `history` (one per cycle) fell by less than [`STALL_FACTOR`]
+/// over the last `cycles` cycles (`cycles = 0`: never).
+fn stalled(history: &[f64], cycles: usize) -> bool {
+    let est = history[history.len() - 1];
+    cycles > 0 && history.len() > cycles && history[history.len() - 1 - cycles] < STALL_FACTOR * est
+}
+
 /// Solves `A x = b` by GMRES-DR(m, k) with the right preconditioner `M` (`A M y = b`, `x = M y`);
 /// `x` holds the initial guess on entry. `m` is the workspace's cycle length, `k = p.deflate`
 /// (clamped to `m - 1`).
@@ -450,10 +626,10 @@ where
         b.len() == n && x.len() == n && pre.dim() == n && ws.n == n,
         "gmres_dr: length mismatch"
     );
+    let mut op = Preconditioned { a, sa, pre, sm };
     let mr = ws.m;
     let k = p.deflate.min(mr.saturating_sub(1));
     let bnorm = norm2(b).max(f64::MIN_POSITIVE);
-    let arch = ws.arch;
     let mut info = GmresInfo::default();
     // residual estimates at the end of each cycle, for the stagnation test
     let mut history: Vec<f64> = Vec::new();
@@ -463,18 +639,8 @@ where
     loop {
         let (mut lsq, j0, c0) = match carried.take() {
             None => {
-                let Some(beta) = restart_residual(
-                    a,
-                    sa,
-                    b,
-                    x,
-                    &mut ws.r,
-                    bnorm,
-                    p.rel_tol,
-                    p.max_iters,
-                    &mut info,
-                )?
-                else {
+                let res = op.residual(b, x, &mut ws.r, bnorm, p, p.max_iters, &mut info)?;
+                let Some(beta) = res else {
                     return Ok(info);
                 };
                 ws.basis[..n].copy_from_slice(&ws.r);
@@ -482,86 +648,43 @@ where
                 scale_in_place(&mut ws.basis[..n], 1.0 / beta);
                 (Lsq::new(mr, &[beta]), 0, vec![beta])
             }
-            Some(dfl) => {
-                let kk = dfl.kk;
-                let mut lsq = Lsq::new(mr, &dfl.c);
-                let mut col = vec![0.0; kk + 1];
-                for j in 0..kk {
-                    col.copy_from_slice(&dfl.hbar[j * (kk + 1)..(j + 1) * (kk + 1)]);
-                    lsq.push(&col, kk);
-                }
-                (lsq, kk, dfl.c)
-            }
+            Some(dfl) => (dfl.start(mr), dfl.kk, dfl.c),
         };
-        let mut used = j0;
-        let mut est = f64::INFINITY;
-        let mut hcol = vec![0.0; mr + 2];
-        for j in j0..mr {
-            {
-                let (done, rest) = ws.basis.split_at_mut((j + 1) * n);
-                let vj = &done[j * n..];
-                let w = &mut rest[..n];
-                pre.apply(vj, &mut ws.z, sm);
-                a.apply(&ws.z, w, sa);
-            }
-            info.iterations += 1;
-            let hn = {
-                let (done, rest) = ws.basis.split_at_mut((j + 1) * n);
-                orthogonalize(
-                    arch,
-                    done,
-                    n,
-                    j + 1,
-                    &mut rest[..n],
-                    &mut hcol,
-                    &mut ws.partial,
-                )
-                .1
-            };
-            hcol[j + 1] = hn;
-            est = lsq.push(&hcol[..j + 2], j + 1);
-            if let Some(pg) = p.progress {
-                pg.step(est / bnorm, p.rel_tol);
-            }
-            used = j + 1;
-            if hn > 0.0 {
-                scale_in_place(&mut ws.basis[(j + 1) * n..(j + 2) * n], 1.0 / hn);
-            }
-            if est <= p.rel_tol * bnorm * 0.5 || hn == 0.0 || info.iterations >= p.max_iters {
-                break;
-            }
-        }
+        let (used, est) = arnoldi_steps(
+            &mut op,
+            &mut ws.cycle_mem(0),
+            j0,
+            mr,
+            &mut lsq,
+            p,
+            bnorm,
+            &mut info,
+        );
+        let est = est.unwrap_or(f64::INFINITY);
         let d = lsq.solve();
         // x += M (V d)
         ws.r.iter_mut().for_each(|v| *v = 0.0);
         for (j, dj) in d.iter().enumerate() {
             axpy(*dj, &ws.basis[j * n..(j + 1) * n], &mut ws.r);
         }
-        pre.apply(&ws.r, &mut ws.z, sm);
-        axpy(1.0, &ws.z, x);
+        op.update(&ws.r, &mut ws.z, x);
         info.restarts += 1;
         info.residual = est;
         info.rel_residual = est / bnorm;
         let converged = est <= p.rel_tol * bnorm * 0.5;
         history.push(est);
-        let c = p.stall_cycles;
-        if !converged
-            && c > 0
-            && history.len() > c
-            && history[history.len() - 1 - c] < STALL_FACTOR * est
-        {
+        if !converged && stalled(&history, p.stall_cycles) {
             // the true residual of the point reached, then stop (a zero budget: NoConvergence
             // unless the point happens to meet the tolerance)
-            return restart_residual(a, sa, b, x, &mut ws.r, bnorm, p.rel_tol, 0, &mut info)
+            return op
+                .residual(b, x, &mut ws.r, bnorm, p, 0, &mut info)
                 .map(|_| info);
         }
         if converged && k > 0 && used > k {
             // keep the slow harmonic Ritz vectors of the last cycle for the caller
             // ([`GmresDrWorkspace::ritz_basis`]); the true residual is checked next
             if let Some(dfl) = deflation(&lsq, &d, &c0, k, false) {
-                rotate_basis(&mut ws.basis, n, used, &dfl.p, dfl.kk);
-                ws.kept = dfl.kk;
-                ws.image = dfl.image;
+                ws.adopt(&dfl, used);
             }
             continue;
         }
@@ -572,10 +695,82 @@ where
         }
         carried = deflation(&lsq, &d, &c0, k, true);
         if let Some(dfl) = &carried {
-            rotate_basis(&mut ws.basis, n, mr, &dfl.p, dfl.kk);
-            ws.kept = dfl.kk;
-            ws.image = dfl.image.clone();
+            ws.adopt(dfl, mr);
         }
+    }
+}
+
+/// `C = A M W` for the `kk` kept vectors `W` (the first `kk` basis vectors), orthonormalised
+/// column by column into basis slots `kk..2 kk`: `A M W = C R`; returns `R` (column-major,
+/// `kk x kk`), or `None` when `A M W` is numerically dependent.
+fn recycle_space<A, M>(
+    op: &mut Preconditioned<'_, A, M>,
+    ws: &mut GmresDrWorkspace,
+    kk: usize,
+    info: &mut GmresInfo,
+) -> Option<Vec<f64>>
+where
+    A: LinOp<f64> + ?Sized,
+    M: LinOp<f64> + ?Sized,
+{
+    let n = ws.n;
+    let mut rmat = vec![0.0; kk * kk];
+    let mut coef = vec![0.0; kk];
+    for j in 0..kk {
+        let (wpart, cv) = ws.basis.split_at_mut(kk * n);
+        let (cdone, crest) = cv.split_at_mut(j * n);
+        let cj = &mut crest[..n];
+        op.apply(&wpart[j * n..(j + 1) * n], &mut ws.z, cj);
+        info.iterations += 1;
+        let (before, after) = orthogonalize(ws.arch, cdone, n, j, cj, &mut coef, &mut ws.partial);
+        if after.is_nan() || after <= DEPENDENT_TOL * before.max(f64::MIN_POSITIVE) {
+            return None;
+        }
+        scale_in_place(cj, 1.0 / after);
+        rmat[j * kk..j * kk + j].copy_from_slice(&coef[..j]);
+        rmat[j * kk + j] = after;
+    }
+    Some(rmat)
+}
+
+/// One cycle's start in [`gmres_recycled_with`]: the residual in `ws.r` written as
+/// `C C^T r + beta v_1` (`v_1` into slot `2 kk`); the least-squares problem over `[C, V]` with its
+/// `kk` identity columns pushed, and `beta`.
+fn recycled_start(ws: &mut GmresDrWorkspace, kk: usize, mlsq: usize) -> (Lsq, f64) {
+    let n = ws.n;
+    let mut c0 = vec![0.0; kk + 1];
+    let (cpart, vpart) = ws.basis[kk * n..].split_at_mut(kk * n);
+    let v0 = &mut vpart[..n];
+    v0.copy_from_slice(&ws.r);
+    let (_, left) = orthogonalize(ws.arch, cpart, n, kk, v0, &mut c0, &mut ws.partial);
+    if left > 0.0 {
+        scale_in_place(v0, 1.0 / left);
+    }
+    c0[kk] = left;
+    let mut lsq = Lsq::new(mlsq, &c0);
+    for i in 0..kk {
+        let mut col = vec![0.0; i + 1];
+        col[i] = 1.0;
+        lsq.push(&col, i);
+    }
+    (lsq, left)
+}
+
+/// `ws.r = W R^{-1} d[..kk] + V d[kk..]` (back substitution for `y_C = R^{-1} d[..kk]`): the
+/// correction before the preconditioner in [`gmres_recycled_with`].
+fn recycled_correction(ws: &mut GmresDrWorkspace, kk: usize, rmat: &[f64], d: &[f64]) {
+    let n = ws.n;
+    let mut yc = d[..kk].to_vec();
+    for i in (0..kk).rev() {
+        let s: f64 = (i + 1..kk).map(|j| rmat[j * kk + i] * yc[j]).sum();
+        yc[i] = (yc[i] - s) / rmat[i * kk + i];
+    }
+    ws.r.iter_mut().for_each(|v| *v = 0.0);
+    for (i, yi) in yc.iter().enumerate() {
+        axpy(*yi, &ws.basis[i * n..(i + 1) * n], &mut ws.r);
+    }
+    for (j, dj) in d.iter().enumerate().skip(kk) {
+        axpy(*dj, &ws.basis[(kk + j) * n..(kk + j + 1) * n], &mut ws.r);
     }
 }
 
@@ -617,127 +812,41 @@ where
         b.len() == n && x.len() == n && pre.dim() == n && ws.n == n,
         "gmres_recycled: length mismatch"
     );
+    let mut op = Preconditioned { a, sa, pre, sm };
     let (kk, mr) = (ws.kept, ws.m);
     if kk == 0 || mr < 2 * kk + 2 {
-        return gmres_dr_with(a, sa, pre, sm, b, x, p, ws);
+        return op.gmres_dr(b, x, p, ws);
     }
-    let arch = ws.arch;
     let bnorm = norm2(b).max(f64::MIN_POSITIVE);
     let mut info = GmresInfo::default();
-    // C = A M W, orthonormalised column by column: A M W = C R (R column-major, kk x kk)
-    let mut rmat = vec![0.0; kk * kk];
-    let mut coef = vec![0.0; kk];
-    for j in 0..kk {
-        let (wpart, cv) = ws.basis.split_at_mut(kk * n);
-        pre.apply(&wpart[j * n..(j + 1) * n], &mut ws.z, sm);
-        let (cdone, crest) = cv.split_at_mut(j * n);
-        let cj = &mut crest[..n];
-        a.apply(&ws.z, cj, sa);
-        info.iterations += 1;
-        let (before, after) = orthogonalize(arch, cdone, n, j, cj, &mut coef, &mut ws.partial);
-        if after.is_nan() || after <= DEPENDENT_TOL * before.max(f64::MIN_POSITIVE) {
-            ws.kept = 0;
-            let mut i2 = gmres_dr_with(a, sa, pre, sm, b, x, p, ws)?;
-            i2.iterations += info.iterations;
-            return Ok(i2);
-        }
-        scale_in_place(cj, 1.0 / after);
-        rmat[j * kk..j * kk + j].copy_from_slice(&coef[..j]);
-        rmat[j * kk + j] = after;
-    }
+    let Some(rmat) = recycle_space(&mut op, ws, kk, &mut info) else {
+        ws.kept = 0;
+        let mut i2 = op.gmres_dr(b, x, p, ws)?;
+        i2.iterations += info.iterations;
+        return Ok(i2);
+    };
     // [C, V] from slot kk of the basis on: C its columns 0..kk, V from column kk
     let mlsq = mr - kk;
     let mut history: Vec<f64> = Vec::new();
-    let mut hcol = vec![0.0; mlsq + 2];
     loop {
-        if restart_residual(
-            a,
-            sa,
-            b,
-            x,
-            &mut ws.r,
-            bnorm,
-            p.rel_tol,
-            p.max_iters,
-            &mut info,
-        )?
-        .is_none()
-        {
+        let res = op.residual(b, x, &mut ws.r, bnorm, p, p.max_iters, &mut info)?;
+        if res.is_none() {
             return Ok(info);
         }
-        let cv = &mut ws.basis[kk * n..];
-        let mut c0 = vec![0.0; kk + 1];
-        {
-            let (cpart, vpart) = cv.split_at_mut(kk * n);
-            let v0 = &mut vpart[..n];
-            v0.copy_from_slice(&ws.r);
-            let (_, left) = orthogonalize(arch, cpart, n, kk, v0, &mut c0, &mut ws.partial);
-            if left > 0.0 {
-                scale_in_place(v0, 1.0 / left);
-            }
-            c0[kk] = left;
-        }
-        let mut lsq = Lsq::new(mlsq, &c0);
-        for i in 0..kk {
-            let mut col = vec![0.0; i + 1];
-            col[i] = 1.0;
-            lsq.push(&col, i);
-        }
-        let mut est = c0[kk];
-        if c0[kk] > 0.0 {
-            for j in kk..mlsq {
-                {
-                    let (done, rest) = cv.split_at_mut((j + 1) * n);
-                    pre.apply(&done[j * n..], &mut ws.z, sm);
-                    a.apply(&ws.z, &mut rest[..n], sa);
-                }
-                info.iterations += 1;
-                let hn = {
-                    let (done, rest) = cv.split_at_mut((j + 1) * n);
-                    orthogonalize(
-                        arch,
-                        done,
-                        n,
-                        j + 1,
-                        &mut rest[..n],
-                        &mut hcol,
-                        &mut ws.partial,
-                    )
-                    .1
-                };
-                hcol[j + 1] = hn;
-                est = lsq.push(&hcol[..j + 2], j + 1);
-                if let Some(pg) = p.progress {
-                    pg.step(est / bnorm, p.rel_tol);
-                }
-                if hn > 0.0 {
-                    scale_in_place(&mut cv[(j + 1) * n..(j + 2) * n], 1.0 / hn);
-                }
-                if est <= p.rel_tol * bnorm * 0.5 || hn == 0.0 || info.iterations >= p.max_iters {
-                    break;
-                }
-            }
+        let (mut lsq, beta) = recycled_start(ws, kk, mlsq);
+        let mut est = beta;
+        if beta > 0.0 {
+            let mut mem = ws.cycle_mem(kk);
+            let (_, e) = arnoldi_steps(&mut op, &mut mem, kk, mlsq, &mut lsq, p, bnorm, &mut info);
+            est = e.unwrap_or(est);
         }
         let d = lsq.solve();
-        // y_C = R^{-1} d[..kk] (back substitution), then x += M (W y_C + V d[kk..])
-        let mut yc = d[..kk].to_vec();
-        for i in (0..kk).rev() {
-            let s: f64 = (i + 1..kk).map(|j| rmat[j * kk + i] * yc[j]).sum();
-            yc[i] = (yc[i] - s) / rmat[i * kk + i];
-        }
-        ws.r.iter_mut().for_each(|v| *v = 0.0);
-        for (i, yi) in yc.iter().enumerate() {
-            axpy(*yi, &ws.basis[i * n..(i + 1) * n], &mut ws.r);
-        }
-        for (j, dj) in d.iter().enumerate().skip(kk) {
-            axpy(*dj, &ws.basis[(kk + j) * n..(kk + j + 1) * n], &mut ws.r);
-        }
-        pre.apply(&ws.r, &mut ws.z, sm);
-        axpy(1.0, &ws.z, x);
+        // x += M (W y_C + V d[kk..])
+        recycled_correction(ws, kk, &rmat, &d);
+        op.update(&ws.r, &mut ws.z, x);
         info.restarts += 1;
         history.push(est);
-        let c = RECYCLE_STALL_CYCLES;
-        if history.len() > c && history[history.len() - 1 - c] < STALL_FACTOR * est {
+        if stalled(&history, RECYCLE_STALL_CYCLES) {
             // the fixed space does not hold what this right-hand side needs: GMRES-DR from the
             // point reached, with its own deflation, for the rest of the budget
             let rest = GmresDrParams {
@@ -745,7 +854,7 @@ where
                 ..*p
             };
             ws.kept = 0;
-            let mut more = gmres_dr_with(a, sa, pre, sm, b, x, &rest, ws);
+            let mut more = op.gmres_dr(b, x, &rest, ws);
             match &mut more {
                 Ok(i) => i.iterations += info.iterations,
                 Err(KrylovError::NoConvergence { iterations, .. }) => {
