@@ -105,131 +105,169 @@ impl ExpmScratch {
             out.fill(C64::new(f64::NAN, f64::NAN));
             return;
         }
-        let par = Par::Seq;
+        let degree = THETA.iter().find(|(_, th)| norm1 <= *th).map(|(d, _)| *d);
+        let squarings = match degree {
+            Some(d) => {
+                self.pade_low(k, d, out.rb_mut());
+                0
+            }
+            None => self.pade13(k, norm1, out.rb_mut()),
+        };
+        self.rational(k, squarings, out, first_column_only);
+    }
+
+    /// The numerator and denominator parts `U` (in `u`) and `V` (in `v`) of the Pade
+    /// approximant of degree `d` in {3, 5, 7, 9} of `exp(A)`, `A` in `a` (`out` as work).
+    fn pade_low(&mut self, k: usize, d: usize, mut out: MatMut<'_, C64>) {
         let one = C64::new(1.0, 0.0);
         let mm = |dst: MatMut<'_, C64>, l: MatRef<'_, C64>, r: MatRef<'_, C64>| {
-            matmul(dst, Accum::Replace, l, r, one, par)
+            matmul(dst, Accum::Replace, l, r, one, Par::Seq)
         };
+        let a = self.a.as_ref().submatrix(0, 0, k, k);
         let (a2, a4, a6) = (&mut self.a2, &mut self.a4, &mut self.a6);
         let (u, v, t) = (&mut self.u, &mut self.v, &mut self.t);
-
-        let degree = THETA.iter().find(|(_, th)| norm1 <= *th).map(|(d, _)| *d);
-        let mut squarings = 0u32;
-        if let Some(d) = degree {
-            let b: &[f64] = match d {
-                3 => &PADE3,
-                5 => &PADE5,
-                7 => &PADE7,
-                _ => &PADE9,
-            };
-            let ar = a.rb();
-            mm(sub(a2, k), ar, ar);
-            // powers A^2, A^4, A^6, A^8 as needed: use a4, a6 and t (for A^8)
-            if d >= 5 {
-                mm(
-                    sub(a4, k),
-                    a2.as_ref().submatrix(0, 0, k, k),
-                    a2.as_ref().submatrix(0, 0, k, k),
-                );
-            }
-            if d >= 7 {
-                mm(
-                    sub(a6, k),
-                    a4.as_ref().submatrix(0, 0, k, k),
-                    a2.as_ref().submatrix(0, 0, k, k),
-                );
-            }
-            if d >= 9 {
-                mm(
-                    sub(t, k),
-                    a6.as_ref().submatrix(0, 0, k, k),
-                    a2.as_ref().submatrix(0, 0, k, k),
-                );
-            }
-            // v = sum even b_{2i} A^{2i}; u_tmp (in out) = sum odd b_{2i+1} A^{2i}
-            let pow = |i: usize, r: usize, c: usize| -> C64 {
-                let id = if r == c { one } else { C64::new(0.0, 0.0) };
-                match i {
-                    0 => id,
-                    1 => a2[(r, c)],
-                    2 => a4[(r, c)],
-                    3 => a6[(r, c)],
-                    _ => t[(r, c)],
-                }
-            };
-            for c in 0..k {
-                for r in 0..k {
-                    let mut ev = C64::new(0.0, 0.0);
-                    let mut od = C64::new(0.0, 0.0);
-                    for i in 0..=d / 2 {
-                        let pw = pow(i, r, c);
-                        ev += pw * b[2 * i];
-                        od += pw * b[2 * i + 1];
-                    }
-                    v[(r, c)] = ev;
-                    out[(r, c)] = od;
-                }
-            }
-            mm(sub(u, k), a.rb(), out.rb());
-        } else {
-            squarings = (norm1 / THETA13).log2().ceil().max(0.0) as u32;
-            let sc = 0.5f64.powi(squarings as i32);
-            for j in 0..k {
-                for i in 0..k {
-                    a[(i, j)] *= sc;
-                }
-            }
-            let b = &PADE13;
-            let ar = a.rb();
-            mm(sub(a2, k), ar, ar);
+        let b: &[f64] = match d {
+            3 => &PADE3,
+            5 => &PADE5,
+            7 => &PADE7,
+            _ => &PADE9,
+        };
+        mm(sub(a2, k), a, a);
+        // powers A^2, A^4, A^6, A^8 as needed: use a4, a6 and t (for A^8)
+        if d >= 5 {
             mm(
                 sub(a4, k),
                 a2.as_ref().submatrix(0, 0, k, k),
                 a2.as_ref().submatrix(0, 0, k, k),
             );
+        }
+        if d >= 7 {
             mm(
                 sub(a6, k),
                 a4.as_ref().submatrix(0, 0, k, k),
                 a2.as_ref().submatrix(0, 0, k, k),
             );
-            // t = b13 A6 + b11 A4 + b9 A2 ; out = b7 A6 + b5 A4 + b3 A2 + b1 I
-            // u = A (A6 t + out)
-            // t2 = b12 A6 + b10 A4 + b8 A2 ; v = A6 t2 + b6 A6 + b4 A4 + b2 A2 + b0 I
-            for c in 0..k {
-                for r in 0..k {
-                    let id = if r == c { one } else { C64::new(0.0, 0.0) };
-                    let (x2, x4, x6) = (a2[(r, c)], a4[(r, c)], a6[(r, c)]);
-                    t[(r, c)] = x6 * b[13] + x4 * b[11] + x2 * b[9];
-                    out[(r, c)] = x6 * b[7] + x4 * b[5] + x2 * b[3] + id * b[1];
-                }
-            }
-            // out += A6 t
-            matmul(
-                out.rb_mut(),
-                Accum::Add,
+        }
+        if d >= 9 {
+            mm(
+                sub(t, k),
                 a6.as_ref().submatrix(0, 0, k, k),
-                t.as_ref().submatrix(0, 0, k, k),
-                one,
-                par,
-            );
-            mm(sub(u, k), a.rb(), out.rb());
-            for c in 0..k {
-                for r in 0..k {
-                    let id = if r == c { one } else { C64::new(0.0, 0.0) };
-                    let (x2, x4, x6) = (a2[(r, c)], a4[(r, c)], a6[(r, c)]);
-                    t[(r, c)] = x6 * b[12] + x4 * b[10] + x2 * b[8];
-                    v[(r, c)] = x6 * b[6] + x4 * b[4] + x2 * b[2] + id * b[0];
-                }
-            }
-            matmul(
-                sub(v, k),
-                Accum::Add,
-                a6.as_ref().submatrix(0, 0, k, k),
-                t.as_ref().submatrix(0, 0, k, k),
-                one,
-                par,
+                a2.as_ref().submatrix(0, 0, k, k),
             );
         }
+        // v = sum even b_{2i} A^{2i}; u_tmp (in out) = sum odd b_{2i+1} A^{2i}
+        let pow = |i: usize, r: usize, c: usize| -> C64 {
+            let id = if r == c { one } else { C64::new(0.0, 0.0) };
+            match i {
+                0 => id,
+                1 => a2[(r, c)],
+                2 => a4[(r, c)],
+                3 => a6[(r, c)],
+                _ => t[(r, c)],
+            }
+        };
+        for c in 0..k {
+            for r in 0..k {
+                let mut ev = C64::new(0.0, 0.0);
+                let mut od = C64::new(0.0, 0.0);
+                for i in 0..=d / 2 {
+                    let pw = pow(i, r, c);
+                    ev += pw * b[2 * i];
+                    od += pw * b[2 * i + 1];
+                }
+                v[(r, c)] = ev;
+                out[(r, c)] = od;
+            }
+        }
+        mm(sub(u, k), a, out.rb());
+    }
+
+    /// `A` in `a` scaled by `2^-s` with `s` the squarings that bring its 1-norm `norm1` below
+    /// [`THETA13`], then `U` (in `u`) and `V` (in `v`) of the degree-13 Pade approximant (`out`
+    /// as work); returns `s`.
+    fn pade13(&mut self, k: usize, norm1: f64, mut out: MatMut<'_, C64>) -> u32 {
+        let one = C64::new(1.0, 0.0);
+        let par = Par::Seq;
+        let mm = |dst: MatMut<'_, C64>, l: MatRef<'_, C64>, r: MatRef<'_, C64>| {
+            matmul(dst, Accum::Replace, l, r, one, par)
+        };
+        let squarings = (norm1 / THETA13).log2().ceil().max(0.0) as u32;
+        let sc = 0.5f64.powi(squarings as i32);
+        let mut am = self.a.as_mut().submatrix_mut(0, 0, k, k);
+        for j in 0..k {
+            for i in 0..k {
+                am[(i, j)] *= sc;
+            }
+        }
+        let a = self.a.as_ref().submatrix(0, 0, k, k);
+        let (a2, a4, a6) = (&mut self.a2, &mut self.a4, &mut self.a6);
+        let (u, v, t) = (&mut self.u, &mut self.v, &mut self.t);
+        let b = &PADE13;
+        mm(sub(a2, k), a, a);
+        mm(
+            sub(a4, k),
+            a2.as_ref().submatrix(0, 0, k, k),
+            a2.as_ref().submatrix(0, 0, k, k),
+        );
+        mm(
+            sub(a6, k),
+            a4.as_ref().submatrix(0, 0, k, k),
+            a2.as_ref().submatrix(0, 0, k, k),
+        );
+        // t = b13 A6 + b11 A4 + b9 A2 ; out = b7 A6 + b5 A4 + b3 A2 + b1 I
+        // u = A (A6 t + out)
+        // t2 = b12 A6 + b10 A4 + b8 A2 ; v = A6 t2 + b6 A6 + b4 A4 + b2 A2 + b0 I
+        for c in 0..k {
+            for r in 0..k {
+                let id = if r == c { one } else { C64::new(0.0, 0.0) };
+                let (x2, x4, x6) = (a2[(r, c)], a4[(r, c)], a6[(r, c)]);
+                t[(r, c)] = x6 * b[13] + x4 * b[11] + x2 * b[9];
+                out[(r, c)] = x6 * b[7] + x4 * b[5] + x2 * b[3] + id * b[1];
+            }
+        }
+        // out += A6 t
+        matmul(
+            out.rb_mut(),
+            Accum::Add,
+            a6.as_ref().submatrix(0, 0, k, k),
+            t.as_ref().submatrix(0, 0, k, k),
+            one,
+            par,
+        );
+        mm(sub(u, k), a, out.rb());
+        for c in 0..k {
+            for r in 0..k {
+                let id = if r == c { one } else { C64::new(0.0, 0.0) };
+                let (x2, x4, x6) = (a2[(r, c)], a4[(r, c)], a6[(r, c)]);
+                t[(r, c)] = x6 * b[12] + x4 * b[10] + x2 * b[8];
+                v[(r, c)] = x6 * b[6] + x4 * b[4] + x2 * b[2] + id * b[0];
+            }
+        }
+        matmul(
+            sub(v, k),
+            Accum::Add,
+            a6.as_ref().submatrix(0, 0, k, k),
+            t.as_ref().submatrix(0, 0, k, k),
+            one,
+            par,
+        );
+        squarings
+    }
+
+    /// `out = r(A)^(2^squarings)` with `r(A) = (V - U)^{-1} (V + U)` from `u` and `v` (`a`, `t`
+    /// and `piv` as work); with `first_column_only` and few enough applications, only its first
+    /// column, by repeated application of `r` to `e_1`.
+    fn rational(
+        &mut self,
+        k: usize,
+        squarings: u32,
+        mut out: MatMut<'_, C64>,
+        first_column_only: bool,
+    ) {
+        let one = C64::new(1.0, 0.0);
+        let par = Par::Seq;
+        let mut a = self.a.as_mut().submatrix_mut(0, 0, k, k);
+        let (u, v, t) = (&mut self.u, &mut self.v, &mut self.t);
         // r(A) = (V - U)^{-1} (V + U): Q = V - U in `a`, P = V + U in `v`
         for c in 0..k {
             for r in 0..k {

@@ -367,8 +367,49 @@ impl Store {
     }
 
     fn fill(&self, f: &hdf5::File, study: &Study, info: &RunInfo) -> anyhow::Result<()> {
+        let (n_w, n_c) = (self.n_w, self.n_c);
+        self.fill_attrs(f, study, info)?;
+        self.fill_axes(f, study)?;
+        let groups = FieldGroups {
+            steady: f.create_group("steady")?,
+            traces: study
+                .traces
+                .map(|to| -> anyhow::Result<Group> {
+                    let g = f.create_group("traces")?;
+                    h5::attr_f64(&g, "t_max", to.t_max)?;
+                    h5::attr_f64(&g, "tol", to.tol)?;
+                    h5::attr_str(&g, "initial_state", "all TLS in |g> (|j,-j>)")?;
+                    Ok(g)
+                })
+                .transpose()?,
+            provenance: Some(f.create_group("provenance")?),
+        };
+        let mut w = WriteColumns {
+            groups: &groups,
+            n_w,
+            n_c,
+            k: self.times.len(),
+            err: None,
+        };
+        self.cols.visit(&mut w);
+        if let Some(e) = w.err {
+            return Err(e);
+        }
+        self.fill_status(&groups.steady)?;
+        self.fill_summary(f, info)?;
+        if let Some(tg) = &groups.traces {
+            self.fill_traces(tg, info)?;
+        }
+        if let Some(pg) = &groups.provenance {
+            crate::provenance::write(&self.prov, pg, &self.prov.saved(0))?;
+        }
+        Ok(())
+    }
+
+    /// The root attributes: format, code, the study and its parameters, the progress.
+    fn fill_attrs(&self, f: &hdf5::File, study: &Study, info: &RunInfo) -> anyhow::Result<()> {
         let p = &study.params;
-        let (n_w, n_c, n) = (self.n_w, self.n_c, self.n);
+        let n_w = self.n_w;
         h5::attr_str(f, "format", FORMAT)?;
         h5::attr_u64(f, "format_version", FORMAT_VERSION)?;
         h5::attr_str(f, "git_hash", crate::GIT_HASH)?;
@@ -405,6 +446,13 @@ impl Store {
         attr_u8(f, "complete", (self.done() == self.tasks() as u64) as u8)?;
         h5::attr_str(f, "last_run", &info.describe())?;
 
+        Ok(())
+    }
+
+    /// The axes of every `(w, configuration)` dataset: `w` (with its `0+` flags), `w_over_pi`,
+    /// `configuration`, and the positions of every task.
+    fn fill_axes(&self, f: &hdf5::File, study: &Study) -> anyhow::Result<()> {
+        let (n_w, n_c, n) = (self.n_w, self.n_c, self.n);
         let wds = ds(f, "w", &[n_w], &study.w, "w", "disorder strength w", "zeta")?;
         h5::attr_str(&wds, "w_text", &study.w_text.join(", "))?;
         if study.w_limit.iter().any(|&x| x) {
@@ -443,33 +491,14 @@ impl Store {
             "zeta",
         )?;
 
-        let groups = FieldGroups {
-            steady: f.create_group("steady")?,
-            traces: study
-                .traces
-                .map(|to| -> anyhow::Result<Group> {
-                    let g = f.create_group("traces")?;
-                    h5::attr_f64(&g, "t_max", to.t_max)?;
-                    h5::attr_f64(&g, "tol", to.tol)?;
-                    h5::attr_str(&g, "initial_state", "all TLS in |g> (|j,-j>)")?;
-                    Ok(g)
-                })
-                .transpose()?,
-            provenance: Some(f.create_group("provenance")?),
-        };
-        let mut w = WriteColumns {
-            groups: &groups,
-            n_w,
-            n_c,
-            k: self.times.len(),
-            err: None,
-        };
-        self.cols.visit(&mut w);
-        if let Some(e) = w.err {
-            return Err(e);
-        }
-        let g = &groups.steady;
-        let d2 = [n_w, n_c];
+        Ok(())
+    }
+
+    /// The status datasets of the `/steady` group beside its columns: flags of `status` and
+    /// `method`, `completed`, `ok`, `checksum`, and the failure messages.
+    fn fill_status(&self, g: &Group) -> anyhow::Result<()> {
+        let n_c = self.n_c;
+        let d2 = [self.n_w, n_c];
         let dims = "w,configuration";
         flags(&*g.dataset("status")?, &[0, 1, 2], "pending ok failed")?;
         let mut codes: Vec<u8> = (0..method::NAMES.len() as u8).collect();
@@ -507,6 +536,12 @@ impl Store {
             .collect();
         h5::attr_str(g, "failures", &failures.join("\n"))?;
 
+        Ok(())
+    }
+
+    /// The `/summary` group: per-w statistics of the successful configurations.
+    fn fill_summary(&self, f: &hdf5::File, info: &RunInfo) -> anyhow::Result<()> {
+        let n_w = self.n_w;
         let s = self.summary();
         let g = f.create_group("summary")?;
         ds(
@@ -526,12 +561,6 @@ impl Store {
         if let Some((xi2, inv)) = info.ideal {
             h5::attr_f64(&g, "xi2_ideal", xi2)?;
             h5::attr_f64(&g, "inv_xi2_ideal", inv)?;
-        }
-        if let Some(tg) = &groups.traces {
-            self.fill_traces(tg, info)?;
-        }
-        if let Some(pg) = &groups.provenance {
-            crate::provenance::write(&self.prov, pg, &self.prov.saved(0))?;
         }
         Ok(())
     }
@@ -562,37 +591,7 @@ impl Store {
     /// damaged file (module docs: masks, finite values, checksums).
     pub fn load(path: &Path, study: &Study) -> anyhow::Result<Self> {
         let f = open_read(path)?;
-        let fmt = read_str(&f, "format").unwrap_or_default();
-        if fmt != FORMAT {
-            bail!(
-                "{} is not a sqz disorder-study result file (format {fmt:?}); choose another --out, or --fresh to overwrite it",
-                path.display()
-            );
-        }
-        let ver = f.attr("format_version")?.read_scalar::<u64>()?;
-        if !FORMAT_VERSIONS_READ.contains(&ver) {
-            bail!(
-                "{} has layout version {ver}, this sqz reads versions {FORMAT_VERSIONS_READ:?}; use --fresh to start over or another --out",
-                path.display()
-            );
-        }
-        let hash = read_str(&f, "study_hash")?;
-        if hash != study.hash() {
-            let file = read_str(&f, "study_file").unwrap_or_default();
-            bail!(
-                "{} holds the results of a different study (study hash {hash}, from {file:?}); this study \
-                 has hash {}: the two would be mixed. Use another --out, or --fresh to discard the old results",
-                path.display(),
-                study.hash()
-            );
-        }
-        let damaged = |what: String| {
-            anyhow::anyhow!(
-                "{} is damaged: {what}. It is not resumed (its results could enter the summary \
-                 wrongly): restore a copy, or move it away and start over (--fresh)",
-                path.display()
-            )
-        };
+        let ver = check_header(&f, path, study)?;
         let mut s = Self::new(study);
         let t = s.tasks();
         let groups = FieldGroups {
@@ -602,7 +601,7 @@ impl Store {
         };
         if let Some(pg) = &groups.provenance {
             s.prov = crate::provenance::read(pg)
-                .map_err(|e| damaged(format!("its /provenance cannot be read ({e:#})")))?;
+                .map_err(|e| damaged(path, format!("its /provenance cannot be read ({e:#})")))?;
         }
         if let Some(tg) = &groups.traces {
             let times: Vec<f64> = read(tg, "t", s.times.len())?;
@@ -627,11 +626,14 @@ impl Store {
         }
         let g = &groups.steady;
         if let Some(bad) = s.cols.status.iter().position(|&x| x > status::FAILED) {
-            return Err(damaged(format!(
-                "invalid status code {} at {}",
-                s.cols.status[bad],
-                s.task_name(bad)
-            )));
+            return Err(damaged(
+                path,
+                format!(
+                    "invalid status code {} at {}",
+                    s.cols.status[bad],
+                    s.task_name(bad)
+                ),
+            ));
         }
         let positions: Vec<f64> = read(&f, "positions", s.positions.len())?;
         if positions
@@ -645,7 +647,28 @@ impl Store {
                 path.display()
             );
         }
-        for line in read_str(g, "failures")?.lines() {
+        s.read_failures(&read_str(g, "failures")?);
+        let stored_checksum: Option<Vec<u64>> = if ver >= 2 {
+            Some(read(g, "checksum", t)?)
+        } else {
+            None
+        };
+        s.verify_rows(path, stored_checksum.as_deref())?;
+        if stored_checksum.is_some() {
+            s.verify_masks(path, g)?;
+        }
+        let versions = read_str(&f, "code_versions").unwrap_or_default();
+        s.code_versions = versions.lines().map(str::to_string).collect();
+        let me = crate::code_version();
+        if !s.code_versions.contains(&me) {
+            s.code_versions.push(me);
+        }
+        Ok(s)
+    }
+    /// The failure messages of the `/steady` group's `failures` attribute ("w_index W
+    /// configuration C: message" per line) into `errors`.
+    fn read_failures(&mut self, text: &str) {
+        for line in text.lines() {
             // "w_index W configuration C: message"
             let mut it = line.splitn(2, ": ");
             let head = it.next().unwrap_or("");
@@ -655,14 +678,17 @@ impl Store {
                 .filter_map(|x| x.parse().ok())
                 .collect();
             if let [wi, c] = nums[..] {
-                s.errors.insert(wi * s.n_c as u64 + c, msg);
+                self.errors.insert(wi * self.n_c as u64 + c, msg);
             }
         }
-        let stored_checksum: Option<Vec<u64>> = if ver >= 2 {
-            Some(read(g, "checksum", t)?)
-        } else {
-            None
-        };
+    }
+
+    /// Drops half-written pending rows, then checks every finished row of a loaded file: finite
+    /// values, provenance indices within their lists, and the stored checksums (`stored`, from
+    /// layout version 2 on).
+    fn verify_rows(&mut self, path: &Path, stored_checksum: Option<&[u64]>) -> anyhow::Result<()> {
+        let s = self;
+        let t = s.tasks();
         // pending rows: whatever a checkpoint killed half-way left there is dropped
         for task in 0..t {
             if s.status(task) == status::PENDING {
@@ -680,23 +706,29 @@ impl Store {
             let mut nf = FirstNonFinite::default();
             s.cols.visit_row(task, s.times.len(), &mut nf);
             if let Some((name, v)) = nf.0 {
-                return Err(damaged(format!(
-                    "{name} of {} is {v}, not a finite number",
-                    s.task_name(task)
-                )));
+                return Err(damaged(
+                    path,
+                    format!(
+                        "{name} of {} is {v}, not a finite number",
+                        s.task_name(task)
+                    ),
+                ));
             }
             let (host, run) = (s.cols.host[task], s.cols.run[task]);
             let unknown = crate::schema::UNKNOWN;
             if (host != unknown && host >= s.prov.hosts.len() as u64)
                 || (run != unknown && run >= s.prov.runs.len() as u64)
             {
-                return Err(damaged(format!(
-                    "provenance/host or provenance/run of {} points past its list",
-                    s.task_name(task)
-                )));
+                return Err(damaged(
+                    path,
+                    format!(
+                        "provenance/host or provenance/run of {} points past its list",
+                        s.task_name(task)
+                    ),
+                ));
             }
             s.checksum[task] = s.row_checksum(task);
-            if let Some(cs) = &stored_checksum {
+            if let Some(cs) = stored_checksum {
                 if cs[task] != s.checksum[task] {
                     bad.push(task);
                 }
@@ -704,38 +736,82 @@ impl Store {
         }
         if !bad.is_empty() {
             let names: Vec<String> = bad.iter().take(5).map(|&x| s.task_name(x)).collect();
-            return Err(damaged(format!(
-                "the stored values of {} finished task(s) do not match their checksums \
+            return Err(damaged(
+                path,
+                format!(
+                    "the stored values of {} finished task(s) do not match their checksums \
                  (steady/checksum), first: {}",
-                bad.len(),
-                names.join("; ")
-            )));
+                    bad.len(),
+                    names.join("; ")
+                ),
+            ));
         }
-        if stored_checksum.is_some() {
-            // the masks are derived from the status and written before it: a finished task must
-            // have both set as its status says
-            let completed: Vec<u8> = read(g, "completed", t)?;
-            let ok: Vec<u8> = read(g, "ok", t)?;
-            for task in 0..t {
-                let st = s.status(task);
-                if st != status::PENDING
-                    && ((completed[task] == 0) || ((ok[task] != 0) != (st == status::OK)))
-                {
-                    return Err(damaged(format!(
+        Ok(())
+    }
+
+    /// Checks the masks `completed` and `ok` of a loaded file against its statuses (they are
+    /// derived from the status and written before it).
+    fn verify_masks(&self, path: &Path, g: &Group) -> anyhow::Result<()> {
+        let s = self;
+        let t = s.tasks();
+        // the masks are derived from the status and written before it: a finished task must
+        // have both set as its status says
+        let completed: Vec<u8> = read(g, "completed", t)?;
+        let ok: Vec<u8> = read(g, "ok", t)?;
+        for task in 0..t {
+            let st = s.status(task);
+            if st != status::PENDING
+                && ((completed[task] == 0) || ((ok[task] != 0) != (st == status::OK)))
+            {
+                return Err(damaged(
+                    path,
+                    format!(
                         "steady/completed or steady/ok disagrees with steady/status at {}",
                         s.task_name(task)
-                    )));
-                }
+                    ),
+                ));
             }
         }
-        let versions = read_str(&f, "code_versions").unwrap_or_default();
-        s.code_versions = versions.lines().map(str::to_string).collect();
-        let me = crate::code_version();
-        if !s.code_versions.contains(&me) {
-            s.code_versions.push(me);
-        }
-        Ok(s)
+        Ok(())
     }
+}
+
+/// Checks the format, layout version and study hash of a result file; returns the layout version.
+fn check_header(f: &hdf5::File, path: &Path, study: &Study) -> anyhow::Result<u64> {
+    let fmt = read_str(&f, "format").unwrap_or_default();
+    if fmt != FORMAT {
+        bail!(
+            "{} is not a sqz disorder-study result file (format {fmt:?}); choose another --out, or --fresh to overwrite it",
+            path.display()
+        );
+    }
+    let ver = f.attr("format_version")?.read_scalar::<u64>()?;
+    if !FORMAT_VERSIONS_READ.contains(&ver) {
+        bail!(
+            "{} has layout version {ver}, this sqz reads versions {FORMAT_VERSIONS_READ:?}; use --fresh to start over or another --out",
+            path.display()
+        );
+    }
+    let hash = read_str(&f, "study_hash")?;
+    if hash != study.hash() {
+        let file = read_str(&f, "study_file").unwrap_or_default();
+        bail!(
+            "{} holds the results of a different study (study hash {hash}, from {file:?}); this study \
+             has hash {}: the two would be mixed. Use another --out, or --fresh to discard the old results",
+            path.display(),
+            study.hash()
+        );
+    }
+    Ok(ver)
+}
+
+/// The error for a result file that is damaged: `what`, and what the user can do.
+fn damaged(path: &Path, what: String) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{} is damaged: {what}. It is not resumed (its results could enter the summary \
+         wrongly): restore a copy, or move it away and start over (--fresh)",
+        path.display()
+    )
 }
 
 /// Progress recorded in a result file.
