@@ -11,6 +11,8 @@ use faer::{Mat, Scale};
 use sqz_krylov::LinOp;
 use sqz_model::{positions, Params};
 use sqz_permutational::{basis::Basis, liouvillian, state, Sector, C64};
+use sqz_steady::permutational::{solve as steady_state, PermSolver};
+use sqz_steady::SteadyParams;
 use sqz_testkit::dense_lindblad;
 
 type M = Mat<C64>;
