@@ -68,7 +68,7 @@ pub const DIRECT_MAX_DIM: usize = 3_000;
 
 /// The shift-invert Arnoldi of the gap estimate: eigenvalues sought near 0, Krylov dimension,
 /// two tries (the second with a doubled Krylov space when clustered eigenvalues stall the first).
-/// The Ritz tolerance is the path's ([`gap_params`]).
+/// The Ritz tolerance is each path's: 1e-7 with the LU, 1e-6 with the inexact two-level solves.
 const PERM_GAP: GapParams = GapParams {
     nev: 6,
     krylov_dim: 30,
