@@ -53,8 +53,8 @@ import json, sys
 LAYERS = {
     "sqz-krylov": 0, "sqz-model": 0,
     "sqz-testkit": 0.5,
-    "sqz-superop": 1,
-    "sqz-steady": 2, "sqz-dynamics": 2, "sqz-permutational": 2,
+    "sqz-superop": 1, "sqz-permutational": 1,
+    "sqz-steady": 2, "sqz-dynamics": 2,
     "sqz-study": 3, "sqz-reproduce": 3,
     "sqz": 4, "sqz-benches": 4,
 }
@@ -104,8 +104,10 @@ def self_test():
          "sqz-model (layer 0) depends on sqz-steady"),
         ([("sqz-steady", [("sqz-dynamics", None)], ["lib"]), ("sqz-dynamics", [], ["lib"])],
          "sqz-steady (layer 2) depends on sqz-dynamics"),
+        ([("sqz-permutational", [("sqz-superop", None)], ["lib"]), ("sqz-superop", [], ["lib"])],
+         "sqz-permutational (layer 1) depends on sqz-superop"),
         ([("sqz-permutational", [("sqz-steady", None)], ["lib"]), ("sqz-steady", [], ["lib"])],
-         "sqz-permutational (layer 2) depends on sqz-steady"),
+         "sqz-permutational (layer 1) depends on sqz-steady"),
         ([("sqz-dynamics", [("hdf5-metno", None)], ["lib"])], "sqz-dynamics depends on hdf5-metno"),
         ([("sqz-reproduce", [("mpi", None)], ["lib"])], "sqz-reproduce depends on mpi"),
         ([("sqz-steady", [("clap", None)], ["lib"])], "sqz-steady (a library) depends on clap"),

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Figure and tables of the local-loss/dephasing study of the permutational model.
 
-    cargo build --release -p sqz-permutational --example perm_study
+    cargo build --release -p sqz-steady --example perm_study
     target/release/examples/perm_study out/perm 10,20,50,100            # ~15 min on 2 busy cores
     python3 scripts/plot_permutational.py docs/figures/permutational_beta.png \
         docs/figures/permutational_study/*.csv > tables.md
 
 (the committed CSV files and the commands that made each are listed in docs/reproduction.md,
-"Beyond the paper"). From the CSV files of `crates/permutational/examples/perm_study.rs`:
+"Beyond the paper"). From the CSV files of `crates/steady/examples/perm_study.rs`:
 
 * the PNG, three panels: (a) max_r 1/xi^2 against beta (gamma_deph = 0), one curve per N;
   (b) r_opt against beta; (c) max_r 1/xi^2 against gamma_deph (beta = 1), Eq. 8 dotted;

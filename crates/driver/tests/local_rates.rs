@@ -100,17 +100,17 @@ fn full_space_n_6_with_rates_equals_the_permutational_model_at_ideal_positions()
         assert_eq!(rep.null_dim, 1);
         let m = sqz_superop::observables::moments_parity(&rep.rho_block);
         let full = m.squeezing().unwrap().inv_xi2;
-        let s = sqz_permutational::steady_state(
+        let s = sqz_steady::permutational::solve(
             &p,
-            &sqz_permutational::SteadyOptions {
-                method: sqz_permutational::Method::Direct,
+            &sqz_steady::SteadyParams {
+                perm_solver: sqz_steady::permutational::PermSolver::Direct,
                 estimate_gap: false,
                 ..Default::default()
             },
         )
         .unwrap();
         let perm = s.squeezing().unwrap().inv_xi2;
-        let pm = sqz_permutational::state::moments(&s.basis, &s.x);
+        let pm = sqz_permutational::state::moments(&s.details.basis, &s.rho_block);
         let dm: f64 = (0..3).map(|k| (m.mean[k] - pm.mean[k]).abs()).sum();
         assert!(
             (full - perm).abs() < 1e-8 && dm < 1e-8,

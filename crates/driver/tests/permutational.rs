@@ -70,10 +70,10 @@ fn steady_two_level_agrees_with_the_lu_at_n_60() {
         .unwrap()
         .with_local_rates(0.1, 0.02)
         .unwrap();
-    let s = sqz_permutational::steady_state(
+    let s = sqz_steady::permutational::solve(
         &p,
-        &sqz_permutational::SteadyOptions {
-            method: sqz_permutational::Method::Direct,
+        &sqz_steady::SteadyParams {
+            perm_solver: sqz_steady::permutational::PermSolver::Direct,
             estimate_gap: false,
             ..Default::default()
         },
@@ -283,17 +283,17 @@ fn full_space_csr_with_local_rates_equals_the_permutational_model() {
             let rho = sqz_steady::sparse_direct::solve_sparse_refined(&p, &z).unwrap();
             let m = sqz_superop::observables::moments(&rho);
             let full = m.squeezing().unwrap().inv_xi2;
-            let s = sqz_permutational::steady_state(
+            let s = sqz_steady::permutational::solve(
                 &p,
-                &sqz_permutational::SteadyOptions {
-                    method: sqz_permutational::Method::Direct,
+                &sqz_steady::SteadyParams {
+                    perm_solver: sqz_steady::permutational::PermSolver::Direct,
                     estimate_gap: false,
                     ..Default::default()
                 },
             )
             .unwrap();
             let perm = s.squeezing().unwrap().inv_xi2;
-            let pm = sqz_permutational::state::moments(&s.basis, &s.x);
+            let pm = sqz_permutational::state::moments(&s.details.basis, &s.rho_block);
             let dm: f64 = (0..3).map(|k| (m.mean[k] - pm.mean[k]).abs()).sum();
             let x = prod.squeezing().unwrap().inv_xi2;
             assert!((x - perm).abs() < 1e-9, "N = {n}: solve {x} vs {perm}");

@@ -12,9 +12,43 @@
 //!   (`L` with its eigenvalue 0 moved to -1 by a rank-one update along the trace row), by
 //!   Arnoldi on that inverse ([`crate::eigs_largest`]); the deflated eigenvalue is recognised by
 //!   its eigenvector's nonzero trace and dropped;
-//! - [`Outcome`]: the typed verdict, from a bound and the tolerance ([`Outcome::from_bound`]).
+//! - [`Outcome`]: the typed verdict, from a bound and the tolerance ([`Outcome::from_bound`]);
+//! - [`Representation`]: what a steady-state solver needs to know of the space it works in (the
+//!   weak-parity block of Eq. 3, `sqz_superop::ParityBlock`, and the blocks of total spin `J` of
+//!   the permutational model, `sqz_permutational::PermLiouvillian`, implement it).
 
 use crate::{eigs_largest, EigParams, KrylovError, LinOp, C64};
+
+/// A representation of density matrices in which a steady state `L x = 0`, `Tr rho = 1` is
+/// sought: the coordinates of `x` (complex, `dim` of them), the operator `L`, the trace
+/// functional, the Hermitian real form and the moments from which the squeezing follows. The
+/// certificate of a null vector ([`shift_invert_gap`], the residual, [`Outcome`]) needs only
+/// this; the model behind it (Eq. 3 in its weak-parity block, or the permutational blocks of
+/// total spin) stays in the crate that implements it.
+pub trait Representation {
+    /// The moments of a state (the model's collective-spin moments, from which `xi_R^2` follows).
+    type Moments;
+    /// Number of complex coordinates of a state.
+    fn dim(&self) -> usize;
+    /// `y = L x`.
+    fn apply_operator(&self, x: &[C64], y: &mut [C64]);
+    /// The coordinates whose sum is `Tr rho` (the trace functional `t`: the diagonal of rho).
+    fn trace_entries(&self) -> Vec<usize>;
+    /// The Hermitian real form: `L` maps Hermitian matrices to Hermitian ones, so the physical
+    /// states are a real subspace; this projects `x` onto it (`(rho + rho^dag) / 2`) and
+    /// normalises the trace to 1. An error (a message) when the trace is not positive.
+    fn hermitian_normalized(&self, x: &mut [C64]) -> Result<(), String>;
+    /// The moments of the state `x`.
+    fn moments(&self, x: &[C64]) -> Self::Moments;
+    /// The residual `||L x||_2`, the 2-norm of the coordinate vector of `L x` (for the weak-parity
+    /// block the Frobenius norm of the matrix `L(rho)`; for the `J` blocks that of the blocks
+    /// `(L rho)_J`, each counted once).
+    fn residual(&self, x: &[C64]) -> f64 {
+        let mut y = vec![C64::new(0.0, 0.0); x.len()];
+        self.apply_operator(x, &mut y);
+        y.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt()
+    }
+}
 
 /// What a steady-state solve achieved.
 #[derive(Debug, Clone, PartialEq)]

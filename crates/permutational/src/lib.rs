@@ -11,12 +11,17 @@
 //! the state stays block diagonal over total spin `J` ([`basis`]; the representation of PIQS,
 //! Shammah et al., PRA 98, 063815 (2018)): `O(N^3)` unknowns instead of `4^N`.
 //!
+//! This crate holds what is the model's own: the basis, the Liouvillian (which implements the
+//! steady-state representation trait `sqz_krylov::certificate::Representation`), the two-level
+//! preconditioner, the time evolution and the limit. Its steady state, with the gap estimate, the
+//! error bound and the report every steady state shares, is `sqz_steady::permutational::solve`.
+//!
 //! | module | content |
 //! |---|---|
 //! | [`basis`] | blocks `J`, index map, sectors |
 //! | [`mod@liouvillian`] | the Liouvillian as CSR (Eq. 7 per block + the PIQS local coefficients) |
 //! | [`state`] | trace, moments, `xi_R^2`, block populations |
-//! | [`steady`] | steady state: sparse LU + shift-invert gap estimate + error bound |
+//! | [`iterative`] | the two-level preconditioner (block Jacobi over `J` + the Eq. 7 states of the blocks as coarse space) and its GMRES |
 //! | [`evolve`] | time evolution from a symmetric pure state (Krylov `expv`), the observables at the output times |
 //! | [`limit`] | the limit `gamma -> 0+` (degenerate perturbation theory over the `J` blocks) |
 #![deny(missing_docs)]
@@ -27,12 +32,10 @@ pub mod iterative;
 pub mod limit;
 pub mod liouvillian;
 pub mod state;
-pub mod steady;
 
 pub use basis::{Basis, Sector, N_MAX_PERM};
 pub use liouvillian::{build, liouvillian, Csr, PermLiouvillian};
 pub use num_complex::Complex64 as C64;
-pub use steady::{steady_state, Method, PermSteady, SteadyOptions};
 
 /// Errors of the permutational model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -21,7 +21,7 @@
 //!   Wigner–Eckart theorem for the rank-1 tensors `sigma^-_i`, `sigma^z_i` summed over the TLS
 //!   (Chase & Geremia, PRA 78, 052101 (2008); Baragiola et al., PRA 81, 032104 (2010)). Here
 //!   they are checked against an independent dense 4^N construction for N = 2..5
-//!   (`tests/full_space.rs`) and against PIQS itself (`tests/piqs.rs`).
+//!   (`sqz-steady`: `tests/permutational_full_space.rs`) and against PIQS itself (`tests/permutational_piqs.rs`).
 //!
 //! With `y_E = gamma_loss`, `y_D = 2 gamma_deph`, written at the destination `(j, m, m')`:
 //!
@@ -153,6 +153,31 @@ impl LinOp<C64> for PermLiouvillian {
     }
     fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
         self.csr.apply(x, y, &mut ())
+    }
+}
+
+/// The blocks of total spin `J` as the representation a steady-state solver works in
+/// ([`sqz_krylov::certificate::Representation`]): the stacked blocks `rho_J` ([`Basis`] order),
+/// the CSR Liouvillian, the trace over the block diagonals, the moments of [`crate::state`].
+impl sqz_krylov::certificate::Representation for PermLiouvillian {
+    type Moments = sqz_model::observables::SpinMoments;
+    fn dim(&self) -> usize {
+        self.csr.dim
+    }
+    fn apply_operator(&self, x: &[C64], y: &mut [C64]) {
+        self.csr.apply(x, y, &mut ())
+    }
+    fn trace_entries(&self) -> Vec<usize> {
+        self.basis.diagonal()
+    }
+    fn hermitian_normalized(&self, x: &mut [C64]) -> Result<(), String> {
+        crate::state::hermitize_normalize(&self.basis, x).map_err(|e| match e {
+            sqz_model::ModelError::Numerical(m) => m,
+            e => e.to_string(),
+        })
+    }
+    fn moments(&self, x: &[C64]) -> Self::Moments {
+        crate::state::moments(&self.basis, x)
     }
 }
 

@@ -143,3 +143,19 @@ pub fn pure_symmetric_fits_even(psi: &[C64]) -> bool {
     });
     (e * o).sqrt() <= 1e-14 * (e + o)
 }
+
+/// `(sum_J ||O_J||_F^2)^(1/2)` bounds for the 12 moments (3 means, 9 second moments) over the
+/// blocks of `basis`: `||S_a^(J)||_F^2 = J(J+1)(2J+1)/3`, `||S_a S_b||_F <= J ||S_b||_F`. A change
+/// `dx` of the state moves each moment by at most `||dx||_2` times its entry.
+pub fn moment_norms(basis: &Basis) -> [f64; 12] {
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for k in 0..basis.blocks() {
+        let j = basis.j2(k) as f64 / 2.0;
+        let f2 = j * (j + 1.0) * (2.0 * j + 1.0) / 3.0;
+        s1 += f2;
+        s2 += j * j * f2;
+    }
+    let mut out = [s2.sqrt(); 12];
+    out[..3].iter_mut().for_each(|v| *v = s1.sqrt());
+    out
+}

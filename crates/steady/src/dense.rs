@@ -161,24 +161,7 @@ pub fn solve_dense(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyRep
         gap = est.gap;
         notes.extend(est.note);
     }
-    if let Some(g) = gap {
-        if g < 1e-14 {
-            return Err(SteadyError::Degenerate(format!(
-                "the slowest relaxation rate is {g:e}: the null space is numerically degenerate"
-            )));
-        }
-    }
-    let error_bound = gap.map(|g| residual / g);
-    let bound_met = error_bound.is_some_and(|b| b <= sp.tol);
-    if let Some(b) = error_bound {
-        if !bound_met {
-            notes.push(format!(
-                "error bound {b:.2e} above the tolerance {:.0e}: the gap {:.2e} is too small for double precision (residual {residual:.2e} is at rounding level)",
-                sp.tol,
-                gap.unwrap_or(0.0)
-            ));
-        }
-    }
+    let bound = crate::certificate::residual_over_gap(residual, gap, sp.tol, &mut notes)?;
     let min_ev = crate::min_eigenvalue(n, &rho_block);
     if min_ev < -1e-9 {
         notes.push(format!("rho has a negative eigenvalue {min_ev:e}"));
@@ -189,18 +172,13 @@ pub fn solve_dense(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyRep
         iterations,
         residual,
         gap,
-        error_bound,
-        bound_met,
-        outcome: crate::Outcome::from_bound(error_bound, sp.tol, || {
-            notes
-                .iter()
-                .find(|n| n.contains("gap"))
-                .cloned()
-                .unwrap_or_else(|| "gap not estimated".into())
-        }),
+        error_bound: bound.error_bound,
+        bound_met: bound.bound_met,
+        outcome: bound.outcome,
         null_dim: 1,
         min_eigenvalue: min_ev,
         seconds: t0.elapsed().as_secs_f64(),
         notes,
+        details: (),
     })
 }

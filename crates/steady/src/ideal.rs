@@ -103,9 +103,7 @@ pub fn solve_ideal(p: &Params, sp: &SteadyParams) -> Result<SteadyReport, Steady
     let coll = sqz_model::analytic::steady_state(p)?.rho();
     let xb = embed_collective(n, &coll);
     let op = sqz_superop::ParityBlock::new(p, &sqz_model::positions::ideal(n))?;
-    let mut y = vec![C64::new(0.0, 0.0); xb.len()];
-    sqz_krylov::LinOp::apply(&op, &xb, &mut y, &mut sqz_krylov::LinOp::new_scratch(&op));
-    let residual = y.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
+    let residual = sqz_krylov::certificate::Representation::residual(&op, &xb);
     let min_ev = if n <= 10 {
         crate::min_eigenvalue(n, &xb)
     } else {
@@ -129,6 +127,7 @@ pub fn solve_ideal(p: &Params, sp: &SteadyParams) -> Result<SteadyReport, Steady
             "ideal positions: the null space is degenerate (dimension C_N = {}); the state reached from a symmetric initial state is the collective steady state (Eq. 8), whatever the symmetric initial state",
             catalan(n)
         )],
+        details: (),
     })
 }
 

@@ -415,6 +415,7 @@ pub fn finish(
         min_eigenvalue: min_ev,
         seconds: t0.elapsed().as_secs_f64(),
         notes,
+        details: (),
     })
 }
 

@@ -13,6 +13,13 @@
 //! | [`Method::GmresJacobi`] | local rates only: above [`TWO_LEVEL_RATE_MAX`] or at ideal positions (N >= 6); else comparisons only | GMRES on the deflated parity block, matrix-free, Jacobi preconditioner; gap by inverse iteration, direct error estimate ([`iterative::certify`]) |
 //! | [`Method::CollectiveReduction`] | ideal positions (w = 0), no local rates | the null space is degenerate (Catalan `C_N`); the state reached from a symmetric initial state is the collective one (Eq. 7/8) embedded |
 //!
+//!
+//! The same engine serves the permutational model (Eq. 7 plus local loss and dephasing, blocks of
+//! total spin `J`; [`permutational::solve`]): the state is read through the representation trait
+//! of both spaces ([`sqz_krylov::certificate::Representation`]: the weak-parity block of Eq. 3,
+//! `sqz_superop::ParityBlock`, and the `J` blocks, `sqz_permutational::PermLiouvillian`), and every
+//! path returns one [`SteadyReport`] with one [`Outcome`] and the same certificate fields.
+//!
 //! See `docs/numerics.md` for the reasoning and what is left for larger N.
 #![deny(missing_docs)]
 
@@ -26,6 +33,7 @@ pub mod iterative;
 pub mod limit;
 pub mod memory;
 pub mod nullspace;
+pub mod permutational;
 pub mod schur_weyl;
 pub mod sparse_direct;
 pub mod twolevel;
@@ -46,6 +54,9 @@ pub enum SteadyError {
     /// Superoperator-level failure (memory guard, N too large).
     #[error(transparent)]
     Superop(#[from] sqz_superop::SuperopError),
+    /// A failure inside the permutational model (its preconditioner's set-up, its GMRES).
+    #[error(transparent)]
+    Permutational(#[from] sqz_permutational::PermError),
     /// A solver did not converge; what it reached is reported.
     #[error("{method}: {detail}")]
     NoConvergence {
@@ -74,8 +85,14 @@ pub enum Method {
     CollectiveReduction,
     /// GMRES with a Jacobi preconditioner on the deflated parity block (N beyond the dense method)
     GmresJacobi,
-    /// GMRES with the two-level (ideal null space + Jacobi) deflation preconditioner
+    /// GMRES with the two-level deflation preconditioner (Eq. 3: ideal null space + Jacobi;
+    /// permutational model: the Eq. 7 states of the `J` blocks + block Jacobi over `J`)
     TwoLevel,
+    /// permutational model: sparse LU of the trace-row matrix of all `J` blocks
+    SparseLu,
+    /// permutational model without local rates: sparse LU of the block `J = N/2` alone (the
+    /// state reached from a symmetric initial state)
+    SymmetricSubspaceLu,
 }
 
 impl Method {
@@ -86,6 +103,8 @@ impl Method {
             Method::CollectiveReduction => "collective-reduction",
             Method::GmresJacobi => "gmres-jacobi",
             Method::TwoLevel => "gmres-two-level",
+            Method::SparseLu => "sparse-lu",
+            Method::SymmetricSubspaceLu => "symmetric-subspace-lu",
         }
     }
 }
@@ -128,6 +147,9 @@ pub struct SteadyParams {
     /// two-level path: counters of its Krylov steps for a console to report progress from
     /// (`sqz steady` on stderr); `None`: none. The solve does not depend on it.
     pub progress: Option<&'static sqz_krylov::Progress>,
+    /// permutational model ([`permutational::solve`]): the linear solver. Default
+    /// [`permutational::PermSolver::Auto`].
+    pub perm_solver: permutational::PermSolver,
 }
 
 impl SteadyParams {
@@ -152,6 +174,7 @@ impl Default for SteadyParams {
             deflate: twolevel::DEFLATE,
             max_restart: twolevel::MAX_RESTART,
             progress: None,
+            perm_solver: permutational::PermSolver::Auto,
         }
     }
 }
@@ -195,16 +218,23 @@ impl SolverCache {
     }
 }
 
-/// A steady state with everything the solver knows about its quality.
+/// A steady state with everything the solver knows about its quality: one report for every
+/// model and path, its certificate (`residual`, `gap`, `error_bound`, `bound_met`, `outcome`,
+/// `null_dim`) the same fields everywhere. `D` is what only one model's path has: nothing for
+/// Eq. 3, [`permutational::PermDetails`] for the permutational model.
 #[derive(Debug, Clone)]
-pub struct SteadyReport {
-    /// parity-block vector of rho (`sqz_superop::parity` index order), Hermitian, trace 1
+pub struct SteadyReport<D = ()> {
+    /// the state in its representation's coordinates, Hermitian, trace 1: for Eq. 3 the
+    /// parity-block vector of rho (`sqz_superop::parity` index order); for the permutational
+    /// model the stacked blocks `rho_J` ([`permutational::PermDetails::basis`])
     pub rho_block: Vec<C64>,
     /// method used
     pub method: Method,
     /// iterations (Arnoldi matvecs for the gap; 0 for the direct solve itself)
     pub iterations: usize,
-    /// `|L rho|_F` (Frobenius norm of the matrix `L(rho)`)
+    /// `||L x||_2`, the 2-norm of the coordinates of `L x`
+    /// ([`sqz_krylov::certificate::Representation::residual`]): for Eq. 3 the Frobenius norm of
+    /// the matrix `L(rho)`
     pub residual: f64,
     /// slowest nonzero relaxation rate `min |Re lambda|` in the physical block, if estimated
     pub gap: Option<f64>,
@@ -222,6 +252,8 @@ pub struct SteadyReport {
     pub seconds: f64,
     /// notes for the user (e.g. why the bound was not met)
     pub notes: Vec<String>,
+    /// what only this model's path has
+    pub details: D,
 }
 
 /// The steady state of Eq. 3 for `params` at positions `z`: the collective reduction at ideal

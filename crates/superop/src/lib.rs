@@ -18,6 +18,7 @@
 //! | [`csr`] | assembled `sprs` CSR matrix | the N^2 pair terms of Eq. 3, term by term |
 //! | [`matfree`] | matrix-free operator | the two-jump Lindblad form (spec, not in the paper) |
 //! | [`parity`] | matrix-free operator on the physical weak-parity half | the two-jump form |
+//! | [`representation`] | the weak-parity block as a steady-state `Representation` (trace, Hermitian real form, moments) | [`parity`], [`observables`] |
 //!
 //! [`lindblad`] holds the coefficients of the two-jump form (and the Liouvillian diagonal).
 //! Local loss and dephasing of each TLS (beyond the paper, [`sqz_model::Params::with_local_rates`])
@@ -52,6 +53,7 @@ pub mod matfree;
 pub mod memory;
 pub mod observables;
 pub mod parity;
+pub mod representation;
 
 pub use csr::CsrLiouvillian;
 pub use engine_op::{EngineOp, Full, ParityHalf, Shape};

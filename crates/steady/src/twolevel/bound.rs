@@ -131,6 +131,7 @@ pub(super) fn finish_real(
         min_eigenvalue: min_ev,
         seconds: t0.elapsed().as_secs_f64(),
         notes,
+        details: (),
     })
 }
 

@@ -2,14 +2,16 @@
 //! `gamma -> 0+` (`sqz_permutational::limit`) and Eq. 8 (the J = N/2 state).
 //!
 //! ```text
-//! cargo run --release -p sqz-permutational --example perm_limit -- N r [deph_over_loss]
+//! cargo run --release -p sqz-steady --example perm_limit -- N r [deph_over_loss]
 //! ```
 //! `deph_over_loss` (default 0) sets the direction: `gamma_loss = gamma`,
 //! `gamma_deph = deph_over_loss * gamma`; a negative value means dephasing only
 //! (`gamma_loss = 0`, `gamma_deph = gamma`).
 
 use sqz_model::{analytic, Params};
-use sqz_permutational::{limit, state, steady_state, SteadyOptions};
+use sqz_permutational::{limit, state};
+use sqz_steady::permutational::solve as steady_state;
+use sqz_steady::SteadyParams;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -50,7 +52,7 @@ fn main() {
         let g = 10f64.powi(-e);
         let (gl, gd) = rates(g);
         let p = base.with_local_rates(gl, gd).unwrap();
-        let s = steady_state(&p, &SteadyOptions::default()).expect("steady state");
+        let s = steady_state(&p, &SteadyParams::default()).expect("steady state");
         let inv = s.squeezing().expect("squeezing").inv_xi2;
         println!(
             "  {:>8.0e} {:>16.10} {:>12.3e} {:>12.3e} {:>12.6} {:>10.2e}",

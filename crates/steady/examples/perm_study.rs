@@ -2,7 +2,7 @@
 //! with local loss (`beta = A/(A + gamma_loss)`) and local dephasing, N up to 200.
 //!
 //! ```text
-//! cargo run --release -p sqz-permutational --example perm_study -- OUT_DIR [N,N,...] [BETAS] [DEPHS] [NAME]
+//! cargo run --release -p sqz-steady --example perm_study -- OUT_DIR [N,N,...] [BETAS] [DEPHS] [NAME]
 //! python3 scripts/plot_permutational.py docs/figures/permutational_beta.png OUT_DIR/*.csv
 //! ```
 //!
@@ -18,7 +18,8 @@
 //! where the steady states are solved without the gap estimate, residual < 1e-11 checked).
 
 use sqz_model::{analytic, Params};
-use sqz_permutational::{steady_state, SteadyOptions};
+use sqz_steady::permutational::solve as steady_state;
+use sqz_steady::SteadyParams;
 use std::io::Write;
 use std::time::Instant;
 
@@ -43,7 +44,7 @@ fn eval(n: usize, r: f64, gl: f64, gd: f64) -> Point {
     let p = base.with_local_rates(gl, gd).unwrap();
     let s = steady_state(
         &p,
-        &SteadyOptions {
+        &SteadyParams {
             estimate_gap: false,
             ..Default::default()
         },
@@ -139,7 +140,7 @@ fn main() {
                     .unwrap()
                     .with_local_rates(gl, gd)
                     .unwrap();
-                steady_state(&p, &SteadyOptions::default())
+                steady_state(&p, &SteadyParams::default())
                     .unwrap()
                     .error_bound
                     .unwrap_or(f64::NAN)

@@ -6,11 +6,12 @@
 //! so its steady states carry relative errors up to ~7e-7 (N = 18, dephasing); the comparison
 //! with PIQS as released allows `1e-6 max(1, |value|)`. Every case also holds `double`: PIQS's
 //! own formulas evaluated in float64 by the script, compared to `1e-9 max(1, |value|)`. The
-//! independent double-precision check of the coefficients is `tests/full_space.rs` (1e-10).
+//! independent double-precision check of the coefficients is `tests/permutational_full_space.rs` (1e-10).
 
 use serde_json::Value;
 use sqz_model::Params;
-use sqz_permutational::{steady_state, SteadyOptions};
+use sqz_steady::permutational::solve as steady_state;
+use sqz_steady::SteadyParams;
 
 #[test]
 fn steady_states_match_qutip_piqs() {
@@ -30,7 +31,7 @@ fn steady_states_match_qutip_piqs() {
             .unwrap()
             .with_local_rates(f("gamma_loss"), f("gamma_deph"))
             .unwrap();
-        let s = steady_state(&p, &SteadyOptions::default()).unwrap();
+        let s = steady_state(&p, &SteadyParams::default()).unwrap();
         let sq = s.squeezing().unwrap();
         let mut check = |what: &str, mine: f64, want: f64| {
             let d = (mine - want).abs();
@@ -54,7 +55,7 @@ fn steady_states_match_qutip_piqs() {
         }
         let pops = s.block_populations();
         for (k, j2) in c["j2"].as_array().unwrap().iter().enumerate() {
-            assert_eq!(s.basis.j2(k), j2.as_u64().unwrap() as usize);
+            assert_eq!(s.details.basis.j2(k), j2.as_u64().unwrap() as usize);
             check("Tr rho_J", pops[k], c["j_populations"][k].as_f64().unwrap());
         }
         for e in c["rho_entries"].as_array().unwrap() {
@@ -80,7 +81,7 @@ fn steady_states_match_qutip_piqs() {
             .unwrap()
             .with_local_rates(f("gamma_loss"), f("gamma_deph"))
             .unwrap();
-        let s = steady_state(&p, &SteadyOptions::default()).unwrap();
+        let s = steady_state(&p, &SteadyParams::default()).unwrap();
         let d = &c["double"];
         let mut check = |what: &str, mine: f64, want: f64| {
             let dd = (mine - want).abs() / want.abs().max(1.0);

@@ -2,11 +2,13 @@
 //! (the ground state), and the small-rate limit `gamma -> 0+` (a mixture over J, not Eq. 8).
 
 use sqz_model::{analytic, Params};
-use sqz_permutational::{limit, state, steady_state, Method, SteadyOptions, C64};
+use sqz_permutational::{limit, state, C64};
+use sqz_steady::permutational::{solve as steady_state, PermSolver};
+use sqz_steady::SteadyParams;
 
-fn opts(method: Method) -> SteadyOptions {
-    SteadyOptions {
-        method,
+fn opts(method: PermSolver) -> SteadyParams {
+    SteadyParams {
+        perm_solver: method,
         ..Default::default()
     }
 }
@@ -23,9 +25,13 @@ fn no_local_rates_gives_eq8_in_the_symmetric_block() {
         (101, 1.2, 0.2, 2.0),
     ] {
         let p = Params::new(n, r, alpha, delta).unwrap();
-        let s = steady_state(&p, &SteadyOptions::default()).unwrap();
-        assert_eq!(s.method, "symmetric-subspace-lu");
-        assert_eq!(s.basis.blocks(), 1, "only J = N/2 without local rates");
+        let s = steady_state(&p, &SteadyParams::default()).unwrap();
+        assert_eq!(s.method.name(), "symmetric-subspace-lu");
+        assert_eq!(
+            s.details.basis.blocks(),
+            1,
+            "only J = N/2 without local rates"
+        );
         let want = analytic::steady_state(&p).unwrap().rho();
         let mine = s.block(n);
         let mut diff: f64 = 0.0;
@@ -61,10 +67,10 @@ fn vacuum_with_local_loss_decays_to_the_ground_state() {
             .unwrap()
             .with_local_rates(gl, gd)
             .unwrap();
-        for method in [Method::Direct, Method::TwoLevel] {
+        for method in [PermSolver::Direct, PermSolver::TwoLevel] {
             let s = steady_state(&p, &opts(method)).unwrap();
-            let g = s.basis.index(0, 0, 0).unwrap();
-            for (i, v) in s.x.iter().enumerate() {
+            let g = s.details.basis.index(0, 0, 0).unwrap();
+            for (i, v) in s.rho_block.iter().enumerate() {
                 let want = if i == g { 1.0 } else { 0.0 };
                 assert!(
                     (v - C64::new(want, 0.0)).norm() < 1e-12,
@@ -106,7 +112,7 @@ fn small_rate_limit_is_a_mixture_over_j_not_eq8() {
         for e in [3, 4, 5, 6] {
             let g = 10f64.powi(-e);
             let p = base.with_local_rates(gl * g, gd * g).unwrap();
-            let s = steady_state(&p, &SteadyOptions::default()).unwrap();
+            let s = steady_state(&p, &SteadyParams::default()).unwrap();
             let d = s.squeezing().unwrap().inv_xi2 - lim_inv;
             // O(gamma) approach with an O(1) prefactor
             assert!(
@@ -163,7 +169,7 @@ fn gap_estimate_matches_the_dense_spectrum() {
             .iter()
             .map(|l| l.re.abs())
             .fold(f64::INFINITY, f64::min);
-        for method in [Method::Direct, Method::TwoLevel] {
+        for method in [PermSolver::Direct, PermSolver::TwoLevel] {
             let s = steady_state(&p, &opts(method)).unwrap();
             let g = s.gap.unwrap();
             assert!(

@@ -10,9 +10,9 @@
 use faer::{Mat, Scale};
 use sqz_krylov::LinOp;
 use sqz_model::{positions, Params};
-use sqz_permutational::{
-    basis::Basis, liouvillian, state, steady_state, Method, Sector, SteadyOptions, C64,
-};
+use sqz_permutational::{basis::Basis, liouvillian, state, Sector, C64};
+use sqz_steady::permutational::{solve as steady_state, PermSolver};
+use sqz_steady::SteadyParams;
 use sqz_testkit::dense_lindblad;
 
 type M = Mat<C64>;
@@ -282,16 +282,16 @@ fn steady_state_matches_full_space() {
             }
         };
         let want_sq = sz.squeezing().unwrap();
-        for method in [Method::Direct, Method::TwoLevel] {
+        for method in [PermSolver::Direct, PermSolver::TwoLevel] {
             let s = steady_state(
                 &pr,
-                &SteadyOptions {
-                    method,
+                &SteadyParams {
+                    perm_solver: method,
                     ..Default::default()
                 },
             )
             .unwrap();
-            let diff = max_block_diff(&s.basis, &s.x, &want);
+            let diff = max_block_diff(&s.details.basis, &s.rho_block, &want);
             assert!(
                 diff < 1e-10,
                 "{pr:?} {method:?}: max block difference {diff:e}"
