@@ -233,6 +233,18 @@ impl Fig3 {
 
     /// Renders `fig3.png`: panels (a-d).
     pub fn plot(&self, path: &Path) -> anyhow::Result<()> {
+        let (pc, pd) = self.panels_cd();
+        render(
+            path,
+            "Fig. 3: steady-state squeezing of the collective model (Δ = 1.0 A, α = 0.5)",
+            (1400, 1100),
+            (2, 2),
+            &[self.panel_a(), self.panel_b(), pc, pd],
+        )
+    }
+
+    /// Panel (a): Eq. 8 against Eq. 7 at a finite time, per N.
+    fn panel_a(&self) -> Panel {
         let a = &self.a;
         let mut pa = Panel::new(
             &format!("(a) Eq. 8 (lines) vs Eq. 7 at t = {}/A (grey)", a.t),
@@ -264,6 +276,11 @@ impl Fig3 {
         }
         pa.hlines.push((1.0, GREY, None));
 
+        pa
+    }
+
+    /// Panel (b): the squeezed range of r and r_opt against N.
+    fn panel_b(&self) -> Panel {
         let b = &self.bcd;
         let ns: Vec<f64> = b.points.iter().map(|p| p.n as f64).collect();
         let mut pb = Panel::new("(b) range of r with ξ² < 1 (Eq. 8)", "N", "r");
@@ -291,30 +308,19 @@ impl Fig3 {
         ));
         pb.legend = plotters::chart::SeriesLabelPosition::UpperLeft;
 
+        pb
+    }
+
+    /// Panels (c) and (d): the largest 1/xi^2 and r_opt against N, with the paper's laws and
+    /// the fit over the paper's range.
+    fn panels_cd(&self) -> (Panel, Panel) {
+        let b = &self.bcd;
+        let ns: Vec<f64> = b.points.iter().map(|p| p.n as f64).collect();
         let mut pc = Panel::new("(c) max over r of 1/ξ² (Eq. 8)", "N", "max 1/ξ²");
         pc.x_log = true;
         pc.y_log = true;
         let pm = self.paper_fit().map_or(usize::MAX, |f| f.n_max);
-        // the points of the paper's range, then (if any) those beyond it, as markers
-        let markers = |pn: &mut Panel, f: &dyn Fn(&ScalingPoint) -> f64| {
-            for beyond in [false, true] {
-                let sel: Vec<&ScalingPoint> =
-                    b.points.iter().filter(|p| (p.n > pm) == beyond).collect();
-                if beyond && sel.is_empty() {
-                    continue;
-                }
-                let (label, color) = if beyond {
-                    ("Eq. 8, beyond the paper".to_string(), palette(4))
-                } else {
-                    (format!("Eq. 8, N ≤ {pm}"), palette(0))
-                };
-                let x = sel.iter().map(|p| p.n as f64).collect();
-                let y = sel.iter().map(|p| f(p)).collect();
-                pn.series
-                    .push(Series::new(&label, x, y, color, Style::Markers));
-            }
-        };
-        markers(&mut pc, &|p| p.inv_xi2_max);
+        scaling_markers(&b.points, pm, &mut pc, &|p| p.inv_xi2_max);
         let nfine: Vec<f64> = logspace(2.0, *ns.last().unwrap_or(&2.0), 100);
         pc.series.push(Series::new(
             "paper: 1.64 N^−0.54",
@@ -337,7 +343,7 @@ impl Fig3 {
 
         let mut pd = Panel::new("(d) optimal r (Eq. 8)", "N", "r_opt");
         pd.x_log = true;
-        markers(&mut pd, &|p| p.r_opt);
+        scaling_markers(&b.points, pm, &mut pd, &|p| p.r_opt);
         pd.series.push(Series::new(
             "paper: 0.27 ln N − 0.11",
             nfine.clone(),
@@ -356,12 +362,31 @@ impl Fig3 {
             ));
         }
         pd.legend = plotters::chart::SeriesLabelPosition::UpperLeft;
-        render(
-            path,
-            "Fig. 3: steady-state squeezing of the collective model (Δ = 1.0 A, α = 0.5)",
-            (1400, 1100),
-            (2, 2),
-            &[pa, pb, pc, pd],
-        )
+        (pc, pd)
+    }
+}
+
+/// The points of the paper's range (N <= `pm`), then (if any) those beyond it, as markers of
+/// `f` in `pn`.
+fn scaling_markers(
+    points: &[ScalingPoint],
+    pm: usize,
+    pn: &mut Panel,
+    f: &dyn Fn(&ScalingPoint) -> f64,
+) {
+    for beyond in [false, true] {
+        let sel: Vec<&ScalingPoint> = points.iter().filter(|p| (p.n > pm) == beyond).collect();
+        if beyond && sel.is_empty() {
+            continue;
+        }
+        let (label, color) = if beyond {
+            ("Eq. 8, beyond the paper".to_string(), palette(4))
+        } else {
+            (format!("Eq. 8, N ≤ {pm}"), palette(0))
+        };
+        let x = sel.iter().map(|p| p.n as f64).collect();
+        let y = sel.iter().map(|p| f(p)).collect();
+        pn.series
+            .push(Series::new(&label, x, y, color, Style::Markers));
     }
 }

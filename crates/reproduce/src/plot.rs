@@ -231,7 +231,9 @@ fn segments(x: &[f64], y: &[f64], xl: bool, yl: bool) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
-fn draw_panel(area: &DrawingArea<BitMapBackend<'_>, Shift>, p: &Panel) -> anyhow::Result<()> {
+/// The plotted ranges of a panel (in the transformed coordinates of its log axes): what its
+/// series, bands and horizontal lines span, or its fixed ranges.
+fn panel_ranges(p: &Panel) -> ((f64, f64), (f64, f64)) {
     let (xl, yl) = (p.x_log, p.y_log);
     let xs = p
         .series
@@ -252,6 +254,12 @@ fn draw_panel(area: &DrawingArea<BitMapBackend<'_>, Shift>, p: &Panel) -> anyhow
         .chain(p.hlines.iter().map(|h| h.0))
         .map(|v| tr(v, yl));
     let (y0, y1) = range_of(ys, p.y_range, yl);
+    ((x0, x1), (y0, y1))
+}
+
+fn draw_panel(area: &DrawingArea<BitMapBackend<'_>, Shift>, p: &Panel) -> anyhow::Result<()> {
+    let (xl, yl) = (p.x_log, p.y_log);
+    let ((x0, x1), (y0, y1)) = panel_ranges(p);
     let mut chart = ChartBuilder::on(area)
         .caption(&p.title, (FAMILY, 22))
         .margin(12)

@@ -112,8 +112,68 @@ pub(super) fn kronecker_limit(
     let kt = KronTaylor::new(su, chi);
     let ns = su.ns();
     let mut notes = Vec::new();
+    let (spectra, qs, min_freq, hscale) = first_order(su, &kt, chi, lp, &mut notes)?;
+    let clusters = coherence_clusters(&spectra, hscale, lp, &mut notes);
+    // second order, projected on the populations and on each coherence
+    let mut acc = PopAcc::new(&qs, clusters);
+    for j in 0..ns {
+        g2_terms(su, &kt, j, &mut acc);
+    }
+    let np = acc.w.nrows();
+    let wim = (0..np)
+        .flat_map(|j| (0..np).map(move |i| (i, j)))
+        .map(|(i, j)| acc.w[(i, j)].im.abs())
+        .fold(0.0, f64::max);
+    let wscale = max_abs(&acc.w).max(1e-300);
+    if wim > 1e-8 * wscale {
+        notes.push(format!(
+            "the populations matrix has imaginary parts up to {:.1e} of its scale (expected real)",
+            wim / wscale
+        ));
+    }
+    let eigs = sorted_eigenvalues(&acc.w)?;
+    let pvec = null_vector(&acc.w, &eigs, lp, chi)?;
+    let coh = coherence_rates(su, &acc)?;
+    let c = coarse_state(su, &qs, &pvec);
+    let (rates, kinds) = collect_rates(&eigs, &coh, lp.n_rates);
+    let mut rep = finish(
+        su,
+        c,
+        FinishData {
+            eigs,
+            rates,
+            kinds,
+            h_spectra: spectra,
+            min_freq,
+            ker_g1_dim: np,
+            g1_real_part: 0.0,
+            method: LimitMethod::Kronecker,
+            solves: 0,
+            notes,
+        },
+    )?;
+    rep.method = if lp.method == LimitMethod::Auto {
+        LimitMethod::Kronecker
+    } else {
+        lp.method
+    };
+    Ok(rep)
+}
+
+/// The first-order generators `h_J` with their spectra and eigenbases `Q_J`, the smallest
+/// spacing and the largest modulus of the spectra; refuses a degenerate `h_J` (the populations
+/// basis is then not fixed at first order).
+#[allow(clippy::type_complexity)]
+fn first_order(
+    su: &LimitSetup,
+    kt: &KronTaylor,
+    chi: &[f64],
+    lp: &LimitParams,
+    notes: &mut Vec<String>,
+) -> Result<(Vec<Vec<f64>>, Vec<Mat<C64>>, f64, f64), SteadyError> {
+    let ns = su.ns();
     // first order: h_J and its eigenbasis
-    let hs = h_from(su, &kt);
+    let hs = h_from(su, kt);
     let mut spectra = Vec::with_capacity(ns);
     let mut qs = Vec::with_capacity(ns);
     for h in &hs {
@@ -159,8 +219,18 @@ pub(super) fn kronecker_limit(
              the rate coefficients"
         ));
     }
-    // coherences grouped by first-order frequency (the singlet-like sectors have additive
-    // spectra, so exactly equal frequencies occur, e.g. at N = 6 and 8)
+    Ok((spectra, qs, min_freq, hscale))
+}
+
+/// The coherences `(J, a, b)` grouped by equal first-order frequency (the singlet-like sectors
+/// have additive spectra, so exactly equal frequencies occur, e.g. at N = 6 and 8): the groups of
+/// more than one mode.
+fn coherence_clusters(
+    spectra: &[Vec<f64>],
+    hscale: f64,
+    lp: &LimitParams,
+    notes: &mut Vec<String>,
+) -> Vec<Vec<(usize, usize, usize)>> {
     let mut modes: Vec<(f64, (usize, usize, usize))> = Vec::new();
     for (k, sp) in spectra.iter().enumerate() {
         for a in 0..sp.len() {
@@ -208,26 +278,13 @@ pub(super) fn kronecker_limit(
              rates hold for w well below that spacing divided by the rate coefficients"
         ));
     }
-    // second order, projected on the populations and on each coherence
-    let mut acc = PopAcc::new(&qs, clusters);
-    for j in 0..ns {
-        g2_terms(su, &kt, j, &mut acc);
-    }
-    let np = acc.w.nrows();
-    let wim = (0..np)
-        .flat_map(|j| (0..np).map(move |i| (i, j)))
-        .map(|(i, j)| acc.w[(i, j)].im.abs())
-        .fold(0.0, f64::max);
-    let wscale = max_abs(&acc.w).max(1e-300);
-    if wim > 1e-8 * wscale {
-        notes.push(format!(
-            "the populations matrix has imaginary parts up to {:.1e} of its scale (expected real)",
-            wim / wscale
-        ));
-    }
-    let eigs = sorted_eigenvalues(&acc.w)?;
-    let pvec = null_vector(&acc.w, &eigs, lp, chi)?;
-    // coherence rates: diagonal second-order elements, or the eigenvalues on a cluster
+    clusters
+}
+
+/// The decay rates of the coherences: minus the diagonal second-order elements, and minus the
+/// eigenvalues of the second-order generator on each cluster of equal frequency.
+fn coherence_rates(su: &LimitSetup, acc: &PopAcc) -> Result<Vec<f64>, SteadyError> {
+    let ns = su.ns();
     let mut coh = Vec::new();
     let mut clustered = vec![Vec::new(); ns];
     for cl in &acc.clusters {
@@ -251,7 +308,11 @@ pub(super) fn kronecker_limit(
             .map_err(|e| SteadyError::Unsupported(format!("limit: coherence cluster: {e:?}")))?;
         coh.extend(ev.iter().map(|v| -v.re));
     }
-    // c* = sum_J Q_J diag(p_J) Q_J^T
+    Ok(coh)
+}
+
+/// The coarse coordinates of the limit state, `c* = sum_J Q_J diag(p_J) Q_J^T`.
+fn coarse_state(su: &LimitSetup, qs: &[Mat<C64>], pvec: &[C64]) -> Vec<C64> {
     let mut c = vec![ZERO; su.sw.dim()];
     let mut at = 0;
     for (k, q) in qs.iter().enumerate() {
@@ -266,27 +327,5 @@ pub(super) fn kronecker_limit(
         }
         at += s.d;
     }
-    let (rates, kinds) = collect_rates(&eigs, &coh, lp.n_rates);
-    let mut rep = finish(
-        su,
-        c,
-        FinishData {
-            eigs,
-            rates,
-            kinds,
-            h_spectra: spectra,
-            min_freq,
-            ker_g1_dim: np,
-            g1_real_part: 0.0,
-            method: LimitMethod::Kronecker,
-            solves: 0,
-            notes,
-        },
-    )?;
-    rep.method = if lp.method == LimitMethod::Auto {
-        LimitMethod::Kronecker
-    } else {
-        lp.method
-    };
-    Ok(rep)
+    c
 }
