@@ -2,7 +2,7 @@
 //! scripts/test-extra.sh): validation messages, identical results for any thread count,
 //! resume after `--stop-after`, SIGTERM and SIGKILL (with who computed what, and a format-2 file
 //! resumed and upgraded), refusal of another study's file, `--fresh`,
-//! and the launcher check.
+//! the launcher check, and the running tasks in the progress log (none with `--quiet`).
 
 mod common;
 use common::{cmd, dir, disorder, disorder_ok, ok, s, sqz, write};
@@ -402,4 +402,50 @@ fn a_study_that_does_not_fit_its_memory_share_is_refused_up_front() {
     }
     assert!(!out.exists(), "nothing is written");
     std::fs::remove_dir_all(&d).ok();
+}
+
+/// A study whose tasks take seconds (N = 8, the two-level Krylov solver) names its running tasks
+/// in a batch log (stderr not a terminal): task number, w and configuration, elapsed time and
+/// Krylov step, a line at least every `--progress-every` s. `--quiet` prints nothing, and the
+/// results are the same bits either way.
+#[test]
+fn the_progress_log_names_the_running_tasks_and_quiet_silences_it() {
+    let d = dir("running");
+    let p = write(
+        &d,
+        "n8.toml",
+        "n = 8\nr = 0.5\nw = [\"0.1pi\"]\nconfigurations = 2\nseed = 1\n",
+    );
+    let (a, b) = (d.join("log.h5"), d.join("quiet.h5"));
+    let every = ["--threads", "1", "--progress-every", "0.3"];
+    let (code, _, err) = disorder(&p, &a, &every);
+    assert_eq!(code, 0, "{err}");
+    let running: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("sqz disorder: running 1 task: task "))
+        .collect();
+    assert!(!running.is_empty(), "no running-task line in: {err}");
+    assert!(
+        running
+            .iter()
+            .any(|l| l.contains("task 0 (w = 0.1pi, configuration 0): ")
+                && l.contains(", Krylov step ")
+                && l.contains("(target ")),
+        "{running:?}"
+    );
+    // the elapsed time, `Ns`
+    assert!(
+        running.iter().all(|l| l
+            .split(": ")
+            .nth(3)
+            .and_then(|x| x.split(',').next())
+            .and_then(|x| x.strip_suffix('s'))
+            .is_some_and(|x| x.parse::<u64>().is_ok())),
+        "{running:?}"
+    );
+    let (code, out, err) = disorder(&p, &b, &[&every[..], &["--quiet"]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, "", "--quiet printed on stderr");
+    assert!(out.contains("0.1pi"), "{out}");
+    ok(&["disorder", "compare", s(&a), s(&b)]);
 }

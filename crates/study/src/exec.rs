@@ -2,11 +2,11 @@
 //! writes checkpoints, signals, and the single-process executor (no MPI, or an MPI world of 1).
 
 use crate::layout::RunInfo;
-use crate::progress::Progress;
+use crate::progress::{Progress, Running, TaskNames};
 use crate::schema::{status, TaskResult};
 use crate::spec::Study;
 use crate::store::Store;
-use crate::task::compute;
+use crate::task::compute_with;
 use anyhow::Context;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -164,6 +164,8 @@ pub struct Collector<'a> {
     full_secs: f64,
     /// index into the file's host list of each rank's host
     rank_host: Vec<u64>,
+    /// the tasks running now (progress output)
+    running: Arc<Running>,
 }
 
 impl<'a> Collector<'a> {
@@ -186,12 +188,18 @@ impl<'a> Collector<'a> {
             .begin_run(crate::provenance::RunRecord::this_run(&hosts));
         let rank_host = hosts.iter().map(|h| store.prov.host_index(h)).collect();
         let done = store.done();
+        let running = Arc::new(Running::new(settings.progress));
+        let names = TaskNames {
+            configurations: study.configurations,
+            w_text: study.w_text.clone(),
+        };
         let progress = Progress::new(
             store.tasks() as u64,
             done,
             settings.progress_secs,
             settings.progress,
-        );
+        )
+        .with_running(Arc::clone(&running), names);
         Self {
             study,
             store,
@@ -207,7 +215,13 @@ impl<'a> Collector<'a> {
             last_full: Instant::now(),
             full_secs: 0.0,
             rank_host,
+            running,
         }
+    }
+
+    /// The tasks running now, which the compute threads and the MPI executor keep up to date.
+    pub fn running(&self) -> Arc<Running> {
+        Arc::clone(&self.running)
     }
 
     /// Stores a result computed by this process (rank 0).
@@ -403,13 +417,16 @@ pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 /// A compute thread: takes tasks from `sched` until none is left, inside a one-thread rayon
 /// pool so that nothing inside a solve spreads to other threads; each solve within
 /// `memory_budget` bytes. A panic in a task is caught, stops the scheduler and is sent back
-/// (under MPI the panic hook aborts the job first).
+/// (under MPI the panic hook aborts the job first). The thread tells `running` which task it
+/// runs, and its solves record their Krylov steps in the thread's counters there.
 pub fn compute_loop(
     study: &Study,
     memory_budget: Option<u64>,
     sched: &Mutex<Scheduler>,
+    running: &Running,
     tx: mpsc::Sender<Outcome>,
 ) {
+    let lane = running.lane();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
@@ -419,8 +436,9 @@ pub fn compute_loop(
     pool.install(|| loop {
         let next = sched.lock().expect("scheduler lock").take_one();
         let Some(t) = next else { break };
+        lane.start(t);
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            compute(study, t, memory_budget, &mut cache)
+            compute_with(study, t, memory_budget, &mut cache, lane.progress())
         }))
         .map_err(|p| {
             sched.lock().expect("scheduler lock").stop();
@@ -429,6 +447,7 @@ pub fn compute_loop(
                 message: panic_message(p.as_ref()),
             }
         });
+        lane.end();
         if tx.send(out).is_err() {
             break;
         }
@@ -457,11 +476,12 @@ pub fn run_local(
     let sched = Mutex::new(Scheduler::new(coll.limit(pending)));
     let (tx, rx) = mpsc::channel::<Outcome>();
     let study = coll.study;
+    let running = coll.running();
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
             let tx = tx.clone();
-            let sched = &sched;
-            s.spawn(move || compute_loop(study, memory_budget, sched, tx));
+            let (sched, running) = (&sched, &*running);
+            s.spawn(move || compute_loop(study, memory_budget, sched, running, tx));
         }
         drop(tx);
         let mut result = Ok(());

@@ -70,11 +70,12 @@ pub fn master(
     let mut workers = vec![WorkerState::default(); size];
     let (tx, rx) = mpsc::channel::<Outcome>();
     let study = coll.study;
+    let running = coll.running();
     std::thread::scope(|s| {
         for _ in 0..local_threads {
             let tx = tx.clone();
-            let sched = &sched;
-            s.spawn(move || compute_loop(study, memory_budget, sched, tx));
+            let (sched, running) = (&sched, &*running);
+            s.spawn(move || compute_loop(study, memory_budget, sched, running, tx));
         }
         drop(tx);
         let mut local_done = local_threads == 0;
@@ -111,6 +112,7 @@ pub fn master(
                             r.rank
                         );
                         coll.accept_from(&r, src)?;
+                        running.returned(src, r.task);
                     }
                     anyhow::ensure!(rd.at_end(), "malformed request from rank {src}");
                     let w = &mut workers[src];
@@ -138,6 +140,7 @@ pub fn master(
                         (t, sc.exhausted())
                     };
                     w.assigned += tasks.len();
+                    running.assigned(src, &tasks);
                     w.no_more_sent |= no_more;
                     let mut out = Writer::default();
                     out.u8(no_more as u8);

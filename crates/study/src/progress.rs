@@ -2,7 +2,9 @@
 //! terminal ([`bar`]), otherwise log lines, as batch-job logs want.
 //!
 //! * [`Progress`]: the tasks of a disorder study on rank 0 (done/total, rate, ETA every
-//!   `interval` seconds);
+//!   `interval` seconds) and, from [`Running`], the tasks running for more than
+//!   [`RUNNING_AFTER`] s: which, on which rank, for how long, and their Krylov step and residual
+//!   ([`running_line`]);
 //! * [`Propagation`]: one time evolution to `t_end` (`sqz evolve`; a line every 10 s);
 //! * [`Stages`] and [`Counter`]: the stages of `sqz reproduce` (a line when each starts and ends,
 //!   with wall and CPU time) and the work items within one (a line per 10 %);
@@ -10,9 +12,11 @@
 //!   against the target, from the solver's [`sqz_krylov::Progress`] counters.
 
 use sqz_krylov::expv::ExpvInfo;
+use sqz_krylov::ProgressSnapshot;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Width of a bar in cells.
@@ -40,6 +44,10 @@ pub struct Progress {
     interval: Duration,
     tty: bool,
     enabled: bool,
+    /// the running tasks and the names of the study's tasks
+    running: Option<(Arc<Running>, TaskNames)>,
+    /// a second line (the running tasks) is drawn below the bar
+    two_lines: bool,
 }
 
 /// `1h02m03s`, `4m05s`, `12s`.
@@ -72,7 +80,24 @@ impl Progress {
             interval: Duration::from_secs_f64(interval.max(0.05)),
             tty: stderr_tty(),
             enabled,
+            running: None,
+            two_lines: false,
         }
+    }
+
+    /// Also reports the tasks of `running` that have run for more than [`RUNNING_AFTER`] s (or
+    /// the log period, if shorter), named by `names`.
+    pub fn with_running(mut self, running: Arc<Running>, names: TaskNames) -> Self {
+        self.running = Some((running, names));
+        self
+    }
+
+    /// The line of the running tasks now, if any has run long enough to be named; `width`:
+    /// at most this many characters (a terminal line).
+    fn running_now(&self, width: Option<usize>) -> Option<String> {
+        let (running, names) = self.running.as_ref()?;
+        let after = RUNNING_AFTER.min(self.interval.as_secs_f64());
+        running_line(&running.snapshot(), names, after, width)
     }
 
     /// Records finished tasks and prints when due.
@@ -128,21 +153,335 @@ impl Progress {
         let (text, pct) = self.line();
         // through crate::out: a closed stderr stops the study instead of going unnoticed
         if self.tty {
-            eprint!("\r\x1b[2K{} {text}", bar(pct / 100.0));
+            let below = if last {
+                None
+            } else {
+                self.running_now(Some(terminal_width().saturating_sub(1)))
+            };
+            // the running tasks on a second line, the cursor back on the first
+            let clear_below = if self.two_lines && below.is_none() {
+                "\n\x1b[2K\x1b[1A"
+            } else {
+                ""
+            };
+            let below = below.map_or(String::new(), |b| format!("\n\x1b[2K{b}\x1b[1A"));
+            self.two_lines = !below.is_empty();
+            eprint!("\r\x1b[2K{clear_below}\r{} {text}{below}", bar(pct / 100.0));
             if last {
                 eprintln!();
             }
         } else {
             eprintln!("sqz disorder: {text}");
+            if let Some(r) = self.running_now(None) {
+                eprintln!("sqz disorder: {r}");
+            }
         }
     }
 
-    /// Ends the bar line (before other output on a terminal).
-    pub fn clear_line(&self) {
+    /// Ends the bar (both lines; before other output on a terminal).
+    pub fn clear_line(&mut self) {
         if self.enabled && self.tty {
+            if self.two_lines {
+                eprint!("\n\x1b[2K\x1b[1A");
+                self.two_lines = false;
+            }
             eprint!("\r\x1b[2K");
         }
     }
+}
+
+/// Seconds a task runs before the progress output of a study names it: the many short tasks of a
+/// small-N study stay out of it (a `--progress-every` below it lowers it).
+pub const RUNNING_AFTER: f64 = 2.0;
+/// Most running tasks one log line names, the longest-running first; the others are counted.
+pub const RUNNING_MAX: usize = 8;
+
+/// How the progress output names a study's tasks: `task K (w = W, configuration C)`.
+#[derive(Debug, Clone, Default)]
+pub struct TaskNames {
+    /// configurations per w (task = w index x configurations + configuration)
+    pub configurations: u64,
+    /// each w as the study file writes it
+    pub w_text: Vec<String>,
+}
+
+impl TaskNames {
+    /// `task 17 (w = 0.1pi, configuration 5)`; `compact`: `#17 (0.1pi, c5)`.
+    pub fn name(&self, task: u64, compact: bool) -> String {
+        let per = self.configurations.max(1);
+        let (wi, c) = ((task / per) as usize, task % per);
+        let w = self.w_text.get(wi).map_or("?", String::as_str);
+        if compact {
+            format!("#{task} ({w}, c{c})")
+        } else {
+            format!("task {task} (w = {w}, configuration {c})")
+        }
+    }
+}
+
+/// A task that runs now ([`Running::snapshot`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunningTask {
+    /// task number
+    pub task: u64,
+    /// the rank that runs it (0: this process)
+    pub rank: usize,
+    /// seconds since it started (another rank's: since rank 0 learnt that it started, see
+    /// [`Running`])
+    pub secs: f64,
+    /// its Krylov solve so far (steps of this task, residual and target); `None` before its
+    /// first Krylov step, on another rank, or without counters
+    pub krylov: Option<ProgressSnapshot>,
+}
+
+/// One compute thread of this process: the task it runs (number, start, the thread's Krylov
+/// steps before it) and the thread's solver counters.
+struct Lane {
+    task: Option<(u64, Instant, usize)>,
+    progress: Option<&'static sqz_krylov::Progress>,
+}
+
+/// The tasks another rank holds, in the order it runs them, and since when the first runs.
+struct Remote {
+    queue: VecDeque<u64>,
+    since: Instant,
+}
+
+/// The tasks running now, for the progress output of a study (rank 0).
+///
+/// * This process's compute threads register themselves ([`Running::lane`]); each has its own
+///   [`sqz_krylov::Progress`], given to the solver (`SteadyParams::progress`), which only writes
+///   it: the results do not depend on it.
+/// * Under MPI, rank 0 follows what it hands to each other rank ([`Running::assigned`]) and what
+///   comes back ([`Running::returned`]): a rank runs its tasks in the order given, the first one
+///   from when rank 0 handed it out to an idle rank or received the rank's previous result.
+///   Those messages carry no Krylov counters, so another rank's task shows its time only.
+#[derive(Default)]
+pub struct Running {
+    krylov: bool,
+    lanes: Mutex<Vec<Lane>>,
+    remote: Mutex<BTreeMap<usize, Remote>>,
+}
+
+/// A compute thread's place in [`Running`].
+pub struct LaneHandle<'a> {
+    running: &'a Running,
+    index: usize,
+    progress: Option<&'static sqz_krylov::Progress>,
+}
+
+impl Running {
+    /// Nothing runs yet; `krylov`: give each compute thread solver counters (off when nothing
+    /// is reported, `--quiet`).
+    pub fn new(krylov: bool) -> Self {
+        Self {
+            krylov,
+            ..Self::default()
+        }
+    }
+
+    /// A new compute thread of this process (with its own solver counters: one small leak per
+    /// thread, as the solver takes `&'static` counters).
+    pub fn lane(&self) -> LaneHandle<'_> {
+        let progress = self
+            .krylov
+            .then(|| &*Box::leak(Box::new(sqz_krylov::Progress::new())));
+        let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
+        lanes.push(Lane {
+            task: None,
+            progress,
+        });
+        LaneHandle {
+            running: self,
+            index: lanes.len() - 1,
+            progress,
+        }
+    }
+
+    /// Rank 0 handed `tasks` to rank `rank`.
+    pub fn assigned(&self, rank: usize, tasks: &[u64]) {
+        if tasks.is_empty() {
+            return;
+        }
+        let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
+        let r = remote.entry(rank).or_insert_with(|| Remote {
+            queue: VecDeque::new(),
+            since: Instant::now(),
+        });
+        if r.queue.is_empty() {
+            r.since = Instant::now();
+        }
+        r.queue.extend(tasks);
+    }
+
+    /// Rank `rank` returned the result of `task`: its next task starts now.
+    pub fn returned(&self, rank: usize, task: u64) {
+        let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = remote.get_mut(&rank) {
+            if let Some(k) = r.queue.iter().position(|&t| t == task) {
+                r.queue.remove(k);
+                r.since = Instant::now();
+            }
+        }
+    }
+
+    /// The tasks running now, the longest-running first.
+    pub fn snapshot(&self) -> Vec<RunningTask> {
+        let now = Instant::now();
+        let mut out: Vec<RunningTask> = Vec::new();
+        for lane in self.lanes.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            let Some((task, t0, steps0)) = lane.task else {
+                continue;
+            };
+            let krylov = lane.progress.map(|p| p.snapshot()).and_then(|s| {
+                (s.steps > steps0).then_some(ProgressSnapshot {
+                    steps: s.steps - steps0,
+                    ..s
+                })
+            });
+            out.push(RunningTask {
+                task,
+                rank: 0,
+                secs: (now - t0).as_secs_f64(),
+                krylov,
+            });
+        }
+        for (&rank, r) in self.remote.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            if let Some(&task) = r.queue.front() {
+                out.push(RunningTask {
+                    task,
+                    rank,
+                    secs: (now - r.since).as_secs_f64(),
+                    krylov: None,
+                });
+            }
+        }
+        out.sort_by(|a, b| b.secs.total_cmp(&a.secs).then(a.task.cmp(&b.task)));
+        out
+    }
+}
+
+impl LaneHandle<'_> {
+    /// The counters to give this thread's solves (`None` when nothing is reported).
+    pub fn progress(&self) -> Option<&'static sqz_krylov::Progress> {
+        self.progress
+    }
+
+    /// This thread starts `task`.
+    pub fn start(&self, task: u64) {
+        let steps = self.progress.map_or(0, |p| p.snapshot().steps);
+        self.set(Some((task, Instant::now(), steps)));
+    }
+
+    /// This thread's task ended.
+    pub fn end(&self) {
+        self.set(None);
+    }
+
+    fn set(&self, task: Option<(u64, Instant, usize)>) {
+        let mut lanes = self.running.lanes.lock().unwrap_or_else(|e| e.into_inner());
+        lanes[self.index].task = task;
+    }
+}
+
+/// One running task: `task 17 (w = 0.1pi, configuration 5) on rank 2: 1m05s, Krylov step 120,
+/// residual 1.00e-5 (target 1.0e-10)`; `compact` (a terminal line): `#17 (0.1pi, c5) r2 1m05s
+/// step 120 1.0e-5/1e-10`.
+pub fn running_task(t: &RunningTask, names: &TaskNames, compact: bool) -> String {
+    let name = names.name(t.task, compact);
+    let el = hms(t.secs);
+    if compact {
+        let rank = if t.rank > 0 {
+            format!(" r{}", t.rank)
+        } else {
+            String::new()
+        };
+        let k = t.krylov.map_or(String::new(), |k| {
+            format!(" step {} {:.1e}/{:.0e}", k.steps, k.rel_residual, k.rel_tol)
+        });
+        format!("{name}{rank} {el}{k}")
+    } else {
+        let rank = if t.rank > 0 {
+            format!(" on rank {}", t.rank)
+        } else {
+            String::new()
+        };
+        let k = t.krylov.map_or(String::new(), |k| {
+            format!(
+                ", Krylov step {}, residual {:.2e} (target {:.1e})",
+                k.steps, k.rel_residual, k.rel_tol
+            )
+        });
+        format!("{name}{rank}: {el}{k}")
+    }
+}
+
+/// The running tasks of a study in one line, or `None` when none has run `after` seconds:
+/// `running 3 tasks: A; B; and 1 more` (a terminal: `running 3 tasks: A; B; +1 more`) naming those that have (the longest-running first), at
+/// most [`RUNNING_MAX`]. `width`: a terminal line of at most this many characters (compact
+/// names, as many as fit); `None`: a log line.
+pub fn running_line(
+    tasks: &[RunningTask],
+    names: &TaskNames,
+    after: f64,
+    width: Option<usize>,
+) -> Option<String> {
+    let long: Vec<&RunningTask> = tasks.iter().filter(|t| t.secs >= after).collect();
+    if long.is_empty() {
+        return None;
+    }
+    let head = format!(
+        "running {} task{}",
+        tasks.len(),
+        if tasks.len() == 1 { "" } else { "s" }
+    );
+    let Some(width) = width else {
+        let shown: Vec<String> = long
+            .iter()
+            .take(RUNNING_MAX)
+            .map(|t| running_task(t, names, false))
+            .collect();
+        let more = tasks.len() - shown.len();
+        let tail = if more > 0 {
+            format!("; and {more} more")
+        } else {
+            String::new()
+        };
+        return Some(format!("{head}: {}{tail}", shown.join("; ")));
+    };
+    // a terminal line: as many as fit, with room for the count of the others
+    let mut line = format!("  {head}:");
+    for (k, t) in long.iter().enumerate() {
+        let sep = if k == 0 { " " } else { "; " };
+        let item = format!("{sep}{}", running_task(t, names, true));
+        let more = tasks.len() - k - 1;
+        let room = if more > 0 {
+            format!("; +{more} more").len()
+        } else {
+            0
+        };
+        // the longest-running one always (cut at the width), the others where they fit
+        if k > 0 && line.len() + item.len() + room > width {
+            let tail = format!("; +{} more", tasks.len() - k);
+            let keep = width.saturating_sub(tail.len());
+            line = line.chars().take(keep).collect::<String>() + &tail;
+            break;
+        }
+        line.push_str(&item);
+        if k + 1 == long.len() && more > 0 {
+            line.push_str(&format!("; +{more} more"));
+        }
+    }
+    Some(line.chars().take(width).collect())
+}
+
+/// Columns of the terminal on stderr (100 when unknown).
+fn terminal_width() -> usize {
+    rustix::termios::tcgetwinsize(std::io::stderr())
+        .ok()
+        .map(|w| w.ws_col as usize)
+        .filter(|&c| c >= 20)
+        .unwrap_or(100)
 }
 
 /// The progress of one propagation to `t_end`: nothing for runs shorter than a second
@@ -524,5 +863,99 @@ mod tests {
             super::solve_line("x", &none, 1.0, true),
             "x: setting up, 1s"
         );
+    }
+
+    fn names() -> super::TaskNames {
+        super::TaskNames {
+            configurations: 20,
+            w_text: vec!["0.03pi".into(), "0.3pi".into()],
+        }
+    }
+
+    fn task(task: u64, rank: usize, secs: f64, steps: usize) -> super::RunningTask {
+        super::RunningTask {
+            task,
+            rank,
+            secs,
+            krylov: (steps > 0).then_some(sqz_krylov::ProgressSnapshot {
+                steps,
+                rel_residual: 2.5e-6,
+                rel_tol: 1e-10,
+            }),
+        }
+    }
+
+    /// The log line names each long-running task (number, w, configuration, rank), its elapsed
+    /// time and Krylov step, leaves out the short ones and counts the rest.
+    #[test]
+    fn the_running_line_names_tasks_and_elapsed_time() {
+        let tasks = [
+            task(27, 2, 65.0, 0),
+            task(3, 0, 12.0, 140),
+            task(4, 0, 0.5, 0),
+        ];
+        let l = super::running_line(&tasks, &names(), 2.0, None).unwrap();
+        assert_eq!(
+            l,
+            "running 3 tasks: task 27 (w = 0.3pi, configuration 7) on rank 2: 1m05s; task 3 \
+             (w = 0.03pi, configuration 3): 12s, Krylov step 140, residual 2.50e-6 (target \
+             1.0e-10); and 1 more"
+        );
+        // nothing has run long enough: no line (small studies with many short tasks)
+        assert_eq!(super::running_line(&tasks[2..], &names(), 2.0, None), None);
+        // at most RUNNING_MAX named
+        let many: Vec<_> = (0..12).map(|k| task(k, 0, 30.0, 0)).collect();
+        let l = super::running_line(&many, &names(), 2.0, None).unwrap();
+        assert_eq!(l.matches("task ").count(), super::RUNNING_MAX, "{l}");
+        assert!(l.ends_with("; and 4 more"), "{l}");
+    }
+
+    /// On a terminal: compact names, as many as fit in the width, the others counted.
+    #[test]
+    fn the_terminal_running_line_fits_its_width() {
+        let tasks = [
+            task(27, 2, 65.0, 0),
+            task(3, 0, 12.0, 140),
+            task(4, 0, 0.5, 0),
+        ];
+        let l = super::running_line(&tasks, &names(), 2.0, Some(100)).unwrap();
+        assert_eq!(
+            l,
+            "  running 3 tasks: #27 (0.3pi, c7) r2 1m05s; #3 (0.03pi, c3) 12s step 140 \
+             2.5e-6/1e-10; +1 more"
+        );
+        let l = super::running_line(&tasks, &names(), 2.0, Some(50)).unwrap();
+        assert!(l.len() <= 50, "{l}");
+        assert_eq!(l, "  running 3 tasks: #27 (0.3pi, c7) r2 1m0; +2 more");
+    }
+
+    /// What the compute threads and the MPI executor record comes back as running tasks, each
+    /// thread's Krylov steps counted from the start of its task.
+    #[test]
+    fn running_follows_threads_and_ranks() {
+        let r = super::Running::new(true);
+        let lane = r.lane();
+        let pg = lane.progress().unwrap();
+        pg.step(1e-3, 1e-10); // a step of an earlier task
+        lane.start(5);
+        let t = r.snapshot();
+        assert_eq!(
+            (t.len(), t[0].task, t[0].rank, t[0].krylov),
+            (1, 5, 0, None)
+        );
+        pg.step(1e-4, 1e-10);
+        let k = r.snapshot()[0].krylov.unwrap();
+        assert_eq!((k.steps, k.rel_residual), (1, 1e-4));
+        r.assigned(3, &[8, 9]);
+        let t = r.snapshot();
+        assert_eq!(t.len(), 2);
+        assert!(t.iter().any(|x| (x.task, x.rank, x.krylov) == (8, 3, None)));
+        r.returned(3, 8);
+        assert!(r.snapshot().iter().any(|x| (x.task, x.rank) == (9, 3)));
+        r.returned(3, 9);
+        lane.end();
+        assert!(r.snapshot().is_empty());
+        // --quiet: no counters for the solver
+        assert!(super::Running::new(false).lane().progress().is_none());
     }
 }

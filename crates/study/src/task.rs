@@ -62,18 +62,21 @@ fn steady_limit(
     Ok(())
 }
 
-/// The steady-state part of a task.
+/// The steady-state part of a task; its Krylov steps are recorded in `progress` (only written
+/// by the solver, never read: the result does not depend on it).
 fn steady(
     study: &Study,
     task: u64,
     z: &[f64],
     memory_budget: Option<u64>,
     cache: &mut SolverCache,
+    progress: Option<&'static sqz_krylov::Progress>,
     r: &mut TaskResult,
 ) -> Result<(), String> {
-    let Some(sp) = study.steady_params(memory_budget) else {
+    let Some(mut sp) = study.steady_params(memory_budget) else {
         return Ok(());
     };
+    sp.progress = progress;
     if study.is_limit(task) {
         return steady_limit(study, task, cache, r);
     }
@@ -123,6 +126,18 @@ pub fn compute(
     memory_budget: Option<u64>,
     cache: &mut SolverCache,
 ) -> TaskResult {
+    compute_with(study, task, memory_budget, cache, None)
+}
+
+/// [`compute`], with the solver's Krylov steps recorded in `progress` for a console to read
+/// (the result is the same bits with or without it).
+pub fn compute_with(
+    study: &Study,
+    task: u64,
+    memory_budget: Option<u64>,
+    cache: &mut SolverCache,
+    progress: Option<&'static sqz_krylov::Progress>,
+) -> TaskResult {
     if task == PANIC_AT.load(std::sync::atomic::Ordering::Relaxed) {
         panic!("--panic-at-task {task}: deliberate panic (test of the abort path)");
     }
@@ -130,8 +145,8 @@ pub fn compute(
     let z = study.positions(task);
     let points = study.trace_points();
     let mut r = TaskResult::filled(task, points);
-    if let Err(e) =
-        steady(study, task, &z, memory_budget, cache, &mut r).and_then(|_| trace(study, &z, &mut r))
+    if let Err(e) = steady(study, task, &z, memory_budget, cache, progress, &mut r)
+        .and_then(|_| trace(study, &z, &mut r))
     {
         r = TaskResult::filled(task, points);
         r.status = status::FAILED;

@@ -321,7 +321,8 @@ pub struct DisorderArgs {
     /// also write it every K finished tasks (0: off)
     #[arg(long, default_value_t = 0, value_name = "K", allow_hyphen_values = true, value_parser = parse_count_u64)]
     pub checkpoint_tasks: u64,
-    /// progress log period when stderr is not a terminal
+    /// progress log period when stderr is not a terminal: tasks done of the total, and the
+    /// tasks running for more than 2 s (or this period, if shorter)
     #[arg(
         long,
         default_value_t = 10.0,
