@@ -107,7 +107,7 @@ pub fn solve_ideal(p: &Params, sp: &SteadyParams) -> Result<SteadyReport, Steady
     sqz_krylov::LinOp::apply(&op, &xb, &mut y, &mut sqz_krylov::LinOp::new_scratch(&op));
     let residual = y.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
     let min_ev = if n <= 10 {
-        crate::min_eigenvalue(n, &xb)
+        crate::min_eigenvalue(n, &xb, sp.par)
     } else {
         f64::NAN
     };

@@ -128,6 +128,11 @@ pub struct SteadyParams {
     /// two-level path: counters of its Krylov steps for a console to report progress from
     /// (`sqz steady` on stderr); `None`: none. The solve does not depend on it.
     pub progress: Option<&'static sqz_krylov::Progress>,
+    /// parallelism of the dense linear algebra (faer) inside the solve: `Par::Seq` (the default)
+    /// gives the same bits on any machine and thread count; `Par::rayon(k)` uses a rayon pool
+    /// (faer's parallel kernels may round differently with different thread counts). The solve
+    /// never reads faer's process-global setting (`faer::set_global_parallelism`).
+    pub par: faer::Par,
 }
 
 impl SteadyParams {
@@ -152,6 +157,7 @@ impl Default for SteadyParams {
             deflate: twolevel::DEFLATE,
             max_restart: twolevel::MAX_RESTART,
             progress: None,
+            par: faer::Par::Seq,
         }
     }
 }
@@ -314,7 +320,7 @@ pub fn solve_cached(
         };
         solved.map_err(|e| checks::explain_failure(z, e))?
     };
-    checks::check_physical(n, &rep)
+    checks::check_physical(n, &rep, sp.par)
         .map_err(|e| checks::explain_failure(z, SteadyError::Unphysical(e)))?;
     Ok(rep)
 }
@@ -333,13 +339,14 @@ pub fn one_level_with_rates(p: &Params, degenerate_positions: bool) -> bool {
         && (degenerate_positions || p.gamma_loss() + p.gamma_deph() > TWO_LEVEL_RATE_MAX)
 }
 
-/// Smallest eigenvalue of a Hermitian parity-block rho (formed as a `2^N x 2^N` matrix).
-pub fn min_eigenvalue(n: usize, xb: &[C64]) -> f64 {
+/// Smallest eigenvalue of a Hermitian parity-block rho (formed as a `2^N x 2^N` matrix), with the
+/// parallelism `par` ([`SteadyParams::par`]).
+pub fn min_eigenvalue(n: usize, xb: &[C64], par: faer::Par) -> f64 {
     let d = 1usize << n;
     let m = faer::Mat::<C64>::from_fn(d, d, |a, b| {
         sqz_superop::parity::block_index(n, a, b).map_or(C64::new(0.0, 0.0), |k| xb[k])
     });
-    m.self_adjoint_eigenvalues(faer::Side::Lower)
+    sqz_krylov::par_dense::self_adjoint_eigenvalues(m.as_ref(), par)
         .map(|v| v.into_iter().fold(f64::INFINITY, f64::min))
         .unwrap_or(f64::NAN)
 }
