@@ -98,8 +98,10 @@ impl SchurWeyl {
                     0.0
                 }
             });
-            // a configuration-independent set-up: sequential by construction
-            let (u, s) = sqz_krylov::par_dense::self_adjoint_eigen(k.as_ref(), Par::Seq)
+            // the set-up still reads faer's global setting (as the Eq. 7 sparse LU below does):
+            // `Par::Seq` here changed the bits of `sqz steady` at N = 8, where the global is rayon
+            let par = faer::get_global_parallelism();
+            let (u, s) = sqz_krylov::par_dense::self_adjoint_eigen(k.as_ref(), par)
                 .map_err(|e| SteadyError::Unsupported(format!("Schur-Weyl basis: {e:?}")))?;
             let null: Vec<usize> = (0..m).filter(|&i| s[i].abs() < 0.5).collect();
             let d = null.len();
