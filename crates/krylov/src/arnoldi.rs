@@ -96,11 +96,11 @@ pub fn eigs_largest<A: LinOp<C64> + ?Sized>(
             basis.push(next);
         }
         let hk = Mat::<C64>::from_fn(k_used, k_used, |i, j| h[(i, j)]);
-        let evd = hk
-            .eigen()
+        // the projected matrix is small: sequential, whatever the process-global setting
+        let evd = crate::par_dense::eigen(hk.as_ref(), faer::Par::Seq)
             .map_err(|e| KrylovError::Breakdown(format!("Hessenberg eigenproblem: {e:?}")))?;
-        let vals: Vec<C64> = (0..k_used).map(|i| evd.S().column_vector()[i]).collect();
-        let u = evd.U();
+        let vals: Vec<C64> = evd.s.clone();
+        let u = evd.u.as_ref();
         let mut order: Vec<usize> = (0..k_used).collect();
         order.sort_by(|&x, &y| vals[y].norm().total_cmp(&vals[x].norm()));
         let beta = h[(k_used.min(m), k_used - 1)].norm();

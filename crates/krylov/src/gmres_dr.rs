@@ -317,16 +317,18 @@ fn harmonic_ritz_columns(lsq: &Lsq, k: usize) -> Option<Vec<Vec<f64>>> {
     let hm = Mat::<f64>::from_fn(m, m, &h);
     let hrow: Vec<f64> = (0..m).map(|j| h(m, j)).collect();
     let ht = hm.transpose().to_owned();
-    let lu = ht.partial_piv_lu();
+    // the projected matrices are small: sequential, whatever the process-global setting
+    let seq = faer::Par::Seq;
+    let lu = crate::par_dense::Lu::new(ht.as_ref(), seq);
     let rhs = Mat::<f64>::from_fn(m, 1, |i, _| hrow[i]);
-    let f = faer::linalg::solvers::Solve::solve(&lu, &rhs);
+    let f = lu.solve(rhs.as_ref(), seq);
     if (0..m).any(|i| !f[(i, 0)].is_finite()) {
         return None;
     }
     let gm = Mat::<f64>::from_fn(m, m, |i, j| hm[(i, j)] + f[(i, 0)] * hrow[j]);
-    let eig = gm.eigen().ok()?;
-    let vals = eig.S().column_vector();
-    let vecs = eig.U();
+    let eig = crate::par_dense::eigen_real(gm.as_ref(), seq).ok()?;
+    let vals = &eig.s;
+    let vecs = eig.u.as_ref();
     let mut order: Vec<usize> = (0..m).collect();
     order.sort_by(|&a, &b| {
         let (va, vb) = (vals[a], vals[b]);

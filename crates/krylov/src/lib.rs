@@ -13,6 +13,7 @@ pub mod gmres;
 pub mod gmres_dr;
 pub mod linop;
 pub mod orth;
+pub mod par_dense;
 pub mod progress;
 pub mod scalar;
 

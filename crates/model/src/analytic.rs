@@ -41,9 +41,18 @@ pub struct AnalyticSteady {
 }
 
 impl AnalyticSteady {
-    /// The density matrix in the Dicke basis (O(N^3)).
+    /// The density matrix in the Dicke basis (O(N^3)), sequential (faer `Par::Seq`, never the
+    /// process-global setting).
     pub fn rho(&self) -> Mat<C64> {
-        let mut rho = &self.f * self.f.adjoint();
+        let mut rho = Mat::<C64>::zeros(self.f.nrows(), self.f.nrows());
+        faer::linalg::matmul::matmul(
+            rho.as_mut(),
+            faer::Accum::Replace,
+            self.f.as_ref(),
+            self.f.adjoint(),
+            C64::new(1.0, 0.0),
+            faer::Par::Seq,
+        );
         hermitize_normalize(&mut rho).expect("F F^dag has a positive trace");
         rho
     }
@@ -334,8 +343,21 @@ impl Eq8Basis {
             let gv: Vec<C64> = m.iter().map(|&x| g(x)).collect();
             let gre = Mat::<f64>::from_fn(h, m.len(), |k, i| top[(k, i)] * gv[i].re);
             let gim = Mat::<f64>::from_fn(h, m.len(), |k, i| top[(k, i)] * gv[i].im);
-            let pre = &gre * top.transpose();
-            let pim = &gim * top.transpose();
+            // sequential GEMMs (never faer's process-global parallelism)
+            let mul = |a: &Mat<f64>| {
+                let mut out = Mat::<f64>::zeros(a.nrows(), top.nrows());
+                faer::linalg::matmul::matmul(
+                    out.as_mut(),
+                    faer::Accum::Replace,
+                    a.as_ref(),
+                    top.transpose(),
+                    1.0,
+                    faer::Par::Seq,
+                );
+                out
+            };
+            let pre = mul(&gre);
+            let pim = mul(&gim);
             // block (k, l) with k, l < h; the others by the flips k -> N-k (factor sign each)
             for l in 0..d {
                 let (ll, sl) = if l < h { (l, 1.0) } else { (n - l, *sign) };

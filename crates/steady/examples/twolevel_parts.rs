@@ -36,7 +36,13 @@ fn main() {
     let red = Reduced::new(&sw);
     println!("Reduced::new {:.3} s", t.elapsed().as_secs_f64());
     let t = Instant::now();
-    let kc = KronCoarse::new(&sw, &red, &sqz_superop::lindblad::TwoJump::new(&p, &z)).unwrap();
+    let kc = KronCoarse::new(
+        &sw,
+        &red,
+        &sqz_superop::lindblad::TwoJump::new(&p, &z),
+        faer::Par::Seq,
+    )
+    .unwrap();
     println!("KronCoarse::new {:.3} s", t.elapsed().as_secs_f64());
     let op = sqz_superop::herm::HermParity::new(&p, &z).unwrap();
     let bd = op.dim();
@@ -60,13 +66,17 @@ fn main() {
     });
     let mut c = vec![C64::default(); sw.dim()];
     time("restrict (reference)", reps, || {
-        sw.restrict(&xc, &mut c, faer::get_global_parallelism())
+        sw.restrict(&xc, &mut c, faer::Par::Seq)
     });
-    time("restrict_fast", reps, || sw.restrict_fast(&xc, &mut c));
+    time("restrict_fast", reps, || {
+        sw.restrict_fast(&xc, &mut c, faer::Par::Seq)
+    });
     let ch = c.clone();
-    time("prolong (reference)", reps, || sw.prolong(&ch, &mut yc));
+    time("prolong (reference)", reps, || {
+        sw.prolong(&ch, &mut yc, faer::Par::Seq)
+    });
     time("prolong_hermitian", reps, || {
-        sw.prolong_hermitian(&ch, &mut yc)
+        sw.prolong_hermitian(&ch, &mut yc, faer::Par::Seq)
     });
     let mut g = vec![C64::default(); sw.dim()];
     time("coarse E apply (Kronecker)", reps, || kc.apply(&c, &mut g));

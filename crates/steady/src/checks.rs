@@ -105,7 +105,7 @@ pub fn eigenvalue_tolerance(rep: &SteadyReport) -> f64 {
 
 /// Checks that `rep.rho_block` is a density matrix of `n` TLS (module docs). The error says
 /// which check failed and by how much.
-pub fn check_physical(n: usize, rep: &SteadyReport) -> Result<(), String> {
+pub fn check_physical(n: usize, rep: &SteadyReport, par: faer::Par) -> Result<(), String> {
     let xb = &rep.rho_block;
     if xb.len() != sqz_superop::parity::block_dim(n) {
         return Err(format!(
@@ -168,7 +168,7 @@ pub fn check_physical(n: usize, rep: &SteadyReport) -> Result<(), String> {
         let ev = if rep.min_eigenvalue.is_finite() {
             rep.min_eigenvalue
         } else {
-            crate::min_eigenvalue(n, xb)
+            crate::min_eigenvalue(n, xb, par)
         };
         if !ev.is_finite() {
             return Err("the eigenvalues of rho could not be computed".into());

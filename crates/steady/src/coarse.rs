@@ -48,9 +48,9 @@
 use crate::schur_weyl::SchurWeyl;
 use crate::{SteadyError, C64};
 use faer::linalg::matmul::matmul;
-use faer::linalg::solvers::Solve;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
+use sqz_krylov::par_dense;
 use sqz_superop::lindblad::TwoJump;
 
 mod davidson;
@@ -198,12 +198,13 @@ fn add_pairs(
     rho: &Mat<C64>,
     mid: usize,
     from: usize,
+    par: Par,
 ) {
     let (n, d, z) = (red.n, sec[from].0, C64::default());
     if let (Some(t1), Some(t2)) = (red.t(from, mid), red.t(mid, from)) {
-        let t12 = t1 * t2; // (2J+1) x (2J+1), lowers M by 2
+        let t12 = par_dense::mul(t1.as_ref(), t2.as_ref(), par); // (2J+1) x (2J+1), lowers M by 2
         let tr_b = trace_prod(&t12, rho);
-        let t21 = t2.transpose() * t1.transpose();
+        let t21 = par_dense::mul(t2.transpose(), t1.transpose(), par);
         let tr_c = trace_prod(&t21, rho);
         for kk in 0..n {
             let mut inner_b = Mat::<C64>::zeros(sec[mid].0, d);
@@ -261,6 +262,7 @@ fn k2_block(
     sec: &[(usize, usize, usize)],
     form: &QuadraticForm,
     from: usize,
+    par: Par,
 ) -> Mat<C64> {
     let (d, _, _) = sec[from];
     let rho = sw.sector_rho(from);
@@ -268,7 +270,7 @@ fn k2_block(
     let mut k = Mat::<C64>::from_fn(d, d, |i, j| if i == j { form.g0sum } else { z });
     for mid in 0..red.ns {
         add_hopping(&mut k, red, sec, form, rho, mid, from);
-        add_pairs(&mut k, red, sec, form, rho, mid, from);
+        add_pairs(&mut k, red, sec, form, rho, mid, from, par);
     }
     k
 }
@@ -346,7 +348,10 @@ fn move_identity_parts(k: &mut Mat<C64>, p: &mut [Mat<C64>], tau: &[Vec<C64>], d
 /// factorisation): the `Q`, the `T` with their strictly lower part dropped, and the largest
 /// relative part dropped.
 #[allow(clippy::type_complexity)]
-fn schur_forms(k2: &[Mat<C64>]) -> Result<(Vec<Mat<C64>>, Vec<Mat<C64>>, f64), SteadyError> {
+fn schur_forms(
+    k2: &[Mat<C64>],
+    par: Par,
+) -> Result<(Vec<Mat<C64>>, Vec<Mat<C64>>, f64), SteadyError> {
     let z = C64::default();
     let mut qs = Vec::with_capacity(k2.len());
     let mut tris = Vec::with_capacity(k2.len());
@@ -359,11 +364,14 @@ fn schur_forms(k2: &[Mat<C64>]) -> Result<(Vec<Mat<C64>>, Vec<Mat<C64>>, f64), S
                 k.clone(),
             )
         } else {
-            let evd = k
-                .eigen()
+            let evd = par_dense::eigen(k.as_ref(), par)
                 .map_err(|e| SteadyError::Unsupported(format!("coarse Schur form: {e:?}")))?;
-            let q = evd.U().qr().compute_thin_Q();
-            let mut t = q.adjoint() * k * &q;
+            let q = par_dense::thin_q(evd.u.as_ref(), par);
+            let mut t = par_dense::mul(
+                par_dense::mul(q.adjoint(), k.as_ref(), par).as_ref(),
+                q.as_ref(),
+                par,
+            );
             let norm = (0..d)
                 .flat_map(|j| (0..d).map(move |i| (i, j)))
                 .map(|(i, j)| t[(i, j)].norm_sqr())
@@ -399,14 +407,17 @@ pub struct KronCoarse {
     q: Vec<Mat<C64>>,
     tri: Vec<Mat<C64>>,
     /// LU of the populations matrix `E3`
-    e3: faer::linalg::solvers::PartialPivLu<C64>,
+    e3: par_dense::Lu<C64>,
+    /// parallelism of the dense algebra (`sqz_steady::SteadyParams::par`)
+    par: Par,
     /// largest relative strictly-lower part dropped from a Schur factor (diagnostic)
     pub schur_defect: f64,
 }
 
 impl KronCoarse {
-    /// The coarse operator for the two-jump data `tj` (one configuration).
-    pub fn new(sw: &SchurWeyl, red: &Reduced, tj: &TwoJump) -> Result<Self, SteadyError> {
+    /// The coarse operator for the two-jump data `tj` (one configuration); `par`: the parallelism
+    /// of its dense algebra, here and in every later use.
+    pub fn new(sw: &SchurWeyl, red: &Reduced, tj: &TwoJump, par: Par) -> Result<Self, SteadyError> {
         let n = red.n;
         let ns = red.ns;
         assert_eq!(tj.n, n, "two-jump data for another N");
@@ -418,12 +429,12 @@ impl KronCoarse {
             .collect();
         let form = QuadraticForm::new(tj);
         let mut k2: Vec<Mat<C64>> = (0..ns)
-            .map(|from| k2_block(sw, red, &sec, &form, from))
+            .map(|from| k2_block(sw, red, &sec, &form, from, par))
             .collect();
         let terms = jump_terms(sw, red, tj, &sec, &mut k2);
         let inv_d = 1.0 / (1u64 << n) as f64;
         let dim = sw.dim();
-        let (qs, tris, defect) = schur_forms(&k2)?;
+        let (qs, tris, defect) = schur_forms(&k2, par)?;
         let mut me = Self {
             sec,
             dim,
@@ -432,10 +443,14 @@ impl KronCoarse {
             inv_d,
             q: qs,
             tri: tris,
-            e3: Mat::<C64>::from_fn(1, 1, |_, _| C64::new(1.0, 0.0)).partial_piv_lu(),
+            e3: par_dense::Lu::new(
+                Mat::<C64>::from_fn(1, 1, |_, _| C64::new(1.0, 0.0)).as_ref(),
+                par,
+            ),
+            par,
             schur_defect: defect,
         };
-        me.e3 = me.populations_matrix().partial_piv_lu();
+        me.e3 = par_dense::Lu::new(me.populations_matrix().as_ref(), par);
         Ok(me)
     }
 
@@ -517,7 +532,10 @@ impl KronCoarse {
         }
         for t in &self.terms {
             let cb = self.block(c, t.from);
-            let u: Vec<Mat<C64>> = t.p.iter().map(|p| p * cb).collect();
+            let u: Vec<Mat<C64>> =
+                t.p.iter()
+                    .map(|p| par_dense::mul(p.as_ref(), cb, self.par))
+                    .collect();
             let mut o = self.block_mut(out, t.to);
             for (b, pb) in t.p.iter().enumerate() {
                 let mut v = Mat::<C64>::zeros(u[0].nrows(), u[0].ncols());

@@ -12,9 +12,9 @@
 
 use crate::hermitian::HermCoords;
 use crate::{Method, SteadyError, SteadyParams, SteadyReport, C64};
-use faer::linalg::solvers::Solve;
-use faer::Mat;
+use faer::{Mat, Par};
 use sqz_krylov::certificate::{shift_invert_gap, GapParams};
+use sqz_krylov::par_dense::{self, Lu};
 use sqz_krylov::LinOp;
 use sqz_model::Params;
 use std::time::Instant;
@@ -31,8 +31,9 @@ const DENSE_GAP: GapParams = GapParams {
 
 /// `R~^{-1}` as a complex operator (real LU applied to real and imaginary parts).
 struct ShiftInvert<'a> {
-    lu: &'a faer::linalg::solvers::PartialPivLu<f64>,
+    lu: &'a Lu<f64>,
     dim: usize,
+    par: Par,
 }
 
 impl LinOp<C64> for ShiftInvert<'_> {
@@ -47,7 +48,7 @@ impl LinOp<C64> for ShiftInvert<'_> {
     fn apply(&self, x: &[C64], y: &mut [C64], _: &mut ()) {
         let mut rhs =
             Mat::<f64>::from_fn(self.dim, 2, |i, j| if j == 0 { x[i].re } else { x[i].im });
-        self.lu.solve_in_place(rhs.as_mut());
+        self.lu.solve_in_place(rhs.as_mut(), self.par);
         for i in 0..self.dim {
             y[i] = C64::new(rhs[(i, 0)], rhs[(i, 1)]);
         }
@@ -124,13 +125,14 @@ pub fn solve_dense(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyRep
             r[(i, j)] -= inv_d;
         }
     }
-    let lu = r.partial_piv_lu();
+    let par = sp.par;
+    let lu = Lu::new(r.as_ref(), par);
     drop(r);
     let mut x = Mat::<f64>::zeros(m, 1);
     for &i in &diag {
         x[(i, 0)] = -inv_d;
     }
-    lu.solve_in_place(x.as_mut());
+    lu.solve_in_place(x.as_mut(), par);
     let xr: Vec<f64> = (0..m).map(|i| x[(i, 0)]).collect();
     if xr.iter().any(|v| !v.is_finite()) {
         return Err(SteadyError::Degenerate("the deflated Liouvillian is singular: the null space is degenerate (are the positions ideal?)".into()));
@@ -138,7 +140,11 @@ pub fn solve_dense(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyRep
     let tr: f64 = diag.iter().map(|&i| xr[i]).sum();
     let xr: Vec<f64> = xr.iter().map(|v| v / tr).collect();
     // residual |L rho|_F from the real coordinates (off-diagonal coordinates count twice)
-    let lx = &r_plain * Mat::<f64>::from_fn(m, 1, |i, _| xr[i]);
+    let lx = par_dense::mul(
+        r_plain.as_ref(),
+        Mat::<f64>::from_fn(m, 1, |i, _| xr[i]).as_ref(),
+        par,
+    );
     drop(r_plain);
     let residual = (0..m)
         .map(|i| {
@@ -155,14 +161,18 @@ pub fn solve_dense(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyRep
     let mut notes = Vec::new();
     let (mut gap, mut iterations) = (None, 0);
     if sp.estimate_gap && m >= 3 {
-        let op = ShiftInvert { lu: &lu, dim: m };
+        let op = ShiftInvert {
+            lu: &lu,
+            dim: m,
+            par,
+        };
         let est = shift_invert_gap(&op, &mut (), &diag, &DENSE_GAP);
         iterations = est.matvecs;
         gap = est.gap;
         notes.extend(est.note);
     }
     let bound = crate::certificate::residual_over_gap(residual, gap, sp.tol, &mut notes)?;
-    let min_ev = crate::min_eigenvalue(n, &rho_block);
+    let min_ev = crate::min_eigenvalue(n, &rho_block, par);
     if min_ev < -1e-9 {
         notes.push(format!("rho has a negative eigenvalue {min_ev:e}"));
     }

@@ -105,7 +105,7 @@ pub fn solve_ideal(p: &Params, sp: &SteadyParams) -> Result<SteadyReport, Steady
     let op = sqz_superop::ParityBlock::new(p, &sqz_model::positions::ideal(n))?;
     let residual = sqz_krylov::certificate::Representation::residual(&op, &xb);
     let min_ev = if n <= 10 {
-        crate::min_eigenvalue(n, &xb)
+        crate::min_eigenvalue(n, &xb, sp.par)
     } else {
         f64::NAN
     };

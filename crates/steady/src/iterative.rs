@@ -184,6 +184,7 @@ pub fn solve_iterative(
         info.iterations,
         Vec::new(),
         t0,
+        sp.par,
     )?;
     match cert {
         None => rep
@@ -369,6 +370,7 @@ pub fn finish(
     iterations: usize,
     mut notes: Vec<String>,
     t0: Instant,
+    par: faer::Par,
 ) -> Result<SteadyReport, SteadyError> {
     let diag: Vec<usize> = (0..1usize << n)
         .map(|a| block_index(n, a, a).expect("diagonal in block"))
@@ -393,7 +395,7 @@ pub fn finish(
     op.apply(&xb, &mut y, &mut op.new_scratch());
     let residual = y.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
     let min_ev = if n <= 10 {
-        crate::min_eigenvalue(n, &xb)
+        crate::min_eigenvalue(n, &xb, par)
     } else {
         f64::NAN
     };

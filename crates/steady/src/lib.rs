@@ -150,6 +150,14 @@ pub struct SteadyParams {
     /// permutational model ([`permutational::solve`]): the linear solver. Default
     /// [`permutational::PermSolver::Auto`].
     pub perm_solver: permutational::PermSolver,
+    /// parallelism of the dense linear algebra (faer) inside the solve: `Par::Seq` (the default)
+    /// gives the same bits on any machine and thread count; `Par::rayon(k)` uses a rayon pool
+    /// (faer's parallel kernels may round differently with different thread counts). The dense,
+    /// ideal-position and GMRES-Jacobi paths and the two-level solve proper never read faer's
+    /// process-global setting (`faer::set_global_parallelism`); the two-level set-up (Schur-Weyl
+    /// basis, the collective model's sparse LU), the w -> 0+ limit and the permutational model
+    /// still do (docs/architecture.md).
+    pub par: faer::Par,
 }
 
 impl SteadyParams {
@@ -175,6 +183,7 @@ impl Default for SteadyParams {
             max_restart: twolevel::MAX_RESTART,
             progress: None,
             perm_solver: permutational::PermSolver::Auto,
+            par: faer::Par::Seq,
         }
     }
 }
@@ -346,7 +355,7 @@ pub fn solve_cached(
         };
         solved.map_err(|e| checks::explain_failure(z, e))?
     };
-    checks::check_physical(n, &rep)
+    checks::check_physical(n, &rep, sp.par)
         .map_err(|e| checks::explain_failure(z, SteadyError::Unphysical(e)))?;
     Ok(rep)
 }
@@ -365,13 +374,14 @@ pub fn one_level_with_rates(p: &Params, degenerate_positions: bool) -> bool {
         && (degenerate_positions || p.gamma_loss() + p.gamma_deph() > TWO_LEVEL_RATE_MAX)
 }
 
-/// Smallest eigenvalue of a Hermitian parity-block rho (formed as a `2^N x 2^N` matrix).
-pub fn min_eigenvalue(n: usize, xb: &[C64]) -> f64 {
+/// Smallest eigenvalue of a Hermitian parity-block rho (formed as a `2^N x 2^N` matrix), with the
+/// parallelism `par` ([`SteadyParams::par`]).
+pub fn min_eigenvalue(n: usize, xb: &[C64], par: faer::Par) -> f64 {
     let d = 1usize << n;
     let m = faer::Mat::<C64>::from_fn(d, d, |a, b| {
         sqz_superop::parity::block_index(n, a, b).map_or(C64::new(0.0, 0.0), |k| xb[k])
     });
-    m.self_adjoint_eigenvalues(faer::Side::Lower)
+    sqz_krylov::par_dense::self_adjoint_eigenvalues(m.as_ref(), par)
         .map(|v| v.into_iter().fold(f64::INFINITY, f64::min))
         .unwrap_or(f64::NAN)
 }

@@ -98,10 +98,11 @@ impl SchurWeyl {
                     0.0
                 }
             });
-            let evd = k
-                .self_adjoint_eigen(faer::Side::Lower)
+            // the set-up still reads faer's global setting (as the Eq. 7 sparse LU below does):
+            // `Par::Seq` here changed the bits of `sqz steady` at N = 8, where the global is rayon
+            let par = faer::get_global_parallelism();
+            let (u, s) = sqz_krylov::par_dense::self_adjoint_eigen(k.as_ref(), par)
                 .map_err(|e| SteadyError::Unsupported(format!("Schur-Weyl basis: {e:?}")))?;
-            let (s, u) = (evd.S().column_vector(), evd.U());
             let null: Vec<usize> = (0..m).filter(|&i| s[i].abs() < 0.5).collect();
             let d = null.len();
             if d != m - if q == 0 { 0 } else { binom(n, q - 1) } {
@@ -377,7 +378,7 @@ impl SchurWeyl {
 
     /// Prolongation `x = Z c` into a parity-block vector (module docs); entries of `x` outside
     /// the span are overwritten with zero.
-    pub fn prolong(&self, c: &[C64], xb: &mut [C64]) {
+    pub fn prolong(&self, c: &[C64], xb: &mut [C64], par: Par) {
         assert_eq!(c.len(), self.dim);
         let n = self.n;
         xb.iter_mut().for_each(|v| *v = C64::default());
@@ -389,7 +390,7 @@ impl SchurWeyl {
                 let mut t = Mat::<C64>::zeros(m, m);
                 for s in self.present(e) {
                     let cj = Mat::<C64>::from_fn(s.d, s.d, |i, j| c[s.off + i + s.d * j]);
-                    let prod = b.subcols(s.col, s.d) * &cj;
+                    let prod = sqz_krylov::par_dense::mul(b.subcols(s.col, s.d), cj.as_ref(), par);
                     t.subcols_mut(s.col, s.d).copy_from(&prod);
                 }
                 t
@@ -415,7 +416,11 @@ impl SchurWeyl {
                         }
                     }
                 }
-                let x = &tl * self.basis[f].subcols(0, cols).transpose();
+                let x = sqz_krylov::par_dense::mul(
+                    tl.as_ref(),
+                    self.basis[f].subcols(0, cols).transpose(),
+                    par,
+                );
                 let (se, sf) = (&self.states[e], &self.states[f]);
                 for (j, &bb) in sf.iter().enumerate() {
                     for (i, &a) in se.iter().enumerate() {
@@ -454,10 +459,9 @@ impl SchurWeyl {
     /// are): the excitation blocks `X_ef = sum_J rho_J[e-q, f-q] B_e^J C_J B_f^J^T` are formed for
     /// `e <= f` only, by real GEMMs (the basis is real), and `X_fe = X_ef^dag`; the scatter into
     /// the block layout runs in parallel over its columns. `x` is overwritten.
-    pub fn prolong_hermitian(&self, c: &[C64], xb: &mut [C64]) {
+    pub fn prolong_hermitian(&self, c: &[C64], xb: &mut [C64], par: Par) {
         assert_eq!(c.len(), self.dim);
         let n = self.n;
-        let par = faer::get_global_parallelism();
         // T_e = [B_e^J C_J]_J, real and imaginary parts
         let t: Vec<(Mat<f64>, Mat<f64>)> = (0..=n)
             .map(|e| {
@@ -595,11 +599,10 @@ impl SchurWeyl {
 
     /// Restriction `c = Y^dag x` (as [`SchurWeyl::restrict`]): the diagonal excitation blocks
     /// `X_ee` are gathered in parallel and reduced by real GEMMs, `c_J += B_e^J^T X_ee B_e^J`.
-    pub fn restrict_fast(&self, xb: &[C64], c: &mut [C64]) {
+    pub fn restrict_fast(&self, xb: &[C64], c: &mut [C64], par: Par) {
         assert_eq!(c.len(), self.dim);
         c.iter_mut().for_each(|v| *v = C64::default());
         let n = self.n;
-        let par = faer::get_global_parallelism();
         for e in 0..=n {
             let st = &self.states[e];
             let m = st.len();
@@ -700,8 +703,8 @@ mod tests {
             }
             let bd = sqz_superop::parity::block_dim(n);
             let (mut x1, mut x2) = (vec![C64::default(); bd], vec![C64::default(); bd]);
-            sw.prolong(&c, &mut x1);
-            sw.prolong_hermitian(&c, &mut x2);
+            sw.prolong(&c, &mut x1, Par::Seq);
+            sw.prolong_hermitian(&c, &mut x2, Par::Seq);
             let err = x1
                 .iter()
                 .zip(&x2)
@@ -716,7 +719,7 @@ mod tests {
                 .map(|k| C64::new((k as f64 * 0.3).sin(), (k as f64 * 0.7).cos()))
                 .collect();
             sw.restrict(&xs, &mut c1, Par::Seq);
-            sw.restrict_fast(&xs, &mut c2);
+            sw.restrict_fast(&xs, &mut c2, Par::Seq);
             let err = c1
                 .iter()
                 .zip(&c2)
@@ -762,7 +765,7 @@ mod tests {
             for j in 0..sw.dim() {
                 let mut c = vec![C64::default(); sw.dim()];
                 c[j] = C64::new(1.0, 0.0);
-                sw.prolong(&c, &mut x);
+                sw.prolong(&c, &mut x, Par::Seq);
                 op.apply(&x, &mut y, &mut s);
                 let res = y.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
                 assert!(res < 1e-12, "N = {n}, column {j}: |L0 z| = {res:e}");

@@ -246,14 +246,16 @@ struct TwoLevel<'a> {
     diag: &'a [usize],
     inv_d: f64,
     dinv: Vec<C64>,
+    /// parallelism of the coarse GEMMs ([`crate::SteadyParams::par`])
+    par: faer::Par,
 }
 
 impl TwoLevel<'_> {
     /// `q = Z M2 Y^dag r` for a complex block vector `r`.
     fn coarse(&self, r: &[C64], q: &mut [C64], c: &mut [C64], g: &mut [C64]) {
-        self.setup.sw.restrict_fast(r, c);
+        self.setup.sw.restrict_fast(r, c, self.par);
         self.kc.precondition(c, g);
-        self.setup.sw.prolong_hermitian(g, q);
+        self.setup.sw.prolong_hermitian(g, q, self.par);
     }
 }
 
@@ -372,7 +374,7 @@ fn ritz_sigma(pre: &TwoLevel<'_>, sm: &mut PrecScratch, ws: &mut GmresDrWorkspac
             .map(|r| img[i * rows + r] * img[j * rows + r])
             .sum()
     });
-    let ev = g.self_adjoint_eigenvalues(faer::Side::Lower).ok()?;
+    let ev = sqz_krylov::par_dense::self_adjoint_eigenvalues(g.as_ref(), pre.par).ok()?;
     let min = ev.iter().copied().fold(f64::INFINITY, f64::min);
     min.is_finite().then(|| min.max(0.0).sqrt())
 }
@@ -524,7 +526,7 @@ pub fn solve_with_setup(
         inv_d,
     };
     let tc = Instant::now();
-    let kc = KronCoarse::new(&setup.sw, &setup.red, &TwoJump::new(p, z))?;
+    let kc = KronCoarse::new(&setup.sw, &setup.red, &TwoJump::new(p, z), sp.par)?;
     let coarse_seconds = tc.elapsed().as_secs_f64();
     let dinv = jacobi_inverse(p, &diag, inv_d);
     let pre = TwoLevel {
@@ -535,6 +537,7 @@ pub fn solve_with_setup(
         diag: &diag,
         inv_d,
         dinv,
+        par: sp.par,
     };
     let mut b = vec![0.0f64; bd];
     for &i in &diag {
@@ -585,7 +588,7 @@ pub fn solve_with_setup(
     to_complex(n, &x, &mut xc);
     drop(x);
     drop(sa);
-    let mut rep = finish_real(n, &op, xc, iterations, notes, t0)?;
+    let mut rep = finish_real(n, &op, xc, iterations, notes, t0, sp.par)?;
     let check = gap_check(&mut rep, setup, p, z, sp, cert.gap)?;
     if let Some((check, fallback)) = check {
         bound_from_check(&mut rep, &check, fallback, rates, cert.gap, sp.tol);

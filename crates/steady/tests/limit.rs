@@ -225,7 +225,7 @@ fn limit_state_is_physical_and_scale_free() {
     let rep = limit::limit_state(&p, &chi, &LimitParams::default()).unwrap();
     let tr = sqz_superop::parity::trace(n, &rep.rho_block);
     assert!((tr - C64::new(1.0, 0.0)).norm() < 1e-13, "trace {tr}");
-    let dense_min = sqz_steady::min_eigenvalue(n, &rep.rho_block);
+    let dense_min = sqz_steady::min_eigenvalue(n, &rep.rho_block, faer::Par::Seq);
     assert!(rep.min_eigenvalue > 0.0);
     assert!(
         (dense_min - rep.min_eigenvalue).abs() < 1e-12,

@@ -44,7 +44,9 @@ pub fn run(a: &ReproduceArgs, g: Global) -> anyhow::Result<()> {
     };
     // parallelism is over configurations, r values and N values: faer runs single-threaded
     // inside each task (nested threads cost more than they save at these sizes), which also
-    // makes the results independent of the thread count
+    // makes the results independent of the thread count. Still a global setting: the Eq. 7
+    // sparse LU (`sqz_model::collective`), the limit w -> 0+ and parts of the figures read faer's
+    // global parallelism (the steady-state solves take `SteadyParams::par`, Par::Seq by default)
     faer::set_global_parallelism(faer::Par::Seq);
     let out_dir: PathBuf = a.out_dir.clone();
     std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;

@@ -45,12 +45,14 @@ pub fn run(a: &SteadyArgs, g: Global) -> anyhow::Result<()> {
         estimate_gap: !a.no_gap,
         verify_gap: a.verify_gap,
         progress,
+        // N <= 5: a 512 x 512 LU is faster on one thread than with rayon's wake-ups
+        par: if p.n() <= 5 {
+            faer::Par::Seq
+        } else {
+            faer::Par::rayon(0)
+        },
         ..Default::default()
     };
-    if p.n() <= 5 {
-        // a 512 x 512 LU is faster on one thread than with rayon's wake-ups
-        faer::set_global_parallelism(faer::Par::Seq);
-    }
     let watch = progress.map(|pg| {
         sqz_study::progress::SolveWatch::start(
             format!("sqz steady (N = {})", p.n()),

@@ -26,13 +26,12 @@ impl KronCoarse {
         let k = k.min(np.saturating_sub(1)).max(1);
         // start: slowest eigenvectors of E3 (by modulus), trace mode excluded later
         let e3 = self.populations_matrix();
-        let evd = e3
-            .eigen()
+        let par = self.par;
+        let evd = par_dense::eigen(e3.as_ref(), par)
             .map_err(|e| format!("gap estimate: populations eigenproblem: {e:?}"))?;
-        let u3 = evd.U().to_owned();
-        let u3lu = u3.partial_piv_lu();
+        let u3lu = par_dense::Lu::new(evd.u.as_ref(), par);
         let mut order: Vec<usize> = (0..np).collect();
-        let s3 = evd.S();
+        let s3 = &evd.s;
         order.sort_by(|&a, &b| s3[a].norm().total_cmp(&s3[b].norm()));
         let mut basis: Vec<Vec<C64>> = Vec::new();
         let mut ebasis: Vec<Vec<C64>> = Vec::new();
@@ -61,7 +60,7 @@ impl KronCoarse {
             ebasis.push(ev);
         };
         for &j in order.iter().take(k + 2) {
-            let g = Mat::<C64>::from_fn(np, 1, |i, _| evd.U()[(i, j)]);
+            let g = Mat::<C64>::from_fn(np, 1, |i, _| evd.u[(i, j)]);
             let mut v = vec![C64::default(); n];
             self.pop_prolong(&g, &mut v);
             push(v, &mut basis, &mut ebasis, &mut apps);
@@ -75,10 +74,9 @@ impl KronCoarse {
                     .map(|(x, y)| x.conj() * y)
                     .sum()
             });
-            let he = h
-                .eigen()
+            let he = par_dense::eigen(h.as_ref(), par)
                 .map_err(|e| format!("gap estimate: Ritz eigenproblem: {e:?}"))?;
-            let (hs, hu) = (he.S(), he.U());
+            let (hs, hu) = (&he.s, he.u.as_ref());
             let mut idx: Vec<usize> = (0..m).collect();
             idx.sort_by(|&a, &b| hs[a].norm().total_cmp(&hs[b].norm()));
             let mut wanted = Vec::new();
@@ -112,7 +110,7 @@ impl KronCoarse {
             for (r, theta) in corrections {
                 // t = M2(theta) r: the level-2 preconditioner of E - theta
                 let mut g = self.pop_restrict(&r);
-                u3lu.solve_in_place(g.as_mut());
+                u3lu.solve_in_place(g.as_mut(), par);
                 for i in 0..np {
                     let den = s3[i] - theta;
                     g[(i, 0)] = if den.norm() > 1e-300 {
@@ -121,7 +119,7 @@ impl KronCoarse {
                         g[(i, 0)]
                     };
                 }
-                let g = &u3 * &g;
+                let g = par_dense::mul(evd.u.as_ref(), g.as_ref(), par);
                 let mut t = vec![C64::default(); n];
                 self.finish_precondition(&r, &g, &mut t, theta);
                 apps += 1;

@@ -22,7 +22,10 @@ impl KronCoarse {
         for t in &self.terms {
             let pt: Vec<Mat<C64>> =
                 t.p.iter()
-                    .map(|p| self.q[t.to].adjoint() * p * &self.q[t.from])
+                    .map(|p| {
+                        let qp = par_dense::mul(self.q[t.to].adjoint(), p.as_ref(), self.par);
+                        par_dense::mul(qp.as_ref(), self.q[t.from].as_ref(), self.par)
+                    })
                     .collect();
             for a in 0..pt.len() {
                 for b in 0..pt.len() {
@@ -56,7 +59,11 @@ impl KronCoarse {
                 let d = self.sec[k].0;
                 let q = &self.q[k];
                 let t = &self.tri[k];
-                let ft = q.adjoint() * self.block(f, k) * q;
+                let ft = par_dense::mul(
+                    par_dense::mul(q.adjoint(), self.block(f, k), self.par).as_ref(),
+                    q.as_ref(),
+                    self.par,
+                );
                 // column-major copies: xt (overwritten by the solution) and T
                 let mut xt: Vec<C64> = (0..d * d).map(|i| ft[(i % d, i / d)]).collect();
                 let tc: Vec<C64> = (0..d * d).map(|i| t[(i % d, i / d)]).collect();
@@ -102,7 +109,7 @@ impl KronCoarse {
         let mut at = 0;
         for k in 0..self.sec.len() {
             let q = &self.q[k];
-            let fq = self.block(f, k) * q;
+            let fq = par_dense::mul(self.block(f, k), q.as_ref(), self.par);
             for a in 0..self.sec[k].0 {
                 let mut s = C64::default();
                 for i in 0..self.sec[k].0 {
@@ -121,7 +128,7 @@ impl KronCoarse {
             let q = &self.q[k];
             let d = self.sec[k].0;
             let qs = Mat::<C64>::from_fn(d, d, |i, a| q[(i, a)] * g[(at + a, 0)]);
-            let m = qs * q.adjoint();
+            let m = par_dense::mul(qs.as_ref(), q.adjoint(), self.par);
             self.block_mut(x, k).copy_from(&m);
             at += d;
         }
@@ -130,7 +137,7 @@ impl KronCoarse {
     /// `x = M2 f` (module docs): an approximate `E^{-1} f`.
     pub fn precondition(&self, f: &[C64], x: &mut [C64]) {
         let mut g = self.pop_restrict(f);
-        self.e3.solve_in_place(g.as_mut());
+        self.e3.solve_in_place(g.as_mut(), self.par);
         self.finish_precondition(f, &g, x, C64::default());
     }
 

@@ -5,6 +5,7 @@ use super::*;
 mod kronecker {
     use super::*;
     use crate::iterative::Deflated;
+    use faer::Par;
     use sqz_krylov::LinOp;
     use sqz_model::Params;
 
@@ -39,7 +40,7 @@ mod kronecker {
                 .collect();
             let sw = SchurWeyl::new(&p).unwrap();
             let red = Reduced::new(&sw);
-            let kc = KronCoarse::new(&sw, &red, &TwoJump::new(&p, &z)).unwrap();
+            let kc = KronCoarse::new(&sw, &red, &TwoJump::new(&p, &z), Par::Seq).unwrap();
             let e = dense_e(&p, &z, &sw);
             let cn = sw.dim();
             let mut out = vec![C64::default(); cn];
@@ -74,7 +75,7 @@ mod gap_tests {
             let z = sqz_model::positions::disordered(n, w * std::f64::consts::PI, 3, 1).unwrap();
             let sw = SchurWeyl::new(&p).unwrap();
             let red = Reduced::new(&sw);
-            let kc = KronCoarse::new(&sw, &red, &TwoJump::new(&p, &z)).unwrap();
+            let kc = KronCoarse::new(&sw, &red, &TwoJump::new(&p, &z), Par::Seq).unwrap();
             let cn = kc.dim();
             let mut e = Mat::<C64>::zeros(cn, cn);
             let mut out = vec![C64::default(); cn];

@@ -122,7 +122,7 @@ impl LinOp<C64> for Bordered<'_> {
         let mut c = vec![ZERO; self.sw.dim()];
         self.sw.restrict(x, &mut c, Par::Seq);
         let mut z = vec![ZERO; x.len()];
-        self.sw.prolong(&c, &mut z);
+        self.sw.prolong(&c, &mut z, faer::get_global_parallelism());
         y.iter_mut().zip(&z).for_each(|(a, b)| *a += b);
     }
 }
@@ -182,7 +182,8 @@ pub fn full_space_generators(
             solves += 1;
             // - Z Y^dag x1
             let mut zc = vec![ZERO; bd];
-            sw.prolong(&c, &mut zc);
+            // the limit still reads the global setting (not yet an argument)
+            sw.prolong(&c, &mut zc, faer::get_global_parallelism());
             u.iter_mut().zip(&zc).for_each(|(a, b)| *a -= b);
         }
         let y2 = ft.l2(&z);

@@ -157,7 +157,9 @@ pub(super) fn finish(
         ));
     }
     let mut rho_block = vec![ZERO; sqz_superop::parity::block_dim(su.n())];
-    su.sw.prolong(&c, &mut rho_block);
+    // the limit still reads the global setting (not yet an argument)
+    su.sw
+        .prolong(&c, &mut rho_block, faer::get_global_parallelism());
     let uniqueness_gap = f.eigs.get(1).map_or(f64::INFINITY, |v| v.norm());
     Ok(LimitReport {
         rho_block,

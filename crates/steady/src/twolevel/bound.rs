@@ -93,6 +93,7 @@ pub(super) fn finish_real(
     iterations: usize,
     mut notes: Vec<String>,
     t0: Instant,
+    par: faer::Par,
 ) -> Result<SteadyReport, SteadyError> {
     let tr: f64 = (0..1usize << n)
         .map(|a| xb[block_index(n, a, a).expect("diagonal")].re)
@@ -105,7 +106,7 @@ pub(super) fn finish_real(
     let residual = y.iter().map(|v| v.norm_sqr()).sum::<f64>().sqrt();
     drop(y);
     let min_ev = if n <= 10 {
-        crate::min_eigenvalue(n, &xb)
+        crate::min_eigenvalue(n, &xb, par)
     } else {
         f64::NAN
     };
@@ -298,7 +299,7 @@ pub fn verify_gap_capped(
         diag: diag.clone(),
         inv_d,
     };
-    let kc = KronCoarse::new(&setup.sw, &setup.red, &TwoJump::new(p, z))?;
+    let kc = KronCoarse::new(&setup.sw, &setup.red, &TwoJump::new(p, z), sp.par)?;
     let slow = kc.slow_eigenpairs(6).ok();
     let galerkin = slow
         .as_ref()
@@ -312,6 +313,7 @@ pub fn verify_gap_capped(
         diag: &diag,
         inv_d,
         dinv,
+        par: sp.par,
     };
     let inner = Inner {
         a: &a,
@@ -329,7 +331,7 @@ pub fn verify_gap_capped(
     if let Some((_, vecs, _)) = &slow {
         let mut q = vec![C64::default(); bd];
         for v in vecs {
-            setup.sw.prolong(v, &mut q);
+            setup.sw.prolong(v, &mut q, sp.par);
             let nq = q
                 .iter()
                 .map(|c| c.norm_sqr())
