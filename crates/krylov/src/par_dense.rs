@@ -364,13 +364,16 @@ pub fn thin_q<T: ComplexField>(a: MatRef<'_, T>, par: Par) -> Mat<T> {
     q
 }
 
+/// `(U, S, V)` of a singular value decomposition.
+pub type Svd<T> = (Mat<T>, Vec<T>, Mat<T>);
+
 /// The full singular value decomposition `a = U diag(S) V^H` (`a.svd()`): `(U, S, V)`, singular
 /// values nonincreasing.
 #[track_caller]
 pub fn svd<T: ComplexField>(
     a: MatRef<'_, T>,
     par: Par,
-) -> Result<(Mat<T>, Vec<T>, Mat<T>), faer::linalg::svd::SvdError> {
+) -> Result<Svd<T>, faer::linalg::svd::SvdError> {
     use faer::linalg::svd::ComputeSvdVectors;
     let (m, n) = a.shape();
     let size = m.min(n);

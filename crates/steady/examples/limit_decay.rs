@@ -44,7 +44,7 @@ fn main() {
     c_sym[sw.sector(k_sym).3] = C64::new(1.0, 0.0);
     let inv_xi2 = |c: &[C64]| {
         let mut block = vec![C64::new(0.0, 0.0); sqz_superop::parity::block_dim(n)];
-        sw.prolong(c, &mut block);
+        sw.prolong(c, &mut block, faer::Par::Seq);
         sqz_superop::observables::moments_parity(&block)
             .squeezing()
             .map_or(0.0, |s| s.inv_xi2)

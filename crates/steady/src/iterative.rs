@@ -362,6 +362,7 @@ pub fn certify<M: LinOp<C64>>(
 
 /// Hermitises and normalises a parity-block solution and measures what a report needs: the
 /// residual `|L rho|_F`, the smallest eigenvalue (N <= 10). No gap: `error_bound` is `None`.
+#[allow(clippy::too_many_arguments)]
 pub fn finish(
     n: usize,
     op: &sqz_superop::ParityBlock,

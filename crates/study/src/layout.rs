@@ -778,7 +778,7 @@ impl Store {
 
 /// Checks the format, layout version and study hash of a result file; returns the layout version.
 fn check_header(f: &hdf5::File, path: &Path, study: &Study) -> anyhow::Result<u64> {
-    let fmt = read_str(&f, "format").unwrap_or_default();
+    let fmt = read_str(f, "format").unwrap_or_default();
     if fmt != FORMAT {
         bail!(
             "{} is not a sqz disorder-study result file (format {fmt:?}); choose another --out, or --fresh to overwrite it",
@@ -792,9 +792,9 @@ fn check_header(f: &hdf5::File, path: &Path, study: &Study) -> anyhow::Result<u6
             path.display()
         );
     }
-    let hash = read_str(&f, "study_hash")?;
+    let hash = read_str(f, "study_hash")?;
     if hash != study.hash() {
-        let file = read_str(&f, "study_file").unwrap_or_default();
+        let file = read_str(f, "study_file").unwrap_or_default();
         bail!(
             "{} holds the results of a different study (study hash {hash}, from {file:?}); this study \
              has hash {}: the two would be mixed. Use another --out, or --fresh to discard the old results",
