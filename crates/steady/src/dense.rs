@@ -63,25 +63,11 @@ pub fn dense_bytes(n: usize) -> u64 {
         .saturating_add(sqz_superop::memory::estimate(n).csr_bytes)
 }
 
-/// The dense direct steady state (see the module docs).
-pub fn solve_dense(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyReport, SteadyError> {
-    let t0 = Instant::now();
-    let n = p.n();
-    let need = dense_bytes(n);
-    let avail = sqz_superop::memory::available_bytes();
-    if need > avail {
-        let largest = (1..=n).rev().find(|&k| dense_bytes(k) <= avail);
-        return Err(sqz_superop::SuperopError::TooLarge {
-            what: format!("the dense steady-state solve at N = {n}"),
-            needed_bytes: need,
-            available_bytes: avail,
-            largest_n: largest,
-        }
-        .into());
-    }
-    let hc = HermCoords::new(n);
+/// `R`: column `j` holds the real coordinates of `L(B_j)` for the Hermitian basis `B_j` of `hc`
+/// (Eq. 3 assembled as CSR, then read column by column).
+fn hermitian_matrix(p: &Params, z: &[f64], hc: &HermCoords) -> Result<Mat<f64>, SteadyError> {
     let m = hc.len();
-    let d = 1usize << n;
+    let d = 1usize << p.n();
     let csr = sqz_superop::csr::assemble(p, z)?;
     let csc = csr.to_csc();
     drop(csr);
@@ -114,6 +100,52 @@ pub fn solve_dense(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyRep
         }
     }
     drop(csc);
+    Ok(r)
+}
+
+/// `|L rho|_F` from the real coordinates `xr` of `rho` and the matrix `R` of
+/// [`hermitian_matrix`] (off-diagonal coordinates count twice).
+fn hermitian_residual(hc: &HermCoords, r_plain: Mat<f64>, xr: &[f64], par: Par) -> f64 {
+    let m = hc.len();
+    let lx = par_dense::mul(
+        r_plain.as_ref(),
+        Mat::<f64>::from_fn(m, 1, |i, _| xr[i]).as_ref(),
+        par,
+    );
+    drop(r_plain);
+    (0..m)
+        .map(|i| {
+            let w = if matches!(hc.coords[i], crate::hermitian::Coord::Diag(_)) {
+                1.0
+            } else {
+                2.0
+            };
+            w * lx[(i, 0)] * lx[(i, 0)]
+        })
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// The dense direct steady state (see the module docs).
+pub fn solve_dense(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyReport, SteadyError> {
+    let t0 = Instant::now();
+    let n = p.n();
+    let need = dense_bytes(n);
+    let avail = sqz_superop::memory::available_bytes();
+    if need > avail {
+        let largest = (1..=n).rev().find(|&k| dense_bytes(k) <= avail);
+        return Err(sqz_superop::SuperopError::TooLarge {
+            what: format!("the dense steady-state solve at N = {n}"),
+            needed_bytes: need,
+            available_bytes: avail,
+            largest_n: largest,
+        }
+        .into());
+    }
+    let hc = HermCoords::new(n);
+    let m = hc.len();
+    let d = 1usize << n;
+    let mut r = hermitian_matrix(p, z, &hc)?;
     // trace functional t and u = I / D in real coordinates
     let diag: Vec<usize> = (0..m)
         .filter(|&i| matches!(hc.coords[i], crate::hermitian::Coord::Diag(_)))
@@ -139,24 +171,7 @@ pub fn solve_dense(p: &Params, z: &[f64], sp: &SteadyParams) -> Result<SteadyRep
     }
     let tr: f64 = diag.iter().map(|&i| xr[i]).sum();
     let xr: Vec<f64> = xr.iter().map(|v| v / tr).collect();
-    // residual |L rho|_F from the real coordinates (off-diagonal coordinates count twice)
-    let lx = par_dense::mul(
-        r_plain.as_ref(),
-        Mat::<f64>::from_fn(m, 1, |i, _| xr[i]).as_ref(),
-        par,
-    );
-    drop(r_plain);
-    let residual = (0..m)
-        .map(|i| {
-            let w = if matches!(hc.coords[i], crate::hermitian::Coord::Diag(_)) {
-                1.0
-            } else {
-                2.0
-            };
-            w * lx[(i, 0)] * lx[(i, 0)]
-        })
-        .sum::<f64>()
-        .sqrt();
+    let residual = hermitian_residual(&hc, r_plain, &xr, par);
     let rho_block = hc.to_block(&xr);
     let mut notes = Vec::new();
     let (mut gap, mut iterations) = (None, 0);

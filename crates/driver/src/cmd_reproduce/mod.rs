@@ -42,11 +42,8 @@ pub fn run(a: &ReproduceArgs, g: Global) -> anyhow::Result<()> {
     } else {
         Config::full()
     };
-    // parallelism is over configurations, r values and N values: faer runs single-threaded
-    // inside each task (nested threads cost more than they save at these sizes), which also
-    // makes the results independent of the thread count. Still a global setting: the Eq. 7
-    // sparse LU (`sqz_model::collective`), the limit w -> 0+ and parts of the figures read faer's
-    // global parallelism (the steady-state solves take `SteadyParams::par`, Par::Seq by default)
+    // faer single-threaded inside each task (parallel over tasks; thread-count independent); global
+    // because Eq. 7's sparse LU, the w -> 0+ limit and parts of the figures read faer's setting
     faer::set_global_parallelism(faer::Par::Seq);
     let out_dir: PathBuf = a.out_dir.clone();
     std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
