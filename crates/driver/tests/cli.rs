@@ -53,6 +53,11 @@ fn bad_input_is_a_clear_error_not_a_panic() {
             vec!["scaling", "--n-min", "5", "--n-max", "3"],
             "n-min <= n-max",
         ),
+        // a result file that does not exist is named as missing, not as damaged (issue 23)
+        (
+            vec!["disorder", "status", "/nonexistent-dir/missing.h5"],
+            "opening /nonexistent-dir/missing.h5: no such file",
+        ),
     ] {
         let (code, out, err) = sqz(&args);
         assert_eq!(code, 2, "{args:?}: {out} {err}");
