@@ -55,6 +55,10 @@ pub struct GmresDrParams {
     /// stop early, with [`KrylovError::NoConvergence`] before the budget is spent, when the
     /// residual fell by less than [`STALL_FACTOR`] over the last `stall_cycles` cycles (0: never)
     pub stall_cycles: usize,
+    /// stop early as well (with `stall_cycles > 0`), when the mean rate of the last
+    /// `stall_cycles` cycles would need more than `projected_cycles` cycles in all to reach
+    /// `rel_tol` (0: never): a slow but steady solve that a longer cycle would finish sooner
+    pub projected_cycles: usize,
     /// counters to record every Krylov step in, for a console that reports the progress of a
     /// long solve (`None`: none); the solve does not depend on it
     pub progress: Option<&'static crate::Progress>,
@@ -602,6 +606,22 @@ fn stalled(history: &[f64], cycles: usize) -> bool {
     cycles > 0 && history.len() > cycles && history[history.len() - 1 - cycles] < STALL_FACTOR * est
 }
 
+/// Whether, at the mean rate of the last `cycles` cycles of `history`, reaching the residual
+/// `target` would take more than `projected` cycles in all (`cycles` or `projected` 0: never).
+/// A count of cycles, not a time: the same decision on every machine.
+fn projected_too_long(history: &[f64], cycles: usize, projected: usize, target: f64) -> bool {
+    if cycles == 0 || projected == 0 || history.len() <= cycles {
+        return false;
+    }
+    let est = history[history.len() - 1];
+    let rate = (est / history[history.len() - 1 - cycles]).powf(1.0 / cycles as f64);
+    if rate.is_nan() || rate >= 1.0 {
+        return true;
+    }
+    let more = ((target / est).ln() / rate.ln()).max(0.0);
+    history.len() as f64 + more > projected as f64
+}
+
 /// Solves `A x = b` by GMRES-DR(m, k) with the right preconditioner `M` (`A M y = b`, `x = M y`);
 /// `x` holds the initial guess on entry. `m` is the workspace's cycle length, `k = p.deflate`
 /// (clamped to `m - 1`).
@@ -675,7 +695,15 @@ where
         info.rel_residual = est / bnorm;
         let converged = est <= p.rel_tol * bnorm * 0.5;
         history.push(est);
-        if !converged && stalled(&history, p.stall_cycles) {
+        if !converged
+            && (stalled(&history, p.stall_cycles)
+                || projected_too_long(
+                    &history,
+                    p.stall_cycles,
+                    p.projected_cycles,
+                    p.rel_tol * bnorm * 0.5,
+                ))
+        {
             // the true residual of the point reached, then stop (a zero budget: NoConvergence
             // unless the point happens to meet the tolerance)
             return op

@@ -104,6 +104,7 @@ fn gmres_dr_converges_where_restarted_gmres_stagnates() {
     let mut wd = GmresDrWorkspace::new(n, 20);
     let pd = GmresDrParams {
         stall_cycles: 0,
+        projected_cycles: 0,
         progress: None,
         deflate: 6,
         max_iters: budget,
@@ -134,6 +135,7 @@ fn gmres_dr_without_deflation_is_restarted_gmres() {
     let mut wd = GmresDrWorkspace::new(n, 20);
     let pd = GmresDrParams {
         stall_cycles: 0,
+        projected_cycles: 0,
         progress: None,
         deflate: 0,
         max_iters: 400,
@@ -195,6 +197,7 @@ fn gmres_dr_with_a_right_preconditioner_solves_the_original_system() {
     let mut wd = GmresDrWorkspace::new(n, 10);
     let pd = GmresDrParams {
         stall_cycles: 0,
+        projected_cycles: 0,
         progress: None,
         deflate: 6,
         max_iters: 2000,
@@ -223,6 +226,7 @@ fn recycled_solve_of_a_second_right_hand_side_is_exact_and_cheaper() {
     for (restart, with_pre) in [(40usize, false), (30, true)] {
         let pd = GmresDrParams {
             stall_cycles: 0,
+            projected_cycles: 0,
             progress: None,
             deflate: 6,
             max_iters: 4000,
@@ -268,4 +272,53 @@ fn recycled_solve_of_a_second_right_hand_side_is_exact_and_cheaper() {
             rec.iterations, fresh.iterations
         );
     }
+}
+
+/// The projected-stagnation stop (`GmresDrParams::projected_cycles`): on a slow but steady
+/// solve (a spread of eigenvalues, no deflation, a short cycle) the residual falls by far more
+/// than `STALL_FACTOR` over `stall_cycles` cycles, so only the projection of the rate can stop
+/// it early; a projection longer than the solve needs changes nothing.
+#[test]
+fn projected_stagnation_stops_a_slow_steady_solve_early_and_only_then() {
+    let a = Blocks {
+        pairs: vec![],
+        singles: (1..=200).map(|i| 1.0 + i as f64 * 0.5).collect(),
+    };
+    let n = a.dim();
+    let b = rhs(n);
+    let id = Identity(n);
+    let run = |projected: usize| {
+        let mut x = vec![0.0; n];
+        let mut wd = GmresDrWorkspace::new(n, 5);
+        let pd = GmresDrParams {
+            stall_cycles: 3,
+            projected_cycles: projected,
+            progress: None,
+            deflate: 0,
+            max_iters: 5000,
+            rel_tol: 1e-10,
+        };
+        let out = gmres_dr_with(&a, &mut (), &id, &mut (), &b, &mut x, &pd, &mut wd);
+        (out, x)
+    };
+    let (full, x_full) = run(0);
+    let full = full.expect("the slow solve converges without the projection");
+    let cycles = full.restarts;
+    assert!(cycles >= 12, "not a slow solve: {cycles} cycles");
+    // a projection of a third of the cycles it needs stops it, early and before the budget
+    let (early, _) = run(cycles / 3);
+    match early {
+        Err(KrylovError::NoConvergence { iterations, .. }) => {
+            assert!(
+                iterations < full.iterations / 2,
+                "stopped after {iterations} of {} iterations",
+                full.iterations
+            )
+        }
+        other => panic!("expected an early stop, got {other:?}"),
+    }
+    // a projection beyond what it needs: the same solve, bit for bit
+    let (late, x_late) = run(2 * cycles);
+    assert_eq!(late.unwrap().iterations, full.iterations);
+    assert_eq!(x_late, x_full);
 }

@@ -60,6 +60,13 @@ pub const MIN_RESTART: usize = 20;
 /// [`sqz_krylov::gmres_dr::STALL_FACTOR`] counts as stagnation: the solve then continues with a
 /// longer cycle ([`ESCALATED_RESTART`]) instead of spending its budget.
 pub const STALL_CYCLES: usize = 5;
+/// The main solve also counts as stagnating when the mean rate of its last [`STALL_CYCLES`]
+/// cycles would need more than this many cycles in all to reach its target, where a longer
+/// cycle fits the memory budget (`sqz_krylov::gmres_dr::GmresDrParams::projected_cycles`): a
+/// slow but steady GMRES-DR(100, 20) at strong disorder (N = 8, w = 0.5 pi, configuration 72 of
+/// `jobs/n8-multinode.toml`: 2890 iterations before the factor-2 test fired) hands over to the
+/// longer cycle after a few cycles instead of tens. Median tasks converge in 3-4 cycles.
+pub const PROJECTED_CYCLES: usize = 16;
 /// Longest cycle of the continued solve after a stagnation (the memory budget may allow less;
 /// when it allows no more than the first cycle, the solve fails as before).
 pub const ESCALATED_RESTART: usize = 400;
@@ -430,7 +437,7 @@ fn inverse_gap(
     ws: &mut GmresDrWorkspace,
     base: &GmresDrParams,
     max_iters: usize,
-) -> Result<(f64, usize), String> {
+) -> Result<(f64, usize, Vec<usize>), String> {
     let n = a.dim();
     let mut x: Vec<f64> = (0..n)
         .map(|i| 1.0 + ((i * 7) % 13) as f64 * 0.1 - ((i * 3) % 5) as f64 * 0.2)
@@ -440,6 +447,7 @@ fn inverse_gap(
     let mut y = vec![0.0; n];
     let mut rate = f64::NAN;
     let mut iterations = 0;
+    let mut per_step = Vec::with_capacity(INVERSE_STEPS);
     for step in 0..INVERSE_STEPS {
         // from the second step on x is close to the slow mode, so x / rate is close to A^{-1} x
         let guess = if rate.is_finite() { 1.0 / rate } else { 0.0 };
@@ -450,8 +458,13 @@ fn inverse_gap(
             rel_tol: INVERSE_TOL,
             ..*base
         };
-        match gmres_dr_with(a, sa, pre, sm, &x, &mut y, &gp, ws) {
-            Ok(i) => iterations += i.iterations,
+        // recycling the main solve's kept vectors: its slow modes are deflated from the first
+        // step on (a fixed space hands over to GMRES-DR when it stops helping)
+        match gmres_recycled_with(a, sa, pre, sm, &x, &mut y, &gp, ws) {
+            Ok(i) => {
+                iterations += i.iterations;
+                per_step.push(i.iterations);
+            }
             Err(e) => return Err(format!("inverse iteration step {}: {e}", step + 1)),
         }
         let ny = dot(&y, &y).sqrt();
@@ -464,7 +477,7 @@ fn inverse_gap(
         rate = 1.0 / ny;
         x.iter_mut().zip(&y).for_each(|(xi, yi)| *xi = yi / ny);
     }
-    Ok((rate, iterations))
+    Ok((rate, iterations, per_step))
 }
 
 /// `1 / diag(A)` of the deflated operator (1 where the diagonal vanishes): the Jacobi part.
@@ -554,9 +567,11 @@ pub fn solve_with_setup(
     let bnorm = (diag.len() as f64).sqrt() * inv_d;
     let target = gap.map_or(sp.tol * 1e-3 * bnorm, |g| 0.25 * sp.tol * g);
     let rel_target = target / bnorm;
+    let longer_fits = restart_for_capped(n, budget, ESCALATED_RESTART).is_some_and(|m| m > restart);
     let gp = GmresDrParams {
         deflate: sp.deflate,
         stall_cycles: STALL_CYCLES,
+        projected_cycles: if longer_fits { PROJECTED_CYCLES } else { 0 },
         max_iters,
         rel_tol: rel_target.max(1e-13),
         progress: sp.progress,
@@ -761,6 +776,7 @@ impl<'a> KrylovSolve<'a> {
         ) {
             Ok(i) => {
                 self.iterations = i.iterations;
+                self.gp.projected_cycles = 0;
                 return Ok(());
             }
             Err(KrylovError::NoConvergence {
@@ -779,7 +795,7 @@ impl<'a> KrylovSolve<'a> {
                 ))
             }
         };
-        let stalled = format!("GMRES-DR({restart}, {}) stagnated at relative residual {rel_residual:.2e} after {iterations} iterations", self.gp.deflate);
+        let stalled = format!("GMRES-DR({restart}, {}) stagnated (or its rate would need over {PROJECTED_CYCLES} cycles) at relative residual {rel_residual:.2e} after {iterations} iterations", self.gp.deflate);
         let Some(m2) =
             restart_for_capped(self.pre.n, budget, ESCALATED_RESTART).filter(|&m| m > restart)
         else {
@@ -801,6 +817,7 @@ impl<'a> KrylovSolve<'a> {
         self.ws = GmresDrWorkspace::new(self.b.len(), m2);
         self.gp.deflate = m2 * ESCALATED_DEFLATE_PERCENT / 100;
         self.gp.stall_cycles = 0;
+        self.gp.projected_cycles = 0;
         self.gp.max_iters = max_iters - iterations;
         notes.push(format!(
             "{stalled}: continued with GMRES-DR({m2}, {})",
@@ -956,11 +973,11 @@ impl<'a> KrylovSolve<'a> {
             &self.gp,
             self.max_iters,
         ) {
-            Ok((g_inv, its)) => {
+            Ok((g_inv, its, per_step)) => {
                 self.iterations += its;
                 let g = sigma.map_or(g_inv, |s| s.min(g_inv / std::f64::consts::SQRT_2));
                 notes.push(format!(
-                    "{}: gap {g:.3e} from inverse iteration on A ({INVERSE_STEPS} solves, {its} iterations, rate {g_inv:.3e}) and the Ritz check ({})",
+                    "{}: gap {g:.3e} from inverse iteration on A ({INVERSE_STEPS} solves, {its} iterations: {per_step:?}, rate {g_inv:.3e}) and the Ritz check ({})",
                     if rates {
                         "local rates (the coarse operator omits them, so its Galerkin gap is not one of A)"
                     } else {

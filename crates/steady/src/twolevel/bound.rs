@@ -234,6 +234,7 @@ impl LinOp<C64> for Inner<'_> {
             }
             let gp = GmresDrParams {
                 stall_cycles: 0,
+                projected_cycles: 0,
                 deflate: self.deflate,
                 max_iters: self.budget.saturating_sub(st.iterations).min(20_000),
                 rel_tol: self.tol,
