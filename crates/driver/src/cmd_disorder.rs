@@ -7,6 +7,7 @@ use crate::report;
 use serde_json::json;
 use sqz_study::exec::Ending;
 use sqz_study::spec::Study;
+use sqz_study::store::{Store, Summary};
 use sqz_study::{compare as files, layout, provenance, run as study, Exit, EXIT_INTERRUPTED};
 
 fn validate(a: &DisorderArgs, g: Global) -> anyhow::Result<()> {
@@ -89,71 +90,14 @@ pub fn run(a: &DisorderArgs, g: Global) -> anyhow::Result<()> {
     );
     let s = store.summary();
     if g.json {
-        let mut f = serde_json::Map::new();
-        f.insert("out".into(), json!(rep.out.display().to_string()));
-        f.insert("study_hash".into(), json!(study.hash()));
-        f.insert("complete".into(), json!(interrupted.is_none()));
-        f.insert("interrupted_by".into(), json!(interrupted));
-        f.insert("tasks_total".into(), json!(store.tasks()));
-        f.insert("tasks_done".into(), json!(store.done()));
-        f.insert("tasks_failed".into(), json!(store.failed()));
-        f.insert("computed_this_run".into(), json!(rep.computed));
-        f.insert("seconds".into(), json!(rep.seconds));
-        f.insert("ranks".into(), json!(rep.ranks));
-        f.insert("threads".into(), json!(rep.threads));
-        f.insert("w".into(), json!(study.w));
-        if study.w_limit.iter().any(|&x| x) {
-            f.insert("w_limit".into(), json!(study.w_limit));
-        }
-        // a w without any ok configuration has no mean: null (the file holds the fill value -1)
-        let defined = |v: &[f64], min: u64| -> Vec<Option<f64>> {
-            v.iter()
-                .zip(&s.count)
-                .map(|(x, &c)| (c >= min).then_some(*x))
-                .collect()
-        };
-        f.insert("count".into(), json!(s.count));
-        f.insert("inv_xi2_mean".into(), json!(defined(&s.inv_xi2_mean, 1)));
-        f.insert("inv_xi2_std".into(), json!(defined(&s.inv_xi2_std, 1)));
-        f.insert("inv_xi2_sem".into(), json!(defined(&s.inv_xi2_sem, 1)));
-        f.insert("xi2_mean".into(), json!(defined(&s.xi2_mean, 1)));
-        report::emit(f, true);
+        print_json(&rep, study, store, &s, &interrupted);
     } else if interrupted.is_none() && study.steady.is_none() {
         println!(
             "steady states not computed (traces only): see /traces in {}",
             rep.out.display()
         );
     } else if interrupted.is_none() {
-        println!(
-            "{:>12} {:>8} {:>6} {:>12} {:>11} {:>11} {:>10}",
-            "w", "w/pi", "count", "mean 1/xi^2", "std", "sem", "squeezed"
-        );
-        for i in 0..study.n_w() {
-            if s.count[i] == 0 {
-                // every configuration failed: no mean (see the failures in the file)
-                println!(
-                    "{:>12} {:>8.4} {:>6} {:>12} {:>11} {:>11} {:>10}",
-                    study.w_text[i],
-                    study.w[i] / std::f64::consts::PI,
-                    0,
-                    "-",
-                    "-",
-                    "-",
-                    "-"
-                );
-                continue;
-            }
-            println!(
-                "{:>12} {:>8.4} {:>6} {:>12.6} {:>11.3e} {:>11.3e} {:>9.1}%",
-                study.w_text[i],
-                study.w[i] / std::f64::consts::PI,
-                s.count[i],
-                s.inv_xi2_mean[i],
-                s.inv_xi2_std[i],
-                s.inv_xi2_sem[i],
-                100.0 * s.squeezed_fraction[i]
-            );
-        }
+        print_table(study, &s);
     }
     if !g.quiet {
         eprintln!(
@@ -180,6 +124,79 @@ pub fn run(a: &DisorderArgs, g: Global) -> anyhow::Result<()> {
             )),
         }
         .into()),
+    }
+}
+
+/// The summary of a finished (or interrupted) run as one JSON object on stdout (`--json`).
+fn print_json(
+    rep: &study::Report,
+    study: &Study,
+    store: &Store,
+    s: &Summary,
+    interrupted: &Option<String>,
+) {
+    let mut f = serde_json::Map::new();
+    f.insert("out".into(), json!(rep.out.display().to_string()));
+    f.insert("study_hash".into(), json!(study.hash()));
+    f.insert("complete".into(), json!(interrupted.is_none()));
+    f.insert("interrupted_by".into(), json!(interrupted));
+    f.insert("tasks_total".into(), json!(store.tasks()));
+    f.insert("tasks_done".into(), json!(store.done()));
+    f.insert("tasks_failed".into(), json!(store.failed()));
+    f.insert("computed_this_run".into(), json!(rep.computed));
+    f.insert("seconds".into(), json!(rep.seconds));
+    f.insert("ranks".into(), json!(rep.ranks));
+    f.insert("threads".into(), json!(rep.threads));
+    f.insert("w".into(), json!(study.w));
+    if study.w_limit.iter().any(|&x| x) {
+        f.insert("w_limit".into(), json!(study.w_limit));
+    }
+    // a w without any ok configuration has no mean: null (the file holds the fill value -1)
+    let defined = |v: &[f64], min: u64| -> Vec<Option<f64>> {
+        v.iter()
+            .zip(&s.count)
+            .map(|(x, &c)| (c >= min).then_some(*x))
+            .collect()
+    };
+    f.insert("count".into(), json!(s.count));
+    f.insert("inv_xi2_mean".into(), json!(defined(&s.inv_xi2_mean, 1)));
+    f.insert("inv_xi2_std".into(), json!(defined(&s.inv_xi2_std, 1)));
+    f.insert("inv_xi2_sem".into(), json!(defined(&s.inv_xi2_sem, 1)));
+    f.insert("xi2_mean".into(), json!(defined(&s.xi2_mean, 1)));
+    report::emit(f, true);
+}
+
+/// The table of the steady-state statistics per w on stdout (a complete run with steady states).
+fn print_table(study: &Study, s: &Summary) {
+    println!(
+        "{:>12} {:>8} {:>6} {:>12} {:>11} {:>11} {:>10}",
+        "w", "w/pi", "count", "mean 1/xi^2", "std", "sem", "squeezed"
+    );
+    for i in 0..study.n_w() {
+        if s.count[i] == 0 {
+            // every configuration failed: no mean (see the failures in the file)
+            println!(
+                "{:>12} {:>8.4} {:>6} {:>12} {:>11} {:>11} {:>10}",
+                study.w_text[i],
+                study.w[i] / std::f64::consts::PI,
+                0,
+                "-",
+                "-",
+                "-",
+                "-"
+            );
+            continue;
+        }
+        println!(
+            "{:>12} {:>8.4} {:>6} {:>12.6} {:>11.3e} {:>11.3e} {:>9.1}%",
+            study.w_text[i],
+            study.w[i] / std::f64::consts::PI,
+            s.count[i],
+            s.inv_xi2_mean[i],
+            s.inv_xi2_std[i],
+            s.inv_xi2_sem[i],
+            100.0 * s.squeezed_fraction[i]
+        );
     }
 }
 

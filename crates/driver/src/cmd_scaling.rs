@@ -57,36 +57,7 @@ pub fn run(a: &ScalingArgs, g: Global) -> anyhow::Result<()> {
     let elapsed = t0.elapsed().as_secs_f64();
 
     if let Some(path) = &a.out {
-        h5::write_atomically(path, |f| {
-            h5::attr_str(
-                f,
-                "study",
-                "scaling (Fig. 3b-d) with the analytic steady state, Eq. 8",
-            )?;
-            h5::attr_f64(f, "alpha", a.alpha)?;
-            h5::attr_f64(f, "delta", a.delta)?;
-            h5::attr_u64(f, "n_min", a.n_min as u64)?;
-            h5::attr_u64(f, "n_max", a.n_max as u64)?;
-            h5::attr_u64(f, "n_points", a.n_points as u64)?;
-            h5::attr_f64(f, "r_tol", a.r_tol)?;
-            h5::attr_f64(f, "r_max", a.r_max)?;
-            h5::attr_u64(f, "fit_n_min", a.fit_n_min as u64)?;
-            h5::attr_f64(f, "elapsed_s", elapsed)?;
-            let g = f.create_group("scaling")?;
-            h5::write_scaling_points(&g, &points)?;
-            h5::ds_f64(
-                &g,
-                "r_range",
-                &points.iter().map(|p| p.r_hi - p.r_lo).collect::<Vec<_>>(),
-            )?;
-            h5::ds_u64(
-                &g,
-                "evaluations",
-                &points.iter().map(|p| p.evals as u64).collect::<Vec<_>>(),
-            )?;
-            h5::write_scaling_fits(&f.create_group("fits")?, xi_fit, r_fit)?;
-            Ok(())
-        })?;
+        write_h5(path, a, &points, xi_fit, r_fit, elapsed)?;
     }
 
     let fit_json = |f: Option<LineFit>, exp_intercept: bool| match f {
@@ -142,4 +113,46 @@ pub fn run(a: &ScalingArgs, g: Global) -> anyhow::Result<()> {
         println!("{} values of N in {elapsed:.1} s", points.len());
     }
     Ok(())
+}
+
+/// Writes the result file of `sqz scaling --out`: the arguments as attributes, the points per N
+/// in `/scaling`, the fits in `/fits`.
+fn write_h5(
+    path: &std::path::Path,
+    a: &ScalingArgs,
+    points: &[ScalingPoint],
+    xi_fit: Option<LineFit>,
+    r_fit: Option<LineFit>,
+    elapsed: f64,
+) -> anyhow::Result<()> {
+    h5::write_atomically(path, |f| {
+        h5::attr_str(
+            f,
+            "study",
+            "scaling (Fig. 3b-d) with the analytic steady state, Eq. 8",
+        )?;
+        h5::attr_f64(f, "alpha", a.alpha)?;
+        h5::attr_f64(f, "delta", a.delta)?;
+        h5::attr_u64(f, "n_min", a.n_min as u64)?;
+        h5::attr_u64(f, "n_max", a.n_max as u64)?;
+        h5::attr_u64(f, "n_points", a.n_points as u64)?;
+        h5::attr_f64(f, "r_tol", a.r_tol)?;
+        h5::attr_f64(f, "r_max", a.r_max)?;
+        h5::attr_u64(f, "fit_n_min", a.fit_n_min as u64)?;
+        h5::attr_f64(f, "elapsed_s", elapsed)?;
+        let g = f.create_group("scaling")?;
+        h5::write_scaling_points(&g, points)?;
+        h5::ds_f64(
+            &g,
+            "r_range",
+            &points.iter().map(|p| p.r_hi - p.r_lo).collect::<Vec<_>>(),
+        )?;
+        h5::ds_u64(
+            &g,
+            "evaluations",
+            &points.iter().map(|p| p.evals as u64).collect::<Vec<_>>(),
+        )?;
+        h5::write_scaling_fits(&f.create_group("fits")?, xi_fit, r_fit)?;
+        Ok(())
+    })
 }

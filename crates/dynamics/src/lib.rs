@@ -26,9 +26,7 @@ pub mod traces;
 
 pub use dicke::DickeLiouvillian;
 pub use init::InitState;
-pub use propagate::{
-    evolve_collective, evolve_full, Evolution, Frame, Orthogonalization, Plan, Series,
-};
+pub use propagate::{evolve_collective, evolve_full, Evolution, Frame, Orthogonalization, Plan};
 pub use space::Space;
 pub use times::Times;
 

@@ -3,9 +3,10 @@
 //! the output times and Husimi frames at their own times, all from one Krylov run
 //! ([`sqz_krylov::expv::expv_times`]).
 //!
-//! Observables per output time ([`Series`]): `t`, `inv_xi2`, `xi2`, `mean_spin`, `trace`. `xi2`
-//! is undefined where `|<S>|` vanishes (`sqz_model::observables::SpinMoments::perpendicular_axes`):
-//! `None` there and `inv_xi2 = 0`. Never a NaN.
+//! Observables per output time ([`sqz_model::Series`], its column `sym` left empty): `t`,
+//! `inv_xi2`, `xi2`, `mean_spin`, `trace`. `xi2` is undefined where `|<S>|` vanishes
+//! (`sqz_model::observables::SpinMoments::perpendicular_axes`): `None` there and `inv_xi2 = 0`.
+//! Never a NaN.
 //!
 //! Full model: states whose density matrix lies in the weak-parity block (ground, Dicke states,
 //! products with `THETA` in `{0, pi}`) are propagated in the block ([`sqz_superop::ParityBlock`],
@@ -23,7 +24,7 @@ use crate::{DickeLiouvillian, DynamicsError, Space};
 use sqz_krylov::expv::{expv_times, Event, ExpvInfo, ExpvParams, ExpvWorkspace};
 use sqz_krylov::LinOp;
 use sqz_model::observables::{self, SpinMoments};
-use sqz_model::{ModelError, Params, C64};
+use sqz_model::{ModelError, Params, Series, C64};
 use sqz_superop::memory::{self, Operator, Requirement};
 use sqz_superop::{basis, parity, MatFree, ParityBlock};
 use std::ops::ControlFlow;
@@ -108,21 +109,6 @@ pub struct Plan {
     pub expv: ExpvParams,
     /// Gram-Schmidt of the Krylov basis
     pub ortho: Orthogonalization,
-}
-
-/// Observables at the requested times.
-#[derive(Debug, Default, Clone)]
-pub struct Series {
-    /// times
-    pub t: Vec<f64>,
-    /// `1/xi^2` (0 where undefined)
-    pub inv_xi2: Vec<f64>,
-    /// `xi^2`, `None` where the mean spin vanishes
-    pub xi2: Vec<Option<f64>>,
-    /// `<S>`
-    pub mean_spin: Vec<[f64; 3]>,
-    /// `Re Tr rho`
-    pub trace: Vec<f64>,
 }
 
 /// One Husimi frame.
@@ -245,19 +231,10 @@ pub fn propagate<A: LinOp<C64>>(
             }
             Event::Output { t, w, .. } => {
                 let mom = space.moments(w);
-                let (inv, xi2) = match mom.squeezing() {
-                    Ok(sq) => (sq.inv_xi2, Some(sq.xi2)),
-                    Err(ModelError::ZeroMeanSpin(_)) => (0.0, None),
-                    Err(err) => {
-                        failure = Some(DynamicsError::Observables { t, err });
-                        return ControlFlow::Break(());
-                    }
-                };
-                series.t.push(t);
-                series.inv_xi2.push(inv);
-                series.xi2.push(xi2);
-                series.mean_spin.push(mom.mean);
-                series.trace.push(space.trace(w));
+                if let Err(err) = series.push(t, &mom, space.trace(w)) {
+                    failure = Some(DynamicsError::Observables { t, err });
+                    return ControlFlow::Break(());
+                }
                 ControlFlow::Continue(())
             }
         },

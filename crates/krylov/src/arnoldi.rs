@@ -35,7 +35,7 @@ impl Default for EigParams {
 
 /// Eigenpairs found, sorted by decreasing modulus.
 #[derive(Debug, Clone)]
-pub struct EigResult {
+pub struct EigReport {
     /// eigenvalues (Ritz values)
     pub values: Vec<C64>,
     /// unit Ritz vectors
@@ -59,7 +59,7 @@ pub fn eigs_largest<A: LinOp<C64> + ?Sized>(
     sa: &mut A::Scratch,
     start: &[C64],
     p: &EigParams,
-) -> Result<EigResult, KrylovError> {
+) -> Result<EigReport, KrylovError> {
     let n = a.dim();
     assert_eq!(start.len(), n, "eigs_largest: start vector length");
     let m = p.krylov_dim.min(n).max(1);
@@ -142,7 +142,7 @@ pub fn eigs_largest<A: LinOp<C64> + ?Sized>(
                         .fold(0.0, f64::max),
                 });
             }
-            return Ok(EigResult {
+            return Ok(EigReport {
                 values,
                 vectors,
                 residuals,

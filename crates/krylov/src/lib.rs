@@ -17,7 +17,7 @@ pub mod par_dense;
 pub mod progress;
 pub mod scalar;
 
-pub use arnoldi::{eigs_largest, EigParams, EigResult};
+pub use arnoldi::{eigs_largest, EigParams, EigReport};
 pub use expv::{
     expv, expv_times, ExpvError, ExpvInfo, ExpvParams, ExpvWorkspace, Orthogonalization,
 };

@@ -76,7 +76,7 @@ pub fn bytes(n: usize) -> u64 {
 
 /// A steady state of Eq. 7 with what it took to find it.
 #[derive(Debug, Clone)]
-pub struct CollectiveSteady {
+pub struct CollectiveReport {
     /// density matrix in the Dicke basis, Hermitian, trace 1
     pub rho: Mat<C64>,
     /// `max |(L rho)_k|` of the returned state
@@ -87,7 +87,7 @@ pub struct CollectiveSteady {
 ///
 /// The state returned is Hermitised and normalised to trace 1; `residual` is measured on it.
 /// Parameters with local rates are refused ([`refuse_local_rates`]).
-pub fn steady_state(p: &Params) -> Result<CollectiveSteady, ModelError> {
+pub fn steady_state(p: &Params) -> Result<CollectiveReport, ModelError> {
     refuse_local_rates(p)?;
     let d = p.n() + 1;
     let d2 = d * d;
@@ -108,7 +108,7 @@ pub fn steady_state(p: &Params) -> Result<CollectiveSteady, ModelError> {
     let mut rho = Mat::<C64>::from_fn(d, d, |i, j| x[(i + d * j, 0)]);
     crate::observables::hermitize_normalize(&mut rho)?;
     let residual = residual_max(&l, &rho);
-    Ok(CollectiveSteady { rho, residual })
+    Ok(CollectiveReport { rho, residual })
 }
 
 /// `max_k |(L vec(rho))_k|` for a triplet Liouvillian.

@@ -14,6 +14,7 @@
 //! | [`analytic`] | the analytic steady state, stable to large N | Eq. 8 |
 //! | [`observables`] | mean spin, Wineland `xi_R^2`, Husimi Q and its projection along the mean spin | |
 //! | [`scaling`] | r_opt, the largest `1/xi^2` and the squeezed range of r against N; the Eq. 9 fits | Eq. 8, Eq. 9 |
+//! | [`series`] | [`Series`]: the observables of a propagation at its output times (every model) | |
 //!
 //! ## Error policy
 //! Shape and index contract violations panic (documented under `# Panics`); bad input and
@@ -28,9 +29,11 @@ pub mod observables;
 pub mod params;
 pub mod positions;
 pub mod scaling;
+pub mod series;
 pub mod sparse;
 pub mod spin;
 
 pub use error::ModelError;
 pub use num_complex::Complex64 as C64;
 pub use params::Params;
+pub use series::Series;

@@ -8,7 +8,7 @@
 //! `J = N/2` is kept (J is conserved: exact).
 //!
 //! [`trajectory`] runs a whole propagation and returns the observables at the output times
-//! ([`Series`]: `inv_xi2`, `xi2`, mean spin, trace, population of `J = N/2`), as
+//! ([`sqz_model::Series`]: `inv_xi2`, `xi2`, mean spin, trace, population of `J = N/2`), as
 //! `sqz evolve --model permutational` reports them; [`evolve`] hands each state to an observer.
 
 use crate::basis::{Basis, Sector};
@@ -16,7 +16,7 @@ use crate::liouvillian::{build, PermLiouvillian};
 use crate::state;
 use crate::{PermError, C64};
 use sqz_krylov::expv::{expv_times, Event, ExpvInfo, ExpvParams, ExpvWorkspace};
-use sqz_model::{ModelError, Params};
+use sqz_model::{ModelError, Params, Series};
 use std::ops::ControlFlow;
 
 /// The basis an evolution from `psi` runs in: the even sector when `psi` fits it, all blocks
@@ -55,40 +55,18 @@ pub fn setup(p: &Params, psi: &[C64]) -> Result<(PermLiouvillian, Vec<C64>), Per
     Ok((lv, v))
 }
 
-/// Observables at the output times of a propagation.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Series {
-    /// the output times
-    pub t: Vec<f64>,
-    /// `1/xi_R^2` (0 where the mean spin vanishes)
-    pub inv_xi2: Vec<f64>,
-    /// `xi_R^2`; `None` where the mean spin vanishes
-    pub xi2: Vec<Option<f64>>,
-    /// mean spin `<S_x>, <S_y>, <S_z>`
-    pub mean: Vec<[f64; 3]>,
-    /// `Re Tr rho`
-    pub trace: Vec<f64>,
-    /// population of the symmetric block `J = N/2`
-    pub sym: Vec<f64>,
-}
-
-impl Series {
-    /// Appends the observables of the state vector `w` at time `t`.
-    pub fn push(&mut self, t: f64, basis: &Basis, w: &[C64]) -> Result<(), PermError> {
-        let m = state::moments(basis, w);
-        let (inv_xi2, xi2) = match m.squeezing() {
-            Ok(sq) => (sq.inv_xi2, Some(sq.xi2)),
-            Err(ModelError::ZeroMeanSpin(_)) => (0.0, None),
-            Err(e) => return Err(e.into()),
-        };
-        self.t.push(t);
-        self.inv_xi2.push(inv_xi2);
-        self.xi2.push(xi2);
-        self.mean.push(m.mean);
-        self.trace.push(state::trace(basis, w).re);
-        self.sym.push(state::block_populations(basis, w)[0]);
-        Ok(())
-    }
+/// Appends the observables of the state vector `w` (in `basis`) at time `t` to `series`: those of
+/// [`Series::push`] and the population of the symmetric block `J = N/2` (`sym`).
+pub fn push_observables(
+    series: &mut Series,
+    t: f64,
+    basis: &Basis,
+    w: &[C64],
+) -> Result<(), PermError> {
+    let m = state::moments(basis, w);
+    series.push(t, &m, state::trace(basis, w).re)?;
+    series.sym.push(state::block_populations(basis, w)[0]);
+    Ok(())
 }
 
 /// A finished propagation.
@@ -125,7 +103,7 @@ pub fn trajectory(
         params,
         &mut ws,
         |ev| match ev {
-            Event::Output { t, w, .. } => match series.push(t, &lv.basis, w) {
+            Event::Output { t, w, .. } => match push_observables(&mut series, t, &lv.basis, w) {
                 Ok(()) => ControlFlow::Continue(()),
                 Err(e) => {
                     failure = Some(e);
@@ -201,7 +179,7 @@ mod tests {
         let ep = ExpvParams::default();
         let mut want = Series::default();
         evolve(&p, &psi, &times, &ep, |t, b, w| {
-            want.push(t, b, w).unwrap();
+            push_observables(&mut want, t, b, w).unwrap();
             ControlFlow::Continue(())
         })
         .unwrap();

@@ -2,7 +2,7 @@
 //! `|j,-j>` at several r, (c) from several `|j,m>` at r = 0.5. The long-time value is compared
 //! with the analytic steady state, Eq. 8.
 
-use crate::plot::{palette, render, Panel, Series, Style, REF_RED};
+use crate::plot::{palette, render, Panel, PlotSeries, Style, REF_RED};
 use crate::{Config, Progress};
 use rayon::prelude::*;
 use sqz_dynamics::times::linspace;
@@ -110,7 +110,7 @@ impl Fig1 {
             "1/ξ²",
         );
         for (i, r) in self.b_r.iter().enumerate() {
-            b.series.push(Series::new(
+            b.series.push(PlotSeries::new(
                 &format!("r = {r}"),
                 self.t.clone(),
                 self.b_inv[i].clone(),
@@ -131,7 +131,7 @@ impl Fig1 {
                 .zip(&self.c_defined[i])
                 .map(|(&v, &d)| if d { v } else { f64::NAN })
                 .collect();
-            c.series.push(Series::new(
+            c.series.push(PlotSeries::new(
                 &format!("m = {m}"),
                 self.t.clone(),
                 y,

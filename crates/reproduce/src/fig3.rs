@@ -4,7 +4,7 @@
 //! paper's fits, Eq. 9 `(xi^2)_min = 1.64 N^-0.54` and `r_opt = 0.27 ln N - 0.11`, and beyond the
 //! paper up to N = 2000.
 
-use crate::plot::{palette, render, Band, Panel, Series, Style, GREY, REF_RED};
+use crate::plot::{palette, render, Band, Panel, PlotSeries, Style, GREY, REF_RED};
 use crate::{par_map_in_order, Config, Progress};
 use anyhow::Context;
 use sqz_dynamics::times::logspace;
@@ -259,14 +259,14 @@ impl Fig3 {
             palette(2),
         ];
         for (i, n) in a.n.iter().enumerate() {
-            pa.series.push(Series::new(
+            pa.series.push(PlotSeries::new(
                 &format!("Eq. 8, N = {n}"),
                 a.r_eq8.clone(),
                 a.eq8[i].clone(),
                 colors[i % colors.len()],
                 styles[i % styles.len()],
             ));
-            pa.series.push(Series {
+            pa.series.push(PlotSeries {
                 label: (i == 0).then(|| "Eq. 7, t = 200/A".to_string()),
                 x: a.r_num.clone(),
                 y: a.num[i].clone(),
@@ -292,14 +292,14 @@ impl Fig3 {
             hi: b.points.iter().map(|p| p.r_hi).collect(),
             color: palette(0),
         });
-        pb.series.push(Series::new(
+        pb.series.push(PlotSeries::new(
             "upper end",
             ns.clone(),
             b.points.iter().map(|p| p.r_hi).collect(),
             palette(0),
             Style::Solid,
         ));
-        pb.series.push(Series::new(
+        pb.series.push(PlotSeries::new(
             "r_opt",
             ns.clone(),
             b.points.iter().map(|p| p.r_opt).collect(),
@@ -322,7 +322,7 @@ impl Fig3 {
         let pm = self.paper_fit().map_or(usize::MAX, |f| f.n_max);
         scaling_markers(&b.points, pm, &mut pc, &|p| p.inv_xi2_max);
         let nfine: Vec<f64> = logspace(2.0, *ns.last().unwrap_or(&2.0), 100);
-        pc.series.push(Series::new(
+        pc.series.push(PlotSeries::new(
             "paper: 1.64 N^−0.54",
             nfine.clone(),
             nfine.iter().map(|n| n.powf(0.54) / 1.64).collect(),
@@ -331,7 +331,7 @@ impl Fig3 {
         ));
         if let Some(f) = self.paper_fit() {
             let (aa, bb) = (f.xi.intercept.exp(), f.xi.slope);
-            pc.series.push(Series::new(
+            pc.series.push(PlotSeries::new(
                 &format!("fit N ≤ {}: {aa:.3} N^{bb:.4}", f.n_max),
                 nfine.clone(),
                 nfine.iter().map(|n| 1.0 / (aa * n.powf(bb))).collect(),
@@ -344,7 +344,7 @@ impl Fig3 {
         let mut pd = Panel::new("(d) optimal r (Eq. 8)", "N", "r_opt");
         pd.x_log = true;
         scaling_markers(&b.points, pm, &mut pd, &|p| p.r_opt);
-        pd.series.push(Series::new(
+        pd.series.push(PlotSeries::new(
             "paper: 0.27 ln N − 0.11",
             nfine.clone(),
             nfine.iter().map(|n| 0.27 * n.ln() - 0.11).collect(),
@@ -353,7 +353,7 @@ impl Fig3 {
         ));
         if let Some(f) = self.paper_fit() {
             let (c, d) = (f.r.slope, f.r.intercept);
-            pd.series.push(Series::new(
+            pd.series.push(PlotSeries::new(
                 &format!("fit N ≤ {}: {c:.4} ln N {d:+.4}", f.n_max),
                 nfine.clone(),
                 nfine.iter().map(|n| c * n.ln() + d).collect(),
@@ -387,6 +387,6 @@ fn scaling_markers(
         let x = sel.iter().map(|p| p.n as f64).collect();
         let y = sel.iter().map(|p| f(p)).collect();
         pn.series
-            .push(Series::new(&label, x, y, color, Style::Markers));
+            .push(PlotSeries::new(&label, x, y, color, Style::Markers));
     }
 }

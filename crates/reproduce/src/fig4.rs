@@ -10,7 +10,7 @@
 //! Configuration c of every w is the ChaCha8 stream c of `fig4_seed`: the first
 //! `fig4abc_configs` configurations of (d) are those of (a-c) (same `chi_i`, scaled by w).
 
-use crate::plot::{palette, render, Band, Panel, Series, Style, ORANGE, REF_RED};
+use crate::plot::{palette, render, Band, Panel, PlotSeries, Style, ORANGE, REF_RED};
 use crate::{first_crossing_below, mean_std, par_map_in_order, Config, Progress};
 use anyhow::Context;
 use rayon::prelude::*;
@@ -392,14 +392,14 @@ impl Fig4 {
                 hi: p.mean.iter().zip(&p.std).map(|(m, s)| m + s).collect(),
                 color: ORANGE,
             });
-            pn.series.push(Series::new(
+            pn.series.push(PlotSeries::new(
                 "ideal",
                 p.t.clone(),
                 p.ideal.clone(),
                 REF_RED,
                 Style::Solid,
             ));
-            pn.series.push(Series::new(
+            pn.series.push(PlotSeries::new(
                 "disordered, mean",
                 p.t.clone(),
                 p.mean.clone(),
@@ -407,7 +407,7 @@ impl Fig4 {
                 Style::Dashed,
             ));
             let t_pos = p.t.iter().copied().find(|&t| t > 0.0).unwrap_or(1e-2);
-            pn.series.push(Series::new(
+            pn.series.push(PlotSeries::new(
                 "steady state of the same configurations",
                 vec![t_pos, p.t.last().copied().unwrap_or(1.0)],
                 vec![p.steady_mean; 2],
@@ -438,14 +438,14 @@ impl Fig4 {
             } else {
                 format!("r = {} (r_opt)", s.r)
             };
-            pd.series.push(Series::new(
+            pd.series.push(PlotSeries::new(
                 &format!("{name}, mean ± std"),
                 wp.clone(),
                 s.mean.clone(),
                 c,
                 Style::Solid,
             ));
-            pd.series.push(Series {
+            pd.series.push(PlotSeries {
                 label: (i == 0).then(|| "w = 0 (Eq. 8)".to_string()),
                 x: vec![0.0],
                 y: vec![s.ideal],

@@ -49,7 +49,7 @@ pub enum Style {
 
 /// A line or point series; non-finite points break the line.
 #[derive(Debug, Clone)]
-pub struct Series {
+pub struct PlotSeries {
     /// legend entry (none: not in the legend)
     pub label: Option<String>,
     /// abscissae
@@ -62,7 +62,7 @@ pub struct Series {
     pub style: Style,
 }
 
-impl Series {
+impl PlotSeries {
     /// A series with a legend entry.
     pub fn new(label: &str, x: Vec<f64>, y: Vec<f64>, color: RGBColor, style: Style) -> Self {
         Self {
@@ -104,7 +104,7 @@ pub struct Panel {
     /// logarithmic y axis
     pub y_log: bool,
     /// lines and markers, drawn in order after the bands
-    pub series: Vec<Series>,
+    pub series: Vec<PlotSeries>,
     /// shaded bands, drawn first
     pub bands: Vec<Band>,
     /// horizontal reference lines: (y, colour, legend entry)

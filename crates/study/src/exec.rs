@@ -116,9 +116,9 @@ pub fn ignored_at_start(sig: i32) -> bool {
         .is_some_and(|mask| (1..=64).contains(&sig) && mask & (1u64 << (sig - 1)) != 0)
 }
 
-/// Checkpoint and progress settings.
+/// The parameters of a run: result file, checkpoints, progress output, early stop.
 #[derive(Debug, Clone)]
-pub struct RunSettings {
+pub struct RunParams {
     /// result file
     pub out: PathBuf,
     /// checkpoint every this many seconds
@@ -150,7 +150,7 @@ pub struct Collector<'a> {
     pub store: Store,
     /// provenance of this run
     pub info: RunInfo,
-    settings: RunSettings,
+    params: RunParams,
     progress: Progress,
     last_checkpoint: Instant,
     since_checkpoint: u64,
@@ -174,7 +174,7 @@ impl<'a> Collector<'a> {
         study: &'a Study,
         store: Store,
         info: RunInfo,
-        settings: RunSettings,
+        params: RunParams,
         signals: Signals,
     ) -> Self {
         let mut store = store;
@@ -188,7 +188,7 @@ impl<'a> Collector<'a> {
             .begin_run(crate::provenance::RunRecord::this_run(&hosts));
         let rank_host = hosts.iter().map(|h| store.prov.host_index(h)).collect();
         let done = store.done();
-        let running = Arc::new(Running::new(settings.progress));
+        let running = Arc::new(Running::new(params.progress));
         let names = TaskNames {
             configurations: study.configurations,
             w_text: study.w_text.clone(),
@@ -196,15 +196,15 @@ impl<'a> Collector<'a> {
         let progress = Progress::new(
             store.tasks() as u64,
             done,
-            settings.progress_secs,
-            settings.progress,
+            params.progress_secs,
+            params.progress,
         )
         .with_running(Arc::clone(&running), names);
         Self {
             study,
             store,
             info,
-            settings,
+            params,
             progress,
             last_checkpoint: Instant::now(),
             since_checkpoint: 0,
@@ -253,7 +253,7 @@ impl<'a> Collector<'a> {
         self.store.insert(&r);
         self.new_done += 1;
         self.since_checkpoint += 1;
-        if let Some(k) = self.settings.stop_after {
+        if let Some(k) = self.params.stop_after {
             if self.new_done >= k && self.stop_reason.is_none() {
                 self.stop_reason = Some(format!("--stop-after {k}"));
             }
@@ -289,9 +289,9 @@ impl<'a> Collector<'a> {
             }
         } else {
             let due_time =
-                self.last_checkpoint.elapsed().as_secs_f64() >= self.settings.checkpoint_secs;
-            let due_tasks = self.settings.checkpoint_tasks > 0
-                && self.since_checkpoint >= self.settings.checkpoint_tasks;
+                self.last_checkpoint.elapsed().as_secs_f64() >= self.params.checkpoint_secs;
+            let due_tasks = self.params.checkpoint_tasks > 0
+                && self.since_checkpoint >= self.params.checkpoint_tasks;
             if (due_time || due_tasks) && self.since_checkpoint > 0 {
                 self.checkpoint()?;
             } else if due_time {
@@ -321,8 +321,7 @@ impl<'a> Collector<'a> {
     /// failed tasks to record).
     pub fn write_full(&mut self) -> anyhow::Result<()> {
         let t0 = Instant::now();
-        self.store
-            .write(&self.settings.out, self.study, &self.info)?;
+        self.store.write(&self.params.out, self.study, &self.info)?;
         self.full_secs = t0.elapsed().as_secs_f64();
         self.last_full = Instant::now();
         self.last_checkpoint = Instant::now();
@@ -337,11 +336,11 @@ impl<'a> Collector<'a> {
     pub fn checkpoint(&mut self) -> anyhow::Result<()> {
         let full_due = self.store.has_unwritten_failures()
             && self.last_full.elapsed().as_secs_f64()
-                >= (10.0 * self.full_secs).max(self.settings.checkpoint_secs);
+                >= (10.0 * self.full_secs).max(self.params.checkpoint_secs);
         if full_due {
             return self.write_full();
         }
-        if let Err(e) = self.store.update(&self.settings.out, self.study) {
+        if let Err(e) = self.store.update(&self.params.out, self.study) {
             self.progress.clear_line();
             eprintln!("sqz disorder: note: {e:#}; rewriting the whole file instead");
             return self.write_full();
@@ -376,7 +375,7 @@ impl<'a> Collector<'a> {
     /// The tasks this run may hand out: with `--stop-after k` only the first `k` (so the stop does
     /// not race with fast tasks that other threads or ranks would otherwise still finish).
     pub fn limit(&self, mut pending: Vec<u64>) -> Vec<u64> {
-        if let Some(k) = self.settings.stop_after {
+        if let Some(k) = self.params.stop_after {
             pending.truncate(usize::try_from(k).unwrap_or(usize::MAX));
         }
         pending

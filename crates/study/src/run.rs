@@ -2,7 +2,7 @@
 //! each concurrent solve), the lock, resume or a fresh file, the executor (threads, or MPI ranks
 //! with feature `mpi`), the final write and the report for the command line.
 
-use crate::exec::{self, Collector, Ending, RunSettings, Signals};
+use crate::exec::{self, Collector, Ending, RunParams, Signals};
 use crate::layout::RunInfo;
 use crate::spec::Study;
 use crate::store::Store;
@@ -242,8 +242,8 @@ fn ideal_value(study: &Study) -> Option<(f64, f64)> {
     Some((sq.xi2, sq.inv_xi2))
 }
 
-fn settings(o: &Options, out: &Path) -> RunSettings {
-    RunSettings {
+fn run_params(o: &Options, out: &Path) -> RunParams {
+    RunParams {
         out: out.to_path_buf(),
         checkpoint_secs: o.checkpoint_secs,
         checkpoint_tasks: o.checkpoint_tasks,
@@ -442,7 +442,7 @@ fn run_single(o: &Options, ranks: usize, share: Share) -> anyhow::Result<Report>
         ideal: ideal_value(&study),
         ideal_trace: ideal_trace(&study),
     };
-    let mut coll = Collector::new(&study, store, info, settings(o, &out), signals);
+    let mut coll = Collector::new(&study, store, info, run_params(o, &out), signals);
     coll.write_full().map_err(|e| unsaved(e, &out, resumed))?;
     let ran = exec::run_local(&mut coll, pending, threads, Some(share.bytes));
     let computed = coll.new_done();
@@ -539,7 +539,7 @@ fn run_mpi(o: &Options, share: Share) -> anyhow::Result<Report> {
             ideal: ideal_value(&study),
             ideal_trace: ideal_trace(&study),
         };
-        let mut coll = Collector::new(&study, store, info, settings(o, &out), signals);
+        let mut coll = Collector::new(&study, store, info, run_params(o, &out), signals);
         let res = coll
             .write_full()
             .map_err(|e| unsaved(e, &out, resumed))

@@ -72,9 +72,10 @@ struct RawTraces {
     tol: Option<f64>,
 }
 
-/// Steady-state options (`[steady]`).
+/// The steady-state parameters of a study file (its `[steady]` table, validated; the solver's
+/// inputs are [`Study::steady_params`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SteadyOpts {
+pub struct SteadySpecParams {
     /// target bound on the error in rho (`residual / gap`); recorded per configuration as
     /// `bound_met`, not a failure when missed
     pub tol: f64,
@@ -84,10 +85,10 @@ pub struct SteadyOpts {
     pub max_iters: usize,
 }
 
-/// Time-trace options (`[traces]`): `1/xi^2(t)` from all TLS in `|g>` on `points` equally
-/// spaced times in `[0, t_max]` (Fig. 4(a-c)).
+/// The time-trace parameters of a study file (its `[traces]` table): `1/xi^2(t)` from all TLS
+/// in `|g>` on `points` equally spaced times in `[0, t_max]` (Fig. 4(a-c)).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TraceOpts {
+pub struct TraceSpecParams {
     /// last time (units of 1/A)
     pub t_max: f64,
     /// number of time points, including t = 0 and t_max
@@ -114,9 +115,9 @@ pub struct Study {
     /// global seed
     pub seed: u64,
     /// steady states, if asked for
-    pub steady: Option<SteadyOpts>,
+    pub steady: Option<SteadySpecParams>,
     /// time traces, if asked for
-    pub traces: Option<TraceOpts>,
+    pub traces: Option<TraceSpecParams>,
     /// free text (not part of the hash)
     pub description: String,
     /// the study file as read
@@ -273,7 +274,7 @@ fn configurations_and_seed(raw: &RawStudy, n_w: usize) -> anyhow::Result<(u64, u
 }
 
 /// The `[steady]` options (`None`: steady states off).
-fn steady_opts(rs: RawSteady) -> anyhow::Result<Option<SteadyOpts>> {
+fn steady_spec_params(rs: RawSteady) -> anyhow::Result<Option<SteadySpecParams>> {
     Ok(if rs.enabled.unwrap_or(true) {
         let tol = rs.tol.unwrap_or(1e-8);
         check_f64(
@@ -293,7 +294,7 @@ fn steady_opts(rs: RawSteady) -> anyhow::Result<Option<SteadyOpts>> {
                 "an integer 1 <= max_iters <= 10000000 (GMRES iterations, N > 5)",
             ));
         }
-        Some(SteadyOpts {
+        Some(SteadySpecParams {
             tol,
             estimate_gap: rs.estimate_gap.unwrap_or(true),
             max_iters: max_iters as usize,
@@ -311,7 +312,7 @@ fn steady_opts(rs: RawSteady) -> anyhow::Result<Option<SteadyOpts>> {
 }
 
 /// The `[traces]` options.
-fn trace_opts(t: RawTraces) -> anyhow::Result<TraceOpts> {
+fn trace_spec_params(t: RawTraces) -> anyhow::Result<TraceSpecParams> {
     let t_max = check_f64(
         "traces.t_max",
         t.t_max,
@@ -334,7 +335,7 @@ fn trace_opts(t: RawTraces) -> anyhow::Result<TraceOpts> {
         "1e-14 <= tol < 1 (the propagator's local error tolerance; smaller ones cannot be \
          met in double precision)",
     )?;
-    Ok(TraceOpts {
+    Ok(TraceSpecParams {
         t_max,
         points: points as usize,
         tol,
@@ -354,8 +355,8 @@ impl Study {
         let (w, w_text, w_limit) = w_values(&raw.w)?;
         check_limit(&w_limit, &raw, &params)?;
         let (configurations, seed) = configurations_and_seed(&raw, w.len())?;
-        let steady = steady_opts(raw.steady.unwrap_or_default())?;
-        let traces = raw.traces.map(trace_opts).transpose()?;
+        let steady = steady_spec_params(raw.steady.unwrap_or_default())?;
+        let traces = raw.traces.map(trace_spec_params).transpose()?;
         if steady.is_none() && traces.is_none() {
             return Err(bad(
                 "steady.enabled",

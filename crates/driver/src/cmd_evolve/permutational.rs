@@ -114,7 +114,7 @@ fn write_h5(path: &std::path::Path, run: &Evolved) -> anyhow::Result<()> {
         h5::ds_f64(f, "xi2", &x)?;
         let mask: Vec<bool> = s.xi2.iter().map(|x| x.is_some()).collect();
         h5::ds_bool(f, "xi2_defined", &mask)?;
-        let ms: Vec<f64> = s.mean.iter().flatten().copied().collect();
+        let ms: Vec<f64> = s.mean_spin.iter().flatten().copied().collect();
         h5::ds_nd(f, "mean_spin", &[s.t.len(), 3], &ms)?;
         h5::ds_f64(f, "trace", &s.trace)?;
         h5::ds_f64(f, "symmetric_population", &s.sym)?;
@@ -143,7 +143,7 @@ fn json_fields(run: &Evolved) -> Map<String, Value> {
     m.insert("t".into(), json!(s.t));
     m.insert("inv_xi2".into(), json!(s.inv_xi2));
     m.insert("xi2".into(), json!(s.xi2));
-    m.insert("mean_spin".into(), json!(s.mean));
+    m.insert("mean_spin".into(), json!(s.mean_spin));
     m.insert("trace".into(), json!(s.trace));
     m.insert("symmetric_population".into(), json!(s.sym));
     let i = &run.tr.info;
@@ -179,7 +179,7 @@ fn print_text(run: &Evolved) {
         "t", "inv_xi2", "Sx", "Sy", "Sz", "trace", "P(J=N/2)"
     );
     for k in 0..s.t.len() {
-        let m = s.mean[k];
+        let m = s.mean_spin[k];
         println!(
             "  {:>12.6} {:>16.10e} {:>14.6e} {:>14.6e} {:>14.6e} {:>18.15} {:>12.8}",
             s.t[k], s.inv_xi2[k], m[0], m[1], m[2], s.trace[k], s.sym[k]
