@@ -233,8 +233,8 @@ pub fn solve_iterative(
 /// significant digit left in the direction of the slow mode.
 pub const DEGENERATE_RATE: f64 = 1e-12;
 
-/// Relative residual of each inverse-iteration solve of [`certify`] (the two-level path uses
-/// `INVERSE_TOL` = 1e-4): at N = 7 (`w = 0` with `gamma_deph = 0.05`; `w = 0.3 pi`, seed 3, with
+/// Relative residual of each inverse-iteration solve of [`certify`] (the two-level path's
+/// `INVERSE_TOL` is the same since its projected stop; 1e-4 before): at N = 7 (`w = 0` with `gamma_deph = 0.05`; `w = 0.3 pi`, seed 3, with
 /// `gamma_loss = 0.1` and 1) 1e-2 gave the rate of 1e-4 to within 0.2 % (2.498e-2 against
 /// 2.494e-2; 1.536e-1; 7.232e-1 against 7.239e-1) in 40-60 % of the iterations, and the bound
 /// needs the gap to a factor well inside `GAP_SAFETY` only.
