@@ -443,6 +443,28 @@ fn herm_pairs(n: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// The blocks below the diagonal, `X_fe = X_ef^dag`, of the pairs `e < f` of `blocks` (`None`
+/// for `e = f`), as their own (column-major) matrices so that the scatter of
+/// [`SchurWeyl::prolong_hermitian`] reads every block down its columns.
+fn lower_blocks(
+    pairs: &[(usize, usize)],
+    blocks: &[(Mat<f64>, Mat<f64>)],
+) -> Vec<Option<(Mat<f64>, Mat<f64>)>> {
+    pairs
+        .par_iter()
+        .zip(blocks.par_iter())
+        .map(|(&(e, f), (xr, xi))| {
+            (e < f).then(|| {
+                let mut ti = xi.transpose().to_owned();
+                ti.as_mut()
+                    .col_iter_mut()
+                    .for_each(|c| c.iter_mut().for_each(|v| *v = -*v));
+                (xr.transpose().to_owned(), ti)
+            })
+        })
+        .collect()
+}
+
 impl SchurWeyl {
     /// Number of basis columns of the sectors present at both `e` and `f`.
     fn common_cols(&self, e: usize, f: usize) -> usize {
@@ -462,8 +484,18 @@ impl SchurWeyl {
     pub fn prolong_hermitian(&self, c: &[C64], xb: &mut [C64], par: Par) {
         assert_eq!(c.len(), self.dim);
         let n = self.n;
-        // T_e = [B_e^J C_J]_J, real and imaginary parts
-        let t: Vec<(Mat<f64>, Mat<f64>)> = (0..=n)
+        let t = self.prolong_t(c, par);
+        let pairs = herm_pairs(n);
+        let blocks = self.prolong_upper(&t, &pairs, par);
+        let lower = lower_blocks(&pairs, &blocks);
+        self.scatter_blocks(&pairs, &blocks, &lower, xb);
+    }
+
+    /// `T_e = [B_e^J C_J]_J` for every excitation number `e`, real and imaginary parts (the first
+    /// step of [`SchurWeyl::prolong_hermitian`]).
+    fn prolong_t(&self, c: &[C64], par: Par) -> Vec<(Mat<f64>, Mat<f64>)> {
+        let n = self.n;
+        (0..=n)
             .map(|e| {
                 let b = &self.basis_r[e];
                 let m = b.nrows();
@@ -493,9 +525,19 @@ impl SchurWeyl {
                 }
                 (tr, ti)
             })
-            .collect();
-        let pairs = herm_pairs(n);
-        let blocks: Vec<(Mat<f64>, Mat<f64>)> = pairs
+            .collect()
+    }
+
+    /// The excitation blocks `X_ef = sum_J rho_J[e-q, f-q] B_e^J C_J B_f^J^T` of
+    /// [`SchurWeyl::prolong_hermitian`] for the pairs `e <= f`, from the `T_e` of
+    /// [`SchurWeyl::prolong_t`], real and imaginary parts.
+    fn prolong_upper(
+        &self,
+        t: &[(Mat<f64>, Mat<f64>)],
+        pairs: &[(usize, usize)],
+        par: Par,
+    ) -> Vec<(Mat<f64>, Mat<f64>)> {
+        pairs
             .iter()
             .map(|&(e, f)| {
                 let cols = self.common_cols(e, f);
@@ -536,22 +578,19 @@ impl SchurWeyl {
                 );
                 (xr, xi)
             })
-            .collect();
-        // the blocks below the diagonal, X_fe = X_ef^dag, as their own (column-major) matrices so
-        // that the scatter reads every block down its columns
-        let lower: Vec<Option<(Mat<f64>, Mat<f64>)>> = pairs
-            .par_iter()
-            .zip(blocks.par_iter())
-            .map(|(&(e, f), (xr, xi))| {
-                (e < f).then(|| {
-                    let mut ti = xi.transpose().to_owned();
-                    ti.as_mut()
-                        .col_iter_mut()
-                        .for_each(|c| c.iter_mut().for_each(|v| *v = -*v));
-                    (xr.transpose().to_owned(), ti)
-                })
-            })
-            .collect();
+            .collect()
+    }
+
+    /// Scatters the excitation blocks into the block layout `xb` (overwritten), in parallel over
+    /// its columns: `X_ef` from `blocks` for `e <= f`, from `lower` (`X_ef^dag`) for `e > f`.
+    fn scatter_blocks(
+        &self,
+        pairs: &[(usize, usize)],
+        blocks: &[(Mat<f64>, Mat<f64>)],
+        lower: &[Option<(Mat<f64>, Mat<f64>)>],
+        xb: &mut [C64],
+    ) {
+        let n = self.n;
         let mut at = vec![vec![(usize::MAX, false); n + 1]; n + 1];
         for (k, &(e, f)) in pairs.iter().enumerate() {
             at[e][f] = (k, false);

@@ -489,41 +489,13 @@ fn run_mpi(o: &Options, share: Share) -> anyhow::Result<Report> {
         );
     }
 
-    // Start-up: rank 0 validates, loads or creates the file, then tells everyone go / no-go and
-    // sends the study text, so that all ranks run the very same study.
-    let mut go: u64 = 0;
-    let mut text = Vec::new();
-    let mut prepared = None;
-    let mut failure = None;
-    if rank == 0 {
-        match read_study(&o.study).and_then(|s| {
-            check_memory(&s, share)?;
-            check_out(&o.study, &out)?;
-            let lk = lock::ResultLock::acquire(&out)?;
-            let (st, resumed) = prepare_store(&s, &out, o.fresh)?;
-            Ok((s, st, resumed, lk))
-        }) {
-            Ok(p) => {
-                go = 1;
-                text = p.0.text.clone().into_bytes();
-                prepared = Some(p);
-            }
-            Err(e) => failure = Some(e),
+    let (study, prepared) = match mpi_start(o, &world, rank, share, &out) {
+        Ok(p) => p,
+        Err(e) => {
+            drop(universe);
+            return Err(e);
         }
-    }
-    mpi_exec::broadcast_u64(&world, &mut go);
-    if go == 0 {
-        drop(universe);
-        return Err(failure.unwrap_or_else(|| {
-            anyhow::Error::new(Exit {
-                code: 2,
-                message: None,
-            })
-        }));
-    }
-    mpi_exec::broadcast_bytes(&world, &mut text);
-    let study = Study::from_toml(&String::from_utf8_lossy(&text))
-        .unwrap_or_else(|e| mpi_exec::abort_with(&e.context("the study broadcast by rank 0")));
+    };
     let hosts = mpi_exec::gather_hosts(&world);
 
     let mut code: u64 = 0;
@@ -571,17 +543,7 @@ fn run_mpi(o: &Options, share: Share) -> anyhow::Result<Report> {
             threads: 1,
         }
     } else {
-        // a rank whose node cannot fit the solves (its own share) computes nothing and says why
-        let refusal = check_memory(&study, share).err().map(|e| format!("{e:#}"));
-        if let Err(e) = mpi_exec::worker(&world, &study, &signals, Some(share.bytes), refusal) {
-            mpi_exec::abort_with(&e);
-        }
-        mpi_exec::broadcast_u64(&world, &mut code);
-        let ending = if code == 0 {
-            Ending::Complete
-        } else {
-            Ending::Interrupted("stopped by rank 0".into())
-        };
+        let ending = mpi_worker(&world, &study, &signals, share);
         Report {
             rank,
             ending,
@@ -596,4 +558,80 @@ fn run_mpi(o: &Options, share: Share) -> anyhow::Result<Report> {
     };
     drop(universe);
     Ok(report)
+}
+
+/// What rank 0 prepares at start-up under MPI: the study, its store, whether it was resumed,
+/// and the lock on the result file.
+#[cfg(feature = "mpi")]
+type Prepared = (Study, Store, bool, lock::ResultLock);
+
+/// Start-up under MPI: rank 0 validates the study, takes the lock and loads or creates the result
+/// file, then broadcasts go / no-go and the study text; every rank returns the same study (rank 0
+/// also what it prepared), or on no-go the error to end with (rank 0's, `Exit` code 2 elsewhere).
+#[cfg(feature = "mpi")]
+fn mpi_start(
+    o: &Options,
+    world: &mpi::topology::SimpleCommunicator,
+    rank: usize,
+    share: Share,
+    out: &Path,
+) -> anyhow::Result<(Study, Option<Prepared>)> {
+    // Start-up: rank 0 validates, loads or creates the file, then tells everyone go / no-go and
+    // sends the study text, so that all ranks run the very same study.
+    let mut go: u64 = 0;
+    let mut text = Vec::new();
+    let mut prepared = None;
+    let mut failure = None;
+    if rank == 0 {
+        match read_study(&o.study).and_then(|s| {
+            check_memory(&s, share)?;
+            check_out(&o.study, out)?;
+            let lk = lock::ResultLock::acquire(out)?;
+            let (st, resumed) = prepare_store(&s, out, o.fresh)?;
+            Ok((s, st, resumed, lk))
+        }) {
+            Ok(p) => {
+                go = 1;
+                text = p.0.text.clone().into_bytes();
+                prepared = Some(p);
+            }
+            Err(e) => failure = Some(e),
+        }
+    }
+    mpi_exec::broadcast_u64(world, &mut go);
+    if go == 0 {
+        return Err(failure.unwrap_or_else(|| {
+            anyhow::Error::new(Exit {
+                code: 2,
+                message: None,
+            })
+        }));
+    }
+    mpi_exec::broadcast_bytes(world, &mut text);
+    let study = Study::from_toml(&String::from_utf8_lossy(&text))
+        .unwrap_or_else(|e| mpi_exec::abort_with(&e.context("the study broadcast by rank 0")));
+    Ok((study, prepared))
+}
+
+/// A worker rank under MPI: computes the tasks rank 0 sends (none if its node cannot fit the
+/// solves), then receives rank 0's exit code and returns the run's ending from it.
+#[cfg(feature = "mpi")]
+fn mpi_worker(
+    world: &mpi::topology::SimpleCommunicator,
+    study: &Study,
+    signals: &Signals,
+    share: Share,
+) -> Ending {
+    let mut code: u64 = 0;
+    // a rank whose node cannot fit the solves (its own share) computes nothing and says why
+    let refusal = check_memory(study, share).err().map(|e| format!("{e:#}"));
+    if let Err(e) = mpi_exec::worker(world, study, signals, Some(share.bytes), refusal) {
+        mpi_exec::abort_with(&e);
+    }
+    mpi_exec::broadcast_u64(world, &mut code);
+    if code == 0 {
+        Ending::Complete
+    } else {
+        Ending::Interrupted("stopped by rank 0".into())
+    }
 }
