@@ -3,9 +3,9 @@
 //! (`faer::disable_global_parallelism`, after which every faer call that reads it panics) every
 //! covered path of `solve` (dense, GMRES-Jacobi with local rates, the collective reduction at
 //! ideal positions), with its gap estimate and the physical checks, runs and gives the same bits as
-//! while the global setting is `Par::rayon(4)`. Not yet covered: the two-level path (its set-up
-//! solves Eq. 7 by `sqz_model::collective`'s sparse LU, which still reads the global setting) and
-//! the limit `w -> 0+` (`sqz_steady::limit`); their callers still fix the global setting.
+//! while the global setting is `Par::rayon(4)`. The two-level path (its set-up included), the
+//! limit `w -> 0+` (`LimitParams::par`) and the permutational model take their parallelism as an
+//! argument too, but are not exercised here (they are slower).
 //!
 //! This file is its own test binary (the global setting is per process), and its one test
 //! disables the global setting for good.
