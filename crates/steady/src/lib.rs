@@ -155,8 +155,8 @@ pub struct SteadyParams {
     /// (faer's parallel kernels may round differently with different thread counts). Every path
     /// (dense, ideal positions, GMRES-Jacobi, the two-level set-up and solve, the permutational
     /// model) takes its parallelism from here and never reads faer's process-global setting
-    /// (`faer::set_global_parallelism`); so does the limit w -> 0+ from
-    /// [`limit::LimitParams::par`].
+    /// (`faer::set_global_parallelism`; tests/explicit_par.rs); so does the limit w -> 0+ from
+    /// [`limit::LimitParams::par`]. Nothing in sqz sets that global.
     pub par: faer::Par,
 }
 

@@ -387,15 +387,6 @@ impl<'a> Collector<'a> {
     }
 }
 
-/// Makes every solve in this process sequential and deterministic: faer without threads (its
-/// parallel kernels round differently with different thread counts). The steady-state solves
-/// take their parallelism as an argument (`SteadyParams::par`, `LimitParams::par`, `Par::Seq` in
-/// a study) and do not need this; kept as a safeguard for any faer call that still reads the
-/// global setting (not yet checked with it disabled on every path, docs/architecture.md).
-pub fn deterministic_numerics() {
-    faer::set_global_parallelism(faer::Par::Seq);
-}
-
 /// A task that panicked (a bug): its number and the panic message.
 #[derive(Debug, Clone)]
 pub struct TaskPanic {
