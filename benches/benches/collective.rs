@@ -33,7 +33,11 @@ fn eq7(c: &mut Criterion) {
     for n in [100usize, 400] {
         let p = Params::new(n, 1.5, 0.5, 1.0).unwrap();
         g.bench_with_input(BenchmarkId::from_parameter(n), &p, |b, p| {
-            b.iter(|| collective::steady_state(p).unwrap().residual)
+            b.iter(|| {
+                collective::steady_state(p, faer::Par::rayon(0))
+                    .unwrap()
+                    .residual
+            })
         });
     }
     g.finish();

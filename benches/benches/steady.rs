@@ -14,7 +14,9 @@ use std::f64::consts::PI;
 use std::time::Duration;
 
 fn sparse_direct(p: &Params, z: &[f64]) -> f64 {
-    sqz_steady::sparse_direct::solve_sparse_bordered(p, z).unwrap()[0].re
+    sqz_steady::sparse_direct::solve_sparse_bordered(p, z, faer::get_global_parallelism()).unwrap()
+        [0]
+    .re
 }
 
 fn steady(c: &mut Criterion) {

@@ -14,7 +14,8 @@ pub fn run(a: &ValidateArgs, g: Global) -> anyhow::Result<()> {
     if n > 400 {
         bail!("invalid --n {n}: allowed 1 <= N <= 400 (the Eq. 7 null vector is the limit)");
     }
-    let rows = validate(&p)?;
+    // faer's parallelism: rayon, what the command used when it read faer's global setting
+    let rows = validate(&p, faer::Par::rayon(0))?;
     let ok = all_agree(&rows);
     if g.json {
         let items: Vec<_> = rows

@@ -280,7 +280,8 @@ fn full_space_csr_with_local_rates_equals_the_permutational_model() {
             let r = sqz_steady::solve(&p, &z, &Default::default()).unwrap();
             assert_eq!(r.method, sqz_steady::Method::DenseHermitian);
             let prod = sqz_superop::observables::moments_parity(&r.rho_block);
-            let rho = sqz_steady::sparse_direct::solve_sparse_refined(&p, &z).unwrap();
+            let rho =
+                sqz_steady::sparse_direct::solve_sparse_refined(&p, &z, faer::Par::Seq).unwrap();
             let m = sqz_superop::observables::moments(&rho);
             let full = m.squeezing().unwrap().inv_xi2;
             let s = sqz_steady::permutational::solve(

@@ -84,7 +84,7 @@ fn collective_propagation_refuses_local_rates() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("gamma_loss") && e.contains("0.1"), "{e}");
-    let e = sqz_model::collective::steady_state(&p)
+    let e = sqz_model::collective::steady_state(&p, faer::Par::Seq)
         .unwrap_err()
         .to_string();
     assert!(e.contains("permutational"), "{e}");

@@ -398,3 +398,52 @@ pub fn svd<T: ComplexField>(
     )?;
     Ok((u, s.column_vector().iter().cloned().collect(), v))
 }
+
+/// Sparse LU with fill-reducing orderings (`a.sp_lu()` on a column-major sparse matrix, and its
+/// `solve_in_place_with_conj`), with the parallelism as an argument.
+#[derive(Debug)]
+pub struct SpLu<T> {
+    symbolic: faer::sparse::linalg::lu::SymbolicLu<usize>,
+    numeric: faer::sparse::linalg::lu::NumericLu<usize, T>,
+}
+
+impl<T: ComplexField> SpLu<T> {
+    /// The factorization of `a` (`a.sp_lu()`).
+    #[track_caller]
+    pub fn new(
+        a: faer::sparse::SparseColMatRef<'_, usize, T>,
+        par: Par,
+    ) -> Result<Self, faer::sparse::linalg::LuError> {
+        use faer::sparse::linalg::lu;
+        let symbolic = lu::factorize_symbolic_lu(a.symbolic(), Default::default())?;
+        let mut numeric = lu::NumericLu::new();
+        symbolic.factorize_numeric_lu::<T>(
+            &mut numeric,
+            a,
+            par,
+            MemStack::new(&mut MemBuffer::try_new(
+                symbolic.factorize_numeric_lu_scratch::<T>(par, Default::default()),
+            )?),
+            Default::default(),
+        )?;
+        Ok(Self { symbolic, numeric })
+    }
+
+    /// `rhs <- A^{-1} rhs` (`solve_in_place_with_conj(Conj::No, rhs)`).
+    #[track_caller]
+    pub fn solve_in_place(&self, rhs: MatMut<'_, T>, par: Par) {
+        let k = rhs.ncols();
+        faer::sparse::linalg::lu::LuRef::<'_, usize, T>::new_unchecked(
+            &self.symbolic,
+            &self.numeric,
+        )
+        .solve_in_place_with_conj(
+            Conj::No,
+            rhs,
+            par,
+            MemStack::new(&mut MemBuffer::new(
+                self.symbolic.solve_in_place_scratch::<T>(k, par),
+            )),
+        );
+    }
+}

@@ -420,7 +420,7 @@ mod tests {
             ] {
                 let p = Params::new(n, r, a, dl).unwrap();
                 let an = steady_state(&p).unwrap().rho();
-                let nv = crate::collective::steady_state(&p).unwrap();
+                let nv = crate::collective::steady_state(&p, faer::Par::Seq).unwrap();
                 let diff = max_diff(&an, &nv.rho);
                 assert!(diff < 1e-10, "n={n} r={r} alpha={a} delta={dl}: {diff:e}");
             }

@@ -83,11 +83,12 @@ pub struct CollectiveReport {
     pub residual: f64,
 }
 
-/// Steady state of Eq. 7 by a sparse LU solve with the trace condition.
+/// Steady state of Eq. 7 by a sparse LU solve with the trace condition, with faer's parallelism
+/// `par` (`Par::Seq`: the same bits on any machine; the process-global setting is never read).
 ///
 /// The state returned is Hermitised and normalised to trace 1; `residual` is measured on it.
 /// Parameters with local rates are refused ([`refuse_local_rates`]).
-pub fn steady_state(p: &Params) -> Result<CollectiveReport, ModelError> {
+pub fn steady_state(p: &Params, par: faer::Par) -> Result<CollectiveReport, ModelError> {
     refuse_local_rates(p)?;
     let d = p.n() + 1;
     let d2 = d * d;
@@ -96,19 +97,47 @@ pub fn steady_state(p: &Params) -> Result<CollectiveReport, ModelError> {
     let mut a: Vec<(usize, usize, C64)> = l.iter().copied().filter(|&(r, _, _)| r != 0).collect();
     a.extend((0..d).map(|k| (0, k * (d + 1), C64::new(1.0, 0.0))));
     let mat = to_csc(d2, &a)?;
-    let lu = mat
-        .sp_lu()
-        .map_err(|e| ModelError::Numerical(format!("sparse LU of the Eq. 7 Liouvillian: {e:?}")))?;
     let mut x = Mat::<C64>::zeros(d2, 1);
     x[(0, 0)] = C64::new(1.0, 0.0);
-    {
-        use faer::linalg::solvers::SolveCore;
-        lu.solve_in_place_with_conj(faer::Conj::No, x.as_mut());
-    }
+    sparse_lu_solve(mat.as_ref(), x.as_mut(), par)
+        .map_err(|e| ModelError::Numerical(format!("sparse LU of the Eq. 7 Liouvillian: {e:?}")))?;
     let mut rho = Mat::<C64>::from_fn(d, d, |i, j| x[(i + d * j, 0)]);
     crate::observables::hermitize_normalize(&mut rho)?;
     let residual = residual_max(&l, &rho);
     Ok(CollectiveReport { rho, residual })
+}
+
+/// `rhs <- A^{-1} rhs` by faer's sparse LU (what `a.sp_lu()` and `solve_in_place_with_conj`
+/// compute) with the parallelism `par` instead of faer's process-global setting; the same
+/// low-level calls as `sqz_krylov::par_dense::SpLu` (a crate of the same layer).
+fn sparse_lu_solve(
+    a: faer::sparse::SparseColMatRef<'_, usize, C64>,
+    rhs: faer::MatMut<'_, C64>,
+    par: faer::Par,
+) -> Result<(), faer::sparse::linalg::LuError> {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::sparse::linalg::lu;
+    let symbolic = lu::factorize_symbolic_lu(a.symbolic(), Default::default())?;
+    let mut numeric = lu::NumericLu::new();
+    symbolic.factorize_numeric_lu::<C64>(
+        &mut numeric,
+        a,
+        par,
+        MemStack::new(&mut MemBuffer::try_new(
+            symbolic.factorize_numeric_lu_scratch::<C64>(par, Default::default()),
+        )?),
+        Default::default(),
+    )?;
+    let k = rhs.ncols();
+    lu::LuRef::<'_, usize, C64>::new_unchecked(&symbolic, &numeric).solve_in_place_with_conj(
+        faer::Conj::No,
+        rhs,
+        par,
+        MemStack::new(&mut MemBuffer::new(
+            symbolic.solve_in_place_scratch::<C64>(k, par),
+        )),
+    );
+    Ok(())
 }
 
 /// `max_k |(L vec(rho))_k|` for a triplet Liouvillian.
@@ -158,7 +187,7 @@ mod tests {
     #[test]
     fn vacuum_reservoir_decays_to_ground() {
         let p = Params::new(3, 0.0, 0.5, 1.0).unwrap();
-        let s = steady_state(&p).unwrap();
+        let s = steady_state(&p, faer::Par::Seq).unwrap();
         assert!((s.rho[(0, 0)].re - 1.0).abs() < 1e-12);
         assert!(s.residual < 1e-12);
     }

@@ -58,7 +58,7 @@ fn analytic_equals_null_vector_n1_to_40() {
             let (r, a, d) = grid[(n * 4 + k * 7) % grid.len()];
             let p = Params::new(n, r, a, d).unwrap();
             let an = analytic::steady_state(&p).unwrap().rho();
-            let nv = collective::steady_state(&p).unwrap();
+            let nv = collective::steady_state(&p, faer::Par::Seq).unwrap();
             let diff = max_diff(&an, &nv.rho);
             worst = worst.max(diff);
             assert!(
@@ -83,7 +83,7 @@ fn analytic_equals_null_vector_large_n() {
     for &(n, r) in &[(120, 1.2), (200, 0.4), (200, 1.9)] {
         let p = Params::new(n, r, 0.5, 1.0).unwrap();
         let an = analytic::steady_state(&p).unwrap();
-        let nv = collective::steady_state(&p).unwrap();
+        let nv = collective::steady_state(&p, faer::Par::Seq).unwrap();
         let diff = max_diff(&an.rho(), &nv.rho);
         assert!(diff < 1e-10, "N={n} r={r}: {diff:e}");
         let x1 = an.moments().squeezing().unwrap().xi2;
@@ -108,7 +108,7 @@ fn qutip_collective_steady_states() {
         let p = Params::new(n, r, a, d).unwrap();
         let want = dense(&c["rho"]);
         let an = analytic::steady_state(&p).unwrap();
-        let nv = collective::steady_state(&p).unwrap();
+        let nv = collective::steady_state(&p, faer::Par::Seq).unwrap();
         assert!(
             max_diff(&an.rho(), &want) < 1e-10,
             "N={n} r={r}: Eq. 8 vs QuTiP"
@@ -180,7 +180,7 @@ fn bad_inputs_and_limits() {
     for &(n, r, d) in &[(8, 1e-7, 1.0), (8, 0.6, 0.0), (9, 0.6, 0.0), (8, 0.6, 1e-9)] {
         let p = Params::new(n, r, 0.5, d).unwrap();
         let an = analytic::steady_state(&p).unwrap().rho();
-        let nv = collective::steady_state(&p).unwrap();
+        let nv = collective::steady_state(&p, faer::Par::Seq).unwrap();
         assert!(max_diff(&an, &nv.rho) < 1e-9, "N={n} r={r} delta={d}");
     }
 }

@@ -23,7 +23,6 @@ use crate::basis::Basis;
 use crate::liouvillian::Csr;
 use crate::{PermError, C64};
 use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::linalg::solvers::SolveCore;
 use faer::sparse::linalg::lu;
 use faer::sparse::{SparseColMat, Triplet};
 use faer::{Mat, Par};
@@ -177,13 +176,15 @@ struct Coarse {
     sigma: Vec<Vec<C64>>,
     /// diagonal positions of each block, relative to the block start
     diag_local: Vec<Vec<usize>>,
-    lu: faer::linalg::solvers::PartialPivLu<C64>,
+    lu: sqz_krylov::par_dense::Lu<C64>,
     /// `E` itself (for the Galerkin eigenvalues)
     e: Mat<C64>,
+    /// faer's parallelism of the dense LU and eigenvalues of `E`
+    par: Par,
 }
 
 impl Coarse {
-    fn new(p: &Params, basis: &Basis, a: &Deflated<'_>) -> Result<Self, PermError> {
+    fn new(p: &Params, basis: &Basis, a: &Deflated<'_>, par: Par) -> Result<Self, PermError> {
         let nb = basis.blocks();
         let ranges: Vec<Range<usize>> = (0..nb).map(|k| basis.block_range(k)).collect();
         let diag_local: Vec<Vec<usize>> = (0..nb)
@@ -228,13 +229,14 @@ impl Coarse {
                     .sum();
             }
         }
-        let lu = e.partial_piv_lu();
+        let lu = sqz_krylov::par_dense::Lu::new(e.as_ref(), par);
         Ok(Self {
             ranges,
             sigma,
             diag_local,
             lu,
             e,
+            par,
         })
     }
 
@@ -247,7 +249,7 @@ impl Coarse {
                 .map(|&i| r[self.ranges[k].start + i])
                 .sum()
         });
-        self.lu.solve_in_place_with_conj(faer::Conj::No, c.as_mut());
+        self.lu.solve_in_place(c.as_mut(), self.par);
         for k in 0..nb {
             let ck = c[(k, 0)];
             for (o, s) in x[self.ranges[k].clone()].iter_mut().zip(&self.sigma[k]) {
@@ -265,10 +267,16 @@ pub struct TwoLevel<'a> {
 }
 
 impl<'a> TwoLevel<'a> {
-    /// Builds the block LUs and the coarse space.
-    pub fn new(p: &Params, basis: &Basis, a: &'a Deflated<'a>) -> Result<Self, PermError> {
+    /// Builds the block LUs and the coarse space; the coarse matrix's dense LU and eigenvalues
+    /// with faer's parallelism `par` (the block LUs are sequential).
+    pub fn new(
+        p: &Params,
+        basis: &Basis,
+        a: &'a Deflated<'a>,
+        par: Par,
+    ) -> Result<Self, PermError> {
         let smoother = BlockJacobi::new(a.l, basis, a.diag)?;
-        let coarse = Coarse::new(p, basis, a)?;
+        let coarse = Coarse::new(p, basis, a, par)?;
         Ok(Self {
             a,
             smoother,
@@ -283,10 +291,7 @@ impl<'a> TwoLevel<'a> {
 
     /// Eigenvalues of the coarse matrix `E` (Galerkin approximations of the slow eigenvalues).
     pub fn coarse_eigenvalues(&self) -> Vec<C64> {
-        self.coarse
-            .e
-            .eigenvalues()
-            .map(|v| v.to_vec())
+        sqz_krylov::par_dense::eigenvalues(self.coarse.e.as_ref(), self.coarse.par)
             .unwrap_or_default()
     }
 }

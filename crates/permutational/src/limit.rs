@@ -33,8 +33,8 @@ pub struct SmallRateLimit {
 }
 
 /// `rho(0+)` for the direction `(gamma_loss, gamma_deph)` of `p` (its scale does not matter;
-/// at least one rate must be nonzero).
-pub fn small_rate_limit(p: &Params) -> Result<SmallRateLimit, PermError> {
+/// at least one rate must be nonzero), with faer's parallelism `par` for its dense LU.
+pub fn small_rate_limit(p: &Params, par: faer::Par) -> Result<SmallRateLimit, PermError> {
     if !p.has_local_rates() {
         return Err(PermError::Degenerate(
             "the limit gamma -> 0+ needs a direction: give a nonzero local rate".into(),
@@ -82,8 +82,7 @@ pub fn small_rate_limit(p: &Params) -> Result<SmallRateLimit, PermError> {
     }
     let mut rhs = Mat::<f64>::zeros(nb, 1);
     rhs[(0, 0)] = 1.0;
-    use faer::linalg::solvers::Solve;
-    let pv = a.partial_piv_lu().solve(&rhs);
+    let pv = sqz_krylov::par_dense::Lu::new(a.as_ref(), par).solve(rhs.as_ref(), par);
     let weights: Vec<f64> = (0..nb).map(|k| pv[(k, 0)]).collect();
     if weights.iter().any(|v| !v.is_finite()) {
         return Err(PermError::Degenerate(

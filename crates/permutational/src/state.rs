@@ -92,8 +92,9 @@ pub fn hermitize_normalize(basis: &Basis, x: &mut [C64]) -> Result<(), sqz_model
     Ok(())
 }
 
-/// Smallest eigenvalue over the blocks `rho_J` (a negative value means `rho` is not positive).
-pub fn min_eigenvalue(basis: &Basis, x: &[C64]) -> f64 {
+/// Smallest eigenvalue over the blocks `rho_J` (a negative value means `rho` is not positive),
+/// with faer's parallelism `par`.
+pub fn min_eigenvalue(basis: &Basis, x: &[C64], par: faer::Par) -> f64 {
     use rayon::prelude::*;
     (0..basis.blocks())
         .into_par_iter()
@@ -102,7 +103,7 @@ pub fn min_eigenvalue(basis: &Basis, x: &[C64]) -> f64 {
             let h = Mat::<C64>::from_fn(m.nrows(), m.ncols(), |i, j| {
                 0.5 * (m[(i, j)] + m[(j, i)].conj())
             });
-            match h.self_adjoint_eigenvalues(faer::Side::Lower) {
+            match sqz_krylov::par_dense::self_adjoint_eigenvalues(h.as_ref(), par) {
                 Ok(ev) => ev.iter().copied().fold(f64::INFINITY, f64::min),
                 Err(_) => f64::NAN,
             }

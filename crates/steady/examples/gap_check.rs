@@ -18,7 +18,7 @@ fn main() {
     let w_index: u64 = a.get(6).and_then(|s| s.parse().ok()).unwrap_or(0);
     let first: u64 = a.get(7).and_then(|s| s.parse().ok()).unwrap_or(0);
     let p = sqz_model::Params::new(n, r, 0.5, 1.0).unwrap();
-    let setup = sqz_steady::twolevel::Setup::new(&p).unwrap();
+    let setup = sqz_steady::twolevel::Setup::new(&p, faer::Par::Seq).unwrap();
     let sp = sqz_steady::SteadyParams::default();
     println!("n,r,w_over_pi,seed,config,galerkin_gap,checked_gap,ratio,solves,inner_iterations,seconds,slowest");
     for &w in &ws {

@@ -21,7 +21,7 @@ fn main() {
     let which = a.get(6).map(String::as_str).unwrap_or("kron");
     let p = Params::new(n, r, 0.5, 1.0).expect("parameters");
     let t = std::time::Instant::now();
-    let su = LimitSetup::new(&p).expect("set-up");
+    let su = LimitSetup::new(&p, faer::Par::Seq).expect("set-up");
     println!(
         "N = {n}, r = {r}, alpha = 0.5, Delta = 1: set-up {:.3} s (C_N = {}, populations {})",
         t.elapsed().as_secs_f64(),

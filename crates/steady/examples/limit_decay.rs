@@ -33,7 +33,7 @@ fn main() {
         vec![0.03, 0.06, 0.3]
     };
     let p = Params::new(n, r, 0.5, 1.0).expect("parameters");
-    let su = LimitSetup::new(&p).expect("set-up");
+    let su = LimitSetup::new(&p, faer::Par::Seq).expect("set-up");
     let sw = su.schur_weyl();
     let cn = sw.dim();
     // the symmetric state: C_J = [1] in the J = N/2 sector (q = 0, d = 1)

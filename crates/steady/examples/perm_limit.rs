@@ -34,7 +34,8 @@ fn main() {
         .expect("squeezing")
         .inv_xi2;
     let (gl, gd) = rates(1.0);
-    let lim = limit::small_rate_limit(&base.with_local_rates(gl, gd).unwrap()).expect("limit");
+    let lim = limit::small_rate_limit(&base.with_local_rates(gl, gd).unwrap(), faer::Par::Seq)
+        .expect("limit");
     let lim_sq = state::moments(&lim.basis, &lim.x)
         .squeezing()
         .expect("squeezing");

@@ -24,7 +24,7 @@ fn main() {
     let p = sqz_model::Params::new(n, r, alpha, delta).unwrap();
     let z = sqz_model::positions::disordered(n, w * std::f64::consts::PI, seed, config).unwrap();
     let t = std::time::Instant::now();
-    let x = sqz_steady::sparse_direct::solve_sparse_refined(&p, &z).unwrap();
+    let x = sqz_steady::sparse_direct::solve_sparse_refined(&p, &z, faer::Par::Seq).unwrap();
     let secs = t.elapsed().as_secs_f64();
     let xb = sqz_superop::parity::restrict(n, &x);
     let csr = sqz_superop::csr::assemble(&p, &z).unwrap();

@@ -11,7 +11,7 @@ fn main() {
     let p = sqz_model::Params::new(n, 0.5, 0.5, 1.0).unwrap();
     let z = sqz_model::positions::disordered(n, w * std::f64::consts::PI, 1, 0).unwrap();
     let t = std::time::Instant::now();
-    let x = sqz_steady::sparse_direct::solve_sparse_bordered(&p, &z).unwrap();
+    let x = sqz_steady::sparse_direct::solve_sparse_bordered(&p, &z, faer::Par::Seq).unwrap();
     println!(
         "N={n} w={w}pi: sparse direct {:.3} s, rho[0,0] = {}",
         t.elapsed().as_secs_f64(),

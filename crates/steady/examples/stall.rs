@@ -69,7 +69,8 @@ fn main() {
                 .fold(f64::INFINITY, f64::min)
         };
         let mut reference = if std::env::var("DIRECT").is_ok() {
-            let x = sqz_steady::sparse_direct::solve_sparse_refined(&p, &z).expect("sparse direct");
+            let x = sqz_steady::sparse_direct::solve_sparse_refined(&p, &z, faer::Par::Seq)
+                .expect("sparse direct");
             Some(sqz_superop::parity::restrict(n, &x))
         } else {
             reference.clone()

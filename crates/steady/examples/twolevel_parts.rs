@@ -26,7 +26,7 @@ fn main() {
     let p = sqz_model::Params::new(n, 0.5, 0.5, 1.0).unwrap();
     let z = sqz_model::positions::disordered(n, w * std::f64::consts::PI, 1, 0).unwrap();
     let t = Instant::now();
-    let sw = SchurWeyl::new(&p).unwrap();
+    let sw = SchurWeyl::new(&p, faer::Par::Seq).unwrap();
     println!(
         "SchurWeyl::new {:.3} s (C_N = {})",
         t.elapsed().as_secs_f64(),

@@ -152,11 +152,11 @@ pub struct SteadyParams {
     pub perm_solver: permutational::PermSolver,
     /// parallelism of the dense linear algebra (faer) inside the solve: `Par::Seq` (the default)
     /// gives the same bits on any machine and thread count; `Par::rayon(k)` uses a rayon pool
-    /// (faer's parallel kernels may round differently with different thread counts). The dense,
-    /// ideal-position and GMRES-Jacobi paths and the two-level solve proper never read faer's
-    /// process-global setting (`faer::set_global_parallelism`); the two-level set-up (Schur-Weyl
-    /// basis, the collective model's sparse LU), the w -> 0+ limit and the permutational model
-    /// still do (docs/architecture.md).
+    /// (faer's parallel kernels may round differently with different thread counts). Every path
+    /// (dense, ideal positions, GMRES-Jacobi, the two-level set-up and solve, the permutational
+    /// model) takes its parallelism from here and never reads faer's process-global setting
+    /// (`faer::set_global_parallelism`; tests/explicit_par.rs); so does the limit w -> 0+ from
+    /// [`limit::LimitParams::par`]. Nothing in sqz sets that global.
     pub par: faer::Par,
 }
 
@@ -217,11 +217,16 @@ impl SolverCache {
             .map_or(0, |s| twolevel::setup_bytes(s.n()))
     }
 
-    /// The set-up of the limit `w -> 0+` for `p`, built now unless the cached one matches.
-    pub fn limit_setup(&mut self, p: &Params) -> Result<&limit::LimitSetup, SteadyError> {
-        if !self.limit.as_ref().is_some_and(|s| s.matches(p)) {
+    /// The set-up of the limit `w -> 0+` for `p` with faer's parallelism `par`, built now unless
+    /// the cached one matches.
+    pub fn limit_setup(
+        &mut self,
+        p: &Params,
+        par: faer::Par,
+    ) -> Result<&limit::LimitSetup, SteadyError> {
+        if !self.limit.as_ref().is_some_and(|s| s.matches(p, par)) {
             self.limit = None;
-            self.limit = Some(limit::LimitSetup::new(p)?);
+            self.limit = Some(limit::LimitSetup::new(p, par)?);
         }
         Ok(self.limit.as_ref().expect("set up above"))
     }
@@ -345,9 +350,9 @@ pub fn solve_cached(
                 })
             }
             _ => {
-                if !cache.setup.as_ref().is_some_and(|s| s.matches(p)) {
+                if !cache.setup.as_ref().is_some_and(|s| s.matches(p, sp.par)) {
                     cache.setup = None;
-                    cache.setup = Some(twolevel::Setup::new(p)?);
+                    cache.setup = Some(twolevel::Setup::new(p, sp.par)?);
                 }
                 let setup = cache.setup.as_ref().expect("set-up just built");
                 twolevel::solve_with_setup(setup, p, z, sp, sp.max_iters)

@@ -74,8 +74,7 @@
 use crate::coarse::Reduced;
 use crate::schur_weyl::SchurWeyl;
 use crate::{SteadyError, C64};
-use faer::linalg::solvers::DenseSolveCore;
-use faer::{Mat, Par, Side};
+use faer::{Mat, Par};
 use sqz_krylov::LinOp;
 use sqz_model::Params;
 use std::time::Instant;
@@ -140,6 +139,11 @@ pub struct LimitParams {
     pub uniqueness_tol: f64,
     /// relative residual of the GMRES solves of the full-space method
     pub gmres_tol: f64,
+    /// parallelism of faer's dense linear algebra in the limit and its set-up (`Par::Seq`, the
+    /// default: the same bits on any machine); [`limit_state`] builds its [`LimitSetup`] with
+    /// it, and [`limit_state_with`] requires a set-up built with it. faer's process-global
+    /// setting is never read.
+    pub par: Par,
 }
 
 impl Default for LimitParams {
@@ -150,6 +154,7 @@ impl Default for LimitParams {
             degeneracy_tol: 1e-9,
             uniqueness_tol: 1e-9,
             gmres_tol: 1e-13,
+            par: Par::Seq,
         }
     }
 }
@@ -294,8 +299,8 @@ fn scaled(m: &Mat<C64>, c: C64) -> Mat<C64> {
     Mat::<C64>::from_fn(m.nrows(), m.ncols(), |i, j| m[(i, j)] * c)
 }
 
-fn mul(a: &Mat<C64>, b: &Mat<C64>) -> Mat<C64> {
-    a * b
+fn mul(a: &Mat<C64>, b: &Mat<C64>, par: Par) -> Mat<C64> {
+    sqz_krylov::par_dense::mul(a.as_ref(), b.as_ref(), par)
 }
 
 fn adj(a: &Mat<C64>) -> Mat<C64> {
@@ -311,7 +316,7 @@ fn adj(a: &Mat<C64>) -> Mat<C64> {
 /// two equal `chi_i`), a non-unique second-order null vector, or a state that fails the physical
 /// checks (trace 1, Hermitian, positive semidefinite).
 pub fn limit_state(p: &Params, chi: &[f64], lp: &LimitParams) -> Result<LimitReport, SteadyError> {
-    let su = LimitSetup::new(p)?;
+    let su = LimitSetup::new(p, lp.par)?;
     let mut rep = limit_state_with(&su, p, chi, lp)?;
     rep.seconds += su.seconds;
     Ok(rep)
@@ -324,7 +329,10 @@ pub fn limit_state_with(
     chi: &[f64],
     lp: &LimitParams,
 ) -> Result<LimitReport, SteadyError> {
-    assert!(su.matches(p), "limit set-up built for other parameters");
+    assert!(
+        su.matches(p, lp.par),
+        "limit set-up built for other parameters or another parallelism"
+    );
     let t0 = Instant::now();
     let n = p.n();
     if p.has_local_rates() {

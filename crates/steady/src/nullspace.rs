@@ -5,12 +5,13 @@
 //! eigenvalue of a Lindbladian is semisimple).
 
 use crate::{SteadyError, C64};
-use faer::linalg::solvers::Solve;
-use faer::Mat;
+use faer::{Mat, Par};
+use sqz_krylov::par_dense;
 use sqz_model::Params;
 use sqz_superop::parity::block_dim;
 
-/// `P0 rho0` and the numerical dimension of the null space (singular values below `1e-10 |L|`).
+/// `P0 rho0` and the numerical dimension of the null space (singular values below `1e-10 |L|`),
+/// with faer's parallelism `par`.
 ///
 /// # Panics
 /// If `rho0.len()` is not the block dimension.
@@ -18,6 +19,7 @@ pub fn project_null_space(
     p: &Params,
     z: &[f64],
     rho0: &[C64],
+    par: Par,
 ) -> Result<(Vec<C64>, usize), SteadyError> {
     let n = p.n();
     if n > 6 {
@@ -33,25 +35,23 @@ pub fn project_null_space(
     for (v, (r, c)) in blk.iter() {
         a[(r, c)] += *v;
     }
-    let svd = a.svd().map_err(|e| SteadyError::NoConvergence {
+    let (u, s, v) = par_dense::svd(a.as_ref(), par).map_err(|e| SteadyError::NoConvergence {
         method: "dense SVD",
         detail: format!("{e:?}"),
     })?;
-    let s = svd.S().column_vector();
     let smax = (0..m).map(|i| s[i].re).fold(0.0, f64::max);
     let null: Vec<usize> = (0..m).filter(|&i| s[i].re <= 1e-10 * smax).collect();
     let k = null.len();
     if k == 0 {
         return Err(SteadyError::Degenerate("no null space found".into()));
     }
-    let (u, v) = (svd.U(), svd.V());
     // right null vectors: columns of V with zero singular value; left: columns of U
     let r = Mat::<C64>::from_fn(m, k, |i, j| v[(i, null[j])]);
     let w = Mat::<C64>::from_fn(m, k, |i, j| u[(i, null[j])]);
-    let whr = w.adjoint() * &r;
+    let whr = par_dense::mul(w.adjoint(), r.as_ref(), par);
     let x0 = Mat::<C64>::from_fn(m, 1, |i, _| rho0[i]);
-    let mut c = w.adjoint() * &x0;
-    whr.partial_piv_lu().solve_in_place(c.as_mut());
-    let out = &r * &c;
+    let mut c = par_dense::mul(w.adjoint(), x0.as_ref(), par);
+    par_dense::Lu::new(whr.as_ref(), par).solve_in_place(c.as_mut(), par);
+    let out = par_dense::mul(r.as_ref(), c.as_ref(), par);
     Ok(((0..m).map(|i| out[(i, 0)]).collect(), k))
 }

@@ -35,9 +35,9 @@
 //! `gamma -> 0+` is a different state, a mixture over `J` (`sqz_permutational::limit`).
 
 use crate::{Method, SteadyError, SteadyParams, SteadyReport, C64};
-use faer::linalg::solvers::SolveCore;
 use faer::Mat;
 use sqz_krylov::certificate::{shift_invert_gap, GapParams, Representation};
+use sqz_krylov::par_dense;
 use sqz_krylov::LinOp;
 use sqz_model::observables::{SpinMoments, Squeezing};
 use sqz_model::Params;
@@ -176,7 +176,8 @@ impl SteadyReport<PermDetails> {
 
 /// `L~^{-1}` by Sherman–Morrison on the LU of the trace-row matrix (module docs, step 2).
 struct DeflatedInverse<'a> {
-    lu: &'a faer::sparse::linalg::solvers::Lu<usize, C64>,
+    lu: &'a par_dense::SpLu<C64>,
+    par: faer::Par,
     x: &'a [C64],
     diag: &'a [usize],
     row0: (&'a [u32], &'a [C64]),
@@ -209,7 +210,7 @@ impl LinOp<C64> for DeflatedInverse<'_> {
     fn apply(&self, y: &[C64], out: &mut [C64], _: &mut ()) {
         let n = y.len();
         let mut z = Mat::<C64>::from_fn(n, 1, |i, _| y[i]);
-        self.lu.solve_in_place_with_conj(faer::Conj::No, z.as_mut());
+        self.lu.solve_in_place(z.as_mut(), self.par);
         let zs: Vec<C64> = (0..n).map(|i| z[(i, 0)]).collect();
         let c = self.w_dot(&zs) / self.denom;
         for i in 0..n {
@@ -330,11 +331,17 @@ pub fn solve(p: &Params, sp: &SteadyParams) -> Result<SteadyReport<PermDetails>,
     let estimate_gap = sp.estimate_gap && dim >= 3;
     let path = match method {
         PermSolver::Direct | PermSolver::Auto => {
-            solve_direct(&lv.csr, &diag, estimate_gap, &mut notes)?
+            solve_direct(&lv.csr, &diag, estimate_gap, sp.par, &mut notes)?
         }
-        PermSolver::TwoLevel => {
-            solve_two_level(p, &lv.basis, &lv.csr, &diag, estimate_gap, &mut notes)?
-        }
+        PermSolver::TwoLevel => solve_two_level(
+            p,
+            &lv.basis,
+            &lv.csr,
+            &diag,
+            estimate_gap,
+            sp.par,
+            &mut notes,
+        )?,
     };
     let PathResult {
         mut x,
@@ -359,7 +366,7 @@ pub fn solve(p: &Params, sp: &SteadyParams) -> Result<SteadyReport<PermDetails>,
         let eps: [f64; 12] = std::array::from_fn(|i| b * norms[i]);
         inv_xi2_sensitivity(&mom, &eps)
     });
-    let min_eigenvalue = state::min_eigenvalue(&lv.basis, &x);
+    let min_eigenvalue = state::min_eigenvalue(&lv.basis, &x, sp.par);
     if min_eigenvalue < -1e-9 {
         notes.push(format!("rho has a negative eigenvalue {min_eigenvalue:e}"));
     }
@@ -431,12 +438,13 @@ fn solve_direct(
     l: &Csr,
     diag: &[usize],
     estimate_gap: bool,
+    par: faer::Par,
     notes: &mut Vec<String>,
 ) -> Result<PathResult, SteadyError> {
     let dim = l.dim;
     let t1 = Instant::now();
     let a = trace_row_matrix(l, diag)?;
-    let lu = a.sp_lu().map_err(|e| {
+    let lu = par_dense::SpLu::new(a.as_ref(), par).map_err(|e| {
         sqz_model::ModelError::Numerical(format!(
             "sparse LU of the permutational Liouvillian: {e:?}"
         ))
@@ -446,7 +454,7 @@ fn solve_direct(
     let t2 = Instant::now();
     let mut rhs = Mat::<C64>::zeros(dim, 1);
     rhs[(0, 0)] = C64::new(1.0, 0.0);
-    lu.solve_in_place_with_conj(faer::Conj::No, rhs.as_mut());
+    lu.solve_in_place(rhs.as_mut(), par);
     let x: Vec<C64> = (0..dim).map(|i| rhs[(i, 0)]).collect();
     drop(rhs);
     if x.iter().any(|v| !v.is_finite()) {
@@ -458,6 +466,7 @@ fn solve_direct(
     let gap = if estimate_gap {
         let probe = DeflatedInverse {
             lu: &lu,
+            par,
             x: &x,
             diag,
             row0: l.row(0),
@@ -490,12 +499,13 @@ fn solve_two_level(
     l: &Csr,
     diag: &[usize],
     estimate_gap: bool,
+    par: faer::Par,
     notes: &mut Vec<String>,
 ) -> Result<PathResult, SteadyError> {
     let dim = l.dim;
     let t1 = Instant::now();
     let a = iterative::Deflated { l, diag };
-    let pre = iterative::TwoLevel::new(p, basis, &a)?;
+    let pre = iterative::TwoLevel::new(p, basis, &a, par)?;
     let t_fac = t1.elapsed().as_secs_f64();
     let t2 = Instant::now();
     let mut b = vec![C64::new(0.0, 0.0); dim];

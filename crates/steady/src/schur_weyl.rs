@@ -66,8 +66,9 @@ fn binom(n: usize, k: usize) -> usize {
 }
 
 impl SchurWeyl {
-    /// Builds the basis and the spin-J steady states for parameters `p` (N = `p.n()`).
-    pub fn new(p: &Params) -> Result<Self, SteadyError> {
+    /// Builds the basis and the spin-J steady states for parameters `p` (N = `p.n()`), with
+    /// faer's parallelism `par` (the lowest-weight eigenproblems and the Eq. 7 sparse LUs).
+    pub fn new(p: &Params, par: faer::Par) -> Result<Self, SteadyError> {
         let n = p.n();
         let dh = 1usize << n;
         let mut states: Vec<Vec<usize>> = vec![Vec::new(); n + 1];
@@ -98,9 +99,6 @@ impl SchurWeyl {
                     0.0
                 }
             });
-            // the set-up still reads faer's global setting (as the Eq. 7 sparse LU below does):
-            // `Par::Seq` here changed the bits of `sqz steady` at N = 8, where the global is rayon
-            let par = faer::get_global_parallelism();
             let (u, s) = sqz_krylov::par_dense::self_adjoint_eigen(k.as_ref(), par)
                 .map_err(|e| SteadyError::Unsupported(format!("Schur-Weyl basis: {e:?}")))?;
             let null: Vec<usize> = (0..m).filter(|&i| s[i].abs() < 0.5).collect();
@@ -145,7 +143,7 @@ impl SchurWeyl {
                 Mat::<C64>::from_fn(1, 1, |_, _| C64::new(1.0, 0.0))
             } else {
                 let pj = Params::new(two_j, p.r(), p.alpha(), p.delta())?;
-                sqz_model::collective::steady_state(&pj)?.rho
+                sqz_model::collective::steady_state(&pj, par)?.rho
             };
             sectors.push(Sector {
                 q,
@@ -706,7 +704,7 @@ mod tests {
     fn catalan_dimension_and_orthonormal_basis() {
         for n in 1..=7 {
             let p = Params::new(n, 0.4, 0.3, 0.7).unwrap();
-            let sw = SchurWeyl::new(&p).unwrap();
+            let sw = SchurWeyl::new(&p, faer::Par::Seq).unwrap();
             assert_eq!(sw.dim() as u64, crate::ideal::catalan(n), "N = {n}");
             for b in &sw.basis {
                 let g = b.adjoint() * b;
@@ -724,7 +722,7 @@ mod tests {
     fn fast_maps_equal_the_reference_maps() {
         for n in [2usize, 3, 4, 5, 6] {
             let p = Params::new(n, 0.4, 0.3, 0.7).unwrap();
-            let sw = SchurWeyl::new(&p).unwrap();
+            let sw = SchurWeyl::new(&p, faer::Par::Seq).unwrap();
             // a Hermitian coarse vector
             let mut c = vec![C64::default(); sw.dim()];
             for s in &sw.sectors {
@@ -771,7 +769,7 @@ mod tests {
     #[test]
     fn hermitian_coordinates_round_trip() {
         let p = Params::new(6, 0.4, 0.3, 0.7).unwrap();
-        let sw = SchurWeyl::new(&p).unwrap();
+        let sw = SchurWeyl::new(&p, faer::Par::Seq).unwrap();
         let c: Vec<C64> = (0..sw.dim())
             .map(|k| C64::new((k as f64 * 0.37).sin(), (k as f64 * 0.91).cos()))
             .collect();
@@ -795,7 +793,7 @@ mod tests {
     fn z_spans_the_ideal_null_space_and_y_is_its_dual() {
         for n in 2..=5 {
             let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
-            let sw = SchurWeyl::new(&p).unwrap();
+            let sw = SchurWeyl::new(&p, faer::Par::Seq).unwrap();
             let op = sqz_superop::ParityBlock::new(&p, &sqz_model::positions::ideal(n)).unwrap();
             let bd = op.dim();
             let (mut x, mut y) = (vec![C64::default(); bd], vec![C64::default(); bd]);

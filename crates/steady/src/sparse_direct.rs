@@ -4,17 +4,18 @@
 //! estimate and its cost grows much faster than the dense Hermitian method's.
 
 use crate::{SteadyError, C64};
-use faer::linalg::solvers::SolveCore;
 use faer::sparse::{SparseColMat, Triplet};
+use faer::Par;
+use sqz_krylov::par_dense::SpLu;
 use sqz_model::Params;
 
-/// `vec(rho)` in the full space (column-major, length `4^N`), trace 1.
-pub fn solve_sparse_bordered(p: &Params, z: &[f64]) -> Result<Vec<C64>, SteadyError> {
+/// `vec(rho)` in the full space (column-major, length `4^N`), trace 1; faer's parallelism `par`.
+pub fn solve_sparse_bordered(p: &Params, z: &[f64], par: Par) -> Result<Vec<C64>, SteadyError> {
     let (t, d2) = bordered_triplets(p, z)?;
-    let lu = factor(&t, d2)?;
+    let lu = factor(&t, d2, par)?;
     let mut x = faer::Mat::<C64>::zeros(d2, 1);
     x[(0, 0)] = C64::new(1.0, 0.0);
-    lu.solve_in_place_with_conj(faer::Conj::No, x.as_mut());
+    lu.solve_in_place(x.as_mut(), par);
     Ok((0..d2).map(|i| x[(i, 0)]).collect())
 }
 
@@ -37,27 +38,24 @@ fn bordered_triplets(
     Ok((t, d * d))
 }
 
-fn factor(
-    t: &[Triplet<usize, usize, C64>],
-    d2: usize,
-) -> Result<faer::sparse::linalg::solvers::Lu<usize, C64>, SteadyError> {
+fn factor(t: &[Triplet<usize, usize, C64>], d2: usize, par: Par) -> Result<SpLu<C64>, SteadyError> {
     let fail = |e: String| SteadyError::NoConvergence {
         method: "sparse LU",
         detail: e,
     };
     let a = SparseColMat::<usize, C64>::try_new_from_triplets(d2, d2, t)
         .map_err(|e| fail(format!("{e:?}")))?;
-    a.sp_lu().map_err(|e| fail(format!("{e:?}")))
+    SpLu::new(a.as_ref(), par).map_err(|e| fail(format!("{e:?}")))
 }
 
 /// [`solve_sparse_bordered`] followed by one step of iterative refinement with the same
 /// factorisation (reference solutions for the accuracy tests).
-pub fn solve_sparse_refined(p: &Params, z: &[f64]) -> Result<Vec<C64>, SteadyError> {
+pub fn solve_sparse_refined(p: &Params, z: &[f64], par: Par) -> Result<Vec<C64>, SteadyError> {
     let (t, d2) = bordered_triplets(p, z)?;
-    let lu = factor(&t, d2)?;
+    let lu = factor(&t, d2, par)?;
     let mut x = faer::Mat::<C64>::zeros(d2, 1);
     x[(0, 0)] = C64::new(1.0, 0.0);
-    lu.solve_in_place_with_conj(faer::Conj::No, x.as_mut());
+    lu.solve_in_place(x.as_mut(), par);
     // residual of the bordered system: b - A x
     let mut r = faer::Mat::<C64>::zeros(d2, 1);
     r[(0, 0)] = C64::new(1.0, 0.0);
@@ -65,6 +63,6 @@ pub fn solve_sparse_refined(p: &Params, z: &[f64]) -> Result<Vec<C64>, SteadyErr
         let v = tr.val * x[(tr.col, 0)];
         r[(tr.row, 0)] -= v;
     }
-    lu.solve_in_place_with_conj(faer::Conj::No, r.as_mut());
+    lu.solve_in_place(r.as_mut(), par);
     Ok((0..d2).map(|i| x[(i, 0)] + r[(i, 0)]).collect())
 }

@@ -176,23 +176,25 @@ pub struct Setup {
     sw: SchurWeyl,
     red: Reduced,
     params: (usize, f64, f64, f64),
+    par: faer::Par,
 }
 
 impl Setup {
-    /// Builds the set-up for `p`.
-    pub fn new(p: &Params) -> Result<Self, SteadyError> {
-        let sw = SchurWeyl::new(p)?;
+    /// Builds the set-up for `p` with faer's parallelism `par`.
+    pub fn new(p: &Params, par: faer::Par) -> Result<Self, SteadyError> {
+        let sw = SchurWeyl::new(p, par)?;
         let red = Reduced::new(&sw);
         Ok(Self {
             sw,
             red,
             params: (p.n(), p.r(), p.alpha(), p.delta()),
+            par,
         })
     }
 
-    /// Whether this set-up was built for the parameters `p`.
-    pub fn matches(&self, p: &Params) -> bool {
-        self.params == (p.n(), p.r(), p.alpha(), p.delta())
+    /// Whether this set-up was built for the parameters `p` and the parallelism `par`.
+    pub fn matches(&self, p: &Params, par: faer::Par) -> bool {
+        self.params == (p.n(), p.r(), p.alpha(), p.delta()) && self.par == par
     }
 
     /// Dimension of the coarse space, `C_N`.
@@ -507,7 +509,7 @@ pub fn solve_two_level(
     sp: &SteadyParams,
     max_iters: usize,
 ) -> Result<SteadyReport, SteadyError> {
-    let setup = Setup::new(p)?;
+    let setup = Setup::new(p, sp.par)?;
     solve_with_setup(&setup, p, z, sp, max_iters)
 }
 
@@ -517,7 +519,7 @@ pub fn solve_two_level(
 /// wall times and iterations of its phases; the result does not depend on it.
 ///
 /// # Panics
-/// If `setup` was built for other parameters.
+/// If `setup` was built for other parameters or another parallelism than `sp.par`.
 pub fn solve_with_setup(
     setup: &Setup,
     p: &Params,
@@ -526,8 +528,8 @@ pub fn solve_with_setup(
     max_iters: usize,
 ) -> Result<SteadyReport, SteadyError> {
     assert!(
-        setup.matches(p),
-        "two-level set-up built for other parameters"
+        setup.matches(p, sp.par),
+        "two-level set-up built for other parameters or another parallelism"
     );
     let t0 = Instant::now();
     let n = p.n();

@@ -36,8 +36,9 @@ pub fn all_agree(checks: &[Check]) -> bool {
     checks.iter().all(|r| r.diff.is_none_or(|d| d <= AGREE))
 }
 
-/// Runs every method that fits N (ideal positions, from all ground).
-pub fn validate(p: &Params) -> Result<Vec<Check>, SteadyError> {
+/// Runs every method that fits N (ideal positions, from all ground), with faer's parallelism
+/// `par`.
+pub fn validate(p: &Params, par: faer::Par) -> Result<Vec<Check>, SteadyError> {
     let n = p.n();
     let mut rows = Vec::new();
     let t = Instant::now();
@@ -53,7 +54,7 @@ pub fn validate(p: &Params) -> Result<Vec<Check>, SteadyError> {
     });
 
     let t = Instant::now();
-    let nv = collective::steady_state(p)?;
+    let nv = collective::steady_state(p, par)?;
     let sq7 = observables::moments(&nv.rho).squeezing()?;
     let mut d7: f64 = 0.0;
     for j in 0..=n {
@@ -74,7 +75,7 @@ pub fn validate(p: &Params) -> Result<Vec<Check>, SteadyError> {
         let z = positions::ideal(n);
         let mut rho0 = vec![C64::new(0.0, 0.0); block_dim(n)];
         rho0[block_index(n, 0, 0).expect("ground in block")] = C64::new(1.0, 0.0);
-        let (proj, dim) = crate::nullspace::project_null_space(p, &z, &rho0)?;
+        let (proj, dim) = crate::nullspace::project_null_space(p, &z, &rho0, par)?;
         let e8 = embed_collective(n, &rho8);
         let d3 = proj
             .iter()

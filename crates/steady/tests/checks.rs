@@ -97,7 +97,7 @@ fn gap_check_stops_at_its_inner_iteration_budget() {
     let n = 6;
     let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
     let z = positions::disordered(n, 0.3 * PI, 1, 0).unwrap();
-    let setup = Setup::new(&p).unwrap();
+    let setup = Setup::new(&p, faer::Par::Seq).unwrap();
     let sp = SteadyParams::default();
     let full = verify_gap(&setup, &p, &z, &sp).unwrap();
     assert!(full.gap > 0.0 && full.gap.is_finite(), "{full:?}");

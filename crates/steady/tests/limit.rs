@@ -44,7 +44,7 @@ fn taylor_coefficients_are_those_of_the_liouvillian() {
     for (n, seed) in [(3usize, 1u64), (4, 2)] {
         let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
         let chi = sqz_model::positions::chi(n, seed, 0);
-        let ft = limit::FullTaylor::new(&p, &chi);
+        let ft = limit::FullTaylor::new(&p, &chi, faer::Par::Seq);
         let bd = sqz_superop::parity::block_dim(n);
         let x: Vec<C64> = (0..bd)
             .map(|k| C64::new((k as f64 * 0.37).sin(), (k as f64 * 0.11).cos()))
@@ -94,7 +94,7 @@ fn kronecker_generators_equal_the_full_space_ones() {
     for &(n, seed, conf) in GENERATOR_CASES {
         let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
         let chi = sqz_model::positions::chi(n, seed, conf);
-        let su = LimitSetup::new(&p).unwrap();
+        let su = LimitSetup::new(&p, faer::Par::Seq).unwrap();
         let t = std::time::Instant::now();
         let (g1f, g2f, solves) = limit::full_space_generators(&su, &p, &chi, 1e-13).unwrap();
         let tf = t.elapsed().as_secs_f64();
@@ -181,7 +181,7 @@ fn kronecker_limit_equals_the_full_space_limit() {
     ] {
         let p = Params::new(n, r, 0.5, 1.0).unwrap();
         let chi = sqz_model::positions::chi(n, seed, conf);
-        let su = LimitSetup::new(&p).unwrap();
+        let su = LimitSetup::new(&p, faer::Par::Seq).unwrap();
         let a = limit::limit_state_with(&su, &p, &chi, &full()).unwrap();
         let b = limit::limit_state_with(&su, &p, &chi, &kron()).unwrap();
         assert_eq!(a.method, LimitMethod::FullSpace);
@@ -403,7 +403,7 @@ fn gap_coefficient_matches_the_operator_gap_at_n6() {
     let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
     let chi = sqz_model::positions::chi(n, 1, 0);
     let lim = limit::limit_state(&p, &chi, &LimitParams::default()).unwrap();
-    let setup = sqz_steady::twolevel::Setup::new(&p).unwrap();
+    let setup = sqz_steady::twolevel::Setup::new(&p, faer::Par::Seq).unwrap();
     let w = 1e-2 * PI;
     let g = sqz_steady::twolevel::verify_gap(
         &setup,

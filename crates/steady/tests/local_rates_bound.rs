@@ -14,7 +14,7 @@ use std::f64::consts::PI;
 fn error_vs_direct(p: &Params, z: &[f64], block: &[sqz_steady::C64]) -> f64 {
     let n = p.n();
     let d = 1usize << n;
-    let rho = sqz_steady::sparse_direct::solve_sparse_refined(p, z).unwrap();
+    let rho = sqz_steady::sparse_direct::solve_sparse_refined(p, z, faer::Par::Seq).unwrap();
     block
         .iter()
         .enumerate()

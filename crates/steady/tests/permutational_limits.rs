@@ -98,7 +98,8 @@ fn small_rate_limit_is_a_mixture_over_j_not_eq8() {
         .inv_xi2;
     for &((gl, gd), min_gap_to_eq8) in &[((1.0, 0.0), 0.03), ((0.0, 1.0), 0.5), ((1.0, 1.0), 0.03)]
     {
-        let lim = limit::small_rate_limit(&base.with_local_rates(gl, gd).unwrap()).unwrap();
+        let lim = limit::small_rate_limit(&base.with_local_rates(gl, gd).unwrap(), faer::Par::Seq)
+            .unwrap();
         let lim_inv = state::moments(&lim.basis, &lim.x)
             .squeezing()
             .unwrap()

@@ -246,7 +246,8 @@ fn degenerate_null_space_detected_and_projection_equals_collective_state() {
         // all ground as a parity-block vector
         let mut rho0 = vec![C64::new(0.0, 0.0); block_dim(n)];
         rho0[block_index(n, 0, 0).unwrap()] = C64::new(1.0, 0.0);
-        let (proj, dim) = sqz_steady::nullspace::project_null_space(&p, &z, &rho0).unwrap();
+        let (proj, dim) =
+            sqz_steady::nullspace::project_null_space(&p, &z, &rho0, faer::Par::Seq).unwrap();
         assert_eq!(
             dim as u64,
             sqz_steady::ideal::catalan(n),

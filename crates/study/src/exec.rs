@@ -387,15 +387,6 @@ impl<'a> Collector<'a> {
     }
 }
 
-/// Makes every solve in this process sequential and deterministic: faer without threads (its
-/// parallel kernels round differently with different thread counts). The steady-state solves of
-/// `sqz_steady::solve` take their parallelism from `SteadyParams::par` (`Par::Seq` in a study)
-/// and do not need this; still needed for what reads faer's global setting: the set-up of the
-/// two-level path (`sqz_model::collective`'s sparse LU) and the limit `w -> 0+`.
-pub fn deterministic_numerics() {
-    faer::set_global_parallelism(faer::Par::Seq);
-}
-
 /// A task that panicked (a bug): its number and the panic message.
 #[derive(Debug, Clone)]
 pub struct TaskPanic {

@@ -427,7 +427,6 @@ fn run_single(o: &Options, ranks: usize, share: Share) -> anyhow::Result<Report>
     let out = out_path(o);
     check_out(&o.study, &out)?;
     let signals = Signals::install()?;
-    exec::deterministic_numerics();
     let lock = lock::ResultLock::acquire(&out)?;
     let (store, resumed) = prepare_store(&study, &out, o.fresh)?;
     let pending = store.pending();
@@ -480,7 +479,6 @@ fn run_mpi(o: &Options, share: Share) -> anyhow::Result<Report> {
     }
     mpi_exec::abort_on_panic();
     let signals = Signals::install()?;
-    exec::deterministic_numerics();
     let out = out_path(o);
     if o.threads.is_some_and(|t| t > 1) && rank == 0 && !o.quiet {
         eprintln!(

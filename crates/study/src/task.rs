@@ -50,8 +50,10 @@ fn steady_limit(
     use sqz_steady::limit::{limit_state_with, LimitParams};
     let p = &study.params;
     let chi = study.chi(task);
-    let su = cache.limit_setup(p).map_err(|e| e.to_string())?;
-    let rep = limit_state_with(su, p, &chi, &LimitParams::default()).map_err(|e| e.to_string())?;
+    // faer single-threaded, as every solve of a study (`LimitParams::default().par`)
+    let lp = LimitParams::default();
+    let su = cache.limit_setup(p, lp.par).map_err(|e| e.to_string())?;
+    let rep = limit_state_with(su, p, &chi, &lp).map_err(|e| e.to_string())?;
     let sq = rep.squeezing().map_err(|e| e.to_string())?;
     store_squeezing(r, &sq, 0.0, rep.min_eigenvalue)?;
     r.method = method::LIMIT;

@@ -42,9 +42,9 @@ pub fn run(a: &ReproduceArgs, g: Global) -> anyhow::Result<()> {
     } else {
         Config::full()
     };
-    // faer single-threaded inside each task (parallel over tasks; thread-count independent); global
-    // because Eq. 7's sparse LU, the w -> 0+ limit and parts of the figures read faer's setting
-    faer::set_global_parallelism(faer::Par::Seq);
+    // faer single-threaded inside each task (parallel over tasks; thread-count independent): the
+    // solves take `Par::Seq` as an argument; nothing reads faer's global setting
+    // (crates/steady/tests/explicit_par.rs)
     let out_dir: PathBuf = a.out_dir.clone();
     std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     let watcher = std::sync::Arc::new(interrupt::Watcher::install(out_dir.clone())?);

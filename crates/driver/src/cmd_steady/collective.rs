@@ -23,7 +23,8 @@ pub fn run(a: &SteadyArgs, g: Global) -> anyhow::Result<()> {
         collective::bytes,
     )?;
     let t0 = Instant::now();
-    let s = collective::steady_state(&p)?;
+    // faer's parallelism: rayon, what the command used when it read faer's global setting
+    let s = collective::steady_state(&p, faer::Par::rayon(0))?;
     let sq = observables::moments(&s.rho).squeezing()?;
     let mut f = report::point_json(&p, &sq);
     f.insert("model".into(), json!("collective"));

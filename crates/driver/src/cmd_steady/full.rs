@@ -99,7 +99,11 @@ fn limit(a: &SteadyArgs, g: Global, p: &Params) -> anyhow::Result<()> {
             json!({"position_source": "disorder", "seed": a.pos.seed, "config": a.pos.config}),
         ),
     };
-    let lp = sqz_steady::limit::LimitParams::default();
+    // faer's parallelism: rayon, what the command used when the limit read faer's global setting
+    let lp = sqz_steady::limit::LimitParams {
+        par: faer::Par::rayon(0),
+        ..Default::default()
+    };
     let rep = sqz_steady::limit::limit_state(p, &chi, &lp)?;
     let sq = rep.squeezing()?;
     let mut f = report::point_json(p, &sq);

@@ -33,6 +33,9 @@ pub fn run(a: &SteadyArgs, g: Global) -> anyhow::Result<()> {
     let sp = sqz_steady::SteadyParams {
         estimate_gap: !a.no_gap,
         tol: a.tol,
+        // faer's parallelism: rayon, what the command used when the permutational solve read
+        // faer's global setting
+        par: faer::Par::rayon(0),
         ..Default::default()
     };
     let s = sqz_steady::permutational::solve(&p, &sp)?;

@@ -95,7 +95,11 @@ impl KronCoarse {
                     }
                 }
                 let xm = MatRef::from_column_major_slice(&xt, d, d);
-                q * xm * q.adjoint()
+                par_dense::mul(
+                    par_dense::mul(q.as_ref(), xm, self.par).as_ref(),
+                    q.adjoint(),
+                    self.par,
+                )
             })
             .collect();
         for (k, b) in blocks.into_iter().enumerate() {

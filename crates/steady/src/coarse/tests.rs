@@ -38,7 +38,7 @@ mod kronecker {
             let z: Vec<f64> = (0..n)
                 .map(|i| 2.0 * std::f64::consts::PI * i as f64 + w * std::f64::consts::PI * chi[i])
                 .collect();
-            let sw = SchurWeyl::new(&p).unwrap();
+            let sw = SchurWeyl::new(&p, faer::Par::Seq).unwrap();
             let red = Reduced::new(&sw);
             let kc = KronCoarse::new(&sw, &red, &TwoJump::new(&p, &z), Par::Seq).unwrap();
             let e = dense_e(&p, &z, &sw);
@@ -73,7 +73,7 @@ mod gap_tests {
         for (n, w) in [(5, 0.001), (5, 0.01), (6, 0.01), (6, 0.3), (6, 0.5)] {
             let p = Params::new(n, 0.5, 0.5, 1.0).unwrap();
             let z = sqz_model::positions::disordered(n, w * std::f64::consts::PI, 3, 1).unwrap();
-            let sw = SchurWeyl::new(&p).unwrap();
+            let sw = SchurWeyl::new(&p, faer::Par::Seq).unwrap();
             let red = Reduced::new(&sw);
             let kc = KronCoarse::new(&sw, &red, &TwoJump::new(&p, &z), Par::Seq).unwrap();
             let cn = kc.dim();

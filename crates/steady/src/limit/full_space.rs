@@ -9,11 +9,14 @@ pub struct FullTaylor {
     pub(super) h1: Mat<C64>,
     /// `(P, Q, Q^dag P)` of `L2 = 2 sum D(P, Q)`
     pub(super) pairs: Vec<(Mat<C64>, Mat<C64>, Mat<C64>)>,
+    /// faer's parallelism of the products
+    pub(super) par: Par,
 }
 
 impl FullTaylor {
-    /// Dense `2^N` matrices for `p` and the disorder direction `chi` (N <= 10 or so).
-    pub fn new(p: &Params, chi: &[f64]) -> Self {
+    /// Dense `2^N` matrices for `p` and the disorder direction `chi` (N <= 10 or so); their
+    /// products with faer's parallelism `par`.
+    pub fn new(p: &Params, chi: &[f64], par: Par) -> Self {
         let n = p.n();
         let dh = 1usize << n;
         let lower = |f: &[f64]| {
@@ -56,9 +59,12 @@ impl FullTaylor {
                 }
             }
         }
-        let pair = |p: &Mat<C64>, q: &Mat<C64>| (p.clone(), q.clone(), q.adjoint() * p);
+        let pair = |p: &Mat<C64>, q: &Mat<C64>| {
+            let qp = sqz_krylov::par_dense::mul(q.adjoint(), p.as_ref(), par);
+            (p.clone(), q.clone(), qp)
+        };
         let pairs = vec![pair(&j0, &j2), pair(&j2, &j0), pair(&k1, &k1)];
-        Self { n, h1, pairs }
+        Self { n, h1, pairs, par }
     }
 
     pub(super) fn to_full(&self, xb: &[C64]) -> Mat<C64> {
@@ -83,7 +89,7 @@ impl FullTaylor {
     /// `L1 x = -i [H1, x]` on a parity-block vector.
     pub fn l1(&self, xb: &[C64]) -> Vec<C64> {
         let x = self.to_full(xb);
-        let y = &self.h1 * &x - &x * &self.h1;
+        let y = mul(&self.h1, &x, self.par) - mul(&x, &self.h1, self.par);
         self.to_block(&scaled(&y, -IM))
     }
 
@@ -93,8 +99,9 @@ impl FullTaylor {
         let dh = x.nrows();
         let mut y = Mat::<C64>::zeros(dh, dh);
         for (p, q, qp) in &self.pairs {
-            y += p * &x * q.adjoint();
-            y -= faer::Scale(C64::new(0.5, 0.0)) * (qp * &x + &x * qp);
+            let par = self.par;
+            y += sqz_krylov::par_dense::mul(mul(p, &x, par).as_ref(), q.adjoint(), par);
+            y -= faer::Scale(C64::new(0.5, 0.0)) * (mul(qp, &x, par) + mul(&x, qp, par));
         }
         self.to_block(&scaled(&y, C64::new(2.0, 0.0)))
     }
@@ -104,6 +111,7 @@ impl FullTaylor {
 pub(super) struct Bordered<'a> {
     pub(super) l0: &'a sqz_superop::ParityBlock,
     pub(super) sw: &'a SchurWeyl,
+    pub(super) par: Par,
 }
 
 impl LinOp<C64> for Bordered<'_> {
@@ -122,7 +130,7 @@ impl LinOp<C64> for Bordered<'_> {
         let mut c = vec![ZERO; self.sw.dim()];
         self.sw.restrict(x, &mut c, Par::Seq);
         let mut z = vec![ZERO; x.len()];
-        self.sw.prolong(&c, &mut z, faer::get_global_parallelism());
+        self.sw.prolong(&c, &mut z, self.par);
         y.iter_mut().zip(&z).for_each(|(a, b)| *a += b);
     }
 }
@@ -138,12 +146,16 @@ pub fn full_space_generators(
     gmres_tol: f64,
 ) -> Result<(Mat<C64>, Mat<C64>, usize), SteadyError> {
     let n = p.n();
-    let ft = FullTaylor::new(p, chi);
+    let ft = FullTaylor::new(p, chi, su.par);
     let l0 = sqz_superop::ParityBlock::new(p, &sqz_model::positions::ideal(n))?;
     let sw = &su.sw;
     let cn = sw.dim();
     let bd = l0.dim();
-    let op = Bordered { l0: &l0, sw };
+    let op = Bordered {
+        l0: &l0,
+        sw,
+        par: su.par,
+    };
     // the Jacobi preconditioner: the inverse diagonal as an operator
     let jac = sqz_krylov::Diagonal(
         crate::iterative::block_diagonal(p)
@@ -182,8 +194,7 @@ pub fn full_space_generators(
             solves += 1;
             // - Z Y^dag x1
             let mut zc = vec![ZERO; bd];
-            // the limit still reads the global setting (not yet an argument)
-            sw.prolong(&c, &mut zc, faer::get_global_parallelism());
+            sw.prolong(&c, &mut zc, su.par);
             u.iter_mut().zip(&zc).for_each(|(a, b)| *a -= b);
         }
         let y2 = ft.l2(&z);
@@ -207,19 +218,16 @@ pub(super) fn full_space_limit(
     let cn = g1.nrows();
     let mut notes = Vec::new();
     // i G1 is Hermitian (G1 = -i [h_J, .] per sector)
-    let g1s = g1
-        .eigenvalues()
+    let g1s = sqz_krylov::par_dense::eigenvalues(g1.as_ref(), su.par)
         .map_err(|e| SteadyError::Unsupported(format!("limit: spectrum of G1: {e:?}")))?;
     let g1max = g1s.iter().map(|v| v.norm()).fold(0.0, f64::max).max(1e-300);
     let g1re = g1s.iter().map(|v| v.re.abs()).fold(0.0, f64::max) / g1max;
     let herm = Mat::<C64>::from_fn(cn, cn, |i, j| {
         0.5 * (IM * g1[(i, j)] + (IM * g1[(j, i)]).conj())
     });
-    let evd = herm
-        .self_adjoint_eigen(Side::Lower)
+    let (u, s) = sqz_krylov::par_dense::self_adjoint_eigen(herm.as_ref(), su.par)
         .map_err(|e| SteadyError::Unsupported(format!("limit: eigenvectors of i G1: {e:?}")))?;
-    let om: Vec<f64> = (0..cn).map(|i| evd.S().column_vector()[i].re).collect();
-    let u = evd.U();
+    let om: Vec<f64> = (0..cn).map(|i| s[i].re).collect();
     let tol = lp.degeneracy_tol * g1max;
     // clusters of equal frequency
     let mut clusters: Vec<Vec<usize>> = Vec::new();
@@ -246,11 +254,15 @@ pub(super) fn full_space_limit(
         .fold(f64::INFINITY, f64::min);
     let block = |idx: &[usize]| {
         let v = Mat::<C64>::from_fn(cn, idx.len(), |i, k| u[(i, idx[k])]);
-        let w = v.adjoint() * &g2 * &v;
+        let w = mul(
+            &sqz_krylov::par_dense::mul(v.adjoint(), g2.as_ref(), su.par),
+            &v,
+            su.par,
+        );
         (v, w)
     };
     let (v0, w0) = block(&kernel);
-    let eigs = sorted_eigenvalues(&w0)?;
+    let eigs = sorted_eigenvalues(&w0, su.par)?;
     let pv = null_vector(&w0, &eigs, lp, chi)?;
     let c: Vec<C64> = (0..cn)
         .map(|i| (0..pv.len()).map(|k| v0[(i, k)] * pv[k]).sum())
@@ -261,8 +273,7 @@ pub(super) fn full_space_limit(
             continue;
         }
         let (_, w) = block(cl);
-        let ev = w
-            .eigenvalues()
+        let ev = sqz_krylov::par_dense::eigenvalues(w.as_ref(), su.par)
             .map_err(|e| SteadyError::Unsupported(format!("limit: coherence block: {e:?}")))?;
         coh.extend(ev.iter().map(|v| -v.re));
         if cl.len() > 1 {

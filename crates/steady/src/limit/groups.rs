@@ -17,10 +17,16 @@ pub(super) struct PopAcc<'a> {
     pub(super) clusters: Vec<Vec<(usize, usize, usize)>>,
     /// `G2` restricted to each cluster
     pub(super) cmat: Vec<Mat<C64>>,
+    /// faer's parallelism
+    pub(super) par: Par,
 }
 
 impl<'a> PopAcc<'a> {
-    pub(super) fn new(q: &'a [Mat<C64>], clusters: Vec<Vec<(usize, usize, usize)>>) -> Self {
+    pub(super) fn new(
+        q: &'a [Mat<C64>],
+        clusters: Vec<Vec<(usize, usize, usize)>>,
+        par: Par,
+    ) -> Self {
         let mut poff = Vec::with_capacity(q.len());
         let mut at = 0;
         for m in q {
@@ -41,6 +47,7 @@ impl<'a> PopAcc<'a> {
                 .map(|c| Mat::<C64>::zeros(c.len(), c.len()))
                 .collect(),
             clusters,
+            par,
         }
     }
 }
@@ -49,8 +56,9 @@ impl Acc for PopAcc<'_> {
     fn add(&mut self, k: usize, j: usize, t: C64, l: Option<&Mat<C64>>, r: Option<&Mat<C64>>) {
         let (dk, dj) = (self.q[k].nrows(), self.q[j].nrows());
         // Lq = Q_k^T L Q_j (dk x dj), Rq = Q_j^T R Q_k (dj x dk); None: identity (k == j)
-        let lq = l.map(|l| &self.qt[k] * l * &self.q[j]);
-        let rq = r.map(|r| &self.qt[j] * r * &self.q[k]);
+        let par = self.par;
+        let lq = l.map(|l| mul(&mul(&self.qt[k], l, par), &self.q[j], par));
+        let rq = r.map(|r| mul(&mul(&self.qt[j], r, par), &self.q[k], par));
         let lv = |b: usize, a: usize| match &lq {
             Some(m) => m[(b, a)],
             None => {
@@ -115,7 +123,7 @@ pub(super) fn kronecker_limit(
     let (spectra, qs, min_freq, hscale) = first_order(su, &kt, chi, lp, &mut notes)?;
     let clusters = coherence_clusters(&spectra, hscale, lp, &mut notes);
     // second order, projected on the populations and on each coherence
-    let mut acc = PopAcc::new(&qs, clusters);
+    let mut acc = PopAcc::new(&qs, clusters, su.par);
     for j in 0..ns {
         g2_terms(su, &kt, j, &mut acc);
     }
@@ -131,7 +139,7 @@ pub(super) fn kronecker_limit(
             wim / wscale
         ));
     }
-    let eigs = sorted_eigenvalues(&acc.w)?;
+    let eigs = sorted_eigenvalues(&acc.w, su.par)?;
     let pvec = null_vector(&acc.w, &eigs, lp, chi)?;
     let coh = coherence_rates(su, &acc)?;
     let c = coarse_state(su, &qs, &pvec);
@@ -177,16 +185,10 @@ fn first_order(
     let mut spectra = Vec::with_capacity(ns);
     let mut qs = Vec::with_capacity(ns);
     for h in &hs {
-        let evd = h
-            .self_adjoint_eigen(Side::Lower)
+        let (u, s) = sqz_krylov::par_dense::self_adjoint_eigen(h.as_ref(), su.par)
             .map_err(|e| SteadyError::Unsupported(format!("limit: eigenvectors of h_J: {e:?}")))?;
-        let d = h.nrows();
-        spectra.push(
-            (0..d)
-                .map(|i| evd.S().column_vector()[i])
-                .collect::<Vec<f64>>(),
-        );
-        qs.push(to_c(&evd.U().to_owned()));
+        spectra.push(s);
+        qs.push(to_c(&u));
     }
     let hscale = spectra
         .iter()
@@ -303,8 +305,7 @@ fn coherence_rates(su: &LimitSetup, acc: &PopAcc) -> Result<Vec<f64>, SteadyErro
         }
     }
     for m in &acc.cmat {
-        let ev = m
-            .eigenvalues()
+        let ev = sqz_krylov::par_dense::eigenvalues(m.as_ref(), su.par)
             .map_err(|e| SteadyError::Unsupported(format!("limit: coherence cluster: {e:?}")))?;
         coh.extend(ev.iter().map(|v| -v.re));
     }

@@ -113,7 +113,7 @@ impl KOp {
                     let Some(tt) = su.red.t(mid, to) else {
                         continue;
                     };
-                    let s = tt.transpose() * tf;
+                    let s = sqz_krylov::par_dense::mul(tt.transpose(), tf.as_ref(), su.par);
                     if s.norm_max() == 0.0 {
                         continue;
                     }
@@ -181,12 +181,12 @@ pub(super) struct XTerm {
     pub(super) r: Option<Mat<C64>>,
 }
 
-pub(super) fn opt_mul(a: Option<&Mat<C64>>, b: Option<&Mat<C64>>) -> Option<Mat<C64>> {
+pub(super) fn opt_mul(a: Option<&Mat<C64>>, b: Option<&Mat<C64>>, par: Par) -> Option<Mat<C64>> {
     match (a, b) {
         (None, None) => None,
         (Some(a), None) => Some(a.clone()),
         (None, Some(b)) => Some(b.clone()),
-        (Some(a), Some(b)) => Some(mul(a, b)),
+        (Some(a), Some(b)) => Some(mul(a, b, par)),
     }
 }
 
@@ -207,7 +207,7 @@ pub(super) fn g2_terms(su: &LimitSetup, kt: &KronTaylor, j: usize, acc: &mut imp
     for (p, q) in &kt.pairs {
         for k in 0..ns {
             for pt in p.at(k, j) {
-                let pr = mul(&pt.s, rho);
+                let pr = mul(&pt.s, rho, su.par);
                 for qt in q.at(k, j) {
                     let qsa = adj(&qt.s);
                     // sandwich into sector k
@@ -216,11 +216,11 @@ pub(super) fn g2_terms(su: &LimitSetup, kt: &KronTaylor, j: usize, acc: &mut imp
                         acc.add(k, j, t, Some(&pt.m), Some(&adj(&qt.m)));
                     }
                     // (Q^dag P)_{jj} through sector k, left and right of C_J
-                    let qp_s = mul(&qsa, &pt.s);
+                    let qp_s = mul(&qsa, &pt.s, su.par);
                     let tl = -trace_prod(&qp_s, rho);
                     let tr = -trace_prod(rho, &qp_s);
                     if tl != ZERO || tr != ZERO {
-                        let qp_m = adj(&qt.m) * &pt.m;
+                        let qp_m = mul(&adj(&qt.m), &pt.m, su.par);
                         if tl != ZERO {
                             acc.add(j, j, tl, Some(&qp_m), None);
                         }
@@ -236,7 +236,7 @@ pub(super) fn g2_terms(su: &LimitSetup, kt: &KronTaylor, j: usize, acc: &mut imp
     let mut x2: Vec<XTerm> = Vec::new();
     for a in 0..ns {
         for h in kt.h1.at(a, j) {
-            let s = scaled(&mul(&h.s, rho), -IM);
+            let s = scaled(&mul(&h.s, rho, su.par), -IM);
             x2.push(XTerm {
                 a,
                 b: j,
@@ -248,7 +248,7 @@ pub(super) fn g2_terms(su: &LimitSetup, kt: &KronTaylor, j: usize, acc: &mut imp
     }
     for b in 0..ns {
         for h in kt.h1.at(j, b) {
-            let s = scaled(&mul(rho, &h.s), IM);
+            let s = scaled(&mul(rho, &h.s, su.par), IM);
             x2.push(XTerm {
                 a: j,
                 b,
@@ -265,7 +265,7 @@ pub(super) fn g2_terms(su: &LimitSetup, kt: &KronTaylor, j: usize, acc: &mut imp
         for h in kt.h1.at(k, x.a) {
             let t = IM * trace_prod(&h.s, &x.s);
             if t != ZERO {
-                let l = opt_mul(Some(&h.m), x.l.as_ref());
+                let l = opt_mul(Some(&h.m), x.l.as_ref(), su.par);
                 acc.add(k, j, t, l.as_ref(), x.r.as_ref());
             }
         }
@@ -274,7 +274,7 @@ pub(super) fn g2_terms(su: &LimitSetup, kt: &KronTaylor, j: usize, acc: &mut imp
         for h in kt.h1.at(x.b, k) {
             let t = -IM * trace_prod(&x.s, &h.s);
             if t != ZERO {
-                let r = opt_mul(x.r.as_ref(), Some(&h.m));
+                let r = opt_mul(x.r.as_ref(), Some(&h.m), su.par);
                 acc.add(k, j, t, x.l.as_ref(), r.as_ref());
             }
         }

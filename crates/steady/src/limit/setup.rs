@@ -30,6 +30,8 @@ pub struct LimitSetup {
     pub ginv_defect: f64,
     /// seconds to build
     pub seconds: f64,
+    /// faer's parallelism of the set-up and of the limits computed with it
+    pub(super) par: Par,
 }
 
 /// Dense Dicke-basis spin matrices `(S-, S+, S^z)` for `2J = two_j`.
@@ -52,7 +54,7 @@ pub(super) fn spin_mats(two_j: usize) -> (Mat<C64>, Mat<C64>, Mat<C64>) {
 
 /// The collective Liouvillian (Eq. 7) on the `(J_a, J_b)` block, acting on `vec` (column-major)
 /// of `na x nb` matrices: spin-`J_a` operators on the left, spin-`J_b` on the right.
-pub(super) fn l0_block(p: &Params, two_ja: usize, two_jb: usize) -> Mat<C64> {
+pub(super) fn l0_block(p: &Params, two_ja: usize, two_jb: usize, par: Par) -> Mat<C64> {
     let (ma, pa, za) = spin_mats(two_ja);
     let (mb, pb, zb) = spin_mats(two_jb);
     let (na, nb) = (two_ja + 1, two_jb + 1);
@@ -96,19 +98,19 @@ pub(super) fn l0_block(p: &Params, two_ja: usize, two_jb: usize) -> Mat<C64> {
     for (a_left, b_left, a_right, b_right, c) in terms {
         // left factor A acts on spin a, right factor B on spin b
         add(a_left, b_right, 2.0 * c);
-        let ba_right = mul(b_right, a_right);
+        let ba_right = mul(b_right, a_right, par);
         add(&ia, &ba_right, -c);
-        let ba_left = mul(b_left, a_left);
+        let ba_left = mul(b_left, a_left, par);
         add(&ba_left, &ib, -c);
     }
     l
 }
 
 impl LimitSetup {
-    /// Builds the set-up for `p`.
-    pub fn new(p: &Params) -> Result<Self, SteadyError> {
+    /// Builds the set-up for `p` with faer's parallelism `par`.
+    pub fn new(p: &Params, par: Par) -> Result<Self, SteadyError> {
         let t0 = Instant::now();
-        let sw = SchurWeyl::new(p)?;
+        let sw = SchurWeyl::new(p, par)?;
         let red = Reduced::new(&sw);
         let n = p.n();
         let ns = sw.n_sectors();
@@ -131,7 +133,7 @@ impl LimitSetup {
                 if sec[a].two_j.abs_diff(sec[b].two_j) > 4 {
                     continue;
                 }
-                let l = l0_block(p, sec[a].two_j, sec[b].two_j);
+                let l = l0_block(p, sec[a].two_j, sec[b].two_j, par);
                 let dim = l.nrows();
                 let g = if a == b {
                     // (L + rho 1^T)^{-1} - rho 1^T, 1^T vec(S) = Tr S
@@ -152,13 +154,13 @@ impl LimitSetup {
                         )));
                     }
                     let bord = Mat::<C64>::from_fn(dim, dim, |i, k| l[(i, k)] + rv[i] * tv[k]);
-                    let inv = bord.partial_piv_lu().inverse();
+                    let inv = sqz_krylov::par_dense::Lu::new(bord.as_ref(), par).inverse(par);
                     Mat::<C64>::from_fn(dim, dim, |i, k| inv[(i, k)] - rv[i] * tv[k])
                 } else {
-                    l.partial_piv_lu().inverse()
+                    sqz_krylov::par_dense::Lu::new(l.as_ref(), par).inverse(par)
                 };
                 // L G L = L (group inverse property; on invertible blocks L G = I)
-                let lgl = &l * &g * &l;
+                let lgl = mul(&mul(&l, &g, par), &l, par);
                 let d = Mat::<C64>::from_fn(dim, dim, |i, k| lgl[(i, k)] - l[(i, k)]);
                 defect = defect.max(max_abs(&d) / max_abs(&l).max(1e-300));
                 ginv[a * ns + b] = Some(g);
@@ -181,12 +183,13 @@ impl LimitSetup {
             v0: -C64::from_polar(p.r().sinh() * s2, p.alpha()),
             ginv_defect: defect,
             seconds: t0.elapsed().as_secs_f64(),
+            par,
         })
     }
 
-    /// Whether this set-up was built for the parameters `p`.
-    pub fn matches(&self, p: &Params) -> bool {
-        self.params == (p.n(), p.r(), p.alpha(), p.delta())
+    /// Whether this set-up was built for the parameters `p` and the parallelism `par`.
+    pub fn matches(&self, p: &Params, par: Par) -> bool {
+        self.params == (p.n(), p.r(), p.alpha(), p.delta()) && self.par == par
     }
 
     /// The Schur–Weyl basis.

@@ -21,9 +21,8 @@ pub(super) fn collect_rates(
 }
 
 /// Eigenvalues of `w`, by increasing modulus.
-pub(super) fn sorted_eigenvalues(w: &Mat<C64>) -> Result<Vec<C64>, SteadyError> {
-    let mut ev = w
-        .eigenvalues()
+pub(super) fn sorted_eigenvalues(w: &Mat<C64>, par: Par) -> Result<Vec<C64>, SteadyError> {
+    let mut ev = sqz_krylov::par_dense::eigenvalues(w.as_ref(), par)
         .map_err(|e| SteadyError::Unsupported(format!("limit: populations eigenproblem: {e:?}")))?;
     ev.sort_by(|a, b| a.norm().total_cmp(&b.norm()));
     Ok(ev)
@@ -74,10 +73,9 @@ pub(super) fn null_vector(
             closest_neighbours(chi)
         )));
     }
-    let svd = w.svd().map_err(|e| {
+    let (_, _, v) = sqz_krylov::par_dense::svd(w.as_ref(), lp.par).map_err(|e| {
         SteadyError::Unsupported(format!("limit: SVD of the populations matrix: {e:?}"))
     })?;
-    let v = svd.V();
     Ok((0..m).map(|i| v[(i, m - 1)]).collect())
 }
 
@@ -126,11 +124,9 @@ pub(super) fn finish(
                 c[s.off + i + s.d * j] = ch[(i, j)];
             }
         }
-        let nu = ch
-            .self_adjoint_eigenvalues(Side::Lower)
+        let nu = sqz_krylov::par_dense::self_adjoint_eigenvalues(ch.as_ref(), su.par)
             .map_err(|e| SteadyError::Unsupported(format!("limit: eigenvalues of C_J: {e:?}")))?;
-        let mu = su.rho[k]
-            .self_adjoint_eigenvalues(Side::Lower)
+        let mu = sqz_krylov::par_dense::self_adjoint_eigenvalues(su.rho[k].as_ref(), su.par)
             .map_err(|e| SteadyError::Unsupported(format!("limit: eigenvalues of rho_J: {e:?}")))?;
         for &x in &nu {
             for &y in &mu {
@@ -157,9 +153,7 @@ pub(super) fn finish(
         ));
     }
     let mut rho_block = vec![ZERO; sqz_superop::parity::block_dim(su.n())];
-    // the limit still reads the global setting (not yet an argument)
-    su.sw
-        .prolong(&c, &mut rho_block, faer::get_global_parallelism());
+    su.sw.prolong(&c, &mut rho_block, su.par);
     let uniqueness_gap = f.eigs.get(1).map_or(f64::INFINITY, |v| v.norm());
     Ok(LimitReport {
         rho_block,

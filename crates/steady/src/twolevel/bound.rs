@@ -283,8 +283,8 @@ pub fn verify_gap_capped(
     /// relative residual of each inner solve
     const VERIFY_INNER_TOL: f64 = 1e-9;
     assert!(
-        setup.matches(p),
-        "two-level set-up built for other parameters"
+        setup.matches(p, sp.par),
+        "two-level set-up built for other parameters or another parallelism"
     );
     let t0 = Instant::now();
     let n = p.n();
