@@ -30,6 +30,7 @@ pub fn run(a: &SteadyArgs, g: Global) -> anyhow::Result<()> {
     f.insert("model".into(), json!("collective"));
     f.insert("method".into(), json!("sparse-lu"));
     f.insert("residual".into(), json!(s.residual));
+    f.insert("residual_max".into(), json!(s.residual_max));
     f.insert("time_s".into(), json!(t0.elapsed().as_secs_f64()));
     report::emit(f, g.json);
     Ok(())
