@@ -94,10 +94,10 @@ fn limit_bits() -> Vec<Vec<u64>> {
 fn perm_bits(seq: &SteadyParams) -> Vec<Vec<u64>> {
     use sqz_steady::permutational::{solve as perm_solve, PermSolver};
     let bare = Params::new(10, 0.5, 0.5, 1.0).unwrap();
-    let lossy = bare.clone().with_local_rates(0.05, 0.01).unwrap();
+    let lossy = bare.with_local_rates(0.05, 0.01).unwrap();
     [
         (bare, PermSolver::Auto),
-        (lossy.clone(), PermSolver::Direct),
+        (lossy, PermSolver::Direct),
         (lossy, PermSolver::TwoLevel),
     ]
     .into_iter()
